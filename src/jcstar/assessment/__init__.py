@@ -1,0 +1,1 @@
+"""Assessment engine: profile -> plan -> run -> evaluate -> report."""

@@ -1,0 +1,172 @@
+"""Models of the assessment: profile, answers, plan, verdicts and the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from jcstar.checks.base import CheckAttempt
+
+Verdict = Literal["MET", "NOT_MET", "NOT_APPLICABLE", "INCONCLUSIVE", "NEEDS_REVIEW"]
+VERDICTS: tuple[Verdict, ...] = ("MET", "NOT_MET", "NOT_APPLICABLE", "INCONCLUSIVE", "NEEDS_REVIEW")
+Overall = Literal["CONFORMANT", "NOT_CONFORMANT", "INCOMPLETE"]
+
+#: the version of the report's JSON shape; bump on any incompatible change
+REPORT_SCHEMA_VERSION = "1.0"
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ProductFacts(Frozen):
+    """Facts that decide which requirements apply. ``None`` means unknown,
+    and an unknown fact never exempts a requirement."""
+
+    uses_passwords: bool | None = None
+    user_authentication: bool | None = None
+    network_user_auth: bool | None = None
+    network_updates: bool | None = None
+    constrained_device: bool | None = None
+
+
+class NeededPort(Frozen):
+    port: int = Field(ge=1, le=65535)
+    protocol: Literal["tcp", "udp"] = "tcp"
+    reason: str = Field(min_length=1)
+
+
+class ProductProfile(Frozen):
+    vendor: str = Field(min_length=1)
+    product: str = Field(min_length=1)
+    model_numbers: tuple[str, ...] = Field(min_length=1)
+    product_type: str = Field(min_length=1)
+    firmware_version: str = Field(min_length=1)
+    level: int = Field(default=1, ge=1, le=4)
+    support_period_end: dt.date | None = None
+    vulnerability_contact: str | None = None
+    facts: ProductFacts = ProductFacts()
+    needed_ports: tuple[NeededPort, ...] = ()
+    #: where checks find their inputs: ``vulnerability_disclosure_policy`` (URL or
+    #: file), ``security_txt`` (base URL); later issues add device and firmware targets
+    documents: dict[str, str] = Field(default_factory=dict)
+
+
+class EvidenceRef(Frozen):
+    document: str = Field(min_length=1)
+    section: str | None = None
+    url: str | None = None
+
+
+AnswerStatus = Literal["implemented", "not_implemented", "not_applicable"]
+
+
+class Answer(Frozen):
+    status: AnswerStatus
+    statement: str = ""
+    evidence: tuple[EvidenceRef, ...] = ()
+
+
+class Answers(Frozen):
+    answers: dict[str, Answer] = Field(default_factory=dict)
+
+
+Applicability = Literal["applicable", "not_applicable", "review"]
+
+
+class PlannedRequirement(Frozen):
+    requirement: str
+    applicability: Applicability
+    reason: str = ""
+    checks: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
+    manual: bool = False
+
+
+class AssessmentPlan(Frozen):
+    level: int
+    scheme: str
+    requirements: tuple[PlannedRequirement, ...]
+
+    @property
+    def check_ids(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for planned in self.requirements:
+            if planned.applicability != "not_applicable":
+                seen.update(dict.fromkeys(planned.checks))
+        return tuple(seen)
+
+
+class EvidenceItem(Frozen):
+    source: Literal["check", "vendor"]
+    summary: str
+    check: str | None = None
+    outcome: str | None = None
+    document: str | None = None
+    section: str | None = None
+    url: str | None = None
+
+
+class RequirementVerdict(Frozen):
+    requirement: str
+    title_ja: str | None = None
+    title_en: str | None = None
+    verdict: Verdict
+    reasons: tuple[str, ...] = ()
+    evidence: tuple[EvidenceItem, ...] = ()
+    vendor_statement: str | None = None
+
+
+class InputDigest(Frozen):
+    role: str
+    name: str
+    sha256: str
+
+
+class ToolInfo(Frozen):
+    name: str = "jcstar"
+    version: str
+
+
+class CatalogInfo(Frozen):
+    version: str
+    digest: str
+    scheme: str
+    scheme_version: str | None = None
+
+
+class ProductInfo(Frozen):
+    vendor: str
+    product: str
+    model_numbers: tuple[str, ...]
+    product_type: str
+    firmware_version: str
+    support_period_end: dt.date | None = None
+    vulnerability_contact: str | None = None
+
+
+class Summary(Frozen):
+    MET: int = 0
+    NOT_MET: int = 0
+    NOT_APPLICABLE: int = 0
+    INCONCLUSIVE: int = 0
+    NEEDS_REVIEW: int = 0
+
+
+class AssessmentReport(Frozen):
+    """The canonical report. Renderers read it; they never re-derive a verdict."""
+
+    schema_version: str = REPORT_SCHEMA_VERSION
+    report_id: str
+    generated_at: dt.datetime
+    tool: ToolInfo
+    catalog: CatalogInfo
+    level: int
+    product: ProductInfo
+    inputs: tuple[InputDigest, ...]
+    overall: Overall
+    summary: Summary
+    verdicts: tuple[RequirementVerdict, ...]
+    attempts: tuple[CheckAttempt, ...] = ()

@@ -1,0 +1,59 @@
+"""Build the assessment plan: which requirements apply, which checks to run."""
+
+from __future__ import annotations
+
+from jcstar.assessment.models import AssessmentPlan, PlannedRequirement, ProductProfile
+from jcstar.catalog.loader import CatalogIndex
+from jcstar.catalog.models import Catalog, Condition, Requirement
+
+
+class PlanError(Exception):
+    """The profile asks for something the catalog cannot assess (e.g. a placeholder level)."""
+
+
+def build_plan(catalog: Catalog, profile: ProductProfile) -> AssessmentPlan:
+    level = next((lv for lv in catalog.levels if lv.level == profile.level), None)
+    if level is None or level.scheme is None:
+        raise PlanError(
+            f"level {profile.level} has no criteria in catalog {catalog.version} yet"
+            " (only ★1 can be assessed)"
+        )
+    index = CatalogIndex(catalog)
+    planned = tuple(_plan_requirement(req, profile) for req in index.requirements(level.scheme))
+    return AssessmentPlan(level=level.level, scheme=level.scheme, requirements=planned)
+
+
+def _holds(condition: Condition, profile: ProductProfile) -> bool | None:
+    value = getattr(profile.facts, condition.fact)
+    return None if value is None else value == condition.equals
+
+
+def _plan_requirement(req: Requirement, profile: ProductProfile) -> PlannedRequirement:
+    common = {
+        "requirement": req.id,
+        "checks": tuple(dict.fromkeys(binding.check for binding in req.checks)),
+        "questions": tuple(q.id for q in req.questions),
+        "manual": req.manual,
+    }
+    for condition in req.applies_if:
+        # an unknown fact (None) never exempts: the requirement is assessed
+        if _holds(condition, profile) is False:
+            return PlannedRequirement(
+                **common,
+                applicability="not_applicable",
+                reason=f"profile: {condition.fact} is {not condition.equals}. {condition.note}",
+            )
+    for condition in req.exempt_if:
+        if _holds(condition, profile):
+            if condition.confirmed:
+                return PlannedRequirement(
+                    **common,
+                    applicability="not_applicable",
+                    reason=f"profile: {condition.fact} exempts it; {condition.note}".strip(),
+                )
+            return PlannedRequirement(
+                **common,
+                applicability="review",
+                reason=f"possible exemption ({condition.fact}) is not confirmed: {condition.note}",
+            )
+    return PlannedRequirement(**common, applicability="applicable")

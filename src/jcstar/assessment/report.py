@@ -1,0 +1,97 @@
+"""Assemble the canonical, versioned assessment report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections import Counter
+
+from jcstar import __version__
+from jcstar.assessment.models import (
+    AssessmentPlan,
+    AssessmentReport,
+    CatalogInfo,
+    InputDigest,
+    Overall,
+    ProductInfo,
+    ProductProfile,
+    RequirementVerdict,
+    Summary,
+    ToolInfo,
+)
+from jcstar.catalog.models import Catalog
+from jcstar.checks.base import CheckAttempt
+
+_REPORT_NAMESPACE = uuid.UUID("6d1f1b52-4c1e-4f0e-9a53-6a2f7d3c9b10")
+
+
+def overall(verdicts: tuple[RequirementVerdict, ...]) -> Overall:
+    found = {v.verdict for v in verdicts}
+    if "NOT_MET" in found:
+        return "NOT_CONFORMANT"
+    if found & {"INCONCLUSIVE", "NEEDS_REVIEW"}:
+        return "INCOMPLETE"
+    return "CONFORMANT"
+
+
+def report_time() -> dt.datetime:
+    """Now, or ``SOURCE_DATE_EPOCH`` when set, so a report can be reproduced byte for byte."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+
+
+def document_digests(attempts: tuple[CheckAttempt, ...]) -> list[InputDigest]:
+    """Documents the checks read (policy, security.txt), by content digest."""
+    found: dict[str, InputDigest] = {}
+    for attempt in attempts:
+        for obs in attempt.observations:
+            sha = obs.details.get("sha256")
+            name = obs.details.get("location") or obs.details.get("url")
+            if isinstance(sha, str) and isinstance(name, str):
+                found[name] = InputDigest(role="document", name=name, sha256=sha)
+    return list(found.values())
+
+
+def assemble_report(
+    catalog: Catalog,
+    plan: AssessmentPlan,
+    profile: ProductProfile,
+    inputs: list[InputDigest],
+    attempts: tuple[CheckAttempt, ...],
+    verdicts: tuple[RequirementVerdict, ...],
+    generated_at: dt.datetime | None = None,
+) -> AssessmentReport:
+    generated_at = generated_at or report_time()
+    all_inputs = tuple(inputs + document_digests(attempts))
+    seed = "|".join([catalog.digest, generated_at.isoformat(), *(i.sha256 for i in all_inputs)])
+    counts = Counter(v.verdict for v in verdicts)
+    scheme = next(s for s in catalog.schemes if s.id == plan.scheme)
+    return AssessmentReport(
+        report_id=str(uuid.uuid5(_REPORT_NAMESPACE, seed)),
+        generated_at=generated_at,
+        tool=ToolInfo(version=__version__),
+        catalog=CatalogInfo(
+            version=catalog.version,
+            digest=catalog.digest,
+            scheme=plan.scheme,
+            scheme_version=scheme.version,
+        ),
+        level=plan.level,
+        product=ProductInfo(
+            vendor=profile.vendor,
+            product=profile.product,
+            model_numbers=profile.model_numbers,
+            product_type=profile.product_type,
+            firmware_version=profile.firmware_version,
+            support_period_end=profile.support_period_end,
+            vulnerability_contact=profile.vulnerability_contact,
+        ),
+        inputs=all_inputs,
+        overall=overall(verdicts),
+        summary=Summary.model_validate(dict(counts)),
+        verdicts=verdicts,
+        attempts=attempts,
+    )

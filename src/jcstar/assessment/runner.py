@@ -1,0 +1,74 @@
+"""Run the plan's automated checks: bounded time, concurrent, errors as data."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from jcstar.assessment.models import AssessmentPlan, ProductProfile
+from jcstar.checks.base import Check, CheckAttempt, CheckInput, SkipCheck
+from jcstar.checks.registry import get_check
+
+DEFAULT_TIMEOUT_S = 30.0
+#: called as each attempt finishes (for progress bars)
+OnAttempt = Callable[[CheckAttempt], None]
+
+
+def check_input(profile: ProductProfile, base_dir: Path) -> CheckInput:
+    return CheckInput(targets=dict(profile.documents), base_dir=str(base_dir))
+
+
+async def run_check(check: Check, given: CheckInput, timeout_s: float) -> CheckAttempt:
+    """Run one check; whatever happens, return an attempt (never raise, never pass by default)."""
+    started = time.monotonic()
+    target = ", ".join(given.targets.get(name, "") for name in check.needs if name in given.targets)
+
+    def attempt(**fields: object) -> CheckAttempt:
+        elapsed = int((time.monotonic() - started) * 1000)
+        return CheckAttempt.model_validate(
+            {
+                "check": check.id,
+                "check_version": check.version,
+                "target": target,
+                "duration_ms": elapsed,
+                **fields,
+            }
+        )
+
+    try:
+        observations = await asyncio.wait_for(check.run(given), timeout=timeout_s)
+    except SkipCheck as exc:
+        return attempt(status="skipped", reason=str(exc))
+    except TimeoutError:
+        return attempt(status="error", reason=f"timed out after {timeout_s:g} s")
+    except Exception as exc:  # a broken check or target is an error, not a pass
+        return attempt(status="error", reason=f"{type(exc).__name__}: {exc}")
+    if not observations:
+        return attempt(status="error", reason="check returned no observation")
+    return attempt(status="completed", observations=observations)
+
+
+async def run_plan_async(
+    plan: AssessmentPlan,
+    given: CheckInput,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    on_attempt: OnAttempt | None = None,
+) -> tuple[CheckAttempt, ...]:
+    async def one(check_id: str) -> CheckAttempt:
+        result = await run_check(get_check(check_id), given, timeout_s)
+        if on_attempt:
+            on_attempt(result)
+        return result
+
+    return tuple(await asyncio.gather(*(one(check_id) for check_id in plan.check_ids)))
+
+
+def run_plan(
+    plan: AssessmentPlan,
+    given: CheckInput,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    on_attempt: OnAttempt | None = None,
+) -> tuple[CheckAttempt, ...]:
+    return asyncio.run(run_plan_async(plan, given, timeout_s, on_attempt))

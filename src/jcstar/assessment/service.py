@@ -1,0 +1,34 @@
+"""One call from files to a report: what the CLI (and later the registry) use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jcstar.assessment.evaluate import evaluate
+from jcstar.assessment.inputs import load_answers, load_profile
+from jcstar.assessment.models import Answers, AssessmentReport
+from jcstar.assessment.plan import build_plan
+from jcstar.assessment.report import assemble_report
+from jcstar.assessment.runner import DEFAULT_TIMEOUT_S, OnAttempt, check_input, run_plan
+from jcstar.catalog.loader import CatalogIndex, load_catalog
+
+
+def assess_files(
+    profile_path: Path,
+    answers_path: Path | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    on_attempt: OnAttempt | None = None,
+) -> AssessmentReport:
+    catalog = load_catalog()
+    profile, profile_digest = load_profile(profile_path)
+    plan = build_plan(catalog, profile)
+    requirements = CatalogIndex(catalog).by_id(plan.scheme)
+    inputs = [profile_digest]
+    answers = Answers()
+    if answers_path is not None:
+        answers, answers_digest = load_answers(answers_path, set(requirements))
+        inputs.append(answers_digest)
+    given = check_input(profile, profile_path.parent)
+    attempts = run_plan(plan, given, timeout_s, on_attempt)
+    verdicts = evaluate(plan, requirements, attempts, answers.answers)
+    return assemble_report(catalog, plan, profile, inputs, attempts, verdicts)

@@ -1,0 +1,1 @@
+"""The catalog: requirement data, its models, loader, crosswalk projection and lint."""

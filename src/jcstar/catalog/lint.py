@@ -1,0 +1,158 @@
+"""Integrity lint over the catalog data: ids, references, mappings.
+
+Checks that need other layers (check ids, profile facts) live in
+``jcstar.assessment.bindings`` and are run together with this by ``catalog lint``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from jcstar.catalog.loader import CatalogError, CatalogIndex, data_dir, load_catalog
+from jcstar.catalog.models import Catalog, Crosswalk, Scheme
+
+
+class Problem(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+def lint_catalog_dir(root: Path | None = None) -> tuple[Catalog | None, list[Problem]]:
+    """Load and lint the catalog under ``root``; a load failure is itself a problem."""
+    root = root or data_dir()
+    try:
+        catalog = load_catalog(root)
+    except (CatalogError, KeyError, FileNotFoundError) as exc:
+        return None, [Problem(where=str(root), message=str(exc))]
+    return catalog, lint(catalog, source_ids=_source_ids(root))
+
+
+def _source_ids(root: Path) -> set[str]:
+    meta = yaml.safe_load((root / "catalog.yaml").read_text(encoding="utf-8")) or {}
+    return set((meta.get("sources") or {}).keys())
+
+
+def lint(catalog: Catalog, source_ids: set[str] | None = None) -> list[Problem]:
+    problems: list[Problem] = []
+    problems += _duplicates("catalog", "scheme id", [s.id for s in catalog.schemes])
+    index = CatalogIndex(catalog)
+    native_ids: list[str] = []
+    for scheme in catalog.schemes:
+        where = f"schemes/{scheme.id}.yaml"
+        if scheme.selects_from:
+            problems += _lint_selection(index, scheme, where)
+            continue
+        ids = [req.id for req in scheme.requirements]
+        native_ids += ids
+        problems += _duplicates(where, "requirement id", ids)
+        threat_ids = {t.id for t in scheme.threats}
+        for req in scheme.requirements:
+            for threat in req.threats:
+                if threat not in threat_ids:
+                    problems.append(
+                        Problem(where=where, message=f"{req.id}: unknown threat {threat}")
+                    )
+            if source_ids is not None:
+                for src in (*req.sources, *scheme.sources):
+                    if src not in source_ids:
+                        problems.append(
+                            Problem(where=where, message=f"{req.id}: unknown source {src}")
+                        )
+    problems += _duplicates("catalog", "requirement id across schemes", native_ids)
+    problems += _lint_levels(catalog, index)
+    for walk in catalog.crosswalks:
+        problems += _lint_crosswalk(index, walk)
+    return problems
+
+
+def _duplicates(where: str, what: str, ids: list[str]) -> list[Problem]:
+    return [
+        Problem(where=where, message=f"duplicate {what} {item}")
+        for item, count in Counter(ids).items()
+        if count > 1
+    ]
+
+
+def _lint_selection(index: CatalogIndex, scheme: Scheme, where: str) -> list[Problem]:
+    problems = _duplicates(where, "selected id", list(scheme.selection))
+    base_id = scheme.selects_from or ""
+    base = index.schemes.get(base_id)
+    if base is None or base.selects_from:
+        return [*problems, Problem(where=where, message=f"selects from unknown scheme {base_id}")]
+    known = {req.id for req in base.requirements}
+    for item in scheme.selection:
+        if item not in known:
+            problems.append(Problem(where=where, message=f"selects unknown {base_id} id {item}"))
+    if scheme.extends and scheme.extends not in index.schemes:
+        problems.append(Problem(where=where, message=f"extends unknown scheme {scheme.extends}"))
+    return problems
+
+
+def _lint_levels(catalog: Catalog, index: CatalogIndex) -> list[Problem]:
+    problems = _duplicates("levels.yaml", "level", [str(lv.level) for lv in catalog.levels])
+    for level in catalog.levels:
+        if level.scheme is None:
+            if not level.placeholder:
+                problems.append(
+                    Problem(where="levels.yaml", message=f"level {level.level} has no scheme")
+                )
+            continue
+        scheme = index.schemes.get(level.scheme)
+        if scheme is None:
+            problems.append(
+                Problem(
+                    where="levels.yaml", message=f"level {level.level}: no scheme {level.scheme}"
+                )
+            )
+            continue
+        # an assessable scheme: every requirement needs checks or an explicit manual mark
+        for req in index.requirements(scheme.id):
+            if not req.checks and not req.manual:
+                problems.append(
+                    Problem(
+                        where=f"schemes/{scheme.id}.yaml",
+                        message=f"{req.id}: neither mapped to a check nor marked manual",
+                    )
+                )
+    return problems
+
+
+def _lint_crosswalk(index: CatalogIndex, walk: Crosswalk) -> list[Problem]:
+    source, target = walk.source_scheme, walk.target_scheme
+    where = f"crosswalks/{walk.id}.yaml"
+    problems: list[Problem] = []
+    for scheme_id in (source, target):
+        if scheme_id not in index.schemes:
+            problems.append(Problem(where=where, message=f"unknown scheme {scheme_id}"))
+    if problems:
+        return problems
+    source_ids = set(index.requirement_ids(source))
+    target_ids = set(index.requirement_ids(target))
+    pairs = [f"{link.source}->{link.target}" for link in walk.links]
+    problems += _duplicates(where, "link", pairs)
+    for link in walk.links:
+        if link.source not in source_ids:
+            problems.append(
+                Problem(where=where, message=f"link source {link.source} not in {source}")
+            )
+        if link.target not in target_ids:
+            problems.append(
+                Problem(where=where, message=f"link target {link.target} not in {target}")
+            )
+        if not link.rationale.strip():
+            problems.append(
+                Problem(where=where, message=f"{link.source}->{link.target}: no rationale")
+            )
+    linked = {link.source for link in walk.links}
+    for missing in sorted(source_ids - linked):
+        problems.append(Problem(where=where, message=f"{missing} of {source} has no link"))
+    return problems

@@ -1,0 +1,154 @@
+"""Typed, frozen models of the catalog data shipped in ``catalog/data``.
+
+The catalog is data, not code: every scheme, requirement, crosswalk link and
+level lives in YAML and is loaded into these models. ``basis`` on an item says
+where a fact comes from, so nobody mistakes our judgement for an official text:
+
+* ``official`` - an official publication (IPA, METI, CSA, DSIT, ETSI, NIST, EU)
+* ``seed`` - METI's overview in ``shared/seed`` (an official METI document)
+* ``judgement`` - our own reading; never an official table
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Basis = Literal["official", "seed", "judgement"]
+Relationship = Literal["equal", "subset", "superset", "intersect"]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Condition(Frozen):
+    """A profile fact a requirement depends on.
+
+    ``confirmed`` is false where the scheme's text for the condition is not
+    known to us; the engine then asks for review rather than exempting silently.
+    """
+
+    fact: str
+    equals: bool = True
+    confirmed: bool = True
+    note: str = ""
+
+
+class CheckBinding(Frozen):
+    """Which automated check gives evidence for a requirement.
+
+    ``topic`` narrows a check that observes several things (e.g. a port scan
+    reports risky interfaces and plaintext logins) to the part that matters here.
+    """
+
+    check: str
+    topic: str | None = None
+
+
+class Question(Frozen):
+    id: str
+    text_ja: str
+    text_en: str
+
+
+class Requirement(Frozen):
+    id: str
+    title_ja: str | None = None
+    title_en: str | None = None
+    statement_ja: str | None = None
+    statement_en: str | None = None
+    group: str | None = None
+    kind: Literal["product", "vendor"] | None = None
+    eval_mode: Literal["document", "device", "unknown"] | None = None
+    applies_if: tuple[Condition, ...] = ()
+    exempt_if: tuple[Condition, ...] = ()
+    threats: tuple[str, ...] = ()
+    evidence_guidance_ja: str | None = None
+    evidence_guidance_en: str | None = None
+    checks: tuple[CheckBinding, ...] = ()
+    manual: bool = False
+    questions: tuple[Question, ...] = ()
+    status: str | None = None
+    aliases: tuple[str, ...] = ()
+    basis: Basis = "official"
+    confidence_note: str = ""
+    sources: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return self.title_en or self.title_ja or self.id
+
+
+class Threat(Frozen):
+    id: str
+    title_ja: str
+    title_en: str
+
+
+class Scheme(Frozen):
+    """A set of requirements: native (its own items) or a selection of another's.
+
+    Singapore CLS and UK PSTI are selections of ETSI EN 303 645 provisions, so
+    their ids are the ETSI ids (e.g. ``5.1-1``).
+    """
+
+    id: str
+    name_ja: str | None = None
+    name_en: str
+    version: str | None = None
+    selects_from: str | None = None
+    selection: tuple[str, ...] = ()
+    #: a selection scheme that adds to another (CLS level 2 adds to level 1)
+    extends: str | None = None
+    requirements: tuple[Requirement, ...] = ()
+    threats: tuple[Threat, ...] = ()
+    basis: Basis = "official"
+    sources: tuple[str, ...] = ()
+    note: str = ""
+
+
+class Link(Frozen):
+    """``source`` relates to ``target`` as ``relationship`` (source ⊂ target = subset)."""
+
+    source: str
+    target: str
+    relationship: Relationship
+    rationale: str
+    basis: Basis = "judgement"
+    #: an official arrangement accepts ``source`` in place of ``target`` (one way),
+    #: whatever the relationship of their texts
+    recognised: bool = False
+    sources: tuple[str, ...] = ()
+
+
+class Crosswalk(Frozen):
+    id: str
+    source_scheme: str
+    target_scheme: str
+    basis: Basis = "judgement"
+    note: str = ""
+    links: tuple[Link, ...] = ()
+
+
+class Level(Frozen):
+    level: int = Field(ge=1, le=4)
+    name_ja: str
+    name_en: str
+    assessment: Literal["self-declaration", "third-party"]
+    scheme: str | None = None
+    placeholder: bool = False
+    categories: tuple[str, ...] = ()
+    note: str = ""
+    basis: Basis = "official"
+    sources: tuple[str, ...] = ()
+
+
+class Catalog(Frozen):
+    version: str
+    digest: str
+    schemes: tuple[Scheme, ...]
+    crosswalks: tuple[Crosswalk, ...]
+    levels: tuple[Level, ...]
+    files: tuple[str, ...] = ()

@@ -1,0 +1,69 @@
+"""The check interface: a check observes a target and returns an attempt.
+
+Checks know targets (a URL, a file, later a device address or a firmware image),
+not standards: which requirement an observation evidences is the catalog's job.
+Every run is wrapped in a :class:`CheckAttempt` envelope so that "could not test"
+is data and never reads as a pass.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Outcome = Literal["pass", "fail", "info"]
+AttemptStatus = Literal["completed", "error", "skipped"]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Observation(Frozen):
+    """One thing a check saw.
+
+    ``conclusive`` says whether a ``pass`` alone is enough to show the requirement
+    met (a policy read from a local file shows its content, not that it is
+    published, so it is not conclusive).
+    """
+
+    topic: str
+    outcome: Outcome
+    message: str
+    conclusive: bool = False
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class CheckAttempt(Frozen):
+    check: str
+    check_version: str
+    status: AttemptStatus
+    reason: str = ""
+    target: str = ""
+    observations: tuple[Observation, ...] = ()
+    duration_ms: int = 0
+
+
+class CheckInput(Frozen):
+    """What a check is given: named targets from the profile and its parameters."""
+
+    targets: dict[str, str] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(default_factory=dict)
+    base_dir: str = "."
+
+
+class SkipCheck(Exception):
+    """Raised by a check that lacks the input it needs; the attempt is ``skipped``."""
+
+
+class Check(Protocol):
+    id: ClassVar[str]
+    version: ClassVar[str]
+    title: ClassVar[str]
+    #: profile targets this check reads (e.g. ``vulnerability_disclosure_policy``)
+    needs: ClassVar[tuple[str, ...]]
+    #: what the check can observe; catalog bindings may narrow to one of these
+    topics: ClassVar[tuple[str, ...]]
+
+    async def run(self, given: CheckInput) -> tuple[Observation, ...]: ...

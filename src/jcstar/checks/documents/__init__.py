@@ -1,0 +1,1 @@
+"""Document checks that need no device: vulnerability disclosure policy, security.txt."""

@@ -1,0 +1,22 @@
+"""The checks jcstar knows, by id. Catalog bindings must name one of these."""
+
+from __future__ import annotations
+
+from jcstar.checks.base import Check
+from jcstar.checks.documents.security_txt import SecurityTxtCheck
+from jcstar.checks.documents.vdp import VulnerabilityDisclosurePolicyCheck
+
+CHECKS: dict[str, type[Check]] = {
+    check.id: check
+    for check in (
+        VulnerabilityDisclosurePolicyCheck,
+        SecurityTxtCheck,
+    )
+}
+
+
+def get_check(check_id: str) -> Check:
+    try:
+        return CHECKS[check_id]()
+    except KeyError:
+        raise KeyError(f"unknown check {check_id!r}") from None

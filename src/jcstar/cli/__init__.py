@@ -1,0 +1,1 @@
+"""Command line (Typer): thin shells over the library functions."""

@@ -1,0 +1,71 @@
+"""``jcstar assess``: profile (+ answers) -> report, with the exit code of the outcome."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from jcstar.assessment.inputs import InputError
+from jcstar.assessment.models import AssessmentReport
+from jcstar.assessment.plan import PlanError
+from jcstar.assessment.runner import DEFAULT_TIMEOUT_S
+from jcstar.assessment.service import assess_files
+from jcstar.checks.base import CheckAttempt
+from jcstar.cli.common import (
+    EXIT_INCOMPLETE,
+    EXIT_NOT_CONFORMANT,
+    EXIT_OK,
+    err_console,
+    input_errors,
+    write_output,
+)
+from jcstar.reports import render
+
+EXIT_BY_OVERALL = {
+    "CONFORMANT": EXIT_OK,
+    "NOT_CONFORMANT": EXIT_NOT_CONFORMANT,
+    "INCOMPLETE": EXIT_INCOMPLETE,
+}
+
+
+class AssessFormat(StrEnum):
+    json = "json"
+    md = "md"
+    html = "html"
+
+
+def _show_attempt(attempt: CheckAttempt) -> None:
+    style = {"completed": "green", "error": "red", "skipped": "yellow"}[attempt.status]
+    reason = f": {attempt.reason}" if attempt.reason else ""
+    err_console.print(f"[{style}]{attempt.status}[/] {attempt.check}{reason}", highlight=False)
+
+
+def assess(
+    profile: Annotated[Path, typer.Argument(metavar="PROFILE.yaml", help="Product profile")],
+    answers: Annotated[
+        Path | None, typer.Option(metavar="ANSWERS.yaml", help="Vendor questionnaire answers")
+    ] = None,
+    fmt: Annotated[AssessFormat, typer.Option("--format", help="json, md or html")] = (
+        AssessFormat.json
+    ),
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds allowed per check")] = DEFAULT_TIMEOUT_S,
+) -> None:
+    """Assess a product against its level's requirements.
+
+    Exit code 0 conformant, 1 not conformant, 3 incomplete (review needed or
+    inconclusive), 2 usage or input error.
+    """
+    report: AssessmentReport
+    with input_errors(InputError, PlanError):
+        report = assess_files(profile, answers, timeout, on_attempt=_show_attempt)
+    write_output(render(report, fmt.value), output)
+    err_console.print(
+        f"overall: [bold]{report.overall}[/] "
+        + " ".join(f"{k}={v}" for k, v in report.summary.model_dump().items() if v),
+        highlight=False,
+    )
+    raise typer.Exit(EXIT_BY_OVERALL[report.overall])

@@ -1,0 +1,61 @@
+"""What every command shares: exit codes, one-line errors, output writing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+# Exit codes are part of the interface: scripts and CI rely on them.
+EXIT_OK = 0
+EXIT_NOT_CONFORMANT = 1
+EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class TextFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Print one line naming what was wrong, and exit; never a traceback."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def input_errors(*kinds: type[Exception]) -> Iterator[None]:
+    """Turn the library's input errors into a one-line message and exit code 2."""
+    try:
+        yield
+    except kinds as exc:
+        text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        fail(str(text))
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def write_output(data: bytes, output: Path | None, binary: bool = False) -> None:
+    if output is None:
+        if binary:
+            fail("this format is binary: give -o FILE")
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        fail(f"{output}: cannot write: {exc.strerror}")
+    err_console.print(f"wrote {output}", highlight=False)
