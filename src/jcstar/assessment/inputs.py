@@ -52,7 +52,7 @@ def validation_message(path: Path, exc: ValidationError) -> str:
     hint = ""
     if first["type"] == "string_type" and isinstance(first.get("input"), int | float):
         # YAML reads 6.00 as the number 6.0; a version must be quoted to keep its text
-        hint = f" (got the number {first['input']!r}; quote it in YAML, e.g. \"6.00\")"
+        hint = f' (got the number {first["input"]!r}; quote it in YAML, e.g. "6.00")'
     return f"{path}: field '{field}': {first['msg']}{hint}{extra}"
 
 

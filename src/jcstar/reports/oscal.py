@@ -9,6 +9,7 @@ UUIDs are uuid5 over the report id, so the same report gives the same bytes.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from typing import Any
@@ -41,6 +42,12 @@ def _uuid(report: AssessmentReport, *parts: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
 
 
+def _when(report: AssessmentReport) -> dt.datetime:
+    # OSCAL timestamps must carry a zone; a naive generated_at is taken as UTC
+    moment = report.generated_at
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 def _line(text: str) -> str:
     """OSCAL titles and prop values are single-line with no outer whitespace."""
     return " ".join(text.split())
@@ -70,11 +77,11 @@ def _attempt_observation(report: AssessmentReport, index: int, a: CheckAttempt) 
         props=_props(check=a.check, check_version=a.check_version, attempt_status=a.status),
         methods=["TEST"],
         relevant_evidence=evidence,
-        collected=report.generated_at,
+        collected=_when(report),
     )
 
 
-def _vendor_observation(
+def _evidence_observation(
     report: AssessmentReport, v: RequirementVerdict, index: int, item: EvidenceItem
 ) -> oc.Observation:
     href = item.url or None
@@ -87,7 +94,7 @@ def _vendor_observation(
         relevant_evidence=[oc.RelevantEvidence(href=href, description=item.summary or href)]
         if href
         else None,
-        collected=report.generated_at,
+        collected=_when(report),
     )
 
 
@@ -99,7 +106,7 @@ def _statement_observation(report: AssessmentReport, v: RequirementVerdict) -> o
         props=_props(evidence_source="vendor-statement"),
         # the vendor's own declaration, as answered in the questionnaire
         methods=["INTERVIEW"],
-        collected=report.generated_at,
+        collected=_when(report),
     )
 
 
@@ -122,7 +129,7 @@ class _Observations:
                 linked.update(dict.fromkeys(self.by_check[item.check]))
             else:
                 # vendor evidence, or check evidence without a recorded attempt
-                observation = _vendor_observation(self.report, v, index, item)
+                observation = _evidence_observation(self.report, v, index, item)
                 self.items.append(observation)
                 linked[observation.uuid] = None
         if v.vendor_statement:
@@ -182,8 +189,8 @@ def _result(report: AssessmentReport) -> Result:
             f"(firmware {p.firmware_version}) against {report.catalog.scheme}. "
             f"Overall: {report.overall}."
         ),
-        start=report.generated_at,
-        end=report.generated_at,
+        start=_when(report),
+        end=_when(report),
         props=_props(overall=report.overall, level=str(report.level)),
         reviewed_controls=_reviewed_controls(report),
         observations=observations.items or None,
@@ -219,8 +226,8 @@ def build_assessment_results(report: AssessmentReport) -> AssessmentResults:
     p = report.product
     metadata = oc.Metadata(
         title=_line(f"JC-STAR {level_label(report.level)} assessment results: {p.product}"),
-        published=report.generated_at,
-        last_modified=report.generated_at,
+        published=_when(report),
+        last_modified=_when(report),
         version=report.schema_version,
         oscal_version=OSCAL_VERSION,
         props=_props(
