@@ -48,7 +48,8 @@ def parse_yaml(path: Path, raw: bytes) -> Any:
 def validation_message(path: Path, exc: ValidationError) -> str:
     first = exc.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    extra = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    others = [".".join(str(p) for p in e["loc"]) for e in exc.errors()[1:]]
+    extra = f" (also: {', '.join(others)})" if others else ""
     hint = ""
     if first["type"] == "string_type" and isinstance(first.get("input"), int | float):
         # YAML reads 6.00 as the number 6.0; a version must be quoted to keep its text

@@ -1,0 +1,5 @@
+"""``python -m jcstar``."""
+
+from jcstar.cli.main import run
+
+run()
