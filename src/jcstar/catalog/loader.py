@@ -18,7 +18,6 @@ from pydantic import ValidationError
 
 from jcstar.catalog.models import Catalog, Crosswalk, Level, Requirement, Scheme
 
-
 # libyaml's loader when PyYAML was built with it: the catalog loads several times faster
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
