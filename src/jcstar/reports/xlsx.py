@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 
@@ -58,6 +60,7 @@ HEADING_FILL = PatternFill("solid", fgColor="D9D9D9")
 THIN = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
+LINE_HEIGHT_PT = 15
 
 
 def _put(ws: Worksheet, row: int, column: int, value: object) -> None:
@@ -68,6 +71,16 @@ def _put(ws: Worksheet, row: int, column: int, value: object) -> None:
     # openpyxl turns any string starting with "=" into a formula; vendor text must not run
     if isinstance(value, str):
         cell.data_type = "s"
+
+
+def _wrapped_lines(text: str, width: int) -> int:
+    """Lines a wrapped cell needs; neither Excel nor LibreOffice sizes rows on open."""
+    total = 0
+    for line in text.splitlines() or [""]:
+        # full-width (Japanese) characters take two columns
+        columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+        total += max(1, math.ceil(columns / max(width - 1, 1)))
+    return total
 
 
 def _fill(ws: Worksheet, row: int, column: int, key: str) -> None:
@@ -120,6 +133,11 @@ def _table(
             _put(ws, row, column, value)
             ws.cell(row=row, column=column).border = BORDER
             ws.cell(row=row, column=column).alignment = WRAP
+        lines = max(
+            _wrapped_lines(str(value), width)
+            for value, (_, width) in zip(values, columns, strict=False)
+        )
+        ws.row_dimensions[row].height = LINE_HEIGHT_PT * lines
     ws.freeze_panes = ws.cell(row=first_row + 1, column=1)
     ws.auto_filter.ref = f"A{first_row}:{get_column_letter(len(columns))}{row}"
     return row
