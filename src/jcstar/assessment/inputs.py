@@ -49,7 +49,8 @@ def validation_message(path: Path, exc: ValidationError) -> str:
     first = exc.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "(top level)"
     others = [".".join(str(p) for p in e["loc"]) for e in exc.errors()[1:]]
-    extra = f" (also: {', '.join(others)})" if others else ""
+    more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+    extra = f" (also: {', '.join(others[:3])}{more})" if others else ""
     hint = ""
     if first["type"] == "string_type" and isinstance(first.get("input"), int | float):
         # YAML reads 6.00 as the number 6.0; a version must be quoted to keep its text

@@ -11,6 +11,7 @@ from jcstar.cli import catalog_cmd, report_cmd
 from jcstar.cli.assess_cmd import assess
 from jcstar.cli.common import console
 from jcstar.cli.crosswalk_cmd import crosswalk
+from jcstar.cli.plan_cmd import plan
 
 app = typer.Typer(
     name="jcstar",
@@ -20,6 +21,7 @@ app = typer.Typer(
 )
 app.add_typer(catalog_cmd.app, name="catalog")
 app.add_typer(report_cmd.app, name="report")
+app.command()(plan)
 app.command()(assess)
 app.command()(crosswalk)
 

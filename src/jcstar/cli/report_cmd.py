@@ -9,10 +9,23 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from rich.table import Table
 
 from jcstar.assessment.inputs import InputError, read_bytes, validation_message
 from jcstar.assessment.models import REPORT_SCHEMA_VERSION, AssessmentReport
-from jcstar.cli.common import fail, input_errors, write_output
+from jcstar.assessment.projection import project_report
+from jcstar.catalog.loader import load_catalog
+from jcstar.cli.common import (
+    EXIT_INCOMPLETE,
+    EXIT_NOT_CONFORMANT,
+    EXIT_OK,
+    TextFormat,
+    console,
+    fail,
+    input_errors,
+    print_json,
+    write_output,
+)
 from jcstar.reports import render as render_report
 
 app = typer.Typer(help="Work with assessment reports.", no_args_is_help=True)
@@ -55,3 +68,35 @@ def render(
     if fmt is RenderFormat.xlsx and output is None:
         fail("--format xlsx writes a workbook: give -o FILE.xlsx")
     write_output(render_report(loaded, fmt.value), output, binary=fmt is RenderFormat.xlsx)
+
+
+@app.command()
+def project(
+    report: Annotated[Path, typer.Argument(metavar="REPORT.json")],
+    scheme: Annotated[str, typer.Option(help="Scheme to answer: psti, cls-1, cls-2, etsi-…")],
+    fmt: Annotated[TextFormat, typer.Option("--format", help="table or json")] = TextFormat.table,
+) -> None:
+    """See an assessment through another scheme (assess once, comply many).
+
+    Exit code 0 all met, 1 something not met, 3 something needs review.
+    """
+    with input_errors(InputError, KeyError):
+        projection = project_report(load_catalog(), load_report(report), scheme)
+    if fmt is TextFormat.json:
+        print_json(projection.model_dump(mode="json"))
+    else:
+        table = Table(title=f"{projection.source_scheme} report seen as {scheme}", show_lines=True)
+        for column in ("requirement", "verdict", "official", "why"):
+            table.add_column(column)
+        for v in projection.verdicts:
+            table.add_row(
+                f"{v.requirement}\n{v.title_en or v.title_ja or ''}",
+                v.verdict,
+                "yes" if v.official else "indicative",
+                v.reason,
+            )
+        console.print(table)
+    found = {v.verdict for v in projection.verdicts}
+    if "NOT_MET" in found:
+        raise typer.Exit(EXIT_NOT_CONFORMANT)
+    raise typer.Exit(EXIT_OK if found <= {"MET", "NOT_APPLICABLE"} else EXIT_INCOMPLETE)

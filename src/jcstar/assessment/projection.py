@@ -1,0 +1,80 @@
+"""See one assessment through another scheme: "assess once, comply many".
+
+Each requirement of the other scheme takes the verdicts of the ★1 requirements
+that reach it through the crosswalks. A verdict carries over only where the link
+makes it follow: MET through a link whose ★1 side covers the whole requirement
+(equal, superset, or an official recognition); NOT_MET through one whose ★1 side
+lies inside it (equal, subset). Everything else needs review. A projection is
+indicative wherever a link rests on our judgement, and says so.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from jcstar.assessment.models import AssessmentReport, Verdict
+from jcstar.catalog.crosswalk import CoverLink, CrosswalkGraph
+from jcstar.catalog.models import Catalog
+
+
+class ProjectedVerdict(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    requirement: str
+    title_ja: str | None
+    title_en: str | None
+    verdict: Verdict
+    reason: str
+    from_requirements: tuple[str, ...]
+    official: bool
+
+
+class ReportProjection(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    source_scheme: str
+    target_scheme: str
+    report_id: str
+    verdicts: tuple[ProjectedVerdict, ...]
+
+
+def _carry(link: CoverLink, verdict: str) -> tuple[Verdict | None, str]:
+    whole = link.relationship in ("equal", "superset") or link.recognised
+    inside = link.relationship in ("equal", "subset")
+    if verdict == "MET" and whole:
+        return "MET", f"{link.source} is MET and covers it ({link.relationship})"
+    if verdict == "NOT_MET" and inside:
+        return "NOT_MET", f"{link.source} is NOT_MET and lies within it ({link.relationship})"
+    if verdict == "NOT_APPLICABLE" and link.relationship == "equal":
+        return "NOT_APPLICABLE", f"{link.source} is not applicable"
+    return None, f"{link.source} is {verdict} ({link.relationship})"
+
+
+def project_report(catalog: Catalog, report: AssessmentReport, target: str) -> ReportProjection:
+    source = report.catalog.scheme
+    projection = CrosswalkGraph(catalog).project(source, target)
+    by_id = {v.requirement: v.verdict for v in report.verdicts}
+    rows = []
+    for row in projection.rows:
+        links = [link for link in row.covered_by if link.source in by_id]
+        carried = [_carry(link, by_id[link.source]) for link in links]
+        decided = [verdict for verdict, _ in carried if verdict]
+        # a failure that carries over outweighs a pass through another link
+        verdict: Verdict = (
+            "NOT_MET" if "NOT_MET" in decided else decided[0] if decided else "NEEDS_REVIEW"
+        )
+        reasons = [why for _, why in carried] or [f"no {source} requirement reaches it"]
+        rows.append(
+            ProjectedVerdict(
+                requirement=row.id,
+                title_ja=row.title_ja,
+                title_en=row.title_en,
+                verdict=verdict,
+                reason="; ".join(reasons),
+                from_requirements=tuple(link.source for link in links),
+                official=bool(links) and all(link.basis != "judgement" for link in links),
+            )
+        )
+    return ReportProjection(
+        source_scheme=source, target_scheme=target, report_id=report.report_id, verdicts=tuple(rows)
+    )

@@ -1,0 +1,56 @@
+"""``jcstar plan``: what an assessment of this profile will check and ask."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from jcstar.assessment.inputs import InputError, load_profile
+from jcstar.assessment.plan import PlanError, build_plan
+from jcstar.assessment.questionnaire import answers_template
+from jcstar.catalog.loader import CatalogIndex, load_catalog
+from jcstar.cli.common import console, input_errors, print_json, write_output
+
+
+class PlanFormat(StrEnum):
+    table = "table"
+    json = "json"
+    answers = "answers"
+
+
+def plan(
+    profile: Annotated[Path, typer.Argument(metavar="PROFILE.yaml", help="Product profile")],
+    fmt: Annotated[
+        PlanFormat,
+        typer.Option("--format", help="table, json, or answers (a questionnaire to fill in)"),
+    ] = PlanFormat.table,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE")] = None,
+) -> None:
+    """Show which requirements apply, which checks run and what the vendor must answer."""
+    catalog = load_catalog()
+    with input_errors(InputError, PlanError):
+        loaded, _ = load_profile(profile)
+        built = build_plan(catalog, loaded)
+    requirements = CatalogIndex(catalog).by_id(built.scheme)
+    if fmt is PlanFormat.answers:
+        write_output(answers_template(built, requirements).encode("utf-8"), output)
+        return
+    if fmt is PlanFormat.json:
+        print_json(built.model_dump(mode="json"))
+        return
+    table = Table(title=f"Plan for {loaded.product}: ★{built.level} ({built.scheme})")
+    for column in ("requirement", "applies", "checks", "questions", "why"):
+        table.add_column(column)
+    for planned in built.requirements:
+        table.add_row(
+            f"{planned.requirement} {requirements[planned.requirement].title_ja or ''}",
+            planned.applicability,
+            ", ".join(planned.checks) or ("manual" if planned.manual else ""),
+            ", ".join(planned.questions),
+            planned.reason,
+        )
+    console.print(table)
