@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from jcstar.checks.base import CheckAttempt
+from jcstar.checks.network.device import DeviceParams, NeededPort
 
 Verdict = Literal["MET", "NOT_MET", "NOT_APPLICABLE", "INCONCLUSIVE", "NEEDS_REVIEW"]
 VERDICTS: tuple[Verdict, ...] = ("MET", "NOT_MET", "NOT_APPLICABLE", "INCONCLUSIVE", "NEEDS_REVIEW")
@@ -32,12 +33,6 @@ class ProductFacts(Frozen):
     constrained_device: bool | None = None
 
 
-class NeededPort(Frozen):
-    port: int = Field(ge=1, le=65535)
-    protocol: Literal["tcp", "udp"] = "tcp"
-    reason: str = Field(min_length=1)
-
-
 class ProductProfile(Frozen):
     vendor: str = Field(min_length=1)
     product: str = Field(min_length=1)
@@ -50,8 +45,10 @@ class ProductProfile(Frozen):
     facts: ProductFacts = ProductFacts()
     needed_ports: tuple[NeededPort, ...] = ()
     #: where checks find their inputs: ``vulnerability_disclosure_policy`` (URL or
-    #: file), ``security_txt`` (base URL); later issues add device and firmware targets
+    #: file), ``security_txt`` (base URL)
     documents: dict[str, str] = Field(default_factory=dict)
+    #: a live device to probe over the network
+    device: DeviceParams | None = None
 
 
 class EvidenceRef(Frozen):

@@ -6,9 +6,11 @@ import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from jcstar.assessment.models import AssessmentPlan, ProductProfile
 from jcstar.checks.base import Check, CheckAttempt, CheckInput, SkipCheck
+from jcstar.checks.network.pacing import Pacer
 from jcstar.checks.registry import get_check
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -16,8 +18,17 @@ DEFAULT_TIMEOUT_S = 30.0
 OnAttempt = Callable[[CheckAttempt], None]
 
 
-def check_input(profile: ProductProfile, base_dir: Path) -> CheckInput:
-    return CheckInput(targets=dict(profile.documents), base_dir=str(base_dir))
+def check_input(profile: ProductProfile, base_dir: Path, pacer: Pacer | None = None) -> CheckInput:
+    params: dict[str, Any] = {
+        "needed_ports": list(profile.needed_ports),
+        "model_numbers": list(profile.model_numbers),
+        "pacer": pacer or Pacer(),
+    }
+    targets = dict(profile.documents)
+    if profile.device:
+        params["device"] = profile.device
+        targets["device"] = profile.device.address
+    return CheckInput(targets=targets, params=params, base_dir=str(base_dir))
 
 
 async def run_check(check: Check, given: CheckInput, timeout_s: float) -> CheckAttempt:
@@ -56,13 +67,27 @@ async def run_plan_async(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     on_attempt: OnAttempt | None = None,
 ) -> tuple[CheckAttempt, ...]:
-    async def one(check_id: str) -> CheckAttempt:
-        result = await run_check(get_check(check_id), given, timeout_s)
+    async def one(check: Check) -> CheckAttempt:
+        result = await run_check(check, given, timeout_s)
         if on_attempt:
             on_attempt(result)
         return result
 
-    return tuple(await asyncio.gather(*(one(check_id) for check_id in plan.check_ids)))
+    async def in_sequence(checks: list[Check]) -> list[CheckAttempt]:
+        return [await one(check) for check in checks]
+
+    checks = [get_check(check_id) for check_id in plan.check_ids]
+    # checks that talk to the device run one after another in a fixed order: a
+    # brute-force burst must not race the credential checks (it may trigger a lockout)
+    ordered = sorted(
+        (c for c in checks if getattr(c, "sequence", None) is not None),
+        key=lambda c: int(getattr(c, "sequence", 0)),
+    )
+    free = [c for c in checks if getattr(c, "sequence", None) is None]
+    concurrent = asyncio.gather(*(one(c) for c in free))  # starts them now
+    sequential = await in_sequence(ordered)
+    by_id = {a.check: a for a in [*sequential, *await concurrent]}
+    return tuple(by_id[check_id] for check_id in plan.check_ids)
 
 
 def run_plan(

@@ -8,10 +8,13 @@ is data and never reads as a pass.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, Protocol
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, Literal, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
+T = TypeVar("T")
 Outcome = Literal["pass", "fail", "info"]
 AttemptStatus = Literal["completed", "error", "skipped"]
 
@@ -45,12 +48,33 @@ class CheckAttempt(Frozen):
     duration_ms: int = 0
 
 
+class SharedWork:
+    """Work several checks of one run need (e.g. the port scan), done once.
+
+    Checks ask for it by key; the first asker runs it, the others await the same
+    result (or the same exception).
+    """
+
+    def __init__(self) -> None:
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+
+    async def once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
+        task = self._tasks.get(key)
+        if task is None:
+            task = asyncio.ensure_future(make())
+            self._tasks[key] = task
+        return cast(T, await asyncio.shield(task))
+
+
 class CheckInput(Frozen):
     """What a check is given: named targets from the profile and its parameters."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     targets: dict[str, str] = Field(default_factory=dict)
     params: dict[str, Any] = Field(default_factory=dict)
     base_dir: str = "."
+    shared: SharedWork = Field(default_factory=SharedWork, exclude=True)
 
 
 class SkipCheck(Exception):

@@ -5,12 +5,16 @@ from __future__ import annotations
 from jcstar.checks.base import Check
 from jcstar.checks.documents.security_txt import SecurityTxtCheck
 from jcstar.checks.documents.vdp import VulnerabilityDisclosurePolicyCheck
+from jcstar.checks.network.interfaces import ExposedServicesCheck
+from jcstar.checks.network.tls import TlsCheck
 
 CHECKS: dict[str, type[Check]] = {
     check.id: check
     for check in (
         VulnerabilityDisclosurePolicyCheck,
         SecurityTxtCheck,
+        ExposedServicesCheck,
+        TlsCheck,
     )
 }
 

@@ -37,7 +37,7 @@ class AssessFormat(StrEnum):
     html = "html"
 
 
-def _show_attempt(attempt: CheckAttempt) -> None:
+def show_attempt(attempt: CheckAttempt) -> None:
     style = {"completed": "green", "error": "red", "skipped": "yellow"}[attempt.status]
     reason = f": {attempt.reason}" if attempt.reason else ""
     err_console.print(f"[{style}]{attempt.status}[/] {attempt.check}{reason}", highlight=False)
@@ -61,7 +61,7 @@ def assess(
     """
     report: AssessmentReport
     with input_errors(InputError, PlanError):
-        report = assess_files(profile, answers, timeout, on_attempt=_show_attempt)
+        report = assess_files(profile, answers, timeout, on_attempt=show_attempt)
     write_output(render(report, fmt.value), output)
     err_console.print(
         f"overall: [bold]{report.overall}[/] "

@@ -12,6 +12,7 @@ from jcstar.cli.assess_cmd import assess
 from jcstar.cli.common import console
 from jcstar.cli.crosswalk_cmd import crosswalk
 from jcstar.cli.plan_cmd import plan
+from jcstar.cli.probe_cmd import probe
 
 app = typer.Typer(
     name="jcstar",
@@ -23,6 +24,7 @@ app.add_typer(catalog_cmd.app, name="catalog")
 app.add_typer(report_cmd.app, name="report")
 app.command()(plan)
 app.command()(assess)
+app.command()(probe)
 app.command()(crosswalk)
 
 

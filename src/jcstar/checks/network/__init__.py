@@ -1,0 +1,1 @@
+"""Network checks: probe a live device over IP (loopback or a test namespace in tests)."""

@@ -1,0 +1,168 @@
+"""``jcstar probe``: test a live device, or a fleet from an inventory, over the network."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from jcstar.assessment.inputs import InputError
+from jcstar.assessment.models import AssessmentReport
+from jcstar.assessment.plan import PlanError
+from jcstar.assessment.probe import (
+    completed_addresses,
+    device_profile,
+    probe_async,
+    probe_fleet,
+    read_inventory,
+)
+from jcstar.cli.assess_cmd import EXIT_BY_OVERALL, show_attempt
+from jcstar.cli.common import (
+    EXIT_INCOMPLETE,
+    EXIT_NOT_CONFORMANT,
+    EXIT_OK,
+    TextFormat,
+    console,
+    err_console,
+    fail,
+    input_errors,
+    write_output,
+)
+from jcstar.reports import render
+
+
+def probe(
+    host: Annotated[
+        str | None, typer.Argument(metavar="HOST", help="One device: IP or name")
+    ] = None,
+    ports: Annotated[
+        str | None, typer.Option(help="TCP ports, e.g. 22,23,80-90 or 'all' (default: ★1 set)")
+    ] = None,
+    profile: Annotated[
+        Path | None, typer.Option(metavar="PROFILE.yaml", help="Needed ports, credentials…")
+    ] = None,
+    inventory: Annotated[
+        Path | None, typer.Option(metavar="DEVICES.csv", help="Fleet mode: one device a row")
+    ] = None,
+    fmt: Annotated[TextFormat, typer.Option("--format", help="table or json")] = TextFormat.table,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to FILE (fleet: JSON lines)")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=1024, help="Fleet: devices at once")] = 32,
+    rate: Annotated[
+        float | None, typer.Option(min=0.1, help="Fleet: new connections per second, all devices")
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds allowed per check")] = 120.0,
+) -> None:
+    """Probe a device over the network for ★1 evidence (S1.1-01, -02, -04, -10, -12, -13, -14).
+
+    Exit code 0 conformant, 1 not conformant, 3 incomplete, 2 usage or input error.
+    """
+    if inventory is not None:
+        if host is not None:
+            fail("give HOST or --inventory, not both")
+        if output is None:
+            fail("--inventory writes JSON lines: give -o RESULTS.jsonl")
+        assert output is not None
+        _fleet(inventory, output, concurrency, rate, timeout)
+        return
+    if host is None:
+        fail("give a HOST to probe (or --inventory DEVICES.csv)")
+    assert host is not None
+    with input_errors(InputError, PlanError):
+        loaded, digests = device_profile(host, ports, profile)
+        base_dir = profile.parent if profile else Path(".")
+        report = asyncio.run(
+            probe_async(loaded, digests, base_dir, timeout_s=timeout, on_attempt=show_attempt)
+        )
+    if fmt is TextFormat.json:
+        write_output(render(report, "json"), output)
+    else:
+        _print_report(report)
+        if output:
+            write_output(render(report, "json"), output)
+    raise typer.Exit(EXIT_BY_OVERALL[report.overall])
+
+
+def _print_report(report: AssessmentReport) -> None:
+    table = Table(title=f"{report.product.product}: {report.overall}", show_lines=True)
+    for column in ("requirement", "verdict", "evidence"):
+        table.add_column(column)
+    for v in report.verdicts:
+        table.add_row(f"{v.requirement}\n{v.title_ja or ''}", v.verdict, "\n".join(v.reasons))
+    console.print(table)
+
+
+def _fleet(
+    inventory: Path, output: Path, concurrency: int, rate: float | None, timeout: float
+) -> None:
+    with input_errors(InputError):
+        rows = read_inventory(inventory)
+    done = completed_addresses(output)
+    todo = [row for row in rows if row.address not in done]
+    if done:
+        err_console.print(f"resuming: {len(done)} done, {len(todo)} to go", highlight=False)
+
+    async def run() -> None:
+        with (
+            Progress(
+                TextColumn("probing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err_console,
+            ) as progress,
+            output.open("a", encoding="utf-8") as sink,
+        ):
+            task = progress.add_task("fleet", total=len(rows), completed=len(rows) - len(todo))
+            async for line in probe_fleet(todo, concurrency, rate, timeout):
+                sink.write(line + "\n")
+                sink.flush()  # each device is kept as soon as it is done
+                progress.advance(task)
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        err_console.print(f"interrupted: finished devices are in {output}; run again to resume")
+        raise typer.Exit(130) from None
+    records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    _print_summary(records)
+    overall = {r["overall"] for r in records}
+    code = (
+        EXIT_NOT_CONFORMANT
+        if "NOT_CONFORMANT" in overall
+        else EXIT_INCOMPLETE
+        if "INCOMPLETE" in overall
+        else EXIT_OK
+    )
+    raise typer.Exit(code)
+
+
+def _print_summary(records: list[dict[str, Any]]) -> None:
+    by_model: dict[str, Counter[str]] = defaultdict(Counter)
+    failing: dict[str, Counter[str]] = defaultdict(Counter)
+    for record in records:
+        model = record.get("model_number") or "(unknown)"
+        by_model[model][record["overall"]] += 1
+        for v in record["verdicts"]:
+            if v["verdict"] == "NOT_MET":
+                failing[model][v["requirement"]] += 1
+    table = Table(title=f"Fleet summary: {len(records)} devices")
+    for column in ("model", "devices", "conformant", "not conformant", "incomplete", "NOT_MET"):
+        table.add_column(column)
+    for model, counts in sorted(by_model.items()):
+        table.add_row(
+            model,
+            str(sum(counts.values())),
+            str(counts["CONFORMANT"]),
+            str(counts["NOT_CONFORMANT"]),
+            str(counts["INCOMPLETE"]),
+            ", ".join(f"{r}×{n}" for r, n in sorted(failing[model].items())),
+        )
+    console.print(table)
