@@ -42,8 +42,10 @@ def risky_observation(result: ScanResult, needed: dict[tuple[int, str], str]) ->
             accepted.append(f"{line} (needed: {reason})")
         else:
             flagged.append(line)
+    silent = [s.key for s in result.services if s.silent]
     details = {
         "scanned_tcp_ports": result.scanned_tcp,
+        "silent": silent,
         "open": _service_list(result.services),
         "flagged": flagged,
         "declared_needed": accepted,
@@ -58,7 +60,8 @@ def risky_observation(result: ScanResult, needed: dict[tuple[int, str], str]) ->
     return Observation(
         topic="risky_interfaces",
         outcome="pass",
-        message=f"no undeclared high-risk service among {result.scanned_tcp} TCP ports scanned",
+        message=f"no undeclared high-risk service among {result.scanned_tcp} TCP ports scanned"
+        + (f"; {len(silent)} open port(s) said nothing: {', '.join(silent)}" if silent else ""),
         details=details,
     )
 

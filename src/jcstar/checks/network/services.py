@@ -48,6 +48,10 @@ class Service:
     tls: bool = False
     banner: str = ""
     detail: str = ""
+    #: accepted the connection but said nothing, to a greeting or to HTTP
+    silent: bool = False
+    #: a port where TLS is the norm, whose TLS handshake failed
+    tls_failed: bool = False
 
     @property
     def key(self) -> str:
@@ -176,7 +180,16 @@ async def describe(host: str, port: int, timeout_s: float, pacer: Pacer) -> Serv
             tls = await _speaks_tls(host, port, timeout_s, pacer)
     name, detail = identify(port, banner, tls)
     text = banner.decode("latin-1", errors="replace")[:512]
-    return Service(port=port, protocol="tcp", name=name, tls=tls, banner=text, detail=detail)
+    return Service(
+        port=port,
+        protocol="tcp",
+        name=name,
+        tls=tls,
+        banner=text,
+        detail=detail,
+        silent=not banner and not tls,
+        tls_failed=port in _TLS_HINT_PORTS and not tls and name in ("unknown", "tls"),
+    )
 
 
 async def scan(
@@ -210,4 +223,7 @@ async def scan(
             return await describe(host, port, timeout_s, pacer)
 
     result.services = list(await asyncio.gather(*(described(p) for p in open_ports)))
+    if result.services and all(s.silent for s in result.services):
+        ports_text = ", ".join(s.key for s in result.services)
+        raise ProbeError(f"{host} accepts connections on {ports_text} but answers nothing")
     return result

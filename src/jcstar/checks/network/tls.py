@@ -146,7 +146,12 @@ class TlsCheck:
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         device = device_params(given)
-        services: list[Service] = [s for s in (await device_scan(given)).services if s.tls]
+        scanned = (await device_scan(given)).services
+        broken = [s.key for s in scanned if s.tls_failed]
+        if broken:
+            # garbage or stalled TLS: the port is there but cannot be judged
+            raise RuntimeError(f"TLS handshake failed on {', '.join(broken)} (no usable TLS)")
+        services: list[Service] = [s for s in scanned if s.tls]
         if not services:
             return (Observation(topic="tls", outcome="info", message="no TLS service found"),)
         reports = [

@@ -1,0 +1,149 @@
+"""``jcstar probe`` against simulated devices on 127.0.x.y (each test its own address)."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import invoke
+from tests.sim import (
+    SimDevice,
+    flood,
+    garbage,
+    http,
+    reset,
+    say,
+    self_signed,
+    stall,
+    tls_context,
+)
+
+pytestmark = pytest.mark.network
+
+TELNET_PROMPT = b"\xff\xfd\x18\xff\xfd\x20HG-100 login: "
+
+
+def probe(cli, device: SimDevice, *extra: str) -> tuple[int, dict[str, dict]]:
+    code, out, err = invoke(
+        cli, "probe", device.host, "--ports", device.ports, "--format", "json", "--timeout", "20",
+        *extra,
+    )  # fmt: skip
+    assert out.startswith("{"), err
+    report = json.loads(out)
+    return code, {v["requirement"]: v for v in report["verdicts"]}
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
+    workdir = tmp_path_factory.mktemp("certs")
+    return {"strong": self_signed(workdir), "weak": self_signed(workdir, 1024, "sha1")}
+
+
+def test_risky_services_are_not_met_with_evidence(cli):
+    with SimDevice("127.0.5.1", {2323: say(TELNET_PROMPT), 5555: say(b"CNXN\x00")}) as dev:
+        code, verdicts = probe(cli, dev)
+    assert code == 1
+    s113 = verdicts["S1.1-13"]
+    assert s113["verdict"] == "NOT_MET"
+    assert "2323/tcp telnet" in s113["reasons"][0]
+    assert "5555/tcp adb" in s113["reasons"][0]
+    assert verdicts["S1.1-12"]["verdict"] == "NOT_MET"  # telnet is a plaintext login
+
+
+def test_declared_needed_port_is_not_flagged(cli, tmp_path):
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(
+        "vendor: V\nproduct: P\nmodel_numbers: [HG-100]\nproduct_type: gw\nfirmware_version: '1'\n"
+        "needed_ports:\n  - {port: 5555, protocol: tcp, reason: factory test jig}\n",
+        encoding="utf-8",
+    )
+    with SimDevice("127.0.5.2", {2323: say(TELNET_PROMPT), 5555: say(b"CNXN\x00")}) as dev:
+        _, verdicts = probe(cli, dev, "--profile", str(profile))
+    reason = verdicts["S1.1-13"]["reasons"][0]
+    assert "2323/tcp" in reason and "5555" not in reason
+    # the model number in the telnet banner is seen and matches the profile
+    assert any("HG-100" in e["summary"] for e in verdicts["S1.1-10"]["evidence"])
+
+
+def test_well_configured_device_has_no_not_met(cli, certs):
+    cert, key = certs["strong"]
+    ctx = tls_context(cert, key, ssl.TLSVersion.TLSv1_2)
+    handlers = {
+        8443: http(),
+        8000: http("301 Moved Permanently", "Location: https://127.0.5.3:8443/\r\n", b""),
+    }
+    with SimDevice("127.0.5.3", handlers, tls={8443: ctx}) as dev:
+        code, verdicts = probe(cli, dev)
+    assert {v["verdict"] for v in verdicts.values()} <= {"MET", "NEEDS_REVIEW", "NOT_APPLICABLE"}
+    assert "NOT_MET" not in {v["verdict"] for v in verdicts.values()}
+    tls_evidence = [e["summary"] for e in verdicts["S1.1-12"]["evidence"]]
+    assert any("TLS 1.2+ only" in s for s in tls_evidence)
+    assert code == 3  # no failure, but a probe alone does not prove ★1
+
+
+def test_weak_tls_is_not_met(cli, certs):
+    cert, key = certs["weak"]
+    ctx = tls_context(cert, key, ssl.TLSVersion.TLSv1)
+    with SimDevice("127.0.5.4", {8443: http()}, tls={8443: ctx}) as dev:
+        _, verdicts = probe(cli, dev)
+    s112 = verdicts["S1.1-12"]
+    assert s112["verdict"] == "NOT_MET"
+    text = " ".join(s112["reasons"])
+    assert "TLSv1.0 offered" in text
+    assert "RSA 1024" in text
+    assert "SHA1" in text
+
+
+@pytest.mark.parametrize(
+    ("name", "handlers"),
+    [
+        ("stalls", {8443: stall, 8000: stall}),
+        ("garbage TLS", {8443: garbage}),
+        ("resets", {8443: reset, 8000: reset}),
+    ],
+)
+def test_hostile_device_is_inconclusive_within_the_timeout(cli, name, handlers):
+    address = {"stalls": "127.0.5.5", "garbage TLS": "127.0.5.6", "resets": "127.0.5.7"}[name]
+    started = time.monotonic()
+    with SimDevice(address, handlers) as dev:
+        code, verdicts = probe(cli, dev)
+    elapsed = time.monotonic() - started
+    assert code == 3
+    assert "MET" not in {v["verdict"] for v in verdicts.values()}
+    assert verdicts["S1.1-12"]["verdict"] == "INCONCLUSIVE", verdicts["S1.1-12"]
+    assert elapsed < 60, f"{name}: probe took {elapsed:.0f} s"
+
+
+def test_endless_banner_is_bounded(cli):
+    with SimDevice("127.0.5.8", {2323: flood}) as dev:
+        code, verdicts = probe(cli, dev)
+    assert verdicts["S1.1-13"]["verdict"] == "NOT_MET"  # telnet-ish port 2323 answers
+    assert code == 1
+
+
+def test_device_with_nothing_open_is_not_a_pass(cli):
+    code, out, _ = invoke(cli, "probe", "127.0.5.9", "--ports", "2323,8443", "--format", "json")
+    report = json.loads(out)
+    assert "MET" not in {v["verdict"] for v in report["verdicts"]}
+    assert code == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["10.0.0.0/24"], "is a range; give one host"),
+        (["192.168.1.1-20"], "is a range; give one host"),
+        (["not a host"], "is not an IP address or host name"),
+        (["127.0.0.1", "--ports", "0-10"], "outside 1-65535"),
+        (["127.0.0.1", "--ports", "ssh"], "bad port 'ssh'"),
+        ([], "give a HOST"),
+    ],
+)
+def test_bad_targets_are_refused(cli, args, message):
+    code, _, err = invoke(cli, "probe", *args)
+    assert code == 2
+    assert message in err
