@@ -5,7 +5,11 @@ from __future__ import annotations
 from jcstar.checks.base import Check
 from jcstar.checks.documents.security_txt import SecurityTxtCheck
 from jcstar.checks.documents.vdp import VulnerabilityDisclosurePolicyCheck
+from jcstar.checks.network.access import UnauthenticatedAccessCheck
+from jcstar.checks.network.bruteforce import BruteForceCheck
+from jcstar.checks.network.default_creds import DefaultCredentialsCheck
 from jcstar.checks.network.interfaces import ExposedServicesCheck
+from jcstar.checks.network.resilience import ResilienceCheck
 from jcstar.checks.network.tls import TlsCheck
 
 CHECKS: dict[str, type[Check]] = {
@@ -14,7 +18,11 @@ CHECKS: dict[str, type[Check]] = {
         VulnerabilityDisclosurePolicyCheck,
         SecurityTxtCheck,
         ExposedServicesCheck,
+        UnauthenticatedAccessCheck,
         TlsCheck,
+        DefaultCredentialsCheck,
+        ResilienceCheck,
+        BruteForceCheck,
     )
 }
 

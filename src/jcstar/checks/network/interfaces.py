@@ -8,6 +8,7 @@ from typing import ClassVar
 from jcstar.checks.base import CheckInput, Observation
 from jcstar.checks.network.device import TARGET, device_params, device_scan, needed_ports
 from jcstar.checks.network.services import ScanResult, Service, risky_ports
+from jcstar.checks.network.surfaces import login_surfaces
 
 # services where a user logs in; offered without TLS they expose credentials in transit
 PLAINTEXT_LOGIN = {"telnet": "telnet", "ftp": "FTP", "http": "HTTP", "mqtt": "MQTT", "rtsp": "RTSP"}
@@ -26,7 +27,10 @@ def _service_list(services: list[Service]) -> list[dict[str, object]]:
     ]
 
 
-def risky_observation(result: ScanResult, needed: dict[tuple[int, str], str]) -> Observation:
+def risky_observation(
+    result: ScanResult, needed: dict[tuple[int, str], str], open_ports: set[str]
+) -> Observation:
+    """``open_ports``: services that let a client in with no credentials (``1883/tcp``)."""
     risky = risky_ports()
     flagged: list[str] = []
     accepted: list[str] = []
@@ -34,7 +38,7 @@ def risky_observation(result: ScanResult, needed: dict[tuple[int, str], str]) ->
         entry = risky.get((service.port, service.protocol))
         if entry is None and service.name in ("telnet", "ftp", "adb"):
             entry = next((r for r in risky.values() if r.service == service.name), None)
-        if entry is None:
+        if entry is None or (entry.only_if_open and service.key not in open_ports):
             continue
         reason = needed.get((service.port, service.protocol))
         line = f"{service.key} {entry.service}: {entry.risk}"
@@ -125,8 +129,13 @@ class ExposedServicesCheck:
         device_params(given)
         result = await device_scan(given)
         models = list(given.params.get("model_numbers", []))
+        open_ports = {
+            s.service.key
+            for s in await login_surfaces(given)
+            if s.open_result.outcome == "accepted"
+        }
         return (
-            risky_observation(result, needed_ports(given)),
+            risky_observation(result, needed_ports(given), open_ports),
             plaintext_observation(result),
             model_observation(result, models),
         )

@@ -16,7 +16,8 @@ INTERFACE (the checks rely on this):
     @dataclass(frozen=True)
     class LoginResult:
         outcome: LoginOutcome
-        detail: str          # e.g. "shell prompt '#' after password", "HTTP 401", "timed out after 5 s"
+        detail: str          # e.g. "shell prompt '#' after the password", "HTTP 401",
+                             #      "timed out after 5 s"
         elapsed_s: float
 
     class LoginSurface(Protocol):
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import ftplib
 import re
 import secrets
@@ -55,6 +57,7 @@ import aiomqtt
 import asyncssh
 import httpx
 import telnetlib3
+from paho.mqtt.reasoncodes import ReasonCode
 
 LoginOutcome = Literal["accepted", "rejected", "error"]
 Verdict = tuple[LoginOutcome, str]
@@ -194,7 +197,7 @@ class _TelnetSession:
     async def _read(self, wait_s: float | None) -> str | None:
         """The next chunk; "" at end of stream, None when quiet for ``wait_s``."""
         try:
-            chunk = await asyncio.wait_for(self.reader.read(4096), wait_s)
+            chunk: str | bytes = await asyncio.wait_for(self.reader.read(4096), wait_s)
         except TimeoutError:
             return None
         if isinstance(chunk, bytes):
@@ -204,7 +207,7 @@ class _TelnetSession:
             raise OutputLimitExceeded(f"more than {MAX_READ_BYTES} bytes without a decision")
         return chunk
 
-    async def expect(self, decide: Callable[[str], T | None], idle_s: float | None = None) -> T | None:
+    async def expect(self, decide: Callable[[str], T], idle_s: float | None = None) -> T | None:
         """Read until ``decide`` gives a settled answer, the stream ends or output idles."""
         verdict = decide(self.text) if self.text else None
         while True:
@@ -240,9 +243,7 @@ class TelnetSurface:
     ) -> LoginResult:
         return await _bounded(self._login(host, port, username, password), timeout_s)
 
-    async def open_without_credentials(
-        self, host: str, port: int, timeout_s: float
-    ) -> LoginResult:
+    async def open_without_credentials(self, host: str, port: int, timeout_s: float) -> LoginResult:
         return await _bounded(self._open_access(host, port), timeout_s)
 
     async def _connect(self, host: str, port: int) -> _TelnetSession:
@@ -258,7 +259,9 @@ class TelnetSurface:
             session.send_line("")
             kind = await session.expect(_prompt_kind)
         if kind is None:
-            raise ConnectionError(f"no prompt before the connection closed ({_quote(session.text)})")
+            raise ConnectionError(
+                f"no prompt before the connection closed ({_quote(session.text)})"
+            )
         return kind
 
     async def _open_access(self, host: str, port: int) -> Verdict:
@@ -285,17 +288,33 @@ class TelnetSurface:
         if kind == "login":
             session.send_line(username)
             after_user = await session.expect(_after_username)
+            if after_user is None:
+                return "error", _silent("username", session)
             if after_user != "password":
-                return after_user or ("error", _silent("username", session))
+                return after_user
         session.send_line(password)
         verdict = await session.expect(_after_password, idle_s=2.0)
-        if verdict is None and not session.closed and await session.command_echo():
-            return "accepted", "command echo after the password (no recognised prompt)"
         if verdict is None:
-            return "error", _silent("password", session)
-        if verdict[0] == "accepted" and await session.command_echo():
+            return await self._unrecognised_reply(session)
+        if verdict[0] != "accepted":
+            return verdict
+        failure_seen = _LOGIN_FAILURE.search(_clean(session.text))
+        if await session.command_echo():
             return "accepted", verdict[1] + "; command echo confirmed"
+        if failure_seen:
+            # "Access denied" then ">" could be a refusal followed by a pre-login menu
+            return "error", f"prompt after {failure_seen.group(0)!r}; command echo not confirmed"
         return verdict
+
+    async def _unrecognised_reply(self, session: _TelnetSession) -> Verdict:
+        """No prompt or message we know after the password: accept only a command echo."""
+        if session.closed:
+            return "error", _silent("password", session)
+        text = session.text
+        if await session.command_echo():
+            return "accepted", "command echo after the password (no recognised prompt)"
+        session.text = text
+        return "error", _silent("password", session)
 
 
 def _after_username(text: str) -> Literal["password"] | Verdict | None:
@@ -348,7 +367,7 @@ async def _ssh_connect(
         gss_host=None,
         login_timeout=timeout_s,
         connect_timeout=timeout_s,
-        **extra,  # type: ignore[arg-type]
+        **extra,
     ) as conn:
         return str(conn.get_extra_info("server_version", ""))
 
@@ -381,9 +400,7 @@ class SshSurface:
     ) -> LoginResult:
         return await _bounded(_ssh_attempt(host, port, username, password, timeout_s), timeout_s)
 
-    async def open_without_credentials(
-        self, host: str, port: int, timeout_s: float
-    ) -> LoginResult:
+    async def open_without_credentials(self, host: str, port: int, timeout_s: float) -> LoginResult:
         attempt = _ssh_attempt(host, port, self.open_username, None, timeout_s)
         return await _bounded(attempt, timeout_s)
 
@@ -481,7 +498,9 @@ def _challenges(headers: httpx.Headers) -> list[str]:
     return found
 
 
-async def _open_page(host: str, port: int, path: str, tls: bool | None, timeout_s: float) -> Verdict:
+async def _open_page(
+    host: str, port: int, path: str, tls: bool | None, timeout_s: float
+) -> Verdict:
     async with _client(timeout_s) as client:
         page = await _request(client, "GET", _base_url(host, port, tls) + path)
     if page.status == 401:
@@ -492,7 +511,10 @@ async def _open_page(host: str, port: int, path: str, tls: bool | None, timeout_
     if 200 <= page.status < 300 and page.has_password_field:
         return "rejected", f"HTTP {page.status} on {page.path} shows a login form"
     if 200 <= page.status < 300:
-        return "accepted", f"HTTP {page.status} on {page.path} with no authentication or login form"
+        return (
+            "accepted",
+            f"HTTP {page.status} on {page.path}: no auth challenge, no password field",
+        )
     return "error", f"HTTP {page.status} on {page.path}"
 
 
@@ -509,9 +531,7 @@ class HttpBasicSurface:
     ) -> LoginResult:
         return await _bounded(self._login(host, port, username, password, timeout_s), timeout_s)
 
-    async def open_without_credentials(
-        self, host: str, port: int, timeout_s: float
-    ) -> LoginResult:
+    async def open_without_credentials(self, host: str, port: int, timeout_s: float) -> LoginResult:
         return await _bounded(_open_page(host, port, self.path, self.tls, timeout_s), timeout_s)
 
     async def _login(
@@ -608,9 +628,7 @@ class HttpFormSurface:
     ) -> LoginResult:
         return await _bounded(self._login(host, port, username, password, timeout_s), timeout_s)
 
-    async def open_without_credentials(
-        self, host: str, port: int, timeout_s: float
-    ) -> LoginResult:
+    async def open_without_credentials(self, host: str, port: int, timeout_s: float) -> LoginResult:
         return await _bounded(_open_page(host, port, self.path, self.tls, timeout_s), timeout_s)
 
     async def _login(
@@ -618,7 +636,9 @@ class HttpFormSurface:
     ) -> Verdict:
         url = _base_url(host, port, self.tls) + self.path
         try:
-            wrong = await self._submit(url, username, "jcstar-wrong-" + secrets.token_hex(6), timeout_s)
+            wrong = await self._submit(
+                url, username, "jcstar-wrong-" + secrets.token_hex(6), timeout_s
+            )
             given = await self._submit(url, username, password, timeout_s)
         except _Unsure as exc:
             return "error", str(exc)
@@ -700,31 +720,33 @@ class _BoundedFTP(ftplib.FTP):
         """Unblock the worker thread when our caller gave up waiting."""
         sock = self.sock
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def _ftp_login_sync(
     ftp: _BoundedFTP, host: str, port: int, username: str, password: str, timeout_s: float
 ) -> Verdict:
-    welcome = ftp.connect(host, port, timeout=timeout_s)
     try:
-        reply = ftp.login(username, password)
-    except ftplib.error_perm as exc:
-        if str(exc).startswith("530"):
-            return "rejected", f"FTP {exc}"
-        return "error", f"FTP {exc}"
+        welcome = ftp.connect(host, port, timeout=timeout_s)
+        try:
+            reply = ftp.login(username, password)
+        except ftplib.error_perm as exc:  # 5xx; 530 is "not logged in"
+            outcome: LoginOutcome = "rejected" if str(exc).startswith("530") else "error"
+            return outcome, f"FTP {exc} for {username!r}"
     finally:
         ftp.close()
-    return "accepted", f"FTP {reply} (banner {_quote(welcome, 40)})"
+    return "accepted", f"FTP {reply} for {username!r} (banner {_quote(welcome, 40)})"
 
 
-async def _ftp_attempt(host: str, port: int, username: str, password: str, timeout_s: float) -> Verdict:
+async def _ftp_attempt(
+    host: str, port: int, username: str, password: str, timeout_s: float
+) -> Verdict:
     ftp = _BoundedFTP(time.monotonic() + timeout_s)
     try:
-        return await asyncio.to_thread(_ftp_login_sync, ftp, host, port, username, password, timeout_s)
+        return await asyncio.to_thread(
+            _ftp_login_sync, ftp, host, port, username, password, timeout_s
+        )
     finally:
         ftp.abort_socket()
 
@@ -738,9 +760,7 @@ class FtpSurface:
     ) -> LoginResult:
         return await _bounded(_ftp_attempt(host, port, username, password, timeout_s), timeout_s)
 
-    async def open_without_credentials(
-        self, host: str, port: int, timeout_s: float
-    ) -> LoginResult:
+    async def open_without_credentials(self, host: str, port: int, timeout_s: float) -> LoginResult:
         attempt = _ftp_attempt(host, port, "anonymous", "anonymous@", timeout_s)
         return await _bounded(attempt, timeout_s)
 
@@ -749,6 +769,10 @@ class FtpSurface:
 
 # CONNACK return codes for bad credentials: MQTT 3.1.1 (4, 5) and MQTT 5 (134, 135)
 _MQTT_REFUSED = {4, 5, 134, 135}
+
+
+def _reason_value(rc: int | ReasonCode | None) -> int | None:
+    return rc.value if isinstance(rc, ReasonCode) else rc
 
 
 async def _mqtt_attempt(
@@ -767,7 +791,7 @@ async def _mqtt_attempt(
         async with client:
             pass
     except aiomqtt.MqttCodeError as exc:
-        if int(exc.rc or 0) in _MQTT_REFUSED:
+        if _reason_value(exc.rc) in _MQTT_REFUSED:
             return "rejected", f"CONNACK refused with {how}: {exc}"
         return "error", f"CONNACK error with {how}: {exc}"
     return "accepted", f"CONNACK accepted with {how}"
@@ -782,16 +806,16 @@ class MqttSurface:
     ) -> LoginResult:
         return await _bounded(_mqtt_attempt(host, port, username, password, timeout_s), timeout_s)
 
-    async def open_without_credentials(
-        self, host: str, port: int, timeout_s: float
-    ) -> LoginResult:
+    async def open_without_credentials(self, host: str, port: int, timeout_s: float) -> LoginResult:
         return await _bounded(_mqtt_attempt(host, port, None, None, timeout_s), timeout_s)
 
 
 # --- rtsp --------------------------------------------------------------------------
 
 
-async def _rtsp_describe(host: str, port: int, path: str, authorization: str | None) -> tuple[int, str]:
+async def _rtsp_describe(
+    host: str, port: int, path: str, authorization: str | None
+) -> tuple[int, str]:
     """One DESCRIBE; returns the status code and the response head."""
     reader, writer = await asyncio.open_connection(host, port, limit=MAX_READ_BYTES)
     try:
@@ -843,9 +867,7 @@ class RtspSurface:
     ) -> LoginResult:
         return await _bounded(_rtsp_attempt(host, port, self.path, (username, password)), timeout_s)
 
-    async def open_without_credentials(
-        self, host: str, port: int, timeout_s: float
-    ) -> LoginResult:
+    async def open_without_credentials(self, host: str, port: int, timeout_s: float) -> LoginResult:
         return await _bounded(_rtsp_attempt(host, port, self.path, None), timeout_s)
 
 

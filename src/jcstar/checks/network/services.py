@@ -38,6 +38,7 @@ class RiskyPort(BaseModel):
     service: str
     risk: str = Field(min_length=1)
     basis: Literal["seed", "official", "judgement"]
+    only_if_open: bool = False
 
 
 @dataclass(frozen=True)

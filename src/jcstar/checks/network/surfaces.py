@@ -1,0 +1,89 @@
+"""Which login surfaces a device offers, found once per run and shared by the checks.
+
+For each scanned service we ask its login surface whether it gives access with
+no credentials at all: ``accepted`` means open (S1.1-01), ``rejected`` means it
+asks for credentials (a surface to test for defaults and brute force), ``error``
+means we could not tell.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from jcstar.checks.base import CheckInput
+from jcstar.checks.network.device import device_params, device_scan, pacer
+from jcstar.checks.network.logins import SURFACES, LoginResult, LoginSurface
+from jcstar.checks.network.services import Service
+
+MQTT_PORTS = {1883}
+
+
+@dataclass(frozen=True)
+class Surface:
+    service: Service
+    login: LoginSurface
+    open_result: LoginResult
+
+    @property
+    def name(self) -> str:
+        """e.g. ``22/tcp ssh``"""
+        return f"{self.service.key} {self.login.service}"
+
+    @property
+    def asks_for_credentials(self) -> bool:
+        return self.open_result.outcome == "rejected"
+
+
+def _with_tls(surface: LoginSurface, tls: bool) -> LoginSurface:
+    if dataclasses.is_dataclass(surface) and any(
+        f.name == "tls" for f in dataclasses.fields(surface)
+    ):
+        return dataclasses.replace(surface, tls=tls)
+    return surface
+
+
+def candidates(service: Service) -> list[LoginSurface]:
+    """The login surface to ask for this service, if any."""
+    name = service.name
+    if name in ("http", "https"):
+        return [_with_tls(SURFACES["http-basic"], service.tls)]
+    if name == "mqtt" or service.port in MQTT_PORTS:
+        return [SURFACES["mqtt"]]
+    if name in ("telnet", "ssh", "ftp", "rtsp"):
+        return [SURFACES[name]]
+    return []
+
+
+def http_login_surface(surface: Surface) -> LoginSurface:
+    """HTTP asks either with a 401 challenge (Basic/Digest) or with a login form."""
+    if "login form" in surface.open_result.detail:
+        return _with_tls(SURFACES["http-form"], surface.service.tls)
+    return surface.login
+
+
+async def _discover(given: CheckInput) -> list[Surface]:
+    device = device_params(given)
+    limiter = pacer(given)
+    found: list[Surface] = []
+    for service in (await device_scan(given)).services:
+        for login in candidates(service):
+            await limiter.wait()
+            result = await login.open_without_credentials(
+                device.address, service.port, device.timeout_s
+            )
+            found.append(Surface(service, login, result))
+    return found
+
+
+async def login_surfaces(given: CheckInput) -> list[Surface]:
+    return await given.shared.once("network.surfaces", lambda: _discover(given))
+
+
+def login_target(surface: Surface) -> LoginSurface:
+    """The surface to send credentials to."""
+    return (
+        http_login_surface(surface)
+        if surface.service.name in ("http", "https")
+        else (surface.login)
+    )
