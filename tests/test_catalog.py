@@ -188,13 +188,15 @@ def test_lint_finds_a_duplicate_requirement_id(cli, catalog_copy):
 
 
 def test_lint_finds_a_requirement_neither_checked_nor_manual(cli, catalog_copy):
-    edit_yaml(
-        catalog_copy / "schemes" / "jcstar-1.yaml",
-        lambda d: d["requirements"][0].update(manual=False),
-    )
+    def unmark(data):
+        requirement = next(r for r in data["requirements"] if r["id"] == "S1.1-03")
+        assert "checks" not in requirement
+        requirement["manual"] = False
+
+    edit_yaml(catalog_copy / "schemes" / "jcstar-1.yaml", unmark)
     code, out = lint_messages(cli, catalog_copy)
     assert code == 1
-    assert "S1.1-01: neither mapped to a check nor marked manual" in out
+    assert "S1.1-03: neither mapped to a check nor marked manual" in out
 
 
 def test_lint_finds_an_unknown_check_and_selection(cli, catalog_copy):

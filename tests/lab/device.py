@@ -9,16 +9,19 @@ nothing but the namespace's loopback. Probes run inside it: ``dev.run([...])``.
 
 Profiles (see README.md in this folder):
 
-* ``vulnerable``: busybox telnetd (23, root/xc3511 md5crypt, admin/admin) in a busybox-static
-  chroot; dropbear (22, admin/admin, support/support, RSA-1024 host key, no lockout);
-  lighttpd (80 HTTP Basic admin:admin in plaintext, 443 TLS 1.0+ with ``ALL:@SECLEVEL=0``
-  and a self-signed RSA-1024/SHA-1 certificate); mosquitto (1883, anonymous).
+* ``vulnerable``: busybox telnetd (23, root/xc3511 md5crypt, admin/admin); dropbear (22,
+  admin/admin, support/support, RSA-1024 host key, no lockout); lighttpd (80 HTTP Basic
+  admin:admin in plaintext, 443 TLS 1.0+ with ``ALL:@SECLEVEL=0`` and a self-signed
+  RSA-1024/SHA-1 certificate); mosquitto (1883, anonymous).
 * ``hardened``: no telnet, no plaintext HTTP, no plaintext MQTT. dropbear (22, ``admin``
-  with a random 20-character password, root login off, 3 tries per connection, Ed25519 host
-  key); lighttpd (443 only, TLS 1.2+, AEAD ciphers, RSA-2048/SHA-256 certificate, Basic
-  auth with a random password, no keep-alive); mosquitto (8883 only, TLS 1.2+, password
-  file, anonymous refused). nftables in the namespace limits new connections per source
-  address to 22, 443 and 8883 (small burst, then TCP reset), which a probe can observe.
+  with a random 20-character password, root login off, 3 tries per connection, Ed25519 and
+  RSA-3072 host keys); lighttpd (443 only, TLS 1.2+, AEAD ciphers, RSA-2048/SHA-256
+  certificate, Basic auth with a random password, no keep-alive, security.txt); mosquitto
+  (8883 only, TLS 1.2+, password file, anonymous refused). nftables in the namespace limits
+  new connections per source address to 22, 443 and 8883 (a small burst, then TCP reset).
+
+telnetd and dropbear run chrooted in small busybox-static root filesystems (their own
+passwd/shadow, a minimal private /dev), so logins never touch the host's files.
 
 This file uses only the standard library and doubles as a script (the power-cycle command,
 the watchdog and a manual ``up`` command run it with ``python device.py ...``).
@@ -70,6 +73,7 @@ PACKAGE_OF = {
     "unshare": "util-linux",
     "chroot": "coreutils",
     "dpkg-deb": "dpkg",
+    "ldd": "libc-bin",
     "openssl": "openssl",
     "dropbear": "dropbear-bin",
     "dropbearkey": "dropbear-bin",
@@ -79,10 +83,10 @@ PACKAGE_OF = {
     "nft": "nftables",
 }
 NEEDS = {
-    "vulnerable": ("ip", "unshare", "chroot", "dpkg-deb", "openssl", "dropbear", "dropbearkey",
-                   "lighttpd", "mosquitto"),
-    "hardened": ("ip", "unshare", "openssl", "dropbear", "dropbearkey", "lighttpd", "mosquitto",
-                 "mosquitto_passwd", "nft"),
+    "vulnerable": ("ip", "unshare", "chroot", "dpkg-deb", "ldd", "openssl", "dropbear",
+                   "dropbearkey", "lighttpd", "mosquitto"),
+    "hardened": ("ip", "unshare", "chroot", "dpkg-deb", "ldd", "openssl", "dropbear",
+                 "dropbearkey", "lighttpd", "mosquitto", "mosquitto_passwd", "nft"),
 }  # fmt: skip
 
 #: hardened-profile rate limits: port -> (new connections per minute, burst), per source address
@@ -448,41 +452,6 @@ def _write(path: Path, text: str, mode: int = 0o644) -> Path:
     return path
 
 
-def _accounts_files(root: Path, users: dict[str, tuple[int, str | None]]) -> None:
-    """passwd/shadow/group bind-mounted over /etc for dropbear (in a private mount namespace,
-    so the host's files are never touched). users: name -> (uid, password or None=locked)."""
-    passwd = [
-        "root:x:0:0:root:/root:/bin/sh",
-        "nobody:x:65534:65534:nobody:/nonexistent:/bin/false",
-    ]
-    shadow = ["root:!:19000:0:99999:7:::", "nobody:*:19000:0:99999:7:::"]
-    group = ["root:x:0:", "nogroup:x:65534:"]
-    for name, (uid, pw) in users.items():
-        home = root / "home" / name
-        home.mkdir(parents=True, exist_ok=True)
-        os.chown(home, uid, uid)
-        passwd.append(f"{name}:x:{uid}:{uid}:{name}:{home}:/bin/sh")
-        shadow.append(f"{name}:{_crypt(pw) if pw else '!'}:19000:0:99999:7:::")
-        group.append(f"{name}:x:{uid}:")
-    _write(root / "etc/passwd", "\n".join(passwd) + "\n")
-    _write(root / "etc/shadow", "\n".join(shadow) + "\n", 0o600)
-    _write(root / "etc/group", "\n".join(group) + "\n")
-
-
-def _dropbear(root: Path, extra: list[str], keys: list[Path]) -> Daemon:
-    bind = (
-        'r=$1; shift; mount --bind "$r/etc/passwd" /etc/passwd'
-        ' && mount --bind "$r/etc/shadow" /etc/shadow'
-        ' && mount --bind "$r/etc/group" /etc/group && exec "$@"'
-    )
-    argv = [_tool("unshare"), "--mount", "--propagation", "private", "sh", "-c", bind, "sh",
-            str(root), _tool("dropbear"), "-F", "-E", "-P", str(root / "run/dropbear.pidfile"),
-            "-p", f"{HOST}:22", *extra]  # fmt: skip
-    for key in keys:
-        argv += ["-r", str(key)]
-    return Daemon("dropbear", argv, [22])
-
-
 def _cert(root: Path, bits: int, digest: str, subject: str, days: int, san: bool) -> Path:
     key, crt = root / "tls/server.key", root / "tls/server.crt"
     key.parent.mkdir(parents=True, exist_ok=True)
@@ -510,47 +479,116 @@ def _find_busybox_deb() -> Path:
     raise LabUnavailable(BUSYBOX_HINT)
 
 
-def _rootfs(root: Path, deb: Path) -> Path:
-    """busybox-static chroot for telnetd: Debian's dynamic busybox has no telnetd/login."""
+def _unpack_busybox(root: Path) -> Path:
+    """The static busybox from the .deb (Debian's dynamic busybox has no telnetd/login)."""
+    deb = _find_busybox_deb()
     unpacked = root / "bbstatic"
     _sh([_tool("dpkg-deb"), "-x", str(deb), str(unpacked)])
-    rfs = root / "rootfs"
-    for d in ("bin", "sbin", "usr/bin", "usr/sbin", "etc", "dev", "proc", "root", "home/admin",
-              "tmp", "var/log"):  # fmt: skip
+    return unpacked / "bin/busybox"
+
+
+def _rootfs(rfs: Path, busybox: Path, hostname: str, users: list[tuple[str, int, str]]) -> Path:
+    """A small busybox "firmware" root filesystem; users: (name, uid, shadow hash or "!")."""
+    for d in ("bin", "sbin", "usr/bin", "usr/sbin", "etc", "dev", "root", "tmp", "var/log",
+              "var/run"):  # fmt: skip
         (rfs / d).mkdir(parents=True, exist_ok=True)
     (rfs / "tmp").chmod(0o1777)
-    shutil.copy2(unpacked / "bin/busybox", rfs / "bin/busybox")
-    shutil.rmtree(unpacked)
+    (rfs / "root").chmod(0o700)
+    shutil.copy2(busybox, rfs / "bin/busybox")
     _sh([_tool("chroot"), str(rfs), "/bin/busybox", "--install", "-s"])
     if not (rfs / "usr/sbin/telnetd").is_symlink() or not (rfs / "bin/login").is_symlink():
-        raise LabError(f"{deb.name} has no telnetd/login applet")
-    os.chown(rfs / "home/admin", 1000, 1000)
-    _write(rfs / "etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"
-                               "admin:x:1000:1000:admin:/home/admin:/bin/sh\n")  # fmt: skip
-    _write(rfs / "etc/shadow",
-           f"root:{_crypt('xc3511', '-1')}:19000:0:99999:7:::\n"
-           f"admin:{_crypt('admin')}:19000:0:99999:7:::\n", 0o600)  # fmt: skip
-    _write(rfs / "etc/group", "root:x:0:\nadmin:x:1000:\n")
-    _write(rfs / "etc/hostname", "IPCAM-LAB\n")
-    _write(rfs / "etc/issue.net", "IPCAM-LAB firmware 1.0.3 (busybox)\n")
-    _write(rfs / "etc/version", "FW_VERSION=1.0.3\nMODEL=IPCAM-LAB\n")
+        raise LabError(f"{busybox} has no telnetd/login applet (is it busybox-static?)")
+    passwd, shadow, group = [], [], []
+    if not any(uid == 0 for _, uid, _ in users):
+        users = [("root", 0, "!"), *users]  # root exists, locked
+    for name, uid, hashed in users:
+        home = "/root" if uid == 0 else f"/home/{name}"
+        if uid:
+            (rfs / home[1:]).mkdir(parents=True, exist_ok=True)
+            os.chown(rfs / home[1:], uid, uid)
+        passwd.append(f"{name}:x:{uid}:{uid}:{name}:{home}:/bin/sh")
+        shadow.append(f"{name}:{hashed}:19000:0:99999:7:::")
+        group.append(f"{name}:x:{uid}:")
+    _write(rfs / "etc/passwd", "\n".join(passwd) + "\n")
+    _write(rfs / "etc/shadow", "\n".join(shadow) + "\n", 0o600)
+    _write(rfs / "etc/group", "\n".join(group) + "\n")
+    _write(rfs / "etc/shells", "/bin/sh\n/bin/ash\n")
+    _write(rfs / "etc/nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\n")
+    _write(rfs / "etc/hostname", f"{hostname}\n")
     return rfs
 
 
-def _build_vulnerable(root: Path) -> dict[str, Any]:
-    rfs = _rootfs(root, _find_busybox_deb())
-    telnet = (
-        'mount --rbind /dev "$1/dev" && mount -t proc proc "$1/proc" && exec chroot "$1" '
-        '/bin/sh -c "hostname IPCAM-LAB && exec /usr/sbin/telnetd -F -b 127.0.0.1:23 -l /bin/login"'
-    )
-    telnetd = Daemon("telnetd", [_tool("unshare"), "--mount", "--uts", "--propagation", "private",
-                                 "sh", "-c", telnet, "sh", str(rfs)], [23])  # fmt: skip
+def _add_binary(rfs: Path, binary: str) -> None:
+    """Copy a dynamically linked host binary and the libraries ldd lists into the rootfs."""
+    paths = [binary]
+    for line in _sh([_tool("ldd"), binary]).stdout.splitlines():
+        words = line.split()
+        if "=>" in words and words[words.index("=>") + 1].startswith("/"):
+            paths.append(words[words.index("=>") + 1])
+        elif words and words[0].startswith("/"):
+            paths.append(words[0])
+    for path in paths:
+        target = rfs / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(os.path.realpath(path), target)
 
-    _accounts_files(root, {"admin": (1000, "admin"), "support": (1001, "support")})
-    key = root / "keys/dropbear_rsa_host_key"
-    key.parent.mkdir(parents=True, exist_ok=True)
-    _sh([_tool("dropbearkey"), "-t", "rsa", "-s", "1024", "-f", str(key)])
-    dropbear = _dropbear(root, [], [key])
+
+#: Runs a daemon chrooted into a rootfs, in a private mount (and UTS) namespace, with a minimal
+#: /dev of its own: a tmpfs with null/zero/random/urandom/tty bound in and a fresh devpts
+#: instance for telnet ptys. The host's /dev (disks) is not visible in the chroot and no
+#: mount is visible outside this process tree; everything goes away with the daemon.
+CHROOT_SH = r"""
+r=$1; h=$2; shift 2
+mount -t tmpfs -o mode=0755,size=64k labdev "$r/dev" || exit 1
+for n in null zero random urandom tty; do
+  : > "$r/dev/$n" && mount --bind "/dev/$n" "$r/dev/$n" || exit 1
+done
+mkdir "$r/dev/pts" && mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$r/dev/pts" \
+  && ln -s pts/ptmx "$r/dev/ptmx" || exit 1
+exec chroot "$r" /bin/sh -c 'hostname "$0" && exec "$@"' "$h" "$@"
+"""
+
+
+def _chrooted(name: str, rfs: Path, hostname: str, cmd: list[str], ports: list[int]) -> Daemon:
+    """unshare, sh -c '... exec chroot', busybox sh -c '... exec' all exec in place, so the
+    PID recorded for the daemon is the daemon's own."""
+    argv = [_tool("unshare"), "--mount", "--uts", "--propagation", "private",
+            "sh", "-c", CHROOT_SH, "sh", str(rfs), hostname, *cmd]  # fmt: skip
+    return Daemon(name, argv, ports)
+
+
+def _dropbear_rootfs(
+    rfs: Path, busybox: Path, hostname: str, users: list[tuple[str, int, str]],
+    keys: list[tuple[str, list[str]]],
+) -> list[str]:  # fmt: skip
+    """rootfs with dropbear and its libraries; keys: (file name, dropbearkey arguments).
+    Sessions run inside the chroot, so nothing an SSH user does can touch the host's files."""
+    _rootfs(rfs, busybox, hostname, users)
+    _add_binary(rfs, _tool("dropbear"))
+    (rfs / "etc/dropbear").mkdir(exist_ok=True)
+    args = []
+    for fname, keygen in keys:
+        _sh([_tool("dropbearkey"), *keygen, "-f", str(rfs / "etc/dropbear" / fname)])
+        args += ["-r", f"/etc/dropbear/{fname}"]
+    return args
+
+
+def _build_vulnerable(root: Path) -> dict[str, Any]:
+    busybox = _unpack_busybox(root)
+    users = [("root", 0, _crypt("xc3511", "-1")), ("admin", 1000, _crypt("admin"))]
+    rfs = _rootfs(root / "rootfs-telnetd", busybox, "IPCAM-LAB", users)
+    _write(rfs / "etc/issue.net", "IPCAM-LAB firmware 1.0.3 (busybox)\n")
+    _write(rfs / "etc/version", "FW_VERSION=1.0.3\nMODEL=IPCAM-LAB\n")
+    cmd = ["/usr/sbin/telnetd", "-F", "-b", f"{HOST}:23", "-l", "/bin/login"]
+    telnetd = _chrooted("telnetd", rfs, "IPCAM-LAB", cmd, [23])
+
+    sfs = root / "rootfs-dropbear"
+    users = [("admin", 1000, _crypt("admin")), ("support", 1001, _crypt("support"))]
+    keys = _dropbear_rootfs(sfs, busybox, "IPCAM-LAB", users,
+                            [("dropbear_rsa_host_key", ["-t", "rsa", "-s", "1024"])])  # fmt: skip
+    dropbear = _chrooted("dropbear", sfs, "IPCAM-LAB",
+                         ["/usr/sbin/dropbear", "-F", "-E", "-P", "/var/run/dropbear.pid",
+                          "-p", f"{HOST}:22", *keys], [22])  # fmt: skip
 
     pem = _cert(root, 1024, "sha1", "/CN=192.168.1.1/O=IPCAM Vendor", 3650, san=False)
     _write(root / "www/index.html", "<html><title>IPCAM-LAB</title><body>IP camera</body></html>\n")
@@ -625,16 +663,18 @@ def _nft_rules(root: Path) -> Path:
 
 def _build_hardened(root: Path) -> dict[str, Any]:
     ssh_pw, web_pw, mqtt_pw = _password(), _password(), _password()
-    _accounts_files(root, {"admin": (1000, ssh_pw)})
-    key = root / "keys/dropbear_ed25519_host_key"
-    key.parent.mkdir(parents=True, exist_ok=True)
-    _sh([_tool("dropbearkey"), "-t", "ed25519", "-f", str(key)])
-    # -w no root login, -T 3 tries per connection, -j/-k no port forwarding, -I idle timeout
+    sfs = root / "rootfs-dropbear"
     # dropbear 2022.83 with only an Ed25519 key aborts ("Failed assertion (rsa.c:164)") when a
     # client asks for rsa-sha2-*, so the device also gets an RSA-3072 key.
-    rsa = root / "keys/dropbear_rsa_host_key"
-    _sh([_tool("dropbearkey"), "-t", "rsa", "-s", "3072", "-f", str(rsa)])
-    dropbear = _dropbear(root, ["-w", "-T", "3", "-j", "-k", "-I", "600"], [key, rsa])
+    keys = _dropbear_rootfs(sfs, _unpack_busybox(root), "GATEWAY-LAB",
+                            [("admin", 1000, _crypt(ssh_pw))],
+                            [("dropbear_ed25519_host_key", ["-t", "ed25519"]),
+                             ("dropbear_rsa_host_key", ["-t", "rsa", "-s", "3072"])])  # fmt: skip
+    # -w no root login, -T 3 tries per connection, -j/-k no port forwarding, -I idle timeout
+    dropbear = _chrooted("dropbear", sfs, "GATEWAY-LAB",
+                         ["/usr/sbin/dropbear", "-F", "-E", "-P", "/var/run/dropbear.pid",
+                          "-p", f"{HOST}:22", "-w", "-T", "3", "-j", "-k", "-I", "600", *keys],
+                         [22])  # fmt: skip
 
     pem = _cert(root, 2048, "sha256", f"/CN={HOST}/O=Lab Hardened Device", 365, san=True)
     _write(root / "www/index.html", "<html><title>Gateway</title><body>Gateway</body></html>\n")
@@ -752,7 +792,9 @@ class LabDevice:
     @property
     def pids(self) -> dict[str, int]:
         """Daemon name -> current PID (changes on power cycle)."""
-        return current_pids(self.root) if self.root else {}
+        if self.root and (self.root / "state.json").exists():
+            return current_pids(self.root)
+        return {}
 
     @property
     def power_cycle_command(self) -> str:
@@ -820,8 +862,7 @@ class LabDevice:
             raise LabUnavailable(
                 "lighttpd TLS module not installed: apt-get install lighttpd-mod-openssl"
             )
-        if self.profile == "vulnerable":
-            _find_busybox_deb()
+        _find_busybox_deb()
         if self.workdir:
             self.workdir.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix=f"jcs-{self.profile}-", dir=self.workdir))
@@ -836,7 +877,7 @@ class LabDevice:
         root = self.root
         assert root
         root.chmod(0o755)
-        for d in ("run", "logs", "etc", "keys", "tls", "www"):
+        for d in ("run", "logs", "tls", "www"):
             (root / d).mkdir(exist_ok=True)
         build = _build_vulnerable if self.profile == "vulnerable" else _build_hardened
         spec = build(root)
@@ -926,7 +967,7 @@ def main(argv: list[str]) -> int:
         return 0
     if len(argv) >= 2 and argv[0] == "up":
         minutes = float(argv[2]) if len(argv) > 2 else 30.0
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still tear down
+        signal.signal(signal.SIGTERM, signal.default_int_handler)  # tear down on SIGTERM too
         with LabDevice(argv[1], max_lifetime=minutes * 60 + 60) as dev:
             print(json.dumps(dev.describe(), indent=2), flush=True)
             print(f"started in {dev.timings['start_s']} s; stops after {minutes} min or Ctrl-C")

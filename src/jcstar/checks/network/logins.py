@@ -164,9 +164,17 @@ def _judge_after_credentials(text: str, sent: str) -> Verdict | None:
         return "rejected", f"password prompt again after the password ({last})"
     if kind == "shell":
         return "accepted", f"shell prompt {last} after the {sent}"
-    failure = _LOGIN_FAILURE.search(_clean(text))
+    failure = _failure_line(text)
     if failure:
-        return "rejected", f"{failure.group(0)!r} after the {sent}"
+        return "rejected", f"{failure!r} after the {sent}"
+    return None
+
+
+def _failure_line(text: str) -> str | None:
+    """The line with a login failure message ("Login incorrect"), if any."""
+    for line in _clean(text).splitlines():
+        if _LOGIN_FAILURE.search(line):
+            return line.strip()[:80]
     return None
 
 
@@ -298,12 +306,12 @@ class TelnetSurface:
             return await self._unrecognised_reply(session)
         if verdict[0] != "accepted":
             return verdict
-        failure_seen = _LOGIN_FAILURE.search(_clean(session.text))
+        failure = _failure_line(session.text)
         if await session.command_echo():
             return "accepted", verdict[1] + "; command echo confirmed"
-        if failure_seen:
+        if failure:
             # "Access denied" then ">" could be a refusal followed by a pre-login menu
-            return "error", f"prompt after {failure_seen.group(0)!r}; command echo not confirmed"
+            return "error", f"prompt after {failure!r}; command echo not confirmed"
         return verdict
 
     async def _unrecognised_reply(self, session: _TelnetSession) -> Verdict:

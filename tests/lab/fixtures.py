@@ -1,0 +1,54 @@
+"""Session-scoped pytest fixtures that start the lab devices (see README.md here).
+
+tests/conftest.py makes them available to every test with:
+
+    from tests.lab.fixtures import hardened_device, vulnerable_device  # noqa: F401
+
+Without root, or with a package missing, the fixtures skip with the reason; with
+``JCSTAR_STRICT=1`` (CI) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.lab.device import LabDevice, LabUnavailable
+
+
+def lab_unavailable(message: str) -> None:
+    """Skip locally, fail in CI (JCSTAR_STRICT=1), like conftest.require_tool."""
+    if os.environ.get("JCSTAR_STRICT") == "1":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def started_device(profile: str) -> Iterator[LabDevice]:
+    """Start a LabDevice, yield it, and always tear it down."""
+    if os.geteuid() != 0:
+        lab_unavailable(
+            f"device lab ({profile}) needs root: network namespaces, chroot and bind mounts"
+        )
+    device = LabDevice(profile)
+    try:
+        device.start()
+    except LabUnavailable as exc:
+        lab_unavailable(f"device lab ({profile}): {exc}")
+    try:
+        yield device
+    finally:
+        device.stop()
+
+
+@pytest.fixture(scope="session")
+def vulnerable_device() -> Iterator[LabDevice]:
+    """Telnet root/xc3511, SSH admin/admin, HTTP Basic in plaintext, TLS 1.0, anonymous MQTT."""
+    yield from started_device("vulnerable")
+
+
+@pytest.fixture(scope="session")
+def hardened_device() -> Iterator[LabDevice]:
+    """SSH + HTTPS (TLS 1.2+) + MQTT over TLS, random passwords, per-source rate limits."""
+    yield from started_device("hardened")
