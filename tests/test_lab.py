@@ -441,6 +441,8 @@ def test_teardown_leaves_no_namespace_process_or_file(tmp_path: Path) -> None:
         lab_unavailable("the device lab needs root")
     host_files = _host_files()
     with LabDevice("vulnerable", tmp_path) as dev:
+        first = dict(dev.pids)
+        dev.power_cycle()  # the restarted daemons are no children of this process
         netns, root, pids = dev.netns, dev.root, dict(dev.pids)
         assert root and root.is_relative_to(tmp_path)
         assert (
@@ -474,7 +476,8 @@ def test_teardown_leaves_no_namespace_process_or_file(tmp_path: Path) -> None:
             ["ip", "netns", "list"], capture_output=True, text=True, timeout=10
         ).stdout
     )
-    assert not any(labdevice._alive(pid) for pid in report["killed"])
+    every = {*first.values(), *pids.values(), *report["killed"]}
+    assert not [pid for pid in every if Path(f"/proc/{pid}").exists()]  # not even zombies
     assert not root.exists()
     assert _host_files() == host_files
     assert not Path("/run/dropbear.pid").exists()

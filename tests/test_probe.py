@@ -147,3 +147,34 @@ def test_bad_targets_are_refused(cli, args, message):
     code, _, err = invoke(cli, "probe", *args)
     assert code == 2
     assert message in err
+
+
+def test_assess_runs_the_network_checks_when_the_profile_names_a_device(cli, tmp_path):
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(
+        "vendor: V\nproduct: P\nmodel_numbers: [HG-100]\nproduct_type: gw\nfirmware_version: '1'\n"
+        "device:\n  address: 127.0.5.10\n  ports: '2323'\n",
+        encoding="utf-8",
+    )
+    with SimDevice("127.0.5.10", {2323: say(TELNET_PROMPT)}):
+        code, out, _ = invoke(cli, "assess", str(profile))
+    report = json.loads(out)
+    by_id = {v["requirement"]: v for v in report["verdicts"]}
+    assert len(by_id) == 16  # the whole ★1 set, network evidence where it applies
+    assert by_id["S1.1-13"]["verdict"] == "NOT_MET"
+    assert by_id["S1.1-05"]["verdict"] == "NEEDS_REVIEW"
+    assert {a["check"] for a in report["attempts"]} >= {"network.services", "network.tls"}
+    assert code == 1
+
+
+def test_bad_device_section_is_a_one_line_input_error(cli, tmp_path):
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(
+        "vendor: V\nproduct: P\nmodel_numbers: [M]\nproduct_type: gw\nfirmware_version: '1'\n"
+        "device:\n  address: 10.0.0.0/24\n",
+        encoding="utf-8",
+    )
+    code, _, err = invoke(cli, "assess", str(profile))
+    assert code == 2
+    assert "field 'device.address'" in err
+    assert "is a range" in err

@@ -30,6 +30,7 @@ the watchdog and a manual ``up`` command run it with ``python device.py ...``).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
 import fcntl
 import glob
@@ -200,7 +201,7 @@ def terminate(
     pids: Iterable[int],
     ino: int | None,
     grace: float = STOP_GRACE_S,
-    reap: Callable[[], None] | None = None,
+    reap: Callable[[Iterable[int]], None] | None = None,
 ) -> tuple[list[int], list[int]]:
     """Stop the given PIDs and all their descendants, if (and only if) they live in the lab's
     network namespace ``ino`` (guards against a recycled PID). Freezes them first (SIGSTOP) so
@@ -226,7 +227,7 @@ def terminate(
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
         if reap:
-            reap()
+            reap(frozen)
         if not any(_alive(p) for p in frozen):
             return frozen, []
         time.sleep(0.05)
@@ -236,8 +237,10 @@ def terminate(
     deadline = time.monotonic() + 3.0
     while time.monotonic() < deadline and any(_alive(p) for p in frozen):
         if reap:
-            reap()
+            reap(frozen)
         time.sleep(0.05)
+    if reap:
+        reap(frozen)
     return frozen, [p for p in frozen if _alive(p)]
 
 
@@ -388,7 +391,7 @@ def _mounts_under(root: Path) -> list[str]:
     return found
 
 
-def teardown(root: Path, reap: Callable[[], None] | None = None) -> dict[str, Any]:
+def teardown(root: Path, reap: Callable[[Iterable[int]], None] | None = None) -> dict[str, Any]:
     """Kill every recorded daemon PID (plus its descendants), then anything still inside the
     lab namespace (processes that can only have been started by this lab or its tests),
     delete the namespace and the directory. Safe to call twice."""
@@ -420,6 +423,15 @@ def teardown(root: Path, reap: Callable[[], None] | None = None) -> dict[str, An
         (root / "state.json").unlink()
     shutil.rmtree(root, ignore_errors=True)
     return report
+
+
+def _become_subreaper() -> None:
+    """Orphaned lab processes (daemons restarted by a power-cycle command that has exited,
+    sessions of a killed daemon) are re-parented to this process instead of PID 1, so
+    teardown can reap them and leaves no zombie (PR_SET_CHILD_SUBREAPER, Linux >= 3.4)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)
 
 
 def _watchdog(root: Path, parent: int, parent_start: str, deadline: float) -> None:
@@ -865,6 +877,7 @@ class LabDevice:
         _find_busybox_deb()
         if self.workdir:
             self.workdir.mkdir(parents=True, exist_ok=True)
+        _become_subreaper()
         self.root = Path(tempfile.mkdtemp(prefix=f"jcs-{self.profile}-", dir=self.workdir))
         try:
             self._start()
@@ -917,16 +930,26 @@ class LabDevice:
             start_new_session=True, close_fds=True,
         )  # fmt: skip
 
-    def _reap(self) -> None:
+    def _reap(self, pids: Iterable[int] = ()) -> None:
+        """Collect the exit status of our daemons, and of lab processes that became our
+        children (orphans of a power cycle or of a killed telnetd, see _become_subreaper),
+        so no zombie stays behind."""
+        mine = {proc.pid for proc in self._procs}
         for proc in self._procs:
             proc.poll()
+        for pid in pids:
+            if pid not in mine:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, os.WNOHANG)
 
     def stop(self) -> None:
         """Kill the recorded processes, delete the namespace and the directory (idempotent)."""
         t0 = time.monotonic()
         # The watchdog stays up until the lab is gone: if this process is interrupted half-way,
         # it finishes the job (teardown() is idempotent and serialised by a lock).
+        history: list[int] = []
         if self.root and self.root.exists():
+            history = _history(self.root)
             self.teardown_report = teardown(self.root, reap=self._reap)
         elif self._netns_created and netns_inode(self.netns) is not None:
             _sh([_tool("ip"), "netns", "del", self.netns], timeout=15)
@@ -938,7 +961,7 @@ class LabDevice:
                 self._watchdog.kill()
                 self._watchdog.wait(timeout=5)
             self._watchdog = None
-        self._reap()
+        self._reap([*history, *self.teardown_report.get("killed", [])])
         for proc in self._procs:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=1)

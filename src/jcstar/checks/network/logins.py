@@ -44,7 +44,6 @@ import ftplib
 import re
 import secrets
 import socket
-import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -58,6 +57,8 @@ import asyncssh
 import httpx
 import telnetlib3
 from paho.mqtt.reasoncodes import ReasonCode
+
+from jcstar.checks.network.tlsctx import observing_context
 
 LoginOutcome = Literal["accepted", "rejected", "error"]
 Verdict = tuple[LoginOutcome, str]
@@ -417,16 +418,6 @@ class SshSurface:
 
 
 @cache
-def _tls_context() -> ssl.SSLContext:
-    """Accept any certificate and old TLS: we test logins here, not TLS."""
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
-    context.set_ciphers("DEFAULT:@SECLEVEL=0")
-    return context
-
-
 @dataclass(frozen=True)
 class _Page:
     status: int
@@ -451,7 +442,7 @@ def _base_url(host: str, port: int, tls: bool | None) -> str:
 
 def _client(timeout_s: float) -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        verify=_tls_context(),
+        verify=observing_context(),
         timeout=timeout_s,
         follow_redirects=False,  # followed by hand, only on the same host
         trust_env=False,  # no proxy or netrc from the tester's environment

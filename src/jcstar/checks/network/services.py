@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from jcstar.checks.network.pacing import Pacer
+from jcstar.checks.network.tlsctx import observing_context
 
 Protocol = Literal["tcp", "udp"]
 BANNER_BYTES = 2048
@@ -123,23 +124,11 @@ async def _banner(host: str, port: int, timeout_s: float, pacer: Pacer) -> bytes
         await _close(writer)
 
 
-def client_tls_context() -> ssl.SSLContext:
-    """Accept any certificate and any protocol version: we observe, we do not trust."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    with contextlib.suppress(ssl.SSLError):
-        ctx.set_ciphers("ALL:@SECLEVEL=0")
-    with contextlib.suppress(ValueError):
-        ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
-    return ctx
-
-
 async def _speaks_tls(host: str, port: int, timeout_s: float, pacer: Pacer) -> bool:
     await pacer.wait()
     try:
         _, writer = await asyncio.wait_for(
-            asyncio.open_connection(host, port, ssl=client_tls_context(), server_hostname=None),
+            asyncio.open_connection(host, port, ssl=observing_context(), server_hostname=None),
             timeout_s,
         )
     except (TimeoutError, OSError, ssl.SSLError):

@@ -20,6 +20,7 @@ from jcstar.checks.base import CheckInput, Observation
 from jcstar.checks.network.device import TARGET, device_params, device_scan, pacer
 from jcstar.checks.network.pacing import Pacer
 from jcstar.checks.network.services import Service
+from jcstar.checks.network.tlsctx import observing_context
 
 VERSIONS: tuple[tuple[str, ssl.TLSVersion], ...] = (
     ("TLSv1.0", ssl.TLSVersion.TLSv1),
@@ -30,17 +31,6 @@ VERSIONS: tuple[tuple[str, ssl.TLSVersion], ...] = (
 WEAK_VERSIONS = {"TLSv1.0", "TLSv1.1"}
 WEAK_CIPHERS = ("NULL", "EXPORT", "RC4", "DES", "3DES", "aNULL")
 MIN_RSA_BITS = 2048
-
-
-def _context(version: ssl.TLSVersion | None, ciphers: str = "ALL:@SECLEVEL=0") -> ssl.SSLContext:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    ctx.set_ciphers(ciphers)
-    if version is not None:
-        ctx.minimum_version = version
-        ctx.maximum_version = version
-    return ctx
 
 
 async def _handshake(
@@ -96,7 +86,7 @@ async def inspect_tls(host: str, port: int, timeout_s: float, limiter: Pacer) ->
     certificate: bytes | None = None
     for name, version in VERSIONS:
         try:
-            ctx = _context(version)
+            ctx = observing_context(version)
         except (ssl.SSLError, ValueError):
             continue  # this OpenSSL build cannot offer the version at all
         found = await _handshake(host, port, ctx, timeout_s, limiter)
@@ -107,7 +97,7 @@ async def inspect_tls(host: str, port: int, timeout_s: float, limiter: Pacer) ->
     untestable: list[str] = []
     for family in WEAK_CIPHERS:
         try:
-            ctx = _context(None, f"{family}:@SECLEVEL=0")
+            ctx = observing_context(None, f"{family}:@SECLEVEL=0")
             ctx.maximum_version = ssl.TLSVersion.TLSv1_2  # TLS 1.3 suites are never weak
             ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
         except (ssl.SSLError, ValueError):
