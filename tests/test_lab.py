@@ -7,6 +7,7 @@ The fixtures come from tests/lab/fixtures.py (imported by tests/conftest.py).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -508,6 +509,9 @@ def test_watchdog_tears_down_when_the_owner_is_killed() -> None:
     assert not Path(info["root"]).exists()
     assert labdevice.netns_inode(info["netns"]) is None
     assert not any(labdevice._alive(pid) for pid in info["pids"].values())
+    for pid in info["pids"].values():  # orphans re-parented to this (sub-reaper) process
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
 
 
 def test_missing_tool_gives_an_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -412,7 +412,8 @@ def teardown(root: Path, reap: Callable[[Iterable[int]], None] | None = None) ->
             ).stdout.split()  # fmt: skip
             rest = [int(p) for p in out if int(p) != os.getpid()]
             if rest:
-                report["leftovers"], stuck2 = terminate(rest, ino, reap=reap)
+                # no reaping here: a leftover may be the caller's own Popen child
+                report["leftovers"], stuck2 = terminate(rest, ino)
                 report["stuck"] += stuck2
             if report["stuck"]:
                 raise LabError(f"processes would not die, namespace kept: {report['stuck']}")
@@ -933,7 +934,8 @@ class LabDevice:
     def _reap(self, pids: Iterable[int] = ()) -> None:
         """Collect the exit status of our daemons, and of lab processes that became our
         children (orphans of a power cycle or of a killed telnetd, see _become_subreaper),
-        so no zombie stays behind."""
+        so no zombie stays behind. Only daemons and their descendants are passed in, never
+        processes somebody else started inside the namespace."""
         mine = {proc.pid for proc in self._procs}
         for proc in self._procs:
             proc.poll()

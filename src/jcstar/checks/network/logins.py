@@ -58,7 +58,7 @@ import httpx
 import telnetlib3
 from paho.mqtt.reasoncodes import ReasonCode
 
-from jcstar.checks.network.tlsctx import observing_context
+from jcstar.checks.network.tlsctx import shared_observing_context
 
 LoginOutcome = Literal["accepted", "rejected", "error"]
 Verdict = tuple[LoginOutcome, str]
@@ -417,7 +417,6 @@ class SshSurface:
 # --- http (basic/digest and forms) -------------------------------------------------
 
 
-@cache
 @dataclass(frozen=True)
 class _Page:
     status: int
@@ -442,7 +441,7 @@ def _base_url(host: str, port: int, tls: bool | None) -> str:
 
 def _client(timeout_s: float) -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        verify=observing_context(),
+        verify=shared_observing_context(),
         timeout=timeout_s,
         follow_redirects=False,  # followed by hand, only on the same host
         trust_env=False,  # no proxy or netrc from the tester's environment

@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from jcstar.checks.network.pacing import Pacer
-from jcstar.checks.network.tlsctx import observing_context
+from jcstar.checks.network.tlsctx import shared_observing_context
 
 Protocol = Literal["tcp", "udp"]
 BANNER_BYTES = 2048
@@ -128,7 +128,9 @@ async def _speaks_tls(host: str, port: int, timeout_s: float, pacer: Pacer) -> b
     await pacer.wait()
     try:
         _, writer = await asyncio.wait_for(
-            asyncio.open_connection(host, port, ssl=observing_context(), server_hostname=None),
+            asyncio.open_connection(
+                host, port, ssl=shared_observing_context(), server_hostname=None
+            ),
             timeout_s,
         )
     except (TimeoutError, OSError, ssl.SSLError):

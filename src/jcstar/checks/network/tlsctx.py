@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+from functools import cache
 
 
 def observing_context(
@@ -24,3 +25,10 @@ def observing_context(
         context.minimum_version = version
         context.maximum_version = version
     return context
+
+
+@cache
+def shared_observing_context() -> ssl.SSLContext:
+    """One default observing context per process: building one costs milliseconds,
+    and a fleet run opens thousands of connections. Never modify it."""
+    return observing_context()
