@@ -17,9 +17,10 @@ Y = i % 250 + 1) with
   the connection after each response (as most embedded web servers do).
 
 A fraction of the devices (``--vulnerable``, chosen with ``--seed``) accept the
-Mirai default root/xc3511 on telnet and admin/admin on HTTP; the others accept
-only a random password. ``--manifest`` gets ``address,vulnerable`` for every
-device before ``ready`` is printed on stdout.
+Mirai default root/xc3511 on telnet and admin/admin on HTTP (``--telnet-default``,
+``--http-default`` choose other pairs); the others accept only a random password.
+``--manifest`` gets ``address,vulnerable`` for every device before ``ready`` is
+printed on stdout.
 
 SIGUSR1 prints one JSON line of counters (connections, logins tried, logins
 accepted per protocol) on stdout and resets them; SIGTERM/SIGINT stop the fleet.
@@ -51,6 +52,7 @@ MAX_LINE = 512
 MAX_HEAD = 8192
 SHELL_COMMANDS = 20
 LOGIN_TRIES = 3  # busybox login gives three tries per connection
+EMPTY_USERNAMES = 10  # ... and asks again on an empty user name, ten times at most
 
 IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
 ECHO, SGA, NAWS = 1, 3, 31
@@ -76,7 +78,13 @@ def address(index: int) -> str:
     return f"127.1.{index // 250}.{index % 250 + 1}"
 
 
-def make_fleet(count: int, fraction: float, seed: int) -> list[Device]:
+def make_fleet(
+    count: int,
+    fraction: float,
+    seed: int,
+    telnet_default: tuple[str, str] = MIRAI_TELNET,
+    http_default: tuple[str, str] = MIRAI_HTTP,
+) -> list[Device]:
     rng = random.Random(seed)
     vulnerable = set(rng.sample(range(count), round(count * fraction)))
     fleet = []
@@ -84,7 +92,7 @@ def make_fleet(count: int, fraction: float, seed: int) -> list[Device]:
         host = address(i)
         assert ipaddress.ip_address(host).is_loopback
         if i in vulnerable:
-            fleet.append(Device(host, True, MIRAI_TELNET, MIRAI_HTTP))
+            fleet.append(Device(host, True, telnet_default, http_default))
         else:
             secret = "".join(rng.choices("abcdefghjkmnpqrstuvwxyz23456789", k=12))
             fleet.append(Device(host, False, ("root", secret), ("admin", secret)))
@@ -181,11 +189,13 @@ def telnet_handler(device: Device, fail_delay: float):
         lines = TelnetLines(reader)
         try:
             writer.write(BUSYBOX_IACS + f"\r\n{hostname} login: ".encode())
-            for _ in range(LOGIN_TRIES):
+            tries = 0
+            for _ in range(LOGIN_TRIES + EMPTY_USERNAMES):
                 user = await lines.line()
                 if user is None:
                     return
-                if not user.strip():  # Enter at the prompt: ask again
+                if not user.strip():  # Enter at the prompt: busybox asks again
+                    STATS["telnet_empty_usernames"] += 1
                     writer.write(f"\r\n{hostname} login: ".encode())
                     continue
                 writer.write(user.encode("latin-1") + b"\r\nPassword: ")
@@ -199,9 +209,12 @@ def telnet_handler(device: Device, fail_delay: float):
                     await shell(lines, writer)
                     return
                 await writer.drain()
-                await asyncio.sleep(fail_delay)
-                writer.write(f"Login incorrect\r\n{hostname} login: ".encode())
+                await asyncio.sleep(fail_delay)  # busybox: pause_after_failed_login()
+                writer.write(f"\r\nLogin incorrect\r\n{hostname} login: ".encode())
                 await writer.drain()
+                tries += 1
+                if tries == LOGIN_TRIES:
+                    return
         except (ConnectionError, OSError):
             pass
         finally:
@@ -282,7 +295,9 @@ def dump_stats() -> None:
 
 
 async def serve(args: argparse.Namespace) -> None:
-    fleet = make_fleet(args.devices, args.vulnerable, args.seed)
+    fleet = make_fleet(
+        args.devices, args.vulnerable, args.seed, args.telnet_default, args.http_default
+    )
     if args.manifest:
         with Path(args.manifest).open("w", newline="", encoding="utf-8") as sink:
             out = csv.writer(sink)
@@ -313,12 +328,25 @@ async def serve(args: argparse.Namespace) -> None:
         server.close()
 
 
+def pair(text: str) -> tuple[str, str]:
+    user, sep, password = text.partition(":")
+    if not sep or not user:
+        raise argparse.ArgumentTypeError("give USER:PASS")
+    return user, password
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=1000, help="1-10000")
     parser.add_argument("--vulnerable", type=float, default=0.1, help="fraction, 0-1")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--fail-delay", type=float, default=0.05, help="s before a refusal")
+    parser.add_argument(
+        "--telnet-default", type=pair, default=MIRAI_TELNET, help="USER:PASS (root:xc3511)"
+    )
+    parser.add_argument(
+        "--http-default", type=pair, default=MIRAI_HTTP, help="USER:PASS (admin:admin)"
+    )
     parser.add_argument("--manifest", help="write address,vulnerable here")
     parser.add_argument("--backlog", type=int, default=128)
     parser.add_argument("--lifetime", type=float, default=3600, help="stop after this many s")

@@ -2,7 +2,7 @@
 network namespace (openssl s_client, curl, dbclient, ssh-keyscan, mosquitto_sub, ss and
 python's socket module), never with the jcstar probes that the lab exists to test.
 
-The fixtures come from tests/lab/fixtures.py (imported by tests/conftest.py).
+The session fixtures come from tests/lab/fixtures.py.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ from tests.lab.device import LabDevice, LabUnavailable
 from tests.lab.fixtures import lab_unavailable
 
 pytestmark = [pytest.mark.network, pytest.mark.external]
+
+# The fixtures also work when tests/conftest.py does not import them (yet).
+pytest_plugins = ("tests.lab.fixtures",)
 
 PY = sys.executable
 ROOT = Path(__file__).resolve().parent.parent
@@ -429,6 +432,11 @@ def test_power_cycle_restarts_daemons_with_the_same_settings(
         assert ssh_id(dev, *dev.credentials["ssh"]).returncode == 0
 
 
+def netns_list() -> list[str]:
+    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=10)
+    return [line.split()[0] for line in out.stdout.splitlines() if line.strip()]
+
+
 def _host_files() -> dict[str, str]:
     return {
         name: hashlib.sha256(Path(name).read_bytes()).hexdigest()
@@ -443,15 +451,10 @@ def test_teardown_leaves_no_namespace_process_or_file(tmp_path: Path) -> None:
     host_files = _host_files()
     with LabDevice("vulnerable", tmp_path) as dev:
         first = dict(dev.pids)
-        dev.power_cycle()  # the restarted daemons are no children of this process
+        dev.power_cycle()  # the restarted daemons are orphans of the power-cycle command
         netns, root, pids = dev.netns, dev.root, dict(dev.pids)
         assert root and root.is_relative_to(tmp_path)
-        assert (
-            netns
-            in subprocess.run(
-                ["ip", "netns", "list"], capture_output=True, text=True, timeout=10
-            ).stdout
-        )
+        assert netns in netns_list()
         # a logged-in telnet session: its shell is a descendant of telnetd, and the client is
         # a process inside the namespace that the lab did not start itself
         client = subprocess.Popen(
@@ -460,7 +463,7 @@ def test_teardown_leaves_no_namespace_process_or_file(tmp_path: Path) -> None:
         )  # fmt: skip
         assert client.stdout
         assert b"#" in client.stdout.readline()
-        assert _host_files() == host_files  # the lab passwd/shadow are bind-mounted privately
+        assert _host_files() == host_files  # the device's accounts live in its own rootfs
     try:
         assert client.wait(timeout=5) != 0  # killed by the teardown
     finally:
@@ -471,12 +474,7 @@ def test_teardown_leaves_no_namespace_process_or_file(tmp_path: Path) -> None:
     assert set(pids.values()) <= set(report["killed"])
     assert len(report["killed"]) > len(pids)  # telnetd's login shell went too
     assert report["leftovers"] == [client.pid]
-    assert (
-        netns
-        not in subprocess.run(
-            ["ip", "netns", "list"], capture_output=True, text=True, timeout=10
-        ).stdout
-    )
+    assert netns not in netns_list()
     every = {*first.values(), *pids.values(), *report["killed"]}
     assert not [pid for pid in every if Path(f"/proc/{pid}").exists()]  # not even zombies
     assert not root.exists()

@@ -955,6 +955,8 @@ class LabDevice:
             self.teardown_report = teardown(self.root, reap=self._reap)
         elif self._netns_created and netns_inode(self.netns) is not None:
             _sh([_tool("ip"), "netns", "del", self.netns], timeout=15)
+        if self.root and self.root.exists() and not _mounts_under(self.root):
+            shutil.rmtree(self.root, ignore_errors=True)  # a start that failed early
         if self._watchdog is not None:
             self._watchdog.terminate()
             try:

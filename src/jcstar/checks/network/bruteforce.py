@@ -32,10 +32,25 @@ def growing_delay(times: list[float]) -> bool:
     return last > 2 * first + 0.5
 
 
-def judge(burst: list[LoginResult], after: LoginResult | None) -> tuple[str, str]:
-    """(verdict, why) where verdict is protected, unprotected, unknown or untestable."""
-    if not burst or burst[0].outcome == "error":
-        return "untestable", burst[0].detail if burst else "no attempt made"
+_REFUSAL = re.compile(
+    r"refused|reset|timed out|closed|EOF|disconnect|ConnectError|connection attempts failed", re.I
+)
+
+
+def judge(
+    burst: list[LoginResult], after: LoginResult | None, answered_before: bool = False
+) -> tuple[str, str]:
+    """(verdict, why) where verdict is protected, unprotected, unknown or untestable.
+
+    ``answered_before``: the surface answered earlier in this run, so a refusal from
+    the first attempt on is the device limiting us, not a dead service.
+    """
+    if not burst:
+        return "untestable", "no attempt made"
+    if burst[0].outcome == "error":
+        if answered_before and _REFUSAL.search(burst[0].detail):
+            return "protected", f"refused after the earlier checks' logins: {burst[0].detail}"
+        return "untestable", burst[0].detail
     if any(r.outcome == "accepted" for r in burst):
         return "untestable", "a random password was accepted: the surface does not check it"
     refused = [r for r in burst if r.outcome == "error"]
@@ -101,7 +116,7 @@ async def burst(given: CheckInput, surface: Surface) -> dict[str, Any]:
         after = await login.try_login(
             device.address, surface.service.port, working[0], working[1], device.timeout_s
         )
-    verdict, why = judge(results, after)
+    verdict, why = judge(results, after, answered_before=surface.asks_for_credentials)
     return {
         "surface": surface.name,
         "verdict": verdict,

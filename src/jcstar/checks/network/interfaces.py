@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from jcstar.checks.base import CheckInput, Observation
@@ -100,8 +101,12 @@ def plaintext_observation(result: ScanResult) -> Observation:
 
 
 def model_observation(result: ScanResult, model_numbers: list[str]) -> Observation:
+    # whole-word matches of model numbers long enough not to match by chance
+    patterns = {m: re.compile(rf"(?<![\w-]){re.escape(m)}(?![\w-])", re.I) for m in model_numbers}
     shown = sorted(
-        {m for m in model_numbers for s in result.services if m and m.lower() in s.banner.lower()}
+        m
+        for m, pattern in patterns.items()
+        if len(m) >= 3 and any(pattern.search(s.banner) for s in result.services)
     )
     if shown:
         return Observation(

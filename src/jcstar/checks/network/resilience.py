@@ -56,7 +56,7 @@ class ResilienceCheck:
     title: ClassVar[str] = "Changed credentials survive a power cycle"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("power_cycle",)
-    sequence: ClassVar[int] = 50
+    sequence: ClassVar[int] = 35  # before the credential bursts, which trip rate limits
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         device = device_params(given)

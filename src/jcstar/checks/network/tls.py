@@ -33,16 +33,28 @@ WEAK_CIPHERS = ("NULL", "EXPORT", "RC4", "DES", "3DES", "aNULL")
 MIN_RSA_BITS = 2048
 
 
+class Unreachable(Exception):
+    """The connection itself failed (refused, reset, timed out): nothing was learnt
+    about TLS, so this must not read as "version not offered"."""
+
+
 async def _handshake(
     host: str, port: int, ctx: ssl.SSLContext, timeout_s: float, limiter: Pacer
 ) -> tuple[str, bytes | None] | None:
-    """(cipher, peer certificate DER) if the handshake succeeds, else None."""
+    """(cipher, peer certificate DER) if the handshake succeeds, None if the server
+    refuses it in TLS; raises Unreachable when TCP itself fails."""
     await limiter.wait()
     try:
         _, writer = await asyncio.wait_for(
             asyncio.open_connection(host, port, ssl=ctx, server_hostname=None), timeout_s
         )
-    except (TimeoutError, OSError, ssl.SSLError):
+    except ssl.SSLError:
+        return None  # a TLS alert: the server will not speak this
+    except (TimeoutError, ConnectionRefusedError) as exc:
+        raise Unreachable(f"{port}/tcp: {type(exc).__name__}") from exc
+    except OSError as exc:
+        if isinstance(exc, ConnectionResetError) or exc.errno is not None:
+            raise Unreachable(f"{port}/tcp: {exc.strerror or type(exc).__name__}") from exc
         return None
     try:
         sslobj = writer.get_extra_info("ssl_object")
