@@ -48,14 +48,13 @@ async def _handshake(
         _, writer = await asyncio.wait_for(
             asyncio.open_connection(host, port, ssl=ctx, server_hostname=None), timeout_s
         )
-    except ssl.SSLError:
-        return None  # a TLS alert: the server will not speak this
-    except (TimeoutError, ConnectionRefusedError) as exc:
-        raise Unreachable(f"{port}/tcp: {type(exc).__name__}") from exc
-    except OSError as exc:
-        if isinstance(exc, ConnectionResetError) or exc.errno is not None:
-            raise Unreachable(f"{port}/tcp: {exc.strerror or type(exc).__name__}") from exc
+    except (ssl.SSLError, ConnectionResetError):
+        # an alert, or a reset once TCP was up (some TLS stacks close without an
+        # alert): either way the server will not speak this version or cipher
         return None
+    except (TimeoutError, OSError) as exc:
+        # refused at connect (a rate limit answers SYN with RST), unreachable, stalled
+        raise Unreachable(f"{port}/tcp: {type(exc).__name__}: {exc}") from exc
     try:
         sslobj = writer.get_extra_info("ssl_object")
         cipher = sslobj.cipher()[0] if sslobj and sslobj.cipher() else "?"
