@@ -40,6 +40,7 @@ import os
 import platform
 import re
 import selectors
+import shlex
 import shutil
 import signal
 import subprocess
@@ -325,15 +326,20 @@ def run_jcstar(ctx: Context) -> Row:
                 s102[record["address"]] = verdict["verdict"]
     not_met = {a for a, v in s102.items() if v == "NOT_MET"}
     text, correct = split_sets(not_met, ctx.vulnerable)
+    # a safe device must be tested to the end: INCONCLUSIVE (a check timed out or
+    # errored) is not a correct result even though it is not a false positive
+    unsure = sum(1 for v in s102.values() if v == "INCONCLUSIVE")
     complete = len(lines) == len(ctx.addresses) and set(s102) == set(ctx.addresses)
     findings = f"{len(lines)}/{len(ctx.addresses)} lines; S1.1-02 NOT_MET: {text}"
+    if unsure:
+        findings += f"; {unsure} INCONCLUSIVE"
     return Row(
         "jcstar probe",
         "scan+services+TLS+open access+defaults(telnet 40, http 15)+burst",
         len(lines),
         run,
         findings,
-        correct and complete and not run.timed_out,
+        correct and complete and not unsure and not run.timed_out,
         extra={
             "s1.1-02": dict(Counter(s102.values())),
             "overall": dict(overall),
@@ -367,40 +373,67 @@ def run_nmap(ctx: Context) -> Row:
 
 
 def run_hydra(ctx: Context, service: str) -> Row:
+    """hydra with jcstar's credential list; ``--hydra-shards K`` runs K hydras side by
+    side on slices of the hosts (this hydra build caps -T at 64 tasks per process)."""
     family = "telnet" if service == "telnet" else "http"
     pairs = for_service(family, MAX_DEFAULTS)
     creds = ctx.workdir / f"creds-{family}.txt"
     creds.write_text("".join(f"{c.username}:{c.password}\n" for c in pairs), encoding="utf-8")
-    found_file = ctx.workdir / f"hydra-{family}.found"
-    found_file.unlink(missing_ok=True)
-    (ctx.workdir / "hydra.restore").unlink(missing_ok=True)
-    cmd = [
-        HYDRA, "-I", "-C", str(creds), "-M", str(ctx.hosts),
-        "-t", str(ctx.args.hydra_tasks), "-T", str(ctx.args.hydra_total),
-        "-f", "-o", str(found_file), *(["telnet"] if family == "telnet" else ["http-get", "/"]),
-    ]  # fmt: skip
+    shards = max(1, min(ctx.args.hydra_shards, len(ctx.addresses)))
     name = f"hydra-{family}"
+    commands, outputs = [], []
+    for k in range(shards):
+        shard = ctx.workdir / f"{name}-{k}"
+        shard.mkdir(exist_ok=True)
+        (shard / "hydra.restore").unlink(missing_ok=True)
+        hosts = shard / "hosts.txt"
+        hosts.write_text("".join(f"{a}\n" for a in ctx.addresses[k::shards]), encoding="utf-8")
+        found_file = shard / "found.txt"
+        found_file.unlink(missing_ok=True)
+        outputs.append((found_file, shard / "stdout.txt"))
+        commands.append([
+            HYDRA, "-I", "-C", str(creds), "-M", str(hosts),
+            "-t", str(ctx.args.hydra_tasks), "-T", str(ctx.args.hydra_total),
+            "-f", "-o", str(found_file), *(["telnet"] if family == "telnet" else ["http-get", "/"]),
+        ])  # fmt: skip
+    if shards == 1:
+        cmd = commands[0]
+    else:  # one shell, K hydras in parallel, each in its own directory (restore file)
+        script = " ".join(
+            f"(cd {shlex.quote(str(out.parent))} && exec {shlex.join(c)} >{shlex.quote(str(out))}"
+            " 2>&1) &"
+            for c, (_, out) in zip(commands, outputs, strict=True)
+        )
+        cmd = ["/bin/sh", "-c", script + " wait"]
     run = measure(name, cmd, ctx.workdir, ctx.args.tool_timeout, ctx.fleet)
-    found: set[str] = set()
-    wrong_pair = 0
+    if shards == 1:  # measure() kept hydra's own stdout
+        outputs[0] = (outputs[0][0], ctx.workdir / f"{name}.stdout")
     default = ctx.args.telnet_default if family == "telnet" else ctx.args.http_default
     expected_pair = tuple(default.split(":", 1))
-    if found_file.exists():
-        for line in found_file.read_text(errors="replace").splitlines():
-            match = re.search(r"host: (\S+)\s+login: (\S*)\s+password: (.*)$", line)
-            if match:
-                found.add(match.group(1))
-                if (match.group(2), match.group(3).strip()) != expected_pair:
-                    wrong_pair += 1
+    found: set[str] = set()
+    wrong_pair = done = 0
+    for found_file, out in outputs:
+        if found_file.exists():
+            for line in found_file.read_text(errors="replace").splitlines():
+                match = re.search(r"host: (\S+)\s+login: (\S*)\s+password: ?(.*)$", line)
+                if match:
+                    found.add(match.group(1))
+                    wrong_pair += (match.group(2), match.group(3)) != expected_pair
+        text = out.read_text(errors="replace") if out.exists() else ""
+        summary = re.findall(r"(\d+) of (\d+) targets? (?:successfully )?completed", text)
+        progress = re.findall(r"(\d+) tries in [\d:h]+, (\d+) to do", text)
+        if summary:
+            done += int(summary[-1][0])
+        elif progress:  # killed at the timeout: the share of its pairs it got through
+            tried, todo = map(int, progress[-1])
+            done += round(len(ctx.addresses) / shards * tried / max(tried + todo, 1))
     text, correct = split_sets(found, ctx.vulnerable)
-    out = (ctx.workdir / f"{name}.stdout").read_text(errors="replace")
-    summary = re.findall(r"(\d+) of (\d+) targets? (?:successfully )?completed", out)
-    done = int(summary[-1][0]) if summary else 0
     if wrong_pair:
         text += f" ({wrong_pair} with a pair the device does not accept)"
+    how = f"{shards} hydras, " if shards > 1 else ""
     return Row(
         f"hydra {service}",
-        f"defaults on {family} ({len(pairs)} pairs), -f per host",
+        f"defaults on {family} ({len(pairs)} pairs), {how}-f per host",
         done,
         run,
         text,
@@ -508,7 +541,8 @@ def verdict_lines(devices: int, rows: list[Row]) -> list[str]:
         return []
     goal = 120 * devices / 1000
     lines = [
-        f"jcstar correct (S1.1-02 NOT_MET exactly on the vulnerable devices): {jc.correct}",
+        "jcstar correct (S1.1-02 NOT_MET exactly on the vulnerable devices, "
+        f"no INCONCLUSIVE): {jc.correct}",
         f"jcstar {jc.run.seconds:.1f} s vs goal {goal:.0f} s "
         f"(2 min per 1,000 devices): {'met' if jc.run.seconds < goal else 'MISSED'}",
         f"jcstar peak RSS {jc.run.peak_rss_mb:.0f} MB vs 300 MB: "
@@ -554,7 +588,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--check-timeout", type=float, default=120, help="jcstar --timeout")
     parser.add_argument("--tools", default="jcstar,nmap,hydra", help="which, in this order")
     parser.add_argument("--hydra-tasks", type=int, default=4, help="hydra -t (per host)")
-    parser.add_argument("--hydra-total", type=int, default=64, help="hydra -T (overall)")
+    parser.add_argument("--hydra-total", type=int, default=64, help="hydra -T (max 64)")
+    parser.add_argument("--hydra-shards", type=int, default=1, help="hydras side by side")
     parser.add_argument("--vulnerable", type=float, default=0.1, help="fraction of devices")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--fail-delay", type=float, default=0.05, help="telnet refusal delay")

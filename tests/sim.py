@@ -118,6 +118,7 @@ class SimDevice:
         self.tls = tls or {}
         self.loop = asyncio.new_event_loop()
         self._servers: list[asyncio.base_events.Server] = []
+        self._udp: list[asyncio.BaseTransport] = []
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
     @property
@@ -141,6 +142,8 @@ class SimDevice:
         async def stop() -> None:
             for server in self._servers:
                 server.close()
+            for transport in self._udp:
+                transport.close()
             for task in asyncio.all_tasks():
                 if task is not asyncio.current_task():
                     task.cancel()
@@ -155,3 +158,30 @@ class SimDevice:
 def sim_device(host: str, handlers: dict[int, Handler], **kw: object) -> Iterator[SimDevice]:
     with SimDevice(host, handlers, **kw) as device:  # type: ignore[arg-type]
         yield device
+
+
+class UdpResponder(asyncio.DatagramProtocol):
+    """Answers every datagram with a fixed reply (an SSDP or SNMP device)."""
+
+    def __init__(self, reply: bytes) -> None:
+        self.reply = reply
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if self.transport is not None:
+            self.transport.sendto(self.reply, addr)
+
+
+def add_udp(device: SimDevice, port: int, reply: bytes) -> None:
+    """Serve ``reply`` on UDP ``port`` of a started SimDevice until it stops."""
+
+    async def start() -> None:
+        transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+            lambda: UdpResponder(reply), local_addr=(device.host, port)
+        )
+        device._udp.append(transport)
+
+    asyncio.run_coroutine_threadsafe(start(), device.loop).result(10)

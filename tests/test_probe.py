@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import invoke
 from tests.sim import (
     SimDevice,
+    add_udp,
     flood,
     garbage,
     http,
@@ -178,3 +179,15 @@ def test_bad_device_section_is_a_one_line_input_error(cli, tmp_path):
     assert code == 2
     assert "field 'device.address'" in err
     assert "is a range" in err
+
+
+def test_udp_services_that_answer_are_flagged(cli):
+    with SimDevice("127.0.5.11", {8000: http()}) as dev:
+        add_udp(dev, 1900, b"HTTP/1.1 200 OK\r\nST: upnp:rootdevice\r\n\r\n")
+        add_udp(dev, 161, bytes.fromhex("3011020101040670756260696ca2040200"))
+        _, verdicts = probe(cli, dev)
+    risky = " ".join(verdicts["S1.1-13"]["reasons"])
+    assert verdicts["S1.1-13"]["verdict"] == "NOT_MET"
+    assert "1900/udp ssdp" in risky
+    assert "161/udp snmp" in risky
+    assert "5060/udp" not in risky  # nothing answered there

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jcstar.checks.network.pacing import Pacer
 from jcstar.checks.network.tlsctx import shared_observing_context
+from jcstar.checks.network.udp import ask, probes
 
 Protocol = Literal["tcp", "udp"]
 BANNER_BYTES = 2048
@@ -184,6 +185,17 @@ async def describe(host: str, port: int, timeout_s: float, pacer: Pacer) -> Serv
     )
 
 
+async def scan_udp(host: str, timeout_s: float, pacer: Pacer) -> list[Service]:
+    """The UDP services that answer their probe (see ``udp.py``)."""
+    asked = probes(host)
+    details = await asyncio.gather(*(ask(host, p, timeout_s, pacer) for p in asked))
+    return [
+        Service(port=probe.port, protocol="udp", name=probe.service, detail=detail)
+        for probe, detail in zip(asked, details, strict=True)
+        if detail
+    ]
+
+
 async def scan(
     host: str,
     ports: tuple[int, ...],
@@ -215,6 +227,7 @@ async def scan(
             return await describe(host, port, timeout_s, pacer)
 
     result.services = list(await asyncio.gather(*(described(p) for p in open_ports)))
+    result.services += await scan_udp(host, min(timeout_s, 2.0), pacer)
     if result.services and all(s.silent for s in result.services):
         ports_text = ", ".join(s.key for s in result.services)
         raise ProbeError(f"{host} accepts connections on {ports_text} but answers nothing")
