@@ -311,7 +311,12 @@ def run_jcstar(ctx: Context) -> Row:
         "--ports", PORTS, "--concurrency", str(ctx.args.concurrency),
         "--rate", str(ctx.args.rate), "--timeout", str(ctx.args.check_timeout),
     ]  # fmt: skip
+    profile = ctx.workdir / "jcstar.pyspy"
+    if ctx.args.py_spy:  # sample jcstar's stacks (figures then include py-spy's own cost)
+        cmd = [ctx.args.py_spy, "record", "-r", "50", "-f", "raw", "-o", str(profile), "--", *cmd]
     run = measure("jcstar", cmd, ctx.workdir, ctx.args.tool_timeout, ctx.fleet)
+    if ctx.args.py_spy and profile.exists():
+        print_profile(profile)
     lines = results.read_text(encoding="utf-8").splitlines() if results.exists() else []
     s102: dict[str, str] = {}
     overall: Counter[str] = Counter()
@@ -347,6 +352,30 @@ def run_jcstar(ctx: Context) -> Row:
             "results_mb": round(results.stat().st_size / 2**20, 1) if results.exists() else 0,
         },
     )
+
+
+def print_profile(path: Path, top: int = 25) -> None:
+    """Where jcstar's busy samples go: self and inclusive, idle waits left out."""
+    idle = ("EpollSelector.select", "Condition.wait", "Event.wait")
+    inclusive: Counter[str] = Counter()
+    self_time: Counter[str] = Counter()
+    busy = 0
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")]
+        if any(word in frames[-1] for word in idle):
+            continue
+        busy += int(count)
+        self_time[frames[-1]] += int(count)
+        for frame in set(frames):
+            inclusive[frame] += int(count)
+    print(f"\npy-spy: {busy} busy samples ({path})")
+    for title, table in (("self", self_time), ("inclusive", inclusive)):
+        print(f"  -- {title}")
+        for frame, count in table.most_common(top):
+            print(f"  {100 * count / max(busy, 1):5.1f}%  {frame[:110]}")
 
 
 def run_nmap(ctx: Context) -> Row:
@@ -571,6 +600,16 @@ def machine() -> dict[str, Any]:
         with contextlib.suppress(OSError, subprocess.TimeoutExpired):
             out = subprocess.run([tool, flag], capture_output=True, text=True, timeout=10)
             versions[Path(tool).name] = (out.stdout + out.stderr).splitlines()[0][:40]
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):  # read-only git
+        head = subprocess.run(
+            ["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True, timeout=10,
+        )  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "-C", str(HERE.parent), "status", "--porcelain", "--", "src"],
+            capture_output=True, text=True, timeout=10,
+        )  # fmt: skip
+        versions["jcstar_commit"] = head.stdout.strip() + (" +dirty src" if dirty.stdout else "")
     return {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "cpus": os.cpu_count(),
@@ -596,6 +635,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--telnet-default", default="root:xc3511", help="what vulnerable accept")
     parser.add_argument("--http-default", default="admin:admin", help="what vulnerable accept")
     parser.add_argument("--tool-timeout", type=float, default=600, help="s per tool run")
+    parser.add_argument("--py-spy", help="path to py-spy: profile the jcstar run with it")
     parser.add_argument("--workdir", type=Path, help="keep files here (default: a temp dir)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()

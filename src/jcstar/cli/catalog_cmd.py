@@ -6,14 +6,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from jcstar.assessment.bindings import lint_bindings
 from jcstar.catalog.crosswalk import CrosswalkGraph
 from jcstar.catalog.lint import lint_catalog_dir
 from jcstar.catalog.loader import CatalogIndex, load_catalog
 from jcstar.catalog.models import Requirement, Scheme
-from jcstar.cli.common import TextFormat, console, fail, input_errors, print_json
+from jcstar.cli.common import TextFormat, console, fail, input_errors, print_json, print_table
 
 app = typer.Typer(help="Browse and check the requirement catalog.", no_args_is_help=True)
 
@@ -69,17 +68,14 @@ def list_(
     if fmt is TextFormat.json:
         print_json(rows)
         return
-    table = Table(title=f"{chosen.name_en} ({len(rows)})")
-    for column in ("id", "title_ja", "title_en", "basis"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            row["id"],
-            row.get("title_ja", ""),
-            row.get("title_en", ""),
-            row.get("basis", "official"),
-        )
-    console.print(table)
+    print_table(
+        f"{chosen.name_en} ({len(rows)})",
+        ("id", "title_ja", "title_en", "basis"),
+        (
+            (r["id"], r.get("title_ja", ""), r.get("title_en", ""), r.get("basis", "official"))
+            for r in rows
+        ),
+    )
 
 
 def _list_schemes(index: CatalogIndex, fmt: TextFormat) -> None:
@@ -97,14 +93,11 @@ def _list_schemes(index: CatalogIndex, fmt: TextFormat) -> None:
     if fmt is TextFormat.json:
         print_json(rows)
         return
-    table = Table(title=f"Schemes in catalog {index.catalog.version}")
-    for column in ("id", "name", "requirements", "selects from"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            row["id"], row["name_en"], str(row["requirements"]), row["selects_from"] or ""
-        )
-    console.print(table)
+    print_table(
+        f"Schemes in catalog {index.catalog.version}",
+        ("id", "name", "requirements", "selects from"),
+        ((r["id"], r["name_en"], str(r["requirements"]), r["selects_from"] or "") for r in rows),
+    )
 
 
 @app.command()

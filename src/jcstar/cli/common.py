@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 # Exit codes are part of the interface: scripts and CI rely on them.
 EXIT_OK = 0
@@ -26,6 +27,21 @@ err_console = Console(stderr=True)
 class TextFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+def print_table(
+    title: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    show_lines: bool = False,
+) -> None:
+    """The one way commands print a table, so every table looks alike."""
+    table = Table(title=title, show_lines=show_lines)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from jcstar.catalog.crosswalk import CrosswalkGraph
 from jcstar.catalog.loader import load_catalog
-from jcstar.cli.common import TextFormat, console, input_errors, print_json
+from jcstar.cli.common import TextFormat, input_errors, print_json, print_table
 
 _COVERAGE_STYLE = {"covered": "green", "partial": "yellow", "not_covered": "red"}
 
@@ -26,19 +25,18 @@ def crosswalk(
         print_json(projection.model_dump(mode="json"))
         return
     covered = sum(row.coverage == "covered" for row in projection.rows)
-    table = Table(
-        title=f"{source} → {target} (via {' → '.join(projection.path)}): "
+    print_table(
+        f"{source} → {target} (via {' → '.join(projection.path)}): "
         f"{covered}/{len(projection.rows)} covered",
+        ("requirement", "coverage", f"covered by ({source})", "rationale"),
+        (
+            (
+                f"{row.id}\n{row.title_ja or row.title_en or ''}",
+                f"[{_COVERAGE_STYLE[row.coverage]}]{row.coverage}[/]",
+                "\n".join(f"{c.source} ({c.relationship}, {c.basis})" for c in row.covered_by),
+                "\n".join(c.rationale for c in row.covered_by),
+            )
+            for row in projection.rows
+        ),
         show_lines=True,
     )
-    for column in ("requirement", "coverage", f"covered by ({source})", "rationale"):
-        table.add_column(column)
-    for row in projection.rows:
-        style = _COVERAGE_STYLE[row.coverage]
-        table.add_row(
-            f"{row.id}\n{row.title_ja or row.title_en or ''}",
-            f"[{style}]{row.coverage}[/]",
-            "\n".join(f"{c.source} ({c.relationship}, {c.basis})" for c in row.covered_by),
-            "\n".join(c.rationale for c in row.covered_by),
-        )
-    console.print(table)

@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from jcstar.assessment.inputs import InputError, load_profile
 from jcstar.assessment.plan import PlanError, build_plan
 from jcstar.assessment.questionnaire import answers_template
 from jcstar.catalog.loader import CatalogIndex, load_catalog
-from jcstar.cli.common import console, input_errors, print_json, write_output
+from jcstar.cli.common import input_errors, print_json, print_table, write_output
 
 
 class PlanFormat(StrEnum):
@@ -42,15 +41,17 @@ def plan(
     if fmt is PlanFormat.json:
         print_json(built.model_dump(mode="json"))
         return
-    table = Table(title=f"Plan for {loaded.product}: ★{built.level} ({built.scheme})")
-    for column in ("requirement", "applies", "checks", "questions", "why"):
-        table.add_column(column)
-    for planned in built.requirements:
-        table.add_row(
-            f"{planned.requirement} {requirements[planned.requirement].title_ja or ''}",
-            planned.applicability,
-            ", ".join(planned.checks) or ("manual" if planned.manual else ""),
-            ", ".join(planned.questions),
-            planned.reason,
-        )
-    console.print(table)
+    print_table(
+        f"Plan for {loaded.product}: ★{built.level} ({built.scheme})",
+        ("requirement", "applies", "checks", "questions", "why"),
+        (
+            (
+                f"{p.requirement} {requirements[p.requirement].title_ja or ''}",
+                p.applicability,
+                ", ".join(p.checks) or ("manual" if p.manual else ""),
+                ", ".join(p.questions),
+                p.reason,
+            )
+            for p in built.requirements
+        ),
+    )

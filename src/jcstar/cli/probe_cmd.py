@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from jcstar.assessment.inputs import InputError
 from jcstar.assessment.models import AssessmentReport
@@ -28,10 +27,10 @@ from jcstar.cli.common import (
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
     TextFormat,
-    console,
     err_console,
     fail,
     input_errors,
+    print_table,
     write_output,
 )
 from jcstar.reports import render
@@ -91,12 +90,15 @@ def probe(
 
 
 def _print_report(report: AssessmentReport) -> None:
-    table = Table(title=f"{report.product.product}: {report.overall}", show_lines=True)
-    for column in ("requirement", "verdict", "evidence"):
-        table.add_column(column)
-    for v in report.verdicts:
-        table.add_row(f"{v.requirement}\n{v.title_ja or ''}", v.verdict, "\n".join(v.reasons))
-    console.print(table)
+    print_table(
+        f"{report.product.product}: {report.overall}",
+        ("requirement", "verdict", "evidence"),
+        (
+            (f"{v.requirement}\n{v.title_ja or ''}", v.verdict, "\n".join(v.reasons))
+            for v in report.verdicts
+        ),
+        show_lines=True,
+    )
 
 
 def _fleet(
@@ -153,16 +155,18 @@ def _print_summary(records: list[dict[str, Any]]) -> None:
         for v in record["verdicts"]:
             if v["verdict"] == "NOT_MET":
                 failing[model][v["requirement"]] += 1
-    table = Table(title=f"Fleet summary: {len(records)} devices")
-    for column in ("model", "devices", "conformant", "not conformant", "incomplete", "NOT_MET"):
-        table.add_column(column)
-    for model, counts in sorted(by_model.items()):
-        table.add_row(
-            model,
-            str(sum(counts.values())),
-            str(counts["CONFORMANT"]),
-            str(counts["NOT_CONFORMANT"]),
-            str(counts["INCOMPLETE"]),
-            ", ".join(f"{r}×{n}" for r, n in sorted(failing[model].items())),
-        )
-    console.print(table)
+    print_table(
+        f"Fleet summary: {len(records)} devices",
+        ("model", "devices", "conformant", "not conformant", "incomplete", "NOT_MET"),
+        (
+            (
+                model,
+                str(sum(counts.values())),
+                str(counts["CONFORMANT"]),
+                str(counts["NOT_CONFORMANT"]),
+                str(counts["INCOMPLETE"]),
+                ", ".join(f"{r}×{n}" for r, n in sorted(failing[model].items())),
+            )
+            for model, counts in sorted(by_model.items())
+        ),
+    )

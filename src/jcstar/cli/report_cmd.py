@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.table import Table
 
 from jcstar.assessment.inputs import InputError, read_bytes, validation_message
 from jcstar.assessment.models import REPORT_SCHEMA_VERSION, AssessmentReport
@@ -20,10 +19,10 @@ from jcstar.cli.common import (
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
     TextFormat,
-    console,
     fail,
     input_errors,
     print_json,
+    print_table,
     write_output,
 )
 from jcstar.reports import render as render_report
@@ -85,17 +84,20 @@ def project(
     if fmt is TextFormat.json:
         print_json(projection.model_dump(mode="json"))
     else:
-        table = Table(title=f"{projection.source_scheme} report seen as {scheme}", show_lines=True)
-        for column in ("requirement", "verdict", "official", "why"):
-            table.add_column(column)
-        for v in projection.verdicts:
-            table.add_row(
-                f"{v.requirement}\n{v.title_en or v.title_ja or ''}",
-                v.verdict,
-                "yes" if v.official else "indicative",
-                v.reason,
-            )
-        console.print(table)
+        print_table(
+            f"{projection.source_scheme} report seen as {scheme}",
+            ("requirement", "verdict", "official", "why"),
+            (
+                (
+                    f"{v.requirement}\n{v.title_en or v.title_ja or ''}",
+                    v.verdict,
+                    "yes" if v.official else "indicative",
+                    v.reason,
+                )
+                for v in projection.verdicts
+            ),
+            show_lines=True,
+        )
     found = {v.verdict for v in projection.verdicts}
     if "NOT_MET" in found:
         raise typer.Exit(EXIT_NOT_CONFORMANT)
