@@ -13,7 +13,12 @@ defaults), then runs, one after another and each as its own subprocess:
      hydra -C <jcstar's HTTP list>   -M hosts.txt http-get / (default credentials)
 
 and prints wall seconds, devices per second, peak memory and what each found, checked
-against the fleet's manifest (which devices are vulnerable).
+against the fleet's manifest (which devices are vulnerable) and against what the fleet
+itself counted (connections, passwords actually submitted, logins accepted).
+
+This hydra build caps -T at 64 tasks; ``--hydra-shards K`` runs K hydras side by side
+on slices of the host list. ``--py-spy PATH`` records jcstar's stacks and prints where
+its busy samples go. bench/PROBE.md has the figures measured and what they mean.
 
 Memory: every command runs under GNU time (``/usr/bin/time -f '%e %M %U %S'``); %M is
 the peak RSS of the largest single process (wait4's ru_maxrss). hydra forks one

@@ -10,8 +10,9 @@ Y = i % 250 + 1) with
   the client asks for, like busybox does; then ``<host> login: ``, the typed user
   name echoed, ``Password: `` (not echoed), a newline, and after ``--fail-delay``
   seconds ``Login incorrect`` and a new prompt (three tries, then the connection
-  closes). A right password gives the BusyBox banner, ``ESC[6n`` and ``~ # ``,
-  then a shell that echoes what is typed and runs ``echo``.
+  closes; an empty user name just gets a new prompt, as busybox login does). A
+  right password gives the BusyBox banner, ``ESC[6n`` and ``~ # ``, then a shell
+  that echoes what is typed and runs ``echo``.
 * port 80: an HTTP/1.1 server that answers 401 with ``WWW-Authenticate: Basic``
   unless the request carries the right Basic credentials (then 200), and closes
   the connection after each response (as most embedded web servers do).

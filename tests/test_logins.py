@@ -190,6 +190,8 @@ class TelnetDevice:
     open_shell: bool = False
     #: a device that answers every password with "Access denied" and a "> " menu
     deny_with_prompt: bool = False
+    #: busybox login sleeps 3 s before "Login incorrect"
+    fail_delay_s: float = 0.05
 
     async def __call__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.open_shell:
@@ -209,7 +211,7 @@ class TelnetDevice:
                 writer.write(b"\r\n\x1b[6n~ # ")  # busybox asks for the cursor position
                 await self.shell(reader, writer)
                 return
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(self.fail_delay_s)
             writer.write(b"Login incorrect\r\n")
 
     async def shell(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -240,6 +242,13 @@ def test_telnet_wrong_password_is_rejected():
     result = probe_on(TelnetDevice(), lambda p: TELNET.try_login(HOST, p, "root", "root", 5))
     assert result.outcome == "rejected", result
     assert "login prompt again" in result.detail
+
+
+def test_telnet_wrong_password_on_a_device_that_pauses_like_busybox_is_rejected():
+    device = TelnetDevice(fail_delay_s=3.0)  # busybox's LOGIN_FAIL_DELAY
+    result = probe_on(device, lambda p: TELNET.try_login(HOST, p, "root", "root", 12))
+    assert result.outcome == "rejected", result
+    assert result.elapsed_s >= 3.0
 
 
 def test_telnet_prompt_after_a_failure_message_is_not_taken_for_a_shell():

@@ -17,7 +17,7 @@ from jcstar.assessment.inputs import InputError, load_profile
 from jcstar.assessment.models import AssessmentPlan, AssessmentReport, InputDigest, ProductProfile
 from jcstar.assessment.plan import build_plan
 from jcstar.assessment.report import assemble_report
-from jcstar.assessment.runner import DEFAULT_TIMEOUT_S, OnAttempt, check_input, run_plan_async
+from jcstar.assessment.runner import OnAttempt, check_input, run_plan_async
 from jcstar.catalog.loader import CatalogIndex, load_catalog
 from jcstar.checks.network.device import DeviceParams
 from jcstar.checks.network.pacing import Pacer
@@ -70,7 +70,7 @@ async def probe_async(
     profile: ProductProfile,
     digests: list[InputDigest],
     base_dir: Path = Path("."),
-    timeout_s: float = DEFAULT_TIMEOUT_S * 4,
+    timeout_s: float | None = None,
     pacer: Pacer | None = None,
     on_attempt: OnAttempt | None = None,
 ) -> AssessmentReport:
@@ -165,7 +165,7 @@ async def probe_fleet(
     rows: list[InventoryRow],
     concurrency: int,
     rate: float | None,
-    timeout_s: float,
+    timeout_s: float | None,
     on_start: Callable[[InventoryRow], None] | None = None,
 ) -> AsyncIterator[str]:
     """Probe ``rows`` with bounded concurrency and one global connection rate;

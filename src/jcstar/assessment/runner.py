@@ -31,8 +31,17 @@ def check_input(profile: ProductProfile, base_dir: Path, pacer: Pacer | None = N
     return CheckInput(targets=targets, params=params, base_dir=str(base_dir))
 
 
-async def run_check(check: Check, given: CheckInput, timeout_s: float) -> CheckAttempt:
+def budget(check: Check, timeout_s: float | None) -> float:
+    """The user's limit when given, else the check's own budget (a credential sweep
+    against a device that pauses seconds per wrong password needs minutes)."""
+    if timeout_s is not None:
+        return timeout_s
+    return float(getattr(check, "budget_s", DEFAULT_TIMEOUT_S))
+
+
+async def run_check(check: Check, given: CheckInput, timeout_s: float | None) -> CheckAttempt:
     """Run one check; whatever happens, return an attempt (never raise, never pass by default)."""
+    timeout_s = budget(check, timeout_s)
     started = time.monotonic()
     target = ", ".join(given.targets.get(name, "") for name in check.needs if name in given.targets)
 
@@ -64,7 +73,7 @@ async def run_check(check: Check, given: CheckInput, timeout_s: float) -> CheckA
 async def run_plan_async(
     plan: AssessmentPlan,
     given: CheckInput,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float | None = None,
     on_attempt: OnAttempt | None = None,
 ) -> tuple[CheckAttempt, ...]:
     async def one(check: Check) -> CheckAttempt:
@@ -93,7 +102,7 @@ async def run_plan_async(
 def run_plan(
     plan: AssessmentPlan,
     given: CheckInput,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float | None = None,
     on_attempt: OnAttempt | None = None,
 ) -> tuple[CheckAttempt, ...]:
     return asyncio.run(run_plan_async(plan, given, timeout_s, on_attempt))

@@ -9,14 +9,14 @@ from jcstar.assessment.inputs import load_answers, load_profile
 from jcstar.assessment.models import Answers, AssessmentReport
 from jcstar.assessment.plan import build_plan
 from jcstar.assessment.report import assemble_report
-from jcstar.assessment.runner import DEFAULT_TIMEOUT_S, OnAttempt, check_input, run_plan
+from jcstar.assessment.runner import OnAttempt, check_input, run_plan
 from jcstar.catalog.loader import CatalogIndex, load_catalog
 
 
 def assess_files(
     profile_path: Path,
     answers_path: Path | None = None,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float | None = None,
     on_attempt: OnAttempt | None = None,
 ) -> AssessmentReport:
     catalog = load_catalog()

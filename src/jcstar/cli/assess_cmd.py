@@ -11,7 +11,6 @@ import typer
 from jcstar.assessment.inputs import InputError
 from jcstar.assessment.models import AssessmentReport
 from jcstar.assessment.plan import PlanError
-from jcstar.assessment.runner import DEFAULT_TIMEOUT_S
 from jcstar.assessment.service import assess_files
 from jcstar.checks.base import CheckAttempt
 from jcstar.cli.common import (
@@ -52,7 +51,9 @@ def assess(
         AssessFormat.json
     ),
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE")] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds allowed per check")] = DEFAULT_TIMEOUT_S,
+    timeout: Annotated[
+        float | None, typer.Option(help="Seconds allowed per check (default: each check's own)")
+    ] = None,
 ) -> None:
     """Assess a product against its level's requirements.
 

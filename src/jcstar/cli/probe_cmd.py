@@ -57,7 +57,9 @@ def probe(
     rate: Annotated[
         float | None, typer.Option(min=0.1, help="Fleet: new connections per second, all devices")
     ] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds allowed per check")] = 120.0,
+    timeout: Annotated[
+        float | None, typer.Option(help="Seconds allowed per check (default: each check's own)")
+    ] = None,
 ) -> None:
     """Probe a device over the network for ★1 evidence (S1.1-01, -02, -04, -10, -12, -13, -14).
 
@@ -102,7 +104,7 @@ def _print_report(report: AssessmentReport) -> None:
 
 
 def _fleet(
-    inventory: Path, output: Path, concurrency: int, rate: float | None, timeout: float
+    inventory: Path, output: Path, concurrency: int, rate: float | None, timeout: float | None
 ) -> None:
     with input_errors(InputError):
         rows = read_inventory(inventory)

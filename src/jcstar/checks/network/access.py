@@ -71,6 +71,7 @@ class UnauthenticatedAccessCheck:
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("open_access",)
     sequence: ClassVar[int] = 20
+    budget_s: ClassVar[float] = 300
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         device_params(given)

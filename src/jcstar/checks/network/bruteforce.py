@@ -105,7 +105,7 @@ async def burst(given: CheckInput, surface: Surface) -> dict[str, Any]:
         await pacer(given).wait()
         result = await login.try_login(
             device.address, surface.service.port, username, "jcstar-" + secrets.token_hex(6),
-            device.timeout_s,
+            device.login_timeout_s,
         )  # fmt: skip
         results.append(result)
         if result.outcome == "error" and len(results) > 1:
@@ -114,7 +114,7 @@ async def burst(given: CheckInput, surface: Surface) -> dict[str, Any]:
     after = None
     if working and results and results[0].outcome != "error":
         after = await login.try_login(
-            device.address, surface.service.port, working[0], working[1], device.timeout_s
+            device.address, surface.service.port, working[0], working[1], device.login_timeout_s
         )
     verdict, why = judge(results, after, answered_before=surface.asks_for_credentials)
     return {
@@ -133,6 +133,7 @@ class BruteForceCheck:
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("bruteforce",)
     sequence: ClassVar[int] = 60  # last: it may lock the account the other checks use
+    budget_s: ClassVar[float] = 900
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         device_params(given)

@@ -51,7 +51,7 @@ async def try_defaults(given: CheckInput, surface: Surface) -> SurfaceTrial:
         await pacer(given).wait()
         result = await login.try_login(
             device.address, surface.service.port, credential.username, credential.password,
-            device.timeout_s,
+            device.login_timeout_s,
         )  # fmt: skip
         trial.tried += 1
         if result.outcome == "accepted":
@@ -85,6 +85,7 @@ class DefaultCredentialsCheck:
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("default_credentials",)
     sequence: ClassVar[int] = 40
+    budget_s: ClassVar[float] = 1200
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         device_params(given)

@@ -43,6 +43,8 @@ class DeviceParams(Frozen):
     #: seconds to wait for the device to answer again after a power cycle
     restart_wait_s: float = Field(default=60.0, gt=0, le=900)
     timeout_s: float = Field(default=3.0, gt=0, le=60)
+    #: one whole login attempt; devices pause seconds after a wrong password
+    login_timeout_s: float = Field(default=12.0, gt=0, le=120)
     #: login attempts per surface in the brute-force burst (bounded)
     burst: int = Field(default=10, ge=3, le=20)
     #: default credentials tried per login surface

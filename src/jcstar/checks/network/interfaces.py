@@ -129,6 +129,7 @@ class ExposedServicesCheck:
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("risky_interfaces", "plaintext", "model_number")
     sequence: ClassVar[int] = 10
+    budget_s: ClassVar[float] = 300
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         device_params(given)

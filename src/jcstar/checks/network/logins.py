@@ -246,6 +246,9 @@ class TelnetSurface:
     settle_s: float = 0.4
     #: silence after which we press Enter once (some devices print nothing until then)
     nudge_after_s: float = 2.0
+    #: how long a device may stay silent after a password: busybox login sleeps 3 s
+    #: before "Login incorrect", PAM's faildelay 2-4 s
+    fail_delay_s: float = 5.0
 
     async def try_login(
         self, host: str, port: int, username: str, password: str, timeout_s: float
@@ -302,7 +305,7 @@ class TelnetSurface:
             if after_user != "password":
                 return after_user
         session.send_line(password)
-        verdict = await session.expect(_after_password, idle_s=2.0)
+        verdict = await session.expect(_after_password, idle_s=self.fail_delay_s)
         if verdict is None:
             return await self._unrecognised_reply(session)
         if verdict[0] != "accepted":

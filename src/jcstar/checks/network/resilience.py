@@ -57,6 +57,7 @@ class ResilienceCheck:
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("power_cycle",)
     sequence: ClassVar[int] = 35  # before the credential bursts, which trip rate limits
+    budget_s: ClassVar[float] = 1200
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         device = device_params(given)
@@ -76,7 +77,7 @@ class ResilienceCheck:
             raise SkipCheck("no device.credentials entry matches a login surface found")
         for surface, user, password in pairs:
             before = await login_target(surface).try_login(
-                device.address, surface.service.port, user, password, device.timeout_s
+                device.address, surface.service.port, user, password, device.login_timeout_s
             )
             if before.outcome != "accepted":
                 raise RuntimeError(
@@ -94,7 +95,7 @@ class ResilienceCheck:
                 )
             login = login_target(surface)
             after = await login.try_login(
-                device.address, surface.service.port, user, password, device.timeout_s
+                device.address, surface.service.port, user, password, device.login_timeout_s
             )
             if after.outcome == "error":
                 raise RuntimeError(f"{surface.name}: login after restart failed: {after.detail}")
@@ -106,7 +107,7 @@ class ResilienceCheck:
             for default in for_service(family, DEFAULTS_AFTER):
                 result = await login.try_login(
                     device.address, surface.service.port, default.username, default.password,
-                    device.timeout_s,
+                    device.login_timeout_s,
                 )  # fmt: skip
                 if result.outcome == "accepted":
                     problems.append(

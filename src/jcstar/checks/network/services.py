@@ -111,10 +111,11 @@ async def _read_some(reader: asyncio.StreamReader, timeout_s: float) -> bytes:
 
 
 async def _banner(host: str, port: int, timeout_s: float, pacer: Pacer) -> bytes:
-    """What the service says first; if silent, what it answers to an HTTP HEAD."""
+    """What the service says first; if silent, what it answers to an HTTP HEAD.
+    On the usual web ports HEAD goes first: a web server never speaks first."""
     reader, writer = await _connect(host, port, timeout_s, pacer)
     try:
-        data = await _read_some(reader, min(timeout_s, 1.5))
+        data = b"" if port in _HTTP_HINT_PORTS else await _read_some(reader, min(timeout_s, 1.5))
         if not data:
             writer.write(f"HEAD / HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
             with contextlib.suppress(OSError):

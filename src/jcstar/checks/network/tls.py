@@ -144,6 +144,7 @@ class TlsCheck:
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("tls",)
     sequence: ClassVar[int] = 30
+    budget_s: ClassVar[float] = 300
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         device = device_params(given)
