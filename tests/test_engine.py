@@ -198,4 +198,3 @@ class FakeCheck:
 def test_runner_wraps_every_outcome_in_an_attempt(behaviour, status, reason):
     attempt = asyncio.run(run_check(FakeCheck(behaviour), CheckInput(), timeout_s=0.2))
     assert (attempt.status, attempt.reason) == (status, reason)
-    assert attempt.duration_ms < 5000

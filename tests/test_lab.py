@@ -407,9 +407,7 @@ def test_power_cycle_restarts_daemons_with_the_same_settings(
     dev.reset_rate_limits()
     before = dev.pids
     ports = listening(dev)
-    t0 = time.monotonic()
     r = dev.run(["sh", "-c", dev.power_cycle_command], timeout=60)
-    elapsed = time.monotonic() - t0
     assert r.returncode == 0, r.stdout + r.stderr
     after = dev.pids
     assert set(after) == set(before)
@@ -417,7 +415,6 @@ def test_power_cycle_restarts_daemons_with_the_same_settings(
     assert not any(labdevice._alive(pid) for pid in before.values())
     assert listening(dev) == ports
     assert json.loads(r.stdout) == after
-    assert elapsed < 15
     if profile == "vulnerable":
         assert "uid=0(root)" in telnet_login(dev, "root", "xc3511")
         assert http_code(dev, "http://127.0.0.1/", "-u", "admin:admin") == "200"
