@@ -187,3 +187,33 @@ def test_udp_services_that_answer_are_flagged(cli):
     assert "1900/udp ssdp" in risky
     assert "161/udp snmp" in risky
     assert "5060/udp" not in risky  # nothing answered there
+
+
+def test_http_basic_learns_the_challenge_once_per_device():
+    import asyncio
+    import base64
+
+    from jcstar.checks.network.logins import HttpBasicSurface
+
+    seen: list[str] = []
+
+    async def basic(reader, writer):
+        head = (await reader.readuntil(b"\r\n\r\n")).decode()
+        auth = next((ln for ln in head.split("\r\n") if ln.lower().startswith("authorization")), "")
+        seen.append(auth)
+        good = "Basic " + base64.b64encode(b"admin:s3cret").decode()
+        status = "200 OK" if auth.endswith(good) else "401 Unauthorized"
+        challenge = "WWW-Authenticate: Basic realm=x\r\n"
+        writer.write(f"HTTP/1.0 {status}\r\n{challenge}Content-Length: 0\r\n\r\n".encode())
+        await writer.drain()
+        writer.close()
+
+    surface = HttpBasicSurface(tls=False, remember=True)
+    with SimDevice("127.0.5.12", {8000: basic}) as dev:
+        outcomes = [
+            asyncio.run(surface.try_login(dev.host, 8000, "admin", pw, 5)).outcome
+            for pw in ("a", "b", "s3cret")
+        ]
+    assert outcomes == ["rejected", "rejected", "accepted"]
+    assert len(seen) == 4  # one bare request to learn the challenge, then one per attempt
+    assert seen[0] == ""

@@ -526,6 +526,11 @@ class HttpBasicSurface:
     service: str = field(default="http-basic", init=False)
     path: str = "/"
     tls: bool | None = None  # None: HTTPS on ports 443 and 8443
+    #: remember the auth schemes each URL asked for, so later attempts send credentials
+    #: at once instead of fetching the 401 again (half the requests); for an instance
+    #: used on one device for one run, never the shared one in SURFACES
+    remember: bool = False
+    _schemes: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
 
     async def try_login(
         self, host: str, port: int, username: str, password: str, timeout_s: float
@@ -540,12 +545,16 @@ class HttpBasicSurface:
     ) -> Verdict:
         url = _base_url(host, port, self.tls) + self.path
         async with _client(timeout_s) as client:
-            bare = await _request(client, "GET", url)
-            if bare.status != 401:
-                return "error", f"HTTP {bare.status} without credentials: no HTTP auth to test"
-            schemes = _challenges(bare.headers)
-            if not schemes:
-                return "error", "HTTP 401 without a Basic or Digest challenge"
+            schemes = self._schemes.get(url) if self.remember else None
+            if schemes is None:
+                bare = await _request(client, "GET", url)
+                if bare.status != 401:
+                    return "error", f"HTTP {bare.status} without credentials: no HTTP auth to test"
+                schemes = _challenges(bare.headers)
+                if not schemes:
+                    return "error", "HTTP 401 without a Basic or Digest challenge"
+                if self.remember:
+                    self._schemes[url] = schemes
             auth: httpx.Auth
             if "basic" in schemes:
                 scheme, auth = "Basic", httpx.BasicAuth(username, password)

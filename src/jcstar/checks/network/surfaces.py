@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from jcstar.checks.base import CheckInput
 from jcstar.checks.network.device import device_params, device_scan, pacer
-from jcstar.checks.network.logins import SURFACES, LoginResult, LoginSurface
+from jcstar.checks.network.logins import SURFACES, HttpBasicSurface, LoginResult, LoginSurface
 from jcstar.checks.network.services import Service
 
 MQTT_PORTS = {1883}
@@ -47,7 +47,8 @@ def candidates(service: Service) -> list[LoginSurface]:
     """The login surface to ask for this service, if any."""
     name = service.name
     if name in ("http", "https"):
-        return [_with_tls(SURFACES["http-basic"], service.tls)]
+        # a fresh instance per device: it may remember the device's auth challenge
+        return [dataclasses.replace(HttpBasicSurface(), tls=service.tls, remember=True)]
     if name == "mqtt" or service.port in MQTT_PORTS:
         return [SURFACES["mqtt"]]
     if name in ("telnet", "ssh", "ftp", "rtsp"):
