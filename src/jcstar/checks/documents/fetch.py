@@ -14,6 +14,8 @@ from typing import ClassVar
 
 import httpx
 
+from jcstar.checks.httpbody import read_capped
+
 MAX_BYTES = 1_000_000
 TIMEOUT_S = 10.0
 
@@ -62,14 +64,10 @@ async def _fetch(url: str) -> tuple[bytes, str]:
         ):
             if response.status_code >= 400:
                 raise DocumentError(f"HTTP {response.status_code} from {url}")
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > MAX_BYTES:
-                    raise DocumentError(f"{url} is larger than {MAX_BYTES} bytes")
-            return b"".join(chunks), response.headers.get("content-type", "")
+            body, truncated = await read_capped(response, MAX_BYTES)
+            if truncated:
+                raise DocumentError(f"{url} is larger than {MAX_BYTES} bytes")
+            return body, response.headers.get("content-type", "")
     except httpx.HTTPError as exc:
         raise DocumentError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from exc
 

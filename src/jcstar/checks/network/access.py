@@ -8,9 +8,11 @@ from typing import ClassVar
 import httpx
 
 from jcstar.checks.base import CheckInput, Observation
+from jcstar.checks.httpbody import read_capped
 from jcstar.checks.network.device import TARGET, device_params
 from jcstar.checks.network.services import Service
 from jcstar.checks.network.surfaces import Surface, login_surfaces
+from jcstar.checks.network.tlsctx import shared_observing_context
 
 # words that mark a page as settings or data rather than a public landing page
 _SETTINGS_WORDS = re.compile(
@@ -27,14 +29,12 @@ async def settings_page(host: str, service: Service, timeout_s: float) -> str | 
     url = f"{scheme}://{host_in_url(host)}:{service.port}/"
     try:
         async with (
-            httpx.AsyncClient(verify=False, timeout=timeout_s, trust_env=False) as client,
+            httpx.AsyncClient(
+                verify=shared_observing_context(), timeout=timeout_s, trust_env=False
+            ) as client,
             client.stream("GET", url) as response,
         ):
-            body = b""
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) >= _PAGE_BYTES:
-                    break
+            body, _ = await read_capped(response, _PAGE_BYTES)
     except httpx.HTTPError:
         return None
     found = sorted(

@@ -58,6 +58,7 @@ import httpx
 import telnetlib3
 from paho.mqtt.reasoncodes import ReasonCode
 
+from jcstar.checks.httpbody import read_capped
 from jcstar.checks.network.tlsctx import shared_observing_context
 
 LoginOutcome = Literal["accepted", "rejected", "error"]
@@ -477,14 +478,8 @@ async def _request(
 
 
 async def _read_capped(response: httpx.Response) -> str:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_READ_BYTES:
-            break  # enough to judge a login page; the rest is not read
-    return b"".join(chunks)[:MAX_READ_BYTES].decode(response.encoding or "utf-8", "replace")
+    body, _ = await read_capped(response, MAX_READ_BYTES)  # enough to judge a login page
+    return body.decode(response.encoding or "utf-8", "replace")
 
 
 def _cookie_names(response: httpx.Response) -> set[str]:
