@@ -3,8 +3,8 @@
 Run: .venv/bin/python bench/bench_probe.py [--devices 1000] [--concurrency 128] [--rate 2000]
      .venv/bin/python bench/bench_probe.py --devices 200,1000     # several sizes, one run each
 
-On 2 cores the defaults take about 30 minutes for 1,000 devices (jcstar about 11 min,
-one hydra about 17), and 7 minutes for 200.
+On 2 cores the defaults take about 40 minutes for 1,000 devices (jcstar about 11 min; one
+hydra on telnet runs into the 25 min --tool-timeout), and 7 minutes for 200.
 
 For each size it starts bench/simfleet.py as a child process (N devices on 127.1.X.Y,
 busybox-style telnet on 23 and HTTP Basic on 80, a fraction accepting the Mirai
