@@ -126,3 +126,14 @@ def test_bad_inventory_is_refused_before_any_traffic(cli, tmp_path, rows, messag
     assert code == 2
     assert message in err
     assert not results.exists() or results.read_text() == ""
+
+
+def test_fleet_refuses_options_it_would_otherwise_ignore(cli, tmp_path):
+    inventory = write_inventory(tmp_path / "devices.csv", [("127.0.6.21", "A", "2323")])
+    results = tmp_path / "results.jsonl"
+    code, _, err = invoke(
+        cli, "probe", "--inventory", str(inventory), "-o", str(results), "--ports", "23"
+    )
+    assert code == 2
+    assert "columns 'ports', 'profile'" in err
+    assert not results.exists()

@@ -68,6 +68,8 @@ def probe(
     if inventory is not None:
         if host is not None:
             fail("give HOST or --inventory, not both")
+        if ports is not None or profile is not None:
+            fail("with --inventory, give ports and profile per device (columns 'ports', 'profile')")
         if output is None:
             fail("--inventory writes JSON lines: give -o RESULTS.jsonl")
         assert output is not None
