@@ -10,6 +10,7 @@ import httpx
 from jcstar.checks.base import CheckInput, Observation
 from jcstar.checks.httpbody import read_capped
 from jcstar.checks.network.device import TARGET, device_params
+from jcstar.checks.network.logins import host_in_url
 from jcstar.checks.network.services import Service
 from jcstar.checks.network.surfaces import Surface, login_surfaces
 from jcstar.checks.network.tlsctx import shared_observing_context
@@ -41,10 +42,6 @@ async def settings_page(host: str, service: Service, timeout_s: float) -> str | 
         {m.group(0).lower() for m in _SETTINGS_WORDS.finditer(body.decode("utf-8", "replace"))}
     )
     return ", ".join(found[:5]) if found else None
-
-
-def host_in_url(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
 
 
 async def truly_open(given: CheckInput, surfaces: list[Surface]) -> tuple[list[str], list[str]]:

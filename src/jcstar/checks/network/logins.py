@@ -122,7 +122,7 @@ def _quote(text: str, limit: int = 60) -> str:
     return repr(flat[-limit:])
 
 
-def _host_in_url(host: str) -> str:
+def host_in_url(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
@@ -440,7 +440,7 @@ class _Page:
 
 def _base_url(host: str, port: int, tls: bool | None) -> str:
     secure = tls if tls is not None else port in (443, 8443)
-    return f"{'https' if secure else 'http'}://{_host_in_url(host)}:{port}"
+    return f"{'https' if secure else 'http'}://{host_in_url(host)}:{port}"
 
 
 def _client(timeout_s: float) -> httpx.AsyncClient:
@@ -825,7 +825,7 @@ async def _rtsp_describe(
     reader, writer = await asyncio.open_connection(host, port, limit=MAX_READ_BYTES)
     try:
         lines = [
-            f"DESCRIBE rtsp://{_host_in_url(host)}:{port}{path} RTSP/1.0",
+            f"DESCRIBE rtsp://{host_in_url(host)}:{port}{path} RTSP/1.0",
             "CSeq: 1",
             "Accept: application/sdp",
             f"User-Agent: {USER_AGENT}",
