@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from jcstar.checks.base import CheckAttempt
+from jcstar.checks.firmware.params import FirmwareParams
 from jcstar.checks.network.device import DeviceParams, NeededPort
 
 Verdict = Literal["MET", "NOT_MET", "NOT_APPLICABLE", "INCONCLUSIVE", "NEEDS_REVIEW"]
@@ -49,6 +50,8 @@ class ProductProfile(Frozen):
     documents: dict[str, str] = Field(default_factory=dict)
     #: a live device to probe over the network
     device: DeviceParams | None = None
+    #: a firmware image to unpack and inspect
+    firmware: FirmwareParams | None = None
 
 
 class EvidenceRef(Frozen):

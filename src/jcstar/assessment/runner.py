@@ -18,7 +18,12 @@ DEFAULT_TIMEOUT_S = 30.0
 OnAttempt = Callable[[CheckAttempt], None]
 
 
-def check_input(profile: ProductProfile, base_dir: Path, pacer: Pacer | None = None) -> CheckInput:
+def check_input(
+    profile: ProductProfile,
+    base_dir: Path,
+    pacer: Pacer | None = None,
+    firmware_workdir: Path | None = None,
+) -> CheckInput:
     params: dict[str, Any] = {
         "needed_ports": list(profile.needed_ports),
         "model_numbers": list(profile.model_numbers),
@@ -28,6 +33,12 @@ def check_input(profile: ProductProfile, base_dir: Path, pacer: Pacer | None = N
     if profile.device:
         params["device"] = profile.device
         targets["device"] = profile.device.address
+    if profile.firmware:
+        # paths in the profile are relative to its directory, as documents are
+        params["firmware"] = profile.firmware.resolved(base_dir)
+        targets["firmware_image"] = params["firmware"].image
+        if firmware_workdir is not None:
+            params["firmware_workdir"] = str(firmware_workdir)
     return CheckInput(targets=targets, params=params, base_dir=str(base_dir))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jcstar.assessment.evaluate import evaluate
+from jcstar.assessment.firmware import firmware_workspace
 from jcstar.assessment.inputs import load_answers, load_profile
 from jcstar.assessment.models import Answers, AssessmentReport
 from jcstar.assessment.plan import build_plan
@@ -28,7 +29,8 @@ def assess_files(
     if answers_path is not None:
         answers, answers_digest = load_answers(answers_path, set(requirements))
         inputs.append(answers_digest)
-    given = check_input(profile, profile_path.parent)
-    attempts = run_plan(plan, given, timeout_s, on_attempt)
+    with firmware_workspace(profile) as workdir:  # an unpacked image is removed after the run
+        given = check_input(profile, profile_path.parent, firmware_workdir=workdir)
+        attempts = run_plan(plan, given, timeout_s, on_attempt)
     verdicts = evaluate(plan, requirements, attempts, answers.answers)
     return assemble_report(catalog, plan, profile, inputs, attempts, verdicts)

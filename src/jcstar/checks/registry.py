@@ -5,6 +5,11 @@ from __future__ import annotations
 from jcstar.checks.base import Check
 from jcstar.checks.documents.security_txt import SecurityTxtCheck
 from jcstar.checks.documents.vdp import VulnerabilityDisclosurePolicyCheck
+from jcstar.checks.firmware.accounts import FirmwareAccountsCheck
+from jcstar.checks.firmware.components import FirmwareComponentsCheck
+from jcstar.checks.firmware.secrets import FirmwareSecretsCheck
+from jcstar.checks.firmware.services import FirmwareBootServicesCheck
+from jcstar.checks.firmware.update import FirmwareUpdateCheck
 from jcstar.checks.network.access import UnauthenticatedAccessCheck
 from jcstar.checks.network.bruteforce import BruteForceCheck
 from jcstar.checks.network.default_creds import DefaultCredentialsCheck
@@ -23,6 +28,11 @@ CHECKS: dict[str, type[Check]] = {
         DefaultCredentialsCheck,
         ResilienceCheck,
         BruteForceCheck,
+        FirmwareAccountsCheck,
+        FirmwareSecretsCheck,
+        FirmwareBootServicesCheck,
+        FirmwareUpdateCheck,
+        FirmwareComponentsCheck,
     )
 }
 

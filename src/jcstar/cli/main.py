@@ -11,6 +11,7 @@ from jcstar.cli import catalog_cmd, report_cmd
 from jcstar.cli.assess_cmd import assess
 from jcstar.cli.common import console
 from jcstar.cli.crosswalk_cmd import crosswalk
+from jcstar.cli.firmware_cmd import firmware
 from jcstar.cli.plan_cmd import plan
 from jcstar.cli.probe_cmd import probe
 
@@ -25,6 +26,7 @@ app.add_typer(report_cmd.app, name="report")
 app.command()(plan)
 app.command()(assess)
 app.command()(probe)
+app.command()(firmware)
 app.command()(crosswalk)
 
 

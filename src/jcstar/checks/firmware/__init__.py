@@ -1,0 +1,2 @@
+"""Checks that read a firmware image: accounts, secrets, boot services, update
+signature, components. Each reads the image through :mod:`.image`, unpacked once a run."""

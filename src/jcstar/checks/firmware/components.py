@@ -1,0 +1,281 @@
+"""Software components in the image, for the SBOM and the vulnerability match.
+
+From package databases (opkg and dpkg status files) and from version strings in the
+binaries named in ``checks/data/firmware-components.yaml``; the kernel also from
+``/lib/modules/<version>``. What evidence the result gives is informative: ★1 asks
+that components can be updated (S1.1-06), not that none is vulnerable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import os
+import re
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import Any, ClassVar, Literal
+
+import yaml
+from packageurl import PackageURL
+from pydantic import Field
+
+from jcstar.checks.base import CheckInput, Frozen, Observation
+from jcstar.checks.firmware.image import TARGET, firmware_params, unpacked_image
+from jcstar.checks.firmware.reading import read_text, rootfs_dirs
+from jcstar.checks.firmware.vulnfeed import Component, Feed, VulnMatch, load_feed, match_feed
+from jcstar.targets.firmware import PathEscape, UnpackedImage, iter_files, open_in_rootfs, safe_path
+
+PACKAGE_DATABASES = {
+    "/usr/lib/opkg/status": "opkg",
+    "/var/lib/opkg/status": "opkg",
+    "/var/lib/dpkg/status": "dpkg",
+}
+#: binaries larger than this are not searched for a version string
+BINARY_LIMIT = 64 * 1024**2
+CHUNK = 1024**2
+OVERLAP = 256
+
+
+class VersionPattern(Frozen):
+    name: str
+    files: tuple[str, ...] = Field(min_length=1)
+    regex: str = ""
+    name_regex: str = ""
+    purl: str
+    cpe: str = ""
+    type: Literal["application", "library", "operating-system"] = "library"
+
+
+@cache
+def version_patterns() -> tuple[VersionPattern, ...]:
+    path = resources.files("jcstar.checks") / "data" / "firmware-components.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple(VersionPattern.model_validate(c) for c in data["components"])
+
+
+def component_kinds() -> dict[str, str]:
+    kinds: dict[str, str] = {p.name: p.type for p in version_patterns()}
+    return kinds | {"linux": "operating-system"}
+
+
+def _stanzas(text: str) -> Iterator[dict[str, str]]:
+    for block in re.split(r"\n\s*\n", text):
+        fields: dict[str, str] = {}
+        for line in block.splitlines():
+            key, sep, value = line.partition(":")
+            if sep and not line.startswith((" ", "\t")):
+                fields[key.strip()] = value.strip()
+        if fields:
+            yield fields
+
+
+def _os_id(rootfs: Path) -> str:
+    text = read_text(rootfs, "/etc/os-release") or ""
+    found = re.search(r'^ID="?([\w.-]+)"?\s*$', text, re.M)
+    return found.group(1).lower() if found else ""
+
+
+def package_components(rootfs: Path) -> list[Component]:
+    """Installed packages from the opkg and dpkg status files."""
+    found: list[Component] = []
+    distro = _os_id(rootfs)
+    for path, manager in PACKAGE_DATABASES.items():
+        text = read_text(rootfs, path, limit=32 * 1024**2)
+        if not text:
+            continue
+        for fields in _stanzas(text):
+            name, version = fields.get("Package", ""), fields.get("Version", "")
+            if not name or not version or "installed" not in fields.get("Status", "installed"):
+                continue
+            if fields.get("Status", "").endswith("not-installed"):
+                continue
+            qualifiers = {"arch": fields["Architecture"]} if fields.get("Architecture") else None
+            if manager == "dpkg" and distro in ("debian", "ubuntu"):
+                purl = PackageURL("deb", distro, name, version, qualifiers)
+                ecosystem = distro.title()
+            else:
+                purl = PackageURL("generic", None, name, version, qualifiers)
+                ecosystem = ""
+            found.append(
+                Component(
+                    name=name, version=version, source=manager, purl=purl.to_string(),
+                    ecosystem=ecosystem, paths=(path,),
+                )
+            )  # fmt: skip
+    return found
+
+
+def _search(rootfs: Path, path: str, regex: re.Pattern[bytes]) -> str:
+    """The first version ``regex`` finds in a file, read in overlapping chunks."""
+    with os.fdopen(open_in_rootfs(rootfs, path), "rb") as handle:
+        tail = b""
+        while chunk := handle.read(CHUNK):
+            found = regex.search(tail + chunk)
+            if found:
+                return found.group(1).decode("ascii", "replace")
+            tail = chunk[-OVERLAP:]
+    return ""
+
+
+def binary_components(rootfs: Path) -> list[Component]:
+    """Components identified by version strings in their binaries (and kernel modules)."""
+    patterns = [
+        (p, re.compile(p.regex.encode()) if p.regex else None, re.compile(p.name_regex))
+        for p in version_patterns()
+    ]
+    found: list[Component] = []
+    for path, host in iter_files(rootfs):
+        name = PurePosixPath(path).name
+        for pattern, regex, name_regex in patterns:
+            if not any(fnmatch.fnmatch(name, glob) for glob in pattern.files):
+                continue
+            version = ""
+            if pattern.name_regex:
+                hit = name_regex.search(name)
+                version = hit.group(1) if hit else ""
+            elif regex is not None:
+                try:
+                    if host.lstat().st_size <= BINARY_LIMIT:
+                        version = _search(rootfs, path, regex)
+                except (OSError, PathEscape):
+                    continue
+            if version:
+                found.append(_from_pattern(pattern, version, path, "binary"))
+    linux = next((p for p in version_patterns() if p.name == "linux"), None)
+    for version in kernel_module_versions(rootfs):
+        if linux:
+            found.append(_from_pattern(linux, version, f"/lib/modules/{version}", "kernel"))
+    return found
+
+
+def kernel_module_versions(rootfs: Path) -> list[str]:
+    try:
+        modules = safe_path(rootfs, "/lib/modules")
+        names = sorted(e.name for e in os.scandir(modules) if e.is_dir(follow_symlinks=False))
+    except (OSError, PathEscape):
+        return []
+    return [n for n in names if re.match(r"^\d+\.\d+(\.\d+)?", n)]
+
+
+def _from_pattern(
+    pattern: VersionPattern, version: str, path: str, source: Literal["binary", "kernel"]
+) -> Component:
+    if source == "kernel":
+        version = re.match(r"^\d+\.\d+(\.\d+)?", version).group(0)  # type: ignore[union-attr]
+    return Component(
+        name=pattern.name,
+        version=version,
+        source=source,
+        purl=pattern.purl.format(version=version),
+        cpe=pattern.cpe.format(version=version),
+        paths=(path,),
+    )
+
+
+def merge(components: list[Component]) -> tuple[Component, ...]:
+    """One component per name and version, with every path it was seen at."""
+    merged: dict[tuple[str, str], Component] = {}
+    for component in components:
+        key = (component.name, component.version)
+        if key in merged:
+            old = merged[key]
+            paths = tuple(dict.fromkeys(old.paths + component.paths))
+            merged[key] = old.model_copy(update={"paths": paths, "cpe": old.cpe or component.cpe})
+        else:
+            merged[key] = component
+    return tuple(sorted(merged.values(), key=lambda c: (c.name, c.version)))
+
+
+def identify_components(image: UnpackedImage) -> tuple[Component, ...]:
+    found: list[Component] = []
+    for rootfs in rootfs_dirs(image):
+        found += package_components(rootfs)
+    found += binary_components(Path(image.root))
+    return merge(found)
+
+
+class FirmwareComponentsCheck:
+    id: ClassVar[str] = "firmware.components"
+    version: ClassVar[str] = "1.0"
+    title: ClassVar[str] = "Firmware components (SBOM) and known vulnerabilities from a feed"
+    needs: ClassVar[tuple[str, ...]] = (TARGET,)
+    topics: ClassVar[tuple[str, ...]] = ("sbom", "known_vulnerabilities")
+    budget_s: ClassVar[float] = 1200
+
+    async def run(self, given: CheckInput) -> tuple[Observation, ...]:
+        # imported here: cyclonedx takes a quarter of a second to import, which every
+        # jcstar command would pay through the check registry
+        from jcstar.checks.firmware.sbom import build_sbom, sbom_json, write_sbom
+
+        params = firmware_params(given)
+        feed: Feed | None = None
+        if params.vuln_feed:
+            feed = await asyncio.to_thread(load_feed, Path(params.vuln_feed))
+        image = await unpacked_image(given)
+        components = await asyncio.to_thread(identify_components, image)
+        matches = match_feed(components, feed) if feed else ()
+        bom = build_sbom(
+            Path(image.image).name,
+            image.sha256,
+            components,
+            component_kinds(),
+            matches,
+            feed.name if feed else "",
+            file_digest=image.extractor != "directory",
+        )
+        text = sbom_json(bom)
+        if params.sbom_out:
+            await asyncio.to_thread(write_sbom, text, Path(params.sbom_out))
+        partial = "" if image.complete else " (extraction was cut short: the list may be partial)"
+        listed = ", ".join(f"{c.name} {c.version}" for c in components[:30])
+        details: dict[str, Any] = {
+            "components": [c.model_dump() for c in components],
+            "sbom_out": params.sbom_out,
+        }
+        observations = [
+            Observation(
+                topic="sbom",
+                outcome="info",
+                message=f"{len(components)} component(s) identified{partial}: {listed or 'none'}"
+                + (f"; CycloneDX 1.6 SBOM written to {params.sbom_out}" if params.sbom_out else ""),
+                details=details,
+            )
+        ]
+        if feed:
+            observations.append(vulnerability_observation(matches, feed))
+        return tuple(observations)
+
+
+def vulnerability_observation(matches: tuple[VulnMatch, ...], feed: Feed) -> Observation:
+    # informative: no ★1 requirement asks for freedom from known vulnerabilities
+    affected = [m for m in matches if m.status == "affected"]
+    cleared = [m for m in matches if m.status != "affected"]
+    details = {"feed": feed.name, "matches": [m.model_dump() for m in matches]}
+    note = (
+        "; " + "; ".join(f"{m.component} {m.id} {m.status.replace('_', ' ')}" for m in cleared)
+        if cleared
+        else ""
+    )
+    if affected:
+        count = f"{len(affected)} known vulnerabilit{'y' if len(affected) == 1 else 'ies'}"
+        return Observation(
+            topic="known_vulnerabilities",
+            outcome="info",
+            message=f"{count} in the image's components (feed {feed.name}): "
+            + "; ".join(
+                f"{m.component} {m.id}" + (f" (fixed in {m.fixed})" if m.fixed else "")
+                for m in affected
+            )
+            + note,
+            details=details,
+        )
+    return Observation(
+        topic="known_vulnerabilities",
+        outcome="info",
+        message=f"no component is affected by any of the {feed.size} record(s) of {feed.name}"
+        + note,
+        details=details,
+    )

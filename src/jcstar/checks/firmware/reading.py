@@ -1,0 +1,100 @@
+"""What every firmware check shares: the root filesystems of an unpacked image, read
+the device's way, and the rule that nothing found on a cut-short image proves nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from jcstar.targets.firmware import (
+    PathEscape,
+    UnpackedImage,
+    iter_files,
+    read_in_rootfs,
+    safe_path,
+)
+
+#: a config file or script larger than this is not a config file or script
+TEXT_LIMIT = 1024 * 1024
+
+
+class IncompleteImage(RuntimeError):
+    """The image was cut short, so an absence (no key, no telnetd) is not evidence."""
+
+
+def rootfs_dirs(image: UnpackedImage) -> list[Path]:
+    """The image's root filesystems, best first (the whole tree when none looks like one)."""
+    return [Path(fs) for fs in image.filesystems] or [Path(image.root)]
+
+
+def location(image: UnpackedImage, rootfs: Path, path: str) -> str:
+    """``/etc/shadow`` as the device sees it, prefixed by its filesystem when the image
+    has several (``rootfs_1/squashfs-root:/etc/shadow``)."""
+    if len(image.filesystems) <= 1 or rootfs == Path(image.root):
+        return path
+    return f"{rootfs.relative_to(image.root).as_posix()}:{path}"
+
+
+def read_text(rootfs: Path, path: str, limit: int = TEXT_LIMIT) -> str | None:
+    """A text file inside the rootfs, or None when absent, not a regular file or binary."""
+    try:
+        data = read_in_rootfs(rootfs, path, limit)
+    except (OSError, PathEscape):
+        return None
+    if not is_text(data):
+        return None
+    return data.decode("utf-8", "replace")
+
+
+def is_text(data: bytes) -> bool:
+    return b"\0" not in data[:8192]
+
+
+def exists(rootfs: Path, path: str) -> bool:
+    try:
+        read_in_rootfs(rootfs, path, 0)
+    except (OSError, PathEscape):
+        return False
+    return True
+
+
+def text_files(
+    rootfs: Path, under: str = "/", limit: int = TEXT_LIMIT
+) -> Iterator[tuple[str, str]]:
+    """(device path, text) of every regular text file below ``under`` up to ``limit`` bytes."""
+    try:
+        start = safe_path(rootfs, under)
+    except PathEscape:
+        return
+    if not start.is_dir():
+        return
+    prefix = "/" + under.strip("/") if under.strip("/") else ""
+    for rel, host in iter_files(start):
+        try:
+            if host.lstat().st_size > limit:
+                continue
+        except OSError:
+            continue
+        text = read_text(rootfs, prefix + rel, limit)
+        if text is not None:
+            yield prefix + rel, text
+
+
+def require_complete(complete: bool, problems: Sequence[str], what: str) -> None:
+    """Raise when extraction was cut short: an absence ("{what}") is then not conclusive."""
+    if not complete:
+        cut = "; ".join(problems[:3]) or "extraction incomplete"
+        raise IncompleteImage(f"image extraction was cut short ({cut}): {what} is not conclusive")
+
+
+def fingerprint(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def file_size(host: Path) -> int:
+    try:
+        return os.lstat(host).st_size
+    except OSError:
+        return -1

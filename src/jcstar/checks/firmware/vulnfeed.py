@@ -1,0 +1,281 @@
+"""Match components against a vulnerability feed file, offline: OSV or CSAF 2.0 VEX.
+
+An OSV feed is a list of OSV records, ``{"vulns": [...]}``, or one record. A record
+affects a component when an ``affected[].package`` names it (the same purl type, namespace
+and name; or the same ecosystem and name) and the component's version is listed in
+``versions`` or falls in a ``ranges`` entry (SEMVER or ECOSYSTEM events introduced /
+fixed / last_affected). Versions are compared with univers, per ecosystem. A CSAF VEX
+document says per vulnerability which products are affected (see :mod:`.vex`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from packageurl import PackageURL
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from univers.versions import (
+    DebianVersion,
+    GenericVersion,
+    InvalidVersion,
+    OpensslVersion,
+    SemverVersion,
+    Version,
+)
+
+from jcstar.checks.base import Frozen
+from jcstar.checks.firmware import vex as csaf
+
+
+class FeedError(ValueError):
+    """The feed file cannot be read or is not OSV: one line naming the file and field."""
+
+
+class _Open(BaseModel):
+    """OSV allows fields we do not use; keep them out of the way."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class OsvPackage(_Open):
+    ecosystem: str = ""
+    name: str = ""
+    purl: str = ""
+
+
+class OsvEvent(_Open):
+    introduced: str | None = None
+    fixed: str | None = None
+    last_affected: str | None = None
+    limit: str | None = None
+
+
+class OsvRange(_Open):
+    type: Literal["SEMVER", "ECOSYSTEM", "GIT"]
+    events: tuple[OsvEvent, ...] = Field(min_length=1)
+
+
+class OsvAffected(_Open):
+    package: OsvPackage | None = None
+    ranges: tuple[OsvRange, ...] = ()
+    versions: tuple[str, ...] = ()
+
+
+class OsvRecord(_Open):
+    id: str = Field(min_length=1)
+    summary: str = ""
+    details: str = ""
+    aliases: tuple[str, ...] = ()
+    affected: tuple[OsvAffected, ...] = ()
+
+
+class Component(Frozen):
+    """A software component found in the image."""
+
+    name: str
+    version: str
+    #: how it was found: opkg, dpkg or binary (a version string)
+    source: Literal["opkg", "dpkg", "binary", "kernel"]
+    purl: str
+    cpe: str = ""
+    #: OSV ecosystem of a package database entry (e.g. "Debian"), "" for binaries
+    ecosystem: str = ""
+    paths: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+class VulnMatch(Frozen):
+    id: str
+    component: str
+    #: a VEX document can also say a component is not affected, or not known yet
+    status: Literal["affected", "not_affected", "under_investigation"] = "affected"
+    summary: str = ""
+    aliases: tuple[str, ...] = ()
+    #: first fixed version named by the matching range, if any
+    fixed: str = ""
+
+
+class Feed(Frozen):
+    """A loaded feed: OSV records, or one CSAF VEX document."""
+
+    name: str
+    osv: tuple[OsvRecord, ...] = ()
+    vex: csaf.CsafDocument | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.vex.vulnerabilities) if self.vex else len(self.osv)
+
+
+def _first_error(path: Path, where: str, exc: ValidationError) -> FeedError:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"])
+    return FeedError(f"{path}: {where}{'.' if where and field else ''}{field}: {first['msg']}")
+
+
+def load_feed(path: Path) -> Feed:
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise FeedError(f"{path}: cannot read vulnerability feed: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FeedError(f"{path}: not JSON: {exc}") from None
+    if csaf.is_csaf(data):
+        try:
+            return Feed(name=path.name, vex=csaf.CsafDocument.model_validate(data))
+        except ValidationError as exc:
+            raise _first_error(path, "", exc) from None
+    if isinstance(data, dict) and "vulns" in data:
+        data = data["vulns"]
+    elif isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise FeedError(f'{path}: expected OSV records (a list or {{"vulns": [...]}}) or CSAF')
+    records = []
+    for index, item in enumerate(data):
+        try:
+            records.append(OsvRecord.model_validate(item))
+        except ValidationError as exc:
+            raise _first_error(path, f"vulns.{index}", exc) from None
+    return Feed(name=path.name, osv=tuple(records))
+
+
+def _purl_base(purl: str) -> tuple[str, str, str] | None:
+    try:
+        parsed = PackageURL.from_string(purl)
+    except ValueError:
+        return None
+    return parsed.type, (parsed.namespace or "").lower(), parsed.name.lower()
+
+
+def names_component(package: OsvPackage, component: Component) -> bool:
+    if package.purl:
+        return _purl_base(package.purl) == _purl_base(component.purl)
+    ecosystem = package.ecosystem.split(":", 1)[0].lower()
+    return bool(
+        component.ecosystem
+        and ecosystem == component.ecosystem.lower()
+        and package.name.lower() == component.name.lower()
+    )
+
+
+def _version_class(component: Component, range_type: str) -> type[Version]:
+    if component.ecosystem.lower() == "debian" or component.purl.startswith("pkg:deb/"):
+        return DebianVersion
+    if component.name == "openssl":
+        return OpensslVersion
+    return SemverVersion if range_type == "SEMVER" else GenericVersion
+
+
+def in_range(version: str, events: tuple[OsvEvent, ...], kind: type[Version]) -> tuple[bool, str]:
+    """(affected, first fixed version) per the OSV evaluation of ordered events."""
+
+    def parse(text: str) -> Version:
+        return kind(text)
+
+    current = parse(version)
+    ordered: list[tuple[Version | None, OsvEvent]] = []
+    for event in events:
+        text = event.introduced or event.fixed or event.last_affected or event.limit or "0"
+        ordered.append((None if text == "0" else parse(text), event))
+    ordered.sort(key=lambda item: (item[0] is not None, item[0] or current))
+    affected = False
+    fixed = ""
+    for point, event in ordered:
+        if event.introduced is not None and (point is None or current >= point):
+            affected, fixed = True, ""
+        elif event.fixed is not None and point is not None:
+            if current >= point:
+                affected = False
+            elif affected and not fixed:
+                fixed = event.fixed  # the fix for the stretch the version is in
+        elif event.last_affected is not None and point is not None and current > point:
+            affected = False
+    return affected, fixed if affected else ""
+
+
+def affects(affected: OsvAffected, component: Component) -> tuple[bool, str]:
+    if component.version in affected.versions:
+        return True, ""
+    for entry in affected.ranges:
+        if entry.type == "GIT":
+            continue  # commit ranges need the source history, not a version
+        try:
+            hit, fixed = in_range(
+                component.version, entry.events, _version_class(component, entry.type)
+            )
+        except (InvalidVersion, ValueError, TypeError):
+            continue  # a version this comparator cannot read: no claim either way
+        if hit:
+            return True, fixed
+    return False, ""
+
+
+def match_components(
+    components: tuple[Component, ...], records: tuple[OsvRecord, ...]
+) -> tuple[VulnMatch, ...]:
+    found: list[VulnMatch] = []
+    for record in records:
+        for component in components:
+            for affected in record.affected:
+                if affected.package is None or not names_component(affected.package, component):
+                    continue
+                hit, fixed = affects(affected, component)
+                if hit:
+                    found.append(
+                        VulnMatch(
+                            id=record.id,
+                            component=component.ref,
+                            summary=record.summary or record.details[:200],
+                            aliases=record.aliases,
+                            fixed=fixed,
+                        )
+                    )
+                    break
+    return tuple(found)
+
+
+def match_vex(
+    components: tuple[Component, ...], document: csaf.CsafDocument
+) -> tuple[VulnMatch, ...]:
+    """Each component's status per vulnerability of a CSAF VEX document."""
+    by_id = csaf.products(document.product_tree)
+    found: list[VulnMatch] = []
+    for vulnerability in document.vulnerabilities:
+        for component in components:
+            for status, ids in vulnerability.product_status.items():
+                named = any(
+                    pid in by_id
+                    and csaf.names(
+                        by_id[pid], component.purl, component.cpe, component.name, component.version
+                    )
+                    for pid in ids
+                )
+                if not named:
+                    continue
+                state: Literal["affected", "not_affected", "under_investigation"] = (
+                    "affected" if status in csaf.AFFECTED
+                    else "not_affected" if status in csaf.NOT_AFFECTED
+                    else "under_investigation"
+                )  # fmt: skip
+                found.append(
+                    VulnMatch(
+                        id=vulnerability.id,
+                        component=component.ref,
+                        status=state,
+                        summary=vulnerability.title,
+                    )
+                )
+                break
+    return tuple(found)
+
+
+def match_feed(components: tuple[Component, ...], feed: Feed) -> tuple[VulnMatch, ...]:
+    if feed.vex is not None:
+        return match_vex(components, feed.vex)
+    return match_components(components, feed.osv)

@@ -1,0 +1,1 @@
+"""What is assessed, prepared for the checks: firmware images (unpacked, contained)."""
