@@ -26,8 +26,8 @@ from univers.versions import GenericVersion
 
 from jcstar.assessment.evaluate import evaluate
 from jcstar.assessment.models import ProductFacts, ProductProfile
-from jcstar.assessment.plan import build_plan
-from jcstar.assessment.runner import check_input, run_check, run_plan
+from jcstar.assessment.plan import build_plan, only_checks
+from jcstar.assessment.runner import budget, check_input, run_check, run_plan
 from jcstar.catalog.loader import CatalogIndex, load_catalog
 from jcstar.checks.base import Check, CheckAttempt, CheckInput
 from jcstar.checks.firmware import secrets as secrets_module
@@ -420,6 +420,39 @@ def test_no_secret_on_an_incomplete_image_is_not_a_pass(clean: Path) -> None:
         secrets_observation(scan_secrets(clean / "etc/init.d"), False, ("file limit hit",))
 
 
+def test_secrets_in_an_image_are_named_by_their_device_path(
+    vulnerable: Path, tmp_path: Path
+) -> None:
+    """A firmware tar holding the root filesystem (as a tar) and, beside it, a separate
+    key partition: each finding names where the device has it, and a key outside every
+    root filesystem keeps its path in the extraction."""
+    require_tool("tar")
+    parts = tmp_path / "parts"
+    (parts / "keys").mkdir(parents=True)
+    subprocess.run(["tar", "-cf", parts / "rootfs.tar", "-C", vulnerable, "."], check=True)
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    (parts / "keys" / "factory.key").write_bytes(
+        other.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    image = tmp_path / "fw.tar"
+    subprocess.run(["tar", "-cf", image, "-C", parts, "."], check=True)
+    result = attempt(FirmwareSecretsCheck(), given(image))
+    outcome, message, _ = only(result, "stored_secrets")
+    assert outcome == "fail"
+    found = result.observations[0].details["secrets"]
+    server = next(s for s in found if s["certificate"] == "CN=ipcam.local")
+    assert server["path"] == "/etc/ssl/private/server.key"
+    # the same key also sits in the raw rootfs.tar: named second, by its extraction path
+    assert server["also_at"] == ("extraction:/fw.tar_extract/rootfs.tar",)
+    assert "/etc/mqtt.conf:" in message and "/etc/cloud.conf:" in message
+    outside = [s["path"] for s in found if "factory.key" in s["path"]]
+    assert outside == ["extraction:/fw.tar_extract/keys/factory.key"]
+
+
 # --- S1.1-13: boot services ----------------------------------------------------------------
 
 
@@ -656,6 +689,35 @@ def test_the_image_update_step_and_key_are_reported(vulnerable: Path, clean: Pat
     assert message.startswith("no update verification step found")
 
 
+def test_no_verifier_in_an_incomplete_image_is_not_evidence(vulnerable: Path) -> None:
+    result = attempt(FirmwareUpdateCheck(), given(vulnerable, max_files=5))
+    assert result.status == "error"  # as every firmware check: INCONCLUSIVE, not "none"
+    assert "finding no update verification step is not conclusive" in result.reason
+
+
+def test_a_signed_package_still_counts_when_the_image_is_incomplete(
+    vulnerable: Path, tmp_path: Path
+) -> None:
+    package = _package(tmp_path)
+    signature, key = _sign("ed25519", package.read_bytes())
+    (tmp_path / "update.sig").write_bytes(signature)
+    (tmp_path / "vendor.pem").write_bytes(key)
+    inputs = given(
+        vulnerable,
+        max_files=5,
+        update_package=str(package),
+        signature=str(tmp_path / "update.sig"),
+        public_key=str(tmp_path / "vendor.pem"),
+    )
+    result = attempt(FirmwareUpdateCheck(), inputs)
+    outcome, _, conclusive = only(result, "update_signature")
+    assert (outcome, conclusive) == ("pass", True)  # the package's own evidence stands
+    outcome, message, _ = only(result, "update_verifier")
+    assert outcome == "info"
+    assert "image extraction was cut short (directory walk stopped at 6 files" in message
+    assert "not conclusive" in message
+
+
 # --- SBOM and known vulnerabilities ------------------------------------------------------------
 
 
@@ -722,6 +784,24 @@ def test_a_broken_feed_makes_the_check_an_error(vulnerable: Path, tmp_path: Path
     result = attempt(FirmwareComponentsCheck(), given(vulnerable, vuln_feed=str(bad)))
     assert result.status == "error"
     assert "feed.json: vulns.0.id: Field required" in result.reason
+
+
+def test_an_incomplete_image_says_its_sbom_may_be_incomplete(
+    vulnerable: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "sbom.json"
+    inputs = given(vulnerable, max_files=5, vuln_feed=str(FEED), sbom_out=str(out))
+    result = attempt(FirmwareComponentsCheck(), inputs)
+    _, message, _ = only(result, "sbom")
+    assert "image extraction was cut short" in message
+    assert "the SBOM may be incomplete" in message
+    assert result.observations[0].details["complete"] is False
+    _, matched, _ = only(result, "known_vulnerabilities")
+    assert "components not extracted were not matched" in matched
+    sbom = json.loads(out.read_text(encoding="utf-8"))
+    (incomplete,) = [p for p in sbom["metadata"]["properties"] if p["name"] == "jcstar:incomplete"]
+    assert "directory walk stopped" in incomplete["value"]
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(out.read_text()) is None
 
 
 def test_csaf_vex_statuses_reach_the_observation_and_the_sbom(
@@ -879,3 +959,43 @@ def test_assessment_of_the_clean_image_with_a_signed_update(clean: Path, tmp_pat
         "S1.1-11": "NEEDS_REVIEW",
         "S1.1-13": "NEEDS_REVIEW",
     }
+
+
+# --- check budgets follow the profile's limits -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        FirmwareAccountsCheck(),
+        FirmwareSecretsCheck(),
+        FirmwareBootServicesCheck(),
+        FirmwareUpdateCheck(),
+        FirmwareComponentsCheck(),
+    ],
+)
+def test_a_check_budget_outlasts_the_configured_unpack_time(check: Check, clean: Path) -> None:
+    slow = given(clean, timeout_s=3000)
+    assert budget(check, None, slow) > 3000  # the unpack's own limit decides, not the runner
+    assert budget(check, None, given(clean)) > FirmwareParams(image="x").timeout_s
+    assert budget(check, 20, slow) == 20  # --timeout: the user's word wins
+
+
+def test_the_accounts_budget_covers_every_same_model_image(clean: Path) -> None:
+    inputs = given(clean, timeout_s=1000, same_model=(str(clean), str(clean)))
+    assert budget(FirmwareAccountsCheck(), None, inputs) > 3 * 1000
+
+
+def test_only_checks_keeps_the_checks_of_one_family(clean: Path) -> None:
+    profile = ProductProfile(
+        vendor="Lab", product="IPCAM", model_numbers=("IPCAM-LAB",), product_type="camera",
+        firmware_version="1.0.3", firmware=FirmwareParams(image=str(clean)),
+    )  # fmt: skip
+    plan = build_plan(load_catalog(), profile)
+    for prefix in ("firmware.", "network."):
+        kept = only_checks(plan, prefix)
+        assert kept.requirements and all(c.startswith(prefix) for c in kept.check_ids)
+        bound = {
+            r.requirement for r in plan.requirements if any(c.startswith(prefix) for c in r.checks)
+        }
+        assert {r.requirement for r in kept.requirements} == bound

@@ -34,6 +34,7 @@ from tests import firmware_images as fi
 from tests.conftest import require_tool
 
 MB = 1024**2
+FEED = Path(__file__).parent / "fixtures" / "firmware" / "osv-feed.json"
 
 
 def run_unpack(image: Path, workdir: Path, limits: Limits | None = None) -> UnpackedImage:
@@ -160,6 +161,47 @@ def test_a_directory_is_used_in_place(rootfs: Path, tmp_path: Path) -> None:
     assert result.root == result.filesystems[0] == str(rootfs)
     assert result.complete and result.files > 0
     assert not (tmp_path / "unused").exists()  # nothing copied
+
+
+def test_a_directory_walk_stops_at_the_file_limit(tmp_path: Path) -> None:
+    big = tmp_path / "big"
+    for number in range(300):
+        (big / f"d{number % 10}").mkdir(parents=True, exist_ok=True)
+        (big / f"d{number % 10}" / f"f{number}").write_bytes(b"x")
+    result = run_unpack(big, tmp_path / "unused", Limits(max_files=50))
+    assert not result.complete
+    assert result.problems == ("directory walk stopped at 51 files (limit 50)",)
+    assert result.files == 51  # it stopped there: the rest was never listed
+    whole = run_unpack(big, tmp_path / "unused")
+    assert whole.complete and whole.files == 310
+
+
+def test_a_directory_walk_stops_at_the_size_limit(tmp_path: Path) -> None:
+    big = tmp_path / "big"
+    big.mkdir()
+    for number in range(8):
+        (big / f"blob{number}").write_bytes(os.urandom(MB))
+    result = run_unpack(big, tmp_path / "unused", Limits(max_total_bytes=3 * MB))
+    assert not result.complete
+    (problem,) = result.problems
+    assert problem.startswith("directory walk stopped at") and "(limit 3 MB)" in problem
+    assert result.total_bytes < 5 * MB  # stopped soon after the limit, not at all 8 MB
+
+
+def test_the_checks_read_a_cut_short_directory_no_further(tmp_path: Path) -> None:
+    big = tmp_path / "big"
+    for number in range(200):
+        (big / f"d{number:03}").mkdir(parents=True)
+        (big / f"d{number:03}" / "cfg.conf").write_text("password=Hunter-22-secret\n")
+    result = run_unpack(big, tmp_path / "unused", Limits(max_files=40))
+    assert len(list(iter_files(big, result.files))) <= 40 < len(list(iter_files(big)))
+
+
+def test_the_host_root_is_never_walked(tmp_path: Path) -> None:
+    with pytest.raises(UnpackError, match="root directory"):
+        run_unpack(Path("/"), tmp_path / "unused")
+    with pytest.raises(UnpackError, match="root directory"):
+        run_unpack(Path("/usr/.."), tmp_path / "unused")
 
 
 def test_a_missing_image_is_an_unpack_error(tmp_path: Path) -> None:
@@ -324,6 +366,7 @@ def test_profile_paths_are_relative_to_the_profile(rootfs: Path, tmp_path: Path)
     product = tmp_path / "product"
     product.mkdir()
     shutil.move(rootfs, product / "rootfs")
+    shutil.copy(FEED, product / "feed.json")
     profile_file = product / "profile.yaml"
     profile_file.write_text(
         "vendor: V\nproduct: P\nmodel_numbers: [M1]\nproduct_type: camera\n"

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from jcstar.assessment.models import Answers, InputDigest, ProductProfile
+from jcstar.checks.firmware.inputs import check_files
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -75,7 +76,13 @@ def digest(role: str, path: Path, raw: bytes) -> InputDigest:
 
 def load_profile(path: Path) -> tuple[ProductProfile, InputDigest]:
     raw = read_bytes(path)
-    return load_model(path, ProductProfile, raw), digest("profile", path, raw)
+    profile = load_model(path, ProductProfile, raw)
+    if profile.firmware is not None:  # a missing image or malformed feed is bad input
+        try:
+            check_files(profile.firmware.resolved(path.parent))
+        except ValueError as exc:
+            raise InputError(f"{path}: field 'firmware': {exc}") from None
+    return profile, digest("profile", path, raw)
 
 
 def load_answers(path: Path, known_ids: set[str]) -> tuple[Answers, InputDigest]:

@@ -23,6 +23,18 @@ def build_plan(catalog: Catalog, profile: ProductProfile) -> AssessmentPlan:
     return AssessmentPlan(level=level.level, scheme=level.scheme, requirements=planned)
 
 
+def only_checks(plan: AssessmentPlan, prefix: str) -> AssessmentPlan:
+    """The part of a plan that the checks whose id starts with ``prefix`` can evidence
+    (``firmware.``, ``network.``): each requirement keeps only those checks, and one
+    left with none is dropped."""
+    kept = []
+    for planned in plan.requirements:
+        checks = tuple(c for c in planned.checks if c.startswith(prefix))
+        if checks:
+            kept.append(planned.model_copy(update={"checks": checks}))
+    return plan.model_copy(update={"requirements": tuple(kept)})
+
+
 def _holds(condition: Condition, profile: ProductProfile) -> bool | None:
     value = getattr(profile.facts, condition.fact)
     return None if value is None else value == condition.equals

@@ -42,17 +42,21 @@ def check_input(
     return CheckInput(targets=targets, params=params, base_dir=str(base_dir))
 
 
-def budget(check: Check, timeout_s: float | None) -> float:
+def budget(check: Check, timeout_s: float | None, given: CheckInput | None = None) -> float:
     """The user's limit when given, else the check's own budget (a credential sweep
-    against a device that pauses seconds per wrong password needs minutes)."""
+    against a device that pauses seconds per wrong password needs minutes), worked out
+    from its input when it can (a firmware check: the profile's unpack time limit)."""
     if timeout_s is not None:
         return timeout_s
+    derived = getattr(check, "budget_for", None)
+    if derived is not None and given is not None:
+        return float(derived(given))
     return float(getattr(check, "budget_s", DEFAULT_TIMEOUT_S))
 
 
 async def run_check(check: Check, given: CheckInput, timeout_s: float | None) -> CheckAttempt:
     """Run one check; whatever happens, return an attempt (never raise, never pass by default)."""
-    timeout_s = budget(check, timeout_s)
+    timeout_s = budget(check, timeout_s, given)
     started = time.monotonic()
     target = ", ".join(given.targets.get(name, "") for name in check.needs if name in given.targets)
 

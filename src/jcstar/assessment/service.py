@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from jcstar.assessment.evaluate import evaluate
-from jcstar.assessment.firmware import firmware_workspace
+from jcstar.assessment.firmware import run_with_firmware
 from jcstar.assessment.inputs import load_answers, load_profile
 from jcstar.assessment.models import Answers, AssessmentReport
 from jcstar.assessment.plan import build_plan
 from jcstar.assessment.report import assemble_report
-from jcstar.assessment.runner import OnAttempt, check_input, run_plan
+from jcstar.assessment.runner import OnAttempt
 from jcstar.catalog.loader import CatalogIndex, load_catalog
 
 
@@ -29,8 +30,10 @@ def assess_files(
     if answers_path is not None:
         answers, answers_digest = load_answers(answers_path, set(requirements))
         inputs.append(answers_digest)
-    with firmware_workspace(profile) as workdir:  # an unpacked image is removed after the run
-        given = check_input(profile, profile_path.parent, firmware_workdir=workdir)
-        attempts = run_plan(plan, given, timeout_s, on_attempt)
+    # an unpacked image is removed after the run; its files' digests join the inputs
+    attempts, firmware_inputs, _ = asyncio.run(
+        run_with_firmware(plan, profile, profile_path.parent, timeout_s, on_attempt)
+    )
+    inputs += firmware_inputs
     verdicts = evaluate(plan, requirements, attempts, answers.answers)
     return assemble_report(catalog, plan, profile, inputs, attempts, verdicts)

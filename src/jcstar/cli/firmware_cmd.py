@@ -50,6 +50,14 @@ def firmware(
     sbom_out: Annotated[
         Path | None, typer.Option(metavar="FILE", help="Write the CycloneDX SBOM here")
     ] = None,
+    same_model: Annotated[
+        list[Path] | None,
+        typer.Option(
+            metavar="OTHER_IMAGE",
+            help="Another image of the same model (repeatable): a password hash identical "
+            "in them is a shared default (S1.1-02)",
+        ),
+    ] = None,
     fmt: Annotated[TextFormat, typer.Option("--format", help="table or json")] = TextFormat.table,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE")] = None,
     keep: Annotated[
@@ -71,6 +79,7 @@ def firmware(
         "public_key": public_key,
         "vuln_feed": vuln_feed,
         "sbom_out": sbom_out,
+        "same_model": same_model or [],
     }
     with input_errors(InputError, PlanError):
         loaded, digests = firmware_profile(image, profile, options)

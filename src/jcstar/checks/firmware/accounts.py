@@ -14,10 +14,19 @@ from pathlib import Path
 from typing import ClassVar, Literal
 
 from jcstar.checks.base import CheckInput, Frozen, Observation
-from jcstar.checks.firmware.image import TARGET, unpacked_image
+from jcstar.checks.firmware.image import (
+    DEFAULT_BUDGET_S,
+    TARGET,
+    OtherImage,
+    check_budget,
+    firmware_params,
+    image_labels,
+    read_same_model,
+    unpacked_image,
+)
 from jcstar.checks.firmware.passwords import Scheme, hash_scheme, too_costly, verifies
 from jcstar.checks.firmware.reading import (
-    fingerprint,
+    IncompleteImage,
     location,
     read_text,
     require_complete,
@@ -199,10 +208,13 @@ def scan_accounts(rootfs: Path) -> AccountScan:
 
 
 class SharedHash(Frozen):
+    """An account whose stored hash is the same in several images; the hash itself
+    (nor a digest of it, which would confirm a guessed plaintext) is never kept."""
+
     account: str
+    #: where the first image keeps it (/etc/shadow, /etc/httpd.conf, …)
+    path: str
     scheme: Scheme
-    #: SHA-256 of the stored hash string, so reports can tell hashes apart
-    fingerprint: str
     images: tuple[str, ...]
 
 
@@ -211,7 +223,7 @@ def shared_hashes(images: Sequence[tuple[str, Sequence[Account]]]) -> list[Share
     one model: the same password baked into every unit, a shared default even when it
     is on no public list. Empty and locked entries are not passwords and are ignored."""
     seen: dict[tuple[str, str], list[str]] = {}
-    schemes: dict[tuple[str, str], Scheme] = {}
+    first: dict[tuple[str, str], Account] = {}
     for image, accounts in images:
         for account in accounts:
             if account.scheme in ("empty", "locked"):
@@ -219,17 +231,79 @@ def shared_hashes(images: Sequence[tuple[str, Sequence[Account]]]) -> list[Share
             key = (account.name, account.hash)
             if image not in seen.setdefault(key, []):
                 seen[key].append(image)
-            schemes[key] = account.scheme
+            first.setdefault(key, account)
     return [
         SharedHash(
-            account=name,
-            scheme=schemes[(name, field)],
-            fingerprint=fingerprint(field.encode()),
-            images=tuple(found),
+            account=key[0], path=first[key].path, scheme=first[key].scheme, images=tuple(found)
         )
-        for (name, field), found in sorted(seen.items())
+        for key, found in sorted(seen.items())
         if len(found) > 1
     ]
+
+
+def shared_default_observation(
+    shared: Sequence[SharedHash], others: Sequence[OtherImage[tuple[Account, ...]]]
+) -> Observation:
+    """NOT_MET evidence: a password hash identical in several images of one model."""
+    same_file = [o.label for o in others if o.identical]
+    note = f" ({', '.join(same_file)} byte-identical to the inspected image)" if same_file else ""
+    listed = "; ".join(
+        f"{s.account} ({s.path}, {s.scheme}) in {', '.join(s.images)}" for s in shared
+    )
+    return Observation(
+        topic="default_accounts",
+        outcome="fail",
+        message=f"the same password hash ships on every unit: a shared default: {listed}{note}",
+        details={"shared_hashes": [s.model_dump() for s in shared]},
+    )
+
+
+def compared_accounts(
+    scans: Sequence[tuple[str, AccountScan]],
+    image: UnpackedImage,
+    label: str,
+    others: Sequence[OtherImage[tuple[Account, ...]]],
+) -> tuple[Observation, ...]:
+    """The image's own account findings, compared with other images of the model.
+
+    A hash shared across images is a failure even where the image alone would pass
+    (or could not be judged); finding none proves nothing unless every other image was
+    read whole, so an unread one makes a would-be pass an error (INCONCLUSIVE)."""
+    accounts = [a for _, scan in scans for a in scan.accounts]
+    shared = shared_hashes([(label, accounts), *((o.label, o.read or ()) for o in others)])
+    try:
+        own: Observation | None = accounts_observation(scans, image.complete, image.problems)
+        unjudged = ""
+    except RuntimeError as exc:  # no account database, or a pass on a cut-short image
+        if not shared:
+            raise
+        own, unjudged = None, str(exc)
+    if shared:
+        rest = own or Observation(topic="default_accounts", outcome="info", message=unjudged)
+        return (shared_default_observation(shared, others), rest)
+    assert own is not None
+    if not others:
+        return (own,)
+    unread = [
+        f"{o.label}: {o.problem or 'no account found in it'}"
+        for o in others
+        if o.problem or not o.read
+    ]
+    compared = ", ".join(o.label for o in others)
+    if own.outcome == "fail":
+        note = f"; not compared whole with {'; '.join(unread)}" if unread else ""
+        return (own, _comparison_note(f"no password hash shared with {compared}{note}"))
+    if unread:
+        raise IncompleteImage(
+            f"comparison with the other images of the model not finished ({'; '.join(unread)}):"
+            " finding no shared password hash is not conclusive"
+        )
+    message = f"{own.message}; no password hash is the same in {compared}"
+    return (own.model_copy(update={"message": message}),)
+
+
+def _comparison_note(message: str) -> Observation:
+    return Observation(topic="default_accounts", outcome="info", message=message)
 
 
 def _describe(finding: AccountFinding, where: str) -> str:
@@ -307,7 +381,10 @@ class FirmwareAccountsCheck:
     title: ClassVar[str] = "Firmware accounts: empty and known default passwords"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("default_accounts",)
-    budget_s: ClassVar[float] = 1200
+    budget_s: ClassVar[float] = DEFAULT_BUDGET_S
+
+    def budget_for(self, given: CheckInput) -> float:
+        return check_budget(given, same_model=True)
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         image = await unpacked_image(given)
@@ -316,4 +393,7 @@ class FirmwareAccountsCheck:
             return [(location(image, fs, ""), scan_accounts(fs)) for fs in rootfs_dirs(image)]
 
         scans = await asyncio.to_thread(scan)
-        return (accounts_observation(scans, image.complete, image.problems),)
+        others = await read_same_model(given, image, image_accounts)
+        params = firmware_params(given)
+        label = image_labels([params.image, *params.same_model])[0]
+        return compared_accounts(scans, image, label, others)

@@ -12,8 +12,8 @@ import asyncio
 import fnmatch
 import os
 import re
-from collections.abc import Iterator
-from functools import cache
+from collections.abc import Callable, Iterator
+from functools import cache, partial
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar, Literal
@@ -23,8 +23,20 @@ from packageurl import PackageURL
 from pydantic import Field
 
 from jcstar.checks.base import CheckInput, Frozen, Observation
-from jcstar.checks.firmware.image import TARGET, firmware_params, unpacked_image
-from jcstar.checks.firmware.reading import read_text, rootfs_dirs
+from jcstar.checks.firmware.image import (
+    DEFAULT_BUDGET_S,
+    TARGET,
+    check_budget,
+    firmware_params,
+    unpacked_image,
+)
+from jcstar.checks.firmware.reading import (
+    cut_short,
+    device_location,
+    location,
+    read_text,
+    rootfs_dirs,
+)
 from jcstar.checks.firmware.vulnfeed import Component, Feed, VulnMatch, load_feed, match_feed
 from jcstar.targets.firmware import PathEscape, UnpackedImage, iter_files, open_in_rootfs, safe_path
 
@@ -120,21 +132,24 @@ def _search(rootfs: Path, path: str, regex: re.Pattern[bytes]) -> str:
     return ""
 
 
-def binary_components(rootfs: Path) -> list[Component]:
-    """Components identified by version strings in their binaries (and kernel modules)."""
+def binary_components(
+    rootfs: Path, name: Callable[[str], str] | None = None, limit: int | None = None
+) -> list[Component]:
+    """Components identified by version strings in their binaries (and kernel modules)
+    under ``rootfs`` (at most ``limit`` entries), each path named as ``name`` gives it."""
     patterns = [
         (p, re.compile(p.regex.encode()) if p.regex else None, re.compile(p.name_regex))
         for p in version_patterns()
     ]
     found: list[Component] = []
-    for path, host in iter_files(rootfs):
-        name = PurePosixPath(path).name
+    for path, host in iter_files(rootfs, limit):
+        filename = PurePosixPath(path).name
         for pattern, regex, name_regex in patterns:
-            if not any(fnmatch.fnmatch(name, glob) for glob in pattern.files):
+            if not any(fnmatch.fnmatch(filename, glob) for glob in pattern.files):
                 continue
             version = ""
             if pattern.name_regex:
-                hit = name_regex.search(name)
+                hit = name_regex.search(filename)
                 version = hit.group(1) if hit else ""
             elif regex is not None:
                 try:
@@ -143,12 +158,20 @@ def binary_components(rootfs: Path) -> list[Component]:
                 except (OSError, PathEscape):
                     continue
             if version:
-                found.append(_from_pattern(pattern, version, path, "binary"))
+                shown = name(path) if name else path
+                found.append(_from_pattern(pattern, version, shown, "binary"))
+    return found + kernel_components(rootfs)
+
+
+def kernel_components(rootfs: Path, prefix: str = "") -> list[Component]:
+    """The kernel, from ``/lib/modules/<version>`` (``prefix`` names the filesystem)."""
     linux = next((p for p in version_patterns() if p.name == "linux"), None)
-    for version in kernel_module_versions(rootfs):
-        if linux:
-            found.append(_from_pattern(linux, version, f"/lib/modules/{version}", "kernel"))
-    return found
+    if linux is None:
+        return []
+    return [
+        _from_pattern(linux, version, f"{prefix}/lib/modules/{version}", "kernel")
+        for version in kernel_module_versions(rootfs)
+    ]
 
 
 def kernel_module_versions(rootfs: Path) -> list[str]:
@@ -191,9 +214,13 @@ def merge(components: list[Component]) -> tuple[Component, ...]:
 
 def identify_components(image: UnpackedImage) -> tuple[Component, ...]:
     found: list[Component] = []
+    root = Path(image.root)
     for rootfs in rootfs_dirs(image):
         found += package_components(rootfs)
-    found += binary_components(Path(image.root))
+        if rootfs != root:  # the walk of the whole extraction below reads root's own
+            found += kernel_components(rootfs, location(image, rootfs, ""))
+    # binaries anywhere in the extraction, named where the device has them
+    found += binary_components(root, partial(device_location, image), image.files)
     return merge(found)
 
 
@@ -203,7 +230,10 @@ class FirmwareComponentsCheck:
     title: ClassVar[str] = "Firmware components (SBOM) and known vulnerabilities from a feed"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("sbom", "known_vulnerabilities")
-    budget_s: ClassVar[float] = 1200
+    budget_s: ClassVar[float] = DEFAULT_BUDGET_S
+
+    def budget_for(self, given: CheckInput) -> float:
+        return check_budget(given)
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         # imported here: cyclonedx takes a quarter of a second to import, which every
@@ -216,6 +246,8 @@ class FirmwareComponentsCheck:
             feed = await asyncio.to_thread(load_feed, Path(params.vuln_feed))
         image = await unpacked_image(given)
         components = await asyncio.to_thread(identify_components, image)
+        # a cut-short image may hide components: the list is then no evidence of absence
+        cut = cut_short(image.complete, image.problems)
         matches = match_feed(components, feed) if feed else ()
         bom = build_sbom(
             Path(image.image).name,
@@ -225,31 +257,37 @@ class FirmwareComponentsCheck:
             matches,
             feed.name if feed else "",
             file_digest=image.extractor != "directory",
+            incomplete=cut,
         )
         text = sbom_json(bom)
         if params.sbom_out:
             await asyncio.to_thread(write_sbom, text, Path(params.sbom_out))
-        partial = "" if image.complete else " (extraction was cut short: the list may be partial)"
+        partial_note = f" ({cut}: the SBOM may be incomplete)" if cut else ""
         listed = ", ".join(f"{c.name} {c.version}" for c in components[:30])
         details: dict[str, Any] = {
             "components": [c.model_dump() for c in components],
             "sbom_out": params.sbom_out,
+            "complete": image.complete,
+            "problems": list(image.problems),
         }
         observations = [
             Observation(
                 topic="sbom",
                 outcome="info",
-                message=f"{len(components)} component(s) identified{partial}: {listed or 'none'}"
+                message=f"{len(components)} component(s) identified{partial_note}: "
+                f"{listed or 'none'}"
                 + (f"; CycloneDX 1.6 SBOM written to {params.sbom_out}" if params.sbom_out else ""),
                 details=details,
             )
         ]
         if feed:
-            observations.append(vulnerability_observation(matches, feed))
+            observations.append(vulnerability_observation(matches, feed, cut))
         return tuple(observations)
 
 
-def vulnerability_observation(matches: tuple[VulnMatch, ...], feed: Feed) -> Observation:
+def vulnerability_observation(
+    matches: tuple[VulnMatch, ...], feed: Feed, cut: str = ""
+) -> Observation:
     # informative: no ★1 requirement asks for freedom from known vulnerabilities
     affected = [m for m in matches if m.status == "affected"]
     cleared = [m for m in matches if m.status != "affected"]
@@ -272,10 +310,12 @@ def vulnerability_observation(matches: tuple[VulnMatch, ...], feed: Feed) -> Obs
             + note,
             details=details,
         )
+    unseen = f" ({cut}: components not extracted were not matched)" if cut else ""
     return Observation(
         topic="known_vulnerabilities",
         outcome="info",
         message=f"no component is affected by any of the {feed.size} record(s) of {feed.name}"
+        + unseen
         + note,
         details=details,
     )

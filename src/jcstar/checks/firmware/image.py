@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 import weakref
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Generic, TypeVar
 
-from jcstar.checks.base import CheckInput, SkipCheck
-from jcstar.checks.firmware.params import FirmwareParams
-from jcstar.targets.firmware import UnpackedImage, remove_tree, unpack
+from jcstar.checks.base import CheckInput, Frozen, SkipCheck
+from jcstar.checks.firmware.params import ANALYSIS_S, FirmwareParams
+from jcstar.targets.firmware import UnpackedImage, UnpackError, remove_tree, sha256_file, unpack
+
+T = TypeVar("T")
 
 TARGET = "firmware_image"
 #: params key of the directory to unpack into (set by the assessment, which removes it)
 WORKDIR = "firmware_workdir"
 #: params key of a callable given each extraction tally (progress display)
 PROGRESS = "firmware_progress"
+#: a firmware check's budget under the default limits (the runner asks ``budget_for``)
+DEFAULT_BUDGET_S = FirmwareParams(image="-").budget_s()
 
 
 def firmware_params(given: CheckInput) -> FirmwareParams:
@@ -35,16 +42,103 @@ def _workdir(given: CheckInput) -> Path:
     return path
 
 
+async def image_sha256(given: CheckInput, path: str) -> str:
+    """SHA-256 of an image file (of its listing for a directory), computed once per run."""
+    if Path(path).is_dir():
+        return (await _unpack(given, path, None)).sha256
+    return await given.shared.once(f"firmware.sha256:{path}", lambda: _hash(path))
+
+
+async def _hash(path: str) -> str:
+    return await asyncio.to_thread(sha256_file, Path(path))
+
+
+async def _unpack(given: CheckInput, path: str, subdir: str | None) -> UnpackedImage:
+    params = firmware_params(given)
+    main = subdir is None
+
+    async def make() -> UnpackedImage:
+        digest = None if Path(path).is_dir() else await image_sha256(given, path)
+        workdir = _workdir(given) if main else _workdir(given) / str(subdir)
+        progress = given.params.get(PROGRESS) if main else None
+        return await unpack(Path(path), workdir, params.limits, progress, sha256=digest)
+
+    return await given.shared.once(f"firmware.unpack:{path}", make)
+
+
 async def unpacked_image(given: CheckInput) -> UnpackedImage:
     """The profile's image, unpacked once per run (``given.shared``).
 
     SkipCheck when the profile names no firmware; UnpackError when it cannot be
     unpacked (the runner makes that an error attempt, so INCONCLUSIVE)."""
+    return await _unpack(given, firmware_params(given).image, None)
+
+
+async def unpacked_same_model(given: CheckInput, index: int) -> UnpackedImage:
+    """The ``index``-th other image of the same model, unpacked within the same limits
+    into its own directory beside the image's (``same-model-1``, …)."""
+    path = firmware_params(given).same_model[index]
+    return await _unpack(given, path, f"same-model-{index + 1}")
+
+
+def discard(image: UnpackedImage) -> None:
+    """Remove what was extracted from an image once read (never a directory image)."""
+    if image.extractor != "directory":
+        remove_tree(Path(image.root))
+
+
+def check_budget(given: CheckInput, same_model: bool = False) -> float:
+    """A firmware check's time budget from the profile's limits: the extraction's
+    ``timeout_s`` for each image it waits on (with ``same_model``, the other images of
+    the model too, unpacked one after another), plus time to read them."""
+    try:
+        params = firmware_params(given)
+    except Exception:  # no firmware (the check skips at once) or invalid (it fails at once)
+        return ANALYSIS_S
+    return params.budget_s(1 + (len(params.same_model) if same_model else 0))
+
+
+class OtherImage(Frozen, Generic[T]):
+    """What was read from another image of the same model, or why it could not be."""
+
+    label: str
+    read: T | None = None
+    #: why the image could not be read, or not whole ("" when it was)
+    problem: str = ""
+    #: byte for byte the inspected image (the same file twice, not another unit's)
+    identical: bool = False
+
+
+def image_labels(paths: Sequence[str]) -> list[str]:
+    """Short names for images in a report: the file name, or the path when two share it."""
+    names = [Path(p).name or p for p in paths]
+    return [p if names.count(n) > 1 else n for p, n in zip(paths, names, strict=True)]
+
+
+async def read_same_model(
+    given: CheckInput, image: UnpackedImage, read: Callable[[UnpackedImage], T]
+) -> list[OtherImage[T]]:
+    """``read`` applied to each other image of the same model, one image after another
+    (each extraction is removed once read, so the disk holds one at a time)."""
     params = firmware_params(given)
-
-    async def make() -> UnpackedImage:
-        return await unpack(
-            Path(params.image), _workdir(given), params.limits, given.params.get(PROGRESS)
+    labels = image_labels([params.image, *params.same_model])[1:]
+    found: list[OtherImage[T]] = []
+    for index, label in enumerate(labels):
+        try:
+            other = await unpacked_same_model(given, index)
+        except UnpackError as exc:  # its message starts with the image: the label says it
+            path = params.same_model[index]
+            why = str(exc).removeprefix(f"{path}: ").removeprefix(f"{Path(path).name}: ")
+            found.append(OtherImage[T](label=label, problem=why))
+            continue
+        try:
+            result = await asyncio.to_thread(read, other)
+        finally:
+            await asyncio.to_thread(discard, other)
+        problem = "" if other.complete else "; ".join(other.problems[:3]) or "cut short"
+        found.append(
+            OtherImage[T](
+                label=label, read=result, problem=problem, identical=other.sha256 == image.sha256
+            )
         )
-
-    return await given.shared.once("firmware.unpack", make)
+    return found

@@ -9,6 +9,10 @@ from pydantic import Field
 from jcstar.checks.base import Frozen
 from jcstar.targets.firmware import Limits
 
+#: what a firmware check may take beyond the extraction's own ``timeout_s``: hashing the
+#: image and reading what was extracted (about 10 s for a 64 MB image in bench/FIRMWARE.md;
+#: a 4 GiB image at the size limit, some minutes)
+ANALYSIS_S = 600.0
 _PATH_FIELDS = ("image", "update_package", "signature", "public_key", "vuln_feed", "sbom_out")
 
 
@@ -23,6 +27,9 @@ class FirmwareParams(Frozen):
     #: OSV JSON (a list or ``{"vulns": [...]}``) or a CSAF/VEX file
     vuln_feed: str | None = None
     sbom_out: str | None = None
+    #: other images of the same model (e.g. dumps of other units): an account whose
+    #: password hash is identical in them is a shared default (S1.1-02)
+    same_model: tuple[str, ...] = ()
     max_total_bytes: int = Field(default=4 * 1024**3, gt=0)
     max_files: int = Field(default=200_000, gt=0)
     max_depth: int = Field(default=8, ge=1, le=32)
@@ -36,7 +43,12 @@ class FirmwareParams(Frozen):
             for name in _PATH_FIELDS
             if (value := getattr(self, name)) is not None and not Path(value).is_absolute()
         }
-        return self.model_copy(update=update)
+        others = tuple(str(base_dir / other) for other in self.same_model)
+        return self.model_copy(update=update | {"same_model": others})
+
+    def budget_s(self, images: int = 1) -> float:
+        """A check's time budget: extracting ``images`` one after another, then reading them."""
+        return images * self.timeout_s + ANALYSIS_S
 
     @property
     def limits(self) -> Limits:

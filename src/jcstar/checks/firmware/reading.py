@@ -37,6 +37,25 @@ def location(image: UnpackedImage, rootfs: Path, path: str) -> str:
     return f"{rootfs.relative_to(image.root).as_posix()}:{path}"
 
 
+#: names a file found outside every root filesystem by its path in the extraction
+OUTSIDE = "extraction:"
+
+
+def device_location(image: UnpackedImage, path: str) -> str:
+    """Where a file found by walking the whole extraction (``/fw.sqfs_extract/etc/x``)
+    is: its path inside the innermost root filesystem holding it, named as
+    :func:`location` does; a file outside every root filesystem (a key in a separate
+    partition) keeps its path in the extraction, marked ``extraction:/…``."""
+    root = Path(image.root)
+    host = root / path.lstrip("/")
+    holders = [Path(fs) for fs in image.filesystems if host.is_relative_to(fs)]
+    if not holders:
+        return path if not image.filesystems else OUTSIDE + path
+    rootfs = max(holders, key=lambda fs: len(fs.parts))
+    inside = "/" + host.relative_to(rootfs).as_posix()
+    return location(image, rootfs, inside)
+
+
 def read_text(rootfs: Path, path: str, limit: int = TEXT_LIMIT) -> str | None:
     """A text file inside the rootfs, or None when absent, not a regular file or binary."""
     try:
@@ -61,9 +80,10 @@ def exists(rootfs: Path, path: str) -> bool:
 
 
 def text_files(
-    rootfs: Path, under: str = "/", limit: int = TEXT_LIMIT
+    rootfs: Path, under: str = "/", limit: int = TEXT_LIMIT, entries: int | None = None
 ) -> Iterator[tuple[str, str]]:
-    """(device path, text) of every regular text file below ``under`` up to ``limit`` bytes."""
+    """(device path, text) of every regular text file below ``under`` up to ``limit``
+    bytes, looking at no more than ``entries`` directory entries."""
     try:
         start = safe_path(rootfs, under)
     except PathEscape:
@@ -71,7 +91,7 @@ def text_files(
     if not start.is_dir():
         return
     prefix = "/" + under.strip("/") if under.strip("/") else ""
-    for rel, host in iter_files(start):
+    for rel, host in iter_files(start, entries):
         try:
             if host.lstat().st_size > limit:
                 continue
@@ -82,11 +102,17 @@ def text_files(
             yield prefix + rel, text
 
 
+def cut_short(complete: bool, problems: Sequence[str]) -> str:
+    """ "image extraction was cut short (why)" for an incomplete image, "" for a whole one."""
+    if complete:
+        return ""
+    return f"image extraction was cut short ({'; '.join(problems[:3]) or 'extraction incomplete'})"
+
+
 def require_complete(complete: bool, problems: Sequence[str], what: str) -> None:
     """Raise when extraction was cut short: an absence ("{what}") is then not conclusive."""
     if not complete:
-        cut = "; ".join(problems[:3]) or "extraction incomplete"
-        raise IncompleteImage(f"image extraction was cut short ({cut}): {what} is not conclusive")
+        raise IncompleteImage(f"{cut_short(complete, problems)}: {what} is not conclusive")
 
 
 def fingerprint(data: bytes) -> str:

@@ -60,9 +60,12 @@ def build_sbom(
     vulnerabilities: Sequence[VulnMatch] = (),
     feed_name: str = "",
     file_digest: bool = True,
+    incomplete: str = "",
 ) -> Bom:
     """``kinds``: component name -> CycloneDX type (application, library, operating-system).
-    ``file_digest`` False when ``image_sha256`` digests a directory listing, not a file."""
+    ``file_digest`` False when ``image_sha256`` digests a directory listing, not a file.
+    ``incomplete``: why the component list may be partial (extraction cut short); the
+    SBOM then says so in a ``jcstar:incomplete`` property of its metadata."""
     root = CdxComponent(
         name=image_name,
         type=ComponentType.FIRMWARE,
@@ -72,6 +75,8 @@ def build_sbom(
     )
     bom = Bom()
     bom.metadata.component = root
+    if incomplete:
+        bom.metadata.properties.add(Property(name="jcstar:incomplete", value=incomplete))
     bom.metadata.tools.components.add(
         CdxComponent(name="jcstar", version=__version__, type=ComponentType.APPLICATION)
     )

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -22,9 +23,15 @@ import yaml
 from pydantic import Field
 
 from jcstar.checks.base import CheckInput, Frozen, Observation
-from jcstar.checks.firmware.image import TARGET, unpacked_image
+from jcstar.checks.firmware.image import DEFAULT_BUDGET_S, TARGET, check_budget, unpacked_image
 from jcstar.checks.firmware.keys import CHUNK, Kind, Secret, dropbear_secret, pem_blocks, pem_secret
-from jcstar.checks.firmware.reading import fingerprint, is_text, require_complete
+from jcstar.checks.firmware.reading import (
+    OUTSIDE,
+    device_location,
+    fingerprint,
+    is_text,
+    require_complete,
+)
 from jcstar.targets.firmware import PathEscape, UnpackedImage, iter_files, open_in_rootfs
 
 #: files larger than this are not read (firmware blobs, media); they are counted
@@ -98,9 +105,12 @@ def text_secrets(text: str, path: str) -> list[Secret]:
     return found
 
 
-def scan_file(root: Path, path: str, certs: dict[str, str]) -> list[Secret]:
-    """Secrets in one regular file (``path`` inside ``root``), read in chunks."""
-    with os.fdopen(open_in_rootfs(root, path), "rb") as handle:
+def scan_file(root: Path, path: str, certs: dict[str, str], shown: str = "") -> list[Secret]:
+    """Secrets in one regular file (``path`` inside ``root``), read in chunks; findings
+    name it ``shown`` (where the device has it) when given."""
+    opened = path
+    path = shown or path
+    with os.fdopen(open_in_rootfs(root, opened), "rb") as handle:
         head = handle.read(CHUNK)
         size = os.fstat(handle.fileno()).st_size
         found: list[Secret] = []
@@ -119,22 +129,27 @@ def scan_file(root: Path, path: str, certs: dict[str, str]) -> list[Secret]:
         return found
 
 
-def scan_secrets(root: Path) -> SecretScan:
+def scan_secrets(
+    root: Path, name: Callable[[str], str] | None = None, limit: int | None = None
+) -> SecretScan:
+    """Every file under ``root`` (at most ``limit`` entries), each reported as ``name``
+    gives it (its path on the device) or by its path under ``root``."""
     certs: dict[str, str] = {}
     secrets: list[Secret] = []
     large: list[str] = []
     files = 0
-    for path, host in iter_files(root):
+    for path, host in iter_files(root, limit):
+        shown = name(path) if name else path
         try:
             size = host.lstat().st_size
         except OSError:
             continue
         if size > SCAN_LIMIT:
-            large.append(path)
+            large.append(shown)
             continue
         files += 1
         try:
-            secrets += scan_file(root, path, certs)
+            secrets += scan_file(root, path, certs, shown)
         except (OSError, PathEscape):
             continue
     return SecretScan(
@@ -149,7 +164,8 @@ def _merge(secrets: list[Secret], certs: dict[str, str]) -> tuple[Secret, ...]:
     """One finding per secret, with every other file it is in; a private key whose public
     key a shipped certificate carries names the certificate (its identity leaks too)."""
     merged: dict[tuple[str, str], Secret] = {}
-    for secret in secrets:
+    # a copy inside a root filesystem names the finding before one in a raw container
+    for secret in sorted(secrets, key=lambda s: s.path.startswith(OUTSIDE)):
         key = (secret.type, secret.fingerprint)
         first = merged.get(key)
         if first is None:
@@ -217,9 +233,16 @@ class FirmwareSecretsCheck:
     title: ClassVar[str] = "Firmware: private keys, tokens and passwords stored unprotected"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("stored_secrets",)
-    budget_s: ClassVar[float] = 1200
+    budget_s: ClassVar[float] = DEFAULT_BUDGET_S
+
+    def budget_for(self, given: CheckInput) -> float:
+        return check_budget(given)
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         image: UnpackedImage = await unpacked_image(given)
-        scan = await asyncio.to_thread(scan_secrets, Path(image.root))
+        # one walk over the whole extraction (a key may sit outside every root
+        # filesystem), each file named where the device has it
+        scan = await asyncio.to_thread(
+            scan_secrets, Path(image.root), partial(device_location, image), image.files
+        )
         return (secrets_observation(scan, image.complete, image.problems),)

@@ -22,7 +22,7 @@ import yaml
 from pydantic import Field
 
 from jcstar.checks.base import CheckInput, Frozen, Observation
-from jcstar.checks.firmware.image import TARGET, unpacked_image
+from jcstar.checks.firmware.image import DEFAULT_BUDGET_S, TARGET, check_budget, unpacked_image
 from jcstar.checks.firmware.reading import (
     location,
     read_text,
@@ -384,7 +384,10 @@ class FirmwareBootServicesCheck:
     title: ClassVar[str] = "Firmware: high-risk services and console shells started at boot"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("boot_services",)
-    budget_s: ClassVar[float] = 1200
+    budget_s: ClassVar[float] = DEFAULT_BUDGET_S
+
+    def budget_for(self, given: CheckInput) -> float:
+        return check_budget(given)
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         image = await unpacked_image(given)

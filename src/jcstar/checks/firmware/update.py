@@ -11,8 +11,20 @@ from pathlib import Path
 from typing import ClassVar
 
 from jcstar.checks.base import CheckInput, Frozen, Observation
-from jcstar.checks.firmware.image import TARGET, firmware_params, unpacked_image
-from jcstar.checks.firmware.reading import location, rootfs_dirs, text_files
+from jcstar.checks.firmware.image import (
+    DEFAULT_BUDGET_S,
+    TARGET,
+    check_budget,
+    firmware_params,
+    unpacked_image,
+)
+from jcstar.checks.firmware.reading import (
+    cut_short,
+    location,
+    require_complete,
+    rootfs_dirs,
+    text_files,
+)
 from jcstar.checks.firmware.signature import verify_signature
 from jcstar.targets.firmware import UnpackError
 
@@ -72,12 +84,13 @@ def _verifiers_in(path: str, text: str) -> list[Verifier]:
     return [found[n] for n in sorted(found)]
 
 
-def scan_verifiers(rootfs: Path) -> VerifierScan:
-    """Update verification steps in scripts and configs, and public keys to verify with."""
+def scan_verifiers(rootfs: Path, entries: int | None = None) -> VerifierScan:
+    """Update verification steps in scripts and configs, and public keys to verify with
+    (at most ``entries`` directory entries looked at below each directory searched)."""
     verifiers: list[Verifier] = []
     keys: list[str] = []
     for under in UPDATE_DIRS:
-        for path, text in text_files(rootfs, under, limit=256 * 1024):
+        for path, text in text_files(rootfs, under, 256 * 1024, entries):
             if "-----BEGIN PUBLIC KEY-----" in text or (
                 path.startswith(KEY_DIRS)
                 and ("BEGIN CERTIFICATE" in text or "untrusted comment" in text)
@@ -87,16 +100,29 @@ def scan_verifiers(rootfs: Path) -> VerifierScan:
     return VerifierScan(verifiers=tuple(verifiers), keys=tuple(dict.fromkeys(keys)))
 
 
-def verifier_observation(scans: list[tuple[str, VerifierScan]]) -> Observation:
+def verifier_observation(scans: list[tuple[str, VerifierScan]], cut: str = "") -> Observation:
+    """What the search found; ``cut`` (why the image is incomplete) makes finding
+    nothing say it is no evidence."""
     verifiers = [v.model_copy(update={"path": p + v.path}) for p, s in scans for v in s.verifiers]
     keys = [p + k for p, s in scans for k in s.keys]
-    details = {"verifiers": [v.model_dump() for v in verifiers], "public_keys": keys}
+    details = {
+        "verifiers": [v.model_dump() for v in verifiers],
+        "public_keys": keys,
+        "complete": not cut,
+    }
     if verifiers:
         steps = "; ".join(f"{v.path}:{v.line} {v.method}" for v in verifiers[:10])
         key_note = (
             f"; public key(s): {', '.join(keys[:10])}" if keys else "; no public key file found"
         )
         message = f"the image has an update verification step: {steps}{key_note}"
+        if cut:
+            message += f" ({cut}: the search may have missed others)"
+    elif cut:
+        message = (
+            f"{cut}: finding no update verification step is not conclusive (what was not "
+            "extracted was not searched)"
+        ) + (f"; public key(s): {', '.join(keys[:10])}" if keys else "")
     else:
         message = (
             "no update verification step found in the image's scripts and configs"
@@ -145,7 +171,10 @@ class FirmwareUpdateCheck:
     title: ClassVar[str] = "Firmware update: package signature and the image's verification step"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("update_signature", "update_verifier")
-    budget_s: ClassVar[float] = 1200
+    budget_s: ClassVar[float] = DEFAULT_BUDGET_S
+
+    def budget_for(self, given: CheckInput) -> float:
+        return check_budget(given)
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         params = firmware_params(given)
@@ -167,6 +196,15 @@ class FirmwareUpdateCheck:
                 ),
             )
         scans = await asyncio.to_thread(
-            lambda: [(location(image, fs, ""), scan_verifiers(fs)) for fs in rootfs_dirs(image)]
+            lambda: [
+                (location(image, fs, ""), scan_verifiers(fs, image.files))
+                for fs in rootfs_dirs(image)
+            ]
         )
-        return (*([signed] if signed else []), verifier_observation(scans))
+        found = any(scan.verifiers for _, scan in scans)
+        if signed is None and not found:
+            # nothing else to report: as every firmware check, an absence in an image cut
+            # short is no evidence, so the attempt is an error (INCONCLUSIVE)
+            require_complete(image.complete, image.problems, "finding no update verification step")
+        cut = cut_short(image.complete, image.problems)
+        return (*([signed] if signed else []), verifier_observation(scans, cut))

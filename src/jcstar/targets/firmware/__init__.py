@@ -8,7 +8,7 @@ from jcstar.targets.firmware.paths import (
     read_in_rootfs,
     safe_path,
 )
-from jcstar.targets.firmware.unpack import unpack
+from jcstar.targets.firmware.unpack import refuse_host_root, sha256_file, unpack
 from jcstar.targets.firmware.workdir import remove_tree, workspace
 
 __all__ = [
@@ -19,8 +19,10 @@ __all__ = [
     "iter_files",
     "open_in_rootfs",
     "read_in_rootfs",
+    "refuse_host_root",
     "remove_tree",
     "safe_path",
+    "sha256_file",
     "unpack",
     "workspace",
 ]

@@ -78,11 +78,14 @@ def read_in_rootfs(rootfs: str | Path, relpath: str, limit: int = 16 * 1024**2) 
         return handle.read(limit)
 
 
-def iter_files(rootfs: str | Path) -> Iterator[tuple[str, Path]]:
+def iter_files(rootfs: str | Path, limit: int | None = None) -> Iterator[tuple[str, Path]]:
     """Every regular file under ``rootfs`` as (``/device/path``, host path); symlinks
-    are never followed, devices and FIFOs are skipped."""
+    are never followed, devices and FIFOs are skipped. With ``limit``, the walk stops
+    after that many entries of any kind (a directory image cut short at its file limit
+    is read no further than it was counted)."""
     root = Path(rootfs)
     stack = [root]
+    seen = 0
     while stack:
         directory = stack.pop()
         try:
@@ -90,6 +93,9 @@ def iter_files(rootfs: str | Path) -> Iterator[tuple[str, Path]]:
         except OSError:
             continue
         for entry in sorted(entries, key=lambda e: e.name):
+            seen += 1
+            if limit is not None and seen > limit:
+                return
             if entry.is_dir(follow_symlinks=False):
                 stack.append(Path(entry.path))
             elif entry.is_file(follow_symlinks=False):

@@ -21,13 +21,16 @@ def score(directory: Path) -> int:
     return sum(os.path.lexists(directory / marker) for marker in MARKERS)
 
 
-def find_filesystems(root: Path) -> tuple[str, ...]:
+def find_filesystems(root: Path, max_dirs: int | None = None) -> tuple[str, ...]:
     """Directories under ``root`` (``root`` itself included) that look like a root
     filesystem, best first. A directory inside a found one (its ``usr/``) is not
-    another rootfs, unless it is an image unpacked from a file in it (``*_extract``)."""
+    another rootfs, unless it is an image unpacked from a file in it (``*_extract``).
+    At most ``max_dirs`` directories are looked into (a huge directory image)."""
     found: list[tuple[int, str]] = []
     stack: list[tuple[Path, bool]] = [(root, False)]
-    while stack:
+    looked = 0
+    while stack and (max_dirs is None or looked < max_dirs):
+        looked += 1
         directory, inside_fs = stack.pop()
         points = 0 if inside_fs else score(directory)
         if points >= 2:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import time
 from pathlib import Path
 
 from jcstar.targets.firmware.models import Limits, UnpackedImage, UnpackError
 from jcstar.targets.firmware.rootfs import find_filesystems
-from jcstar.targets.firmware.tally import tally
+from jcstar.targets.firmware.tally import Tally, tally
 from jcstar.targets.firmware.unblob import Progress, run_unblob
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(1024 * 1024):
@@ -21,35 +22,74 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _sha256_tree(root: Path) -> str:
-    """A digest of a directory's listing (paths, sizes, link targets): enough to tell
-    two trees apart in a report without reading every byte."""
+def _walk_directory(root: Path, limits: Limits) -> tuple[str, Tally, str]:
+    """One walk of a directory image, stopped at the limits: a digest of its listing
+    (paths, modes, sizes, link targets: enough to tell two trees apart without reading
+    every byte), what it holds, and why the walk stopped ("" when it saw everything)."""
     digest = hashlib.sha256()
-    for directory, dirs, files in os.walk(root):
-        dirs.sort()
-        for name in sorted(files + dirs):
-            path = Path(directory, name)
-            info = path.lstat()
-            target = os.readlink(path) if path.is_symlink() else ""
-            line = (
-                f"{path.relative_to(root).as_posix()}\0{info.st_mode:o}\0{info.st_size}\0{target}\n"
-            )
+    files = size = deepest = 0
+    started = time.monotonic()
+    stack: list[tuple[str, int]] = [(str(root), 0)]
+    while stack:
+        directory, depth = stack.pop()
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name, reverse=True)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+                target = os.readlink(entry.path) if entry.is_symlink() else ""
+            except OSError:
+                continue
+            files += 1
+            size += info.st_blocks * 512
+            deepest = max(deepest, depth + 1)
+            rel = os.path.relpath(entry.path, root)
+            line = f"{rel}\0{info.st_mode:o}\0{info.st_size}\0{target}\n"
             digest.update(line.encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((entry.path, depth + 1))
+            stop = _over_limits(files, size, time.monotonic() - started, limits)
+            if stop:
+                return digest.hexdigest(), Tally(files, size, deepest), stop
+    return digest.hexdigest(), Tally(files, size, deepest), ""
 
 
-def _directory(image: Path) -> UnpackedImage:
-    count = tally(image)
-    found = find_filesystems(image)
+def _over_limits(files: int, size: int, elapsed: float, limits: Limits) -> str:
+    if files > limits.max_files:
+        return f"directory walk stopped at {files} files (limit {limits.max_files})"
+    if size > limits.max_total_bytes:
+        return (
+            f"directory walk stopped at {size // 1024**2} MB "
+            f"(limit {limits.max_total_bytes // 1024**2} MB)"
+        )
+    if elapsed > limits.timeout_s:
+        return f"directory walk stopped after {limits.timeout_s:g} s (time limit)"
+    return ""
+
+
+def refuse_host_root(image: Path) -> None:
+    """The host's own ``/`` is no firmware image: walking it reads the whole machine."""
+    if os.path.realpath(image) == os.path.realpath(os.sep):
+        raise UnpackError(f"{image}: is this machine's root directory, not a firmware image")
+
+
+def _directory(image: Path, limits: Limits) -> UnpackedImage:
+    refuse_host_root(image)
+    sha256, count, stopped = _walk_directory(image, limits)
+    found = find_filesystems(image, limits.max_files)
     return UnpackedImage(
         image=str(image),
-        sha256=_sha256_tree(image),
+        sha256=sha256,
         size=count.bytes,
         root=str(image),
         filesystems=found if str(image) in found else (str(image), *found),
         files=count.files,
         total_bytes=count.bytes,
         extractor="directory",
+        problems=(stopped,) if stopped else (),
+        complete=not stopped,
     )
 
 
@@ -58,27 +98,30 @@ async def unpack(
     workdir: Path,
     limits: Limits | None = None,
     on_progress: Progress | None = None,
+    sha256: str | None = None,
 ) -> UnpackedImage:
     """Everything in ``image`` under ``workdir``, within ``limits``.
 
-    A directory is used in place (nothing is copied). Raises :class:`UnpackError`
+    A directory is used in place (nothing is copied) and walked within the same
+    limits; ``sha256`` is the image file's digest when the caller has it. Raises
+    :class:`UnpackError`
     when the image cannot be read or unblob fails outright; a limit that cuts
     extraction short is recorded in ``problems`` with ``complete=False``.
     """
     limits = limits or Limits()
     image = Path(os.path.abspath(image))
     if image.is_dir():
-        return await asyncio.to_thread(_directory, image)
+        return await asyncio.to_thread(_directory, image, limits)
     try:
         size = image.stat().st_size
-        sha256 = await asyncio.to_thread(_sha256_file, image)
+        sha256 = sha256 or await asyncio.to_thread(sha256_file, image)
     except FileNotFoundError:
         raise UnpackError(f"{image}: firmware image not found") from None
     except OSError as exc:
         raise UnpackError(f"{image}: cannot read: {exc.strerror}") from None
     extract, run = await run_unblob(image, workdir, limits, on_progress)
     count, filesystems = await asyncio.to_thread(
-        lambda: (tally(extract), find_filesystems(extract))
+        lambda: (tally(extract), find_filesystems(extract, limits.max_files))
     )
     if count.files == 0 and not run.cut_short:
         raise UnpackError(f"{image.name}: unblob found no format it knows in it")
