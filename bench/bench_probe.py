@@ -72,6 +72,8 @@ NMAP = "/usr/bin/nmap"
 HYDRA = "/usr/bin/hydra"
 PORTS = "23,80"
 MODEL = "SIM-CAM-1"
+#: every simulated device has both: a device where one was not swept was not fully tested
+SURFACES = {"23/tcp telnet", "80/tcp http-basic"}
 MAX_DEFAULTS = DeviceParams.model_fields["max_defaults"].default  # 40: jcstar's per-surface cap
 SAMPLE_S = 0.25
 PR_SET_PDEATHSIG = 1
@@ -316,9 +318,11 @@ def run_jcstar(ctx: Context) -> Row:
     results.unlink(missing_ok=True)  # no resume: every device is probed in this run
     cmd = [
         str(JCSTAR), "probe", "--inventory", str(inventory), "-o", str(results),
-        "--ports", PORTS, "--concurrency", str(ctx.args.concurrency),
+        "--concurrency", str(ctx.args.concurrency),
         "--rate", str(ctx.args.rate),
     ]  # fmt: skip
+    if ctx.args.workers:  # else jcstar's default: one process per core
+        cmd += ["--workers", str(ctx.args.workers)]
     if ctx.args.check_timeout:  # else jcstar's own per-check budgets
         cmd += ["--timeout", str(ctx.args.check_timeout)]
     profile = ctx.workdir / "jcstar.pyspy"
@@ -331,9 +335,11 @@ def run_jcstar(ctx: Context) -> Row:
     s102: dict[str, str] = {}
     overall: Counter[str] = Counter()
     errors: Counter[str] = Counter()
+    untested = 0
     for line in lines:
         record = json.loads(line)
         overall[record["overall"]] += 1
+        untested += bool(SURFACES - swept_surfaces(record))
         if record.get("error"):
             errors[record["error"][:80]] += 1
         for verdict in record["verdicts"]:
@@ -348,13 +354,15 @@ def run_jcstar(ctx: Context) -> Row:
     findings = f"{len(lines)}/{len(ctx.addresses)} lines; S1.1-02 NOT_MET: {text}"
     if unsure:
         findings += f"; {unsure} INCONCLUSIVE"
+    if untested:  # e.g. the telnet open check timed out: telnet never got its defaults
+        findings += f"; {untested} with a login surface not swept"
     return Row(
         "jcstar probe",
         "scan+services+TLS+open access+defaults(telnet 40, http 15)+burst",
         len(lines),
         run,
         findings,
-        correct and complete and not unsure and not run.timed_out,
+        correct and complete and not unsure and not untested and not run.timed_out,
         extra={
             "s1.1-02": dict(Counter(s102.values())),
             "overall": dict(overall),
@@ -362,6 +370,18 @@ def run_jcstar(ctx: Context) -> Row:
             "results_mb": round(results.stat().st_size / 2**20, 1) if results.exists() else 0,
         },
     )
+
+
+def swept_surfaces(record: dict[str, Any]) -> set[str]:
+    """The login surfaces the default-credential sweep covered on one device."""
+    for attempt in (record.get("report") or {}).get("attempts", []):
+        if attempt["check"] == "network.default_credentials":
+            return {
+                surface["surface"]
+                for observation in attempt.get("observations", [])
+                for surface in observation.get("details", {}).get("surfaces", [])
+            }
+    return set()
 
 
 def print_profile(path: Path, top: int = 25) -> None:
@@ -579,13 +599,16 @@ def verdict_lines(devices: int, rows: list[Row]) -> list[str]:
     if jc is None or jc.run is None:
         return []
     goal = 120 * devices / 1000
+    memory = max(jc.run.peak_rss_mb, jc.run.tree_pss_mb)
     lines = [
         "jcstar correct (S1.1-02 NOT_MET exactly on the vulnerable devices, "
         f"no INCONCLUSIVE): {jc.correct}",
         f"jcstar {jc.run.seconds:.1f} s vs goal {goal:.0f} s "
         f"(2 min per 1,000 devices): {'met' if jc.run.seconds < goal else 'MISSED'}",
-        f"jcstar peak RSS {jc.run.peak_rss_mb:.0f} MB vs 300 MB: "
-        f"{'met' if jc.run.peak_rss_mb < 300 else 'MISSED'}",
+        # with worker processes the whole tree counts, not just its largest process
+        f"jcstar peak memory {memory:.0f} MB (largest process {jc.run.peak_rss_mb:.0f} MB RSS, "
+        f"all processes {jc.run.tree_pss_mb:.0f} MB PSS) vs 300 MB: "
+        f"{'met' if memory < 300 else 'MISSED'}",
     ]
     if both and both.run:
         faster = jc.run.seconds <= both.run.seconds
@@ -635,6 +658,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=128, help="jcstar: devices at once")
     parser.add_argument("--rate", type=float, default=2000, help="jcstar: connections/s")
     parser.add_argument("--check-timeout", type=float, help="jcstar --timeout (s per check)")
+    parser.add_argument("--workers", type=int, help="jcstar --workers (default: one per core)")
     parser.add_argument("--tools", default="jcstar,nmap,hydra", help="which, in this order")
     parser.add_argument("--hydra-tasks", type=int, default=4, help="hydra -t (per host)")
     parser.add_argument("--hydra-total", type=int, default=64, help="hydra -T (max 64)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import ssl
 import subprocess
 import threading
@@ -46,6 +47,39 @@ def http(status: str = "200 OK", headers: str = "", body: bytes = b"<html>ok</ht
         with contextlib.suppress(Exception):
             writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
             await writer.drain()
+        await _close(writer)
+
+    return handle
+
+
+async def _telnet_line(reader: asyncio.StreamReader) -> str:
+    raw = await asyncio.wait_for(reader.readuntil(b"\n"), 30)
+    raw = re.sub(rb"\xff[\xfb-\xfe].|\xff\xfa.*?\xff\xf0", b"", raw, flags=re.S)  # IAC
+    return raw.decode("latin-1").strip("\r\n\x00")
+
+
+def slow_login(delay_s: float, tries: int = 3) -> Handler:
+    """A busybox-like telnet login whose prompt comes ``delay_s`` after connecting (a
+    slow or busy device); it refuses every password."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        prompt = b"\r\nslow login: "
+        with contextlib.suppress(Exception):
+            writer.write(b"\xff\xfd\x01\xff\xfb\x01")  # IAC DO ECHO, IAC WILL ECHO at once
+            await writer.drain()
+            await asyncio.sleep(delay_s)
+            writer.write(prompt)
+            refused = 0
+            for _ in range(tries + 10):  # an empty line just gets a new prompt
+                if refused == tries:
+                    break
+                if not await _telnet_line(reader):
+                    writer.write(prompt)
+                    continue
+                writer.write(b"\r\nPassword: ")
+                await _telnet_line(reader)
+                writer.write(b"\r\nLogin incorrect" + prompt)
+                refused += 1
         await _close(writer)
 
     return handle

@@ -70,7 +70,29 @@ def test_fleet_writes_one_line_per_device_and_summarises_by_model(cli, tmp_path)
     assert "CAM-1" in out and "S1.1-13×2" in out
 
 
-def test_fleet_survives_an_interrupt_and_resumes(tmp_path):
+def worker_processes(parent: int) -> list[int]:
+    """PIDs of the fleet's worker processes, children of ``parent``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_fleet_survives_an_interrupt_and_resumes(tmp_path, workers):
     inventory = write_inventory(
         tmp_path / "devices.csv",
         [
@@ -80,8 +102,10 @@ def test_fleet_survives_an_interrupt_and_resumes(tmp_path):
         ],
     )
     results = tmp_path / "results.jsonl"
+    # one device at a time per worker; with 2 workers each owns part of the inventory
     command = [sys.executable, "-m", "jcstar", "probe", "--inventory", str(inventory),
-               "-o", str(results), "--concurrency", "1"]  # fmt: skip
+               "-o", str(results), "--concurrency", str(workers),
+               "--workers", str(workers)]  # fmt: skip
     with (
         SimDevice("127.0.6.11", {2323: say(TELNET)}),
         SimDevice("127.0.6.12", {8443: stall, 8000: stall}),
@@ -92,9 +116,12 @@ def test_fleet_survives_an_interrupt_and_resumes(tmp_path):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not (results.exists() and results.read_text()):
             time.sleep(0.05)
+        started = worker_processes(first.pid)
+        assert len(started) == (workers if workers > 1 else 0)
         first.send_signal(signal.SIGINT)  # the stalling device is still in progress
         _, err = first.communicate(timeout=60)
         assert first.returncode == 130, err
+        assert not [pid for pid in started if alive(pid)]  # the workers were stopped too
         assert b"run again to resume" in err
         kept = records(results)
         assert 1 <= len(kept) < 3
@@ -108,6 +135,7 @@ def test_fleet_survives_an_interrupt_and_resumes(tmp_path):
     addresses = [r["address"] for r in final]
     assert sorted(addresses) == ["127.0.6.11", "127.0.6.12", "127.0.6.13"]
     assert final[: len(kept)] == kept  # what was done is kept, not redone
+    assert len(addresses) == len(set(addresses))  # each device exactly once
 
 
 @pytest.mark.parametrize(
@@ -137,3 +165,35 @@ def test_fleet_refuses_options_it_would_otherwise_ignore(cli, tmp_path):
     assert code == 2
     assert "columns 'ports', 'profile'" in err
     assert not results.exists()
+
+
+def test_a_worker_that_dies_stops_the_run_as_incomplete_and_keeps_what_it_did(
+    cli, tmp_path, monkeypatch
+):
+    import jcstar.assessment.probe as probe_module
+
+    async def first_then_crash(rows, concurrency, rate, timeout_s, on_start=None):
+        yield json.dumps({"address": rows[0].address, "overall": "CONFORMANT", "verdicts": []})
+        if len(rows) > 1:
+            raise RuntimeError("worker blew up")
+
+    # the workers are forked from this process, so they run the patched function
+    monkeypatch.setattr(probe_module, "probe_fleet", first_then_crash)
+    inventory = write_inventory(
+        tmp_path / "devices.csv", [(f"127.0.6.{30 + i}", "A", "2323") for i in range(5)]
+    )
+    results = tmp_path / "results.jsonl"
+    code, _, err = invoke(
+        cli, "probe", "--inventory", str(inventory), "-o", str(results), "--workers", "2",
+        "--concurrency", "2",
+    )  # fmt: skip
+    assert code == 3
+    assert "worker ended early" in err and "run again to resume" in err
+    kept = [r["address"] for r in records(results)]
+    assert sorted(kept) == ["127.0.6.30", "127.0.6.31"]  # each worker's first device
+
+
+def test_workers_without_an_inventory_is_refused(cli):
+    code, _, err = invoke(cli, "probe", "127.0.6.40", "--workers", "2")
+    assert code == 2
+    assert "--workers" in err and "--inventory" in err

@@ -44,6 +44,7 @@ from jcstar.checks.network.logins import (
     LoginResult,
     RtspSurface,
     SshSurface,
+    login_session,
 )
 
 pytestmark = pytest.mark.network
@@ -191,17 +192,39 @@ class TelnetDevice:
     deny_with_prompt: bool = False
     #: busybox login sleeps 3 s before "Login incorrect"
     fail_delay_s: float = 0.05
+    #: login tries per connection (busybox login: three)
+    tries: int = 3
+    #: a telnetd that serves one session at a time and drops a second connection
+    one_at_a_time: bool = False
+    #: what the device saw: connections, and passwords submitted on each
+    connections: int = 0
+    passwords: list[str] = field(default_factory=list)
+    #: connections open at the same time, the most seen
+    most_at_once: int = 0
+    _open: int = 0
 
     async def __call__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self._open += 1
+        self.most_at_once = max(self.most_at_once, self._open)
+        try:
+            if self.one_at_a_time and self._open > 1:
+                return  # closed at once, not a word
+            await self.dialogue(reader, writer)
+        finally:
+            self._open -= 1
+
+    async def dialogue(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.open_shell:
             writer.write(b"\r\nBusyBox v1.35.0 built-in shell (ash)\r\n~ # ")
             await self.shell(reader, writer)
             return
-        for _ in range(3):
+        for _ in range(self.tries):
             writer.write(b"\r\nlab login: ")
             user = await read_line(reader)
             writer.write(b"Password: ")
             password = await read_line(reader)
+            self.passwords.append(password)
             if self.deny_with_prompt:
                 writer.write(b"\r\nAccess denied\r\n> ")
                 await read_line(reader)
@@ -255,6 +278,108 @@ def test_telnet_prompt_after_a_failure_message_is_not_taken_for_a_shell():
     result = probe_on(device, lambda p: TELNET.try_login(HOST, p, "root", "xc3511", 6))
     assert result.outcome == "error", result
     assert "Access denied" in result.detail
+
+
+def telnet_session_run(device: TelnetDevice, passwords: list[str], tries: int) -> list[str]:
+    """Outcomes of logging in as root with each password through one login session."""
+
+    async def main() -> list[str]:
+        async with tcp_server(device) as port:
+            session = login_session(TELNET, HOST, port, 5, tries)
+            try:
+                return [(await session.try_login("root", pw)).outcome for pw in passwords]
+            finally:
+                await session.aclose()
+
+    return asyncio.run(main())
+
+
+def test_telnet_session_tries_three_passwords_per_connection_like_busybox_allows():
+    device = TelnetDevice()
+    outcomes = telnet_session_run(device, ["a", "b", "c", "d", "xc3511"], tries=3)
+    assert outcomes == ["rejected"] * 4 + ["accepted"]
+    assert device.passwords == ["a", "b", "c", "d", "xc3511"]  # every pair really sent
+    assert device.connections == 2  # 3 tries on the first connection, 2 on the second
+
+
+def test_telnet_session_reconnects_when_the_device_closes_after_one_failure():
+    device = TelnetDevice(tries=1)
+    outcomes = telnet_session_run(device, ["a", "b", "xc3511"], tries=3)
+    assert outcomes == ["rejected", "rejected", "accepted"]
+    assert device.passwords == ["a", "b", "xc3511"]
+    assert device.connections == 3
+
+
+def test_telnet_session_with_one_try_per_connection_connects_each_time():
+    device = TelnetDevice()
+    outcomes = telnet_session_run(device, ["a", "b", "c"], tries=1)
+    assert outcomes == ["rejected"] * 3
+    assert device.connections == 3
+
+
+def test_telnet_session_does_not_reuse_a_connection_after_an_unclear_reply():
+    device = TelnetDevice(deny_with_prompt=True)  # "Access denied" then a "> " menu
+    outcomes = telnet_session_run(device, ["a", "b"], tries=3)
+    assert outcomes == ["error", "error"]
+    assert device.connections == 2
+
+
+def defaults_on(device: TelnetDevice, **params: int) -> tuple[dict, TelnetDevice]:
+    """The default-credential sweep on one telnet surface, with DeviceParams ``params``."""
+    from jcstar.checks.base import CheckInput
+    from jcstar.checks.network.default_creds import try_defaults
+    from jcstar.checks.network.device import DeviceParams
+    from jcstar.checks.network.services import Service
+    from jcstar.checks.network.surfaces import Surface
+
+    async def main() -> dict:
+        async with tcp_server(device) as port:
+            given = CheckInput(
+                params={"device": DeviceParams(address=HOST, login_timeout_s=5, **params)}
+            )
+            opened = LoginResult("rejected", "login prompt", 0.1)
+            surface = Surface(Service(port, "tcp", "telnet"), TELNET, opened)
+            return (await try_defaults(given, surface)).as_dict()
+
+    return asyncio.run(main()), device
+
+
+@pytest.mark.parametrize("lanes", [1, 2, 3])
+def test_default_sweep_keeps_to_the_parallel_login_bound(lanes):
+    trial, device = defaults_on(
+        TelnetDevice(users={"root": "not-a-default"}), parallel_logins=lanes, max_defaults=12
+    )
+    assert trial["tried"] == trial["rejected"] == 12 and not trial["accepted"]
+    assert sorted(device.passwords) == sorted(c.password for c in for_service("telnet", 12))
+    assert device.most_at_once == lanes  # never more connections at once than allowed
+    assert device.connections <= 12 // 3 + lanes  # three tries per connection
+
+
+def test_default_sweep_finds_the_default_and_stops():
+    trial, device = defaults_on(TelnetDevice(), parallel_logins=2)
+    assert trial["accepted"] == ["root", "xc3511"]  # the Mirai pair, first in the list
+    # the other lane stops once it sees the hit (it may finish a few quick refusals
+    # while the shell is confirmed with a command echo), far from the 40-pair list
+    assert len(device.passwords) < 10
+
+
+def test_default_sweep_on_a_one_session_device_skips_no_pair():
+    # the 2nd pair in the list; the 2nd lane's connection for it is dropped
+    device = TelnetDevice(users={"root": "vizxv"}, one_at_a_time=True, fail_delay_s=0.3)
+    trial, device = defaults_on(device, parallel_logins=2)
+    assert trial["accepted"] == ["root", "vizxv"]
+    assert trial["errors"]  # the dropped session was seen, and its pair tried again
+
+
+def test_default_sweep_one_try_per_connection_when_asked():
+    trial, device = defaults_on(
+        TelnetDevice(users={"root": "not-a-default"}),
+        parallel_logins=1,
+        tries_per_connection=1,
+        max_defaults=4,
+    )
+    assert trial["rejected"] == 4
+    assert device.connections == 4 and device.most_at_once == 1
 
 
 def test_telnet_shell_without_login_is_open():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import ssl
 from pathlib import Path
@@ -18,6 +19,7 @@ from tests.sim import (
     reset,
     say,
     self_signed,
+    slow_login,
     stall,
     tls_context,
 )
@@ -217,3 +219,60 @@ def test_http_basic_learns_the_challenge_once_per_device():
     assert outcomes == ["rejected", "rejected", "accepted"]
     assert len(seen) == 4  # one bare request to learn the challenge, then one per attempt
     assert seen[0] == ""
+
+
+def test_http_basic_open_check_teaches_the_challenge_and_one_client_serves_the_device():
+    import asyncio
+    import base64
+
+    from jcstar.checks.network.logins import HttpBasicSurface
+
+    seen: list[str] = []
+    peers: set[int] = set()
+
+    async def basic(reader, writer):
+        peers.add(writer.get_extra_info("peername")[1])
+        head = (await reader.readuntil(b"\r\n\r\n")).decode()
+        auth = next((ln for ln in head.split("\r\n") if ln.lower().startswith("authorization")), "")
+        seen.append(auth)
+        good = "Basic " + base64.b64encode(b"admin:s3cret").decode()
+        status = "200 OK" if auth.endswith(good) else "401 Unauthorized"
+        challenge = "WWW-Authenticate: Basic realm=x\r\n"
+        # keep-alive offered: the probe must still use a new connection per attempt
+        writer.write(f"HTTP/1.1 {status}\r\n{challenge}Content-Length: 0\r\n\r\n".encode())
+        await writer.drain()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(reader.read(1), 2)
+        writer.close()
+
+    async def main(host: str) -> list[str]:
+        surface = HttpBasicSurface(tls=False, remember=True)
+        opened = await surface.open_without_credentials(host, 8000, 5)
+        tried = [(await surface.try_login(host, 8000, "admin", pw, 5)).outcome for pw in "ab"]
+        good = await surface.try_login(host, 8000, "admin", "s3cret", 5)
+        return [opened.outcome, *tried, good.outcome]
+
+    with SimDevice("127.0.5.13", {8000: basic}) as dev:
+        outcomes = asyncio.run(main(dev.host))
+    assert outcomes == ["rejected", "rejected", "rejected", "accepted"]
+    assert len(seen) == 4 and seen[0] == ""  # the open check's 401 was enough to learn Basic
+    assert all(auth.startswith("Authorization: Basic") for auth in seen[1:])
+    assert len(peers) == 4  # one connection per request: a connection-rate limit still shows
+
+
+def test_a_telnet_prompt_slower_than_the_scan_timeout_is_still_swept(cli, tmp_path):
+    # the prompt comes 3.5 s after connecting: past the 3 s open check, within a login's time
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(
+        "vendor: V\nproduct: P\nmodel_numbers: [X]\nproduct_type: cam\nfirmware_version: '1'\n"
+        "device: {address: 127.0.5.14, max_defaults: 2, burst: 3, parallel_logins: 1}\n",
+        encoding="utf-8",
+    )
+    with SimDevice("127.0.5.14", {2323: slow_login(3.5)}) as dev:
+        _, out, err = invoke(
+            cli, "probe", dev.host, "--ports", dev.ports, "--format", "json",
+            "--profile", str(profile), "--timeout", "40",
+        )  # fmt: skip
+    assert out.startswith("{"), err
+    assert "2323/tcp telnet refused 2/2" in out  # the defaults were tried on it
+    assert "could not tell for 2323/tcp telnet" not in out

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gc
 import json
-from collections.abc import AsyncIterator, Callable
+import multiprocessing
+import os
+import signal
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import ForkProcess
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from jcstar.assessment.evaluate import evaluate
 from jcstar.assessment.inputs import InputError, load_profile
-from jcstar.assessment.models import AssessmentPlan, AssessmentReport, InputDigest, ProductProfile
-from jcstar.assessment.plan import build_plan
+from jcstar.assessment.models import AssessmentReport, InputDigest, ProductProfile
+from jcstar.assessment.plan import build_plan, only_checks
 from jcstar.assessment.report import assemble_report
 from jcstar.assessment.runner import OnAttempt, check_input, run_plan_async
 from jcstar.catalog.loader import CatalogIndex, load_catalog
@@ -24,16 +30,7 @@ from jcstar.checks.network.pacing import Pacer
 from jcstar.checks.network.target import TargetError, parse_host
 
 NETWORK_PREFIX = "network."
-
-
-def network_only(plan: AssessmentPlan) -> AssessmentPlan:
-    """The part of a plan the network checks can evidence."""
-    kept = []
-    for planned in plan.requirements:
-        checks = tuple(c for c in planned.checks if c.startswith(NETWORK_PREFIX))
-        if checks:
-            kept.append(planned.model_copy(update={"checks": checks}))
-    return plan.model_copy(update={"requirements": tuple(kept)})
+T = TypeVar("T")
 
 
 def device_profile(
@@ -75,7 +72,7 @@ async def probe_async(
     on_attempt: OnAttempt | None = None,
 ) -> AssessmentReport:
     catalog = load_catalog()
-    plan = network_only(build_plan(catalog, profile))
+    plan = only_checks(build_plan(catalog, profile), NETWORK_PREFIX)
     requirements = CatalogIndex(catalog).by_id(plan.scheme)
     given = check_input(profile, base_dir, pacer)
     attempts = await run_plan_async(plan, given, timeout_s, on_attempt)
@@ -193,3 +190,144 @@ async def probe_fleet(
     finally:
         for task in tasks:
             task.cancel()
+
+
+def probe_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop when installed (it comes with uvicorn[standard]): a probe, and a fleet
+    run above all, is mostly event-loop work, and uvloop does it with less CPU.
+    ``JCSTAR_EVENT_LOOP=asyncio`` keeps the standard loop (to compare, or to rule
+    uvloop out when debugging)."""
+    if os.environ.get("JCSTAR_EVENT_LOOP", "").lower() == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
+def run_probe_loop(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on the probe's event loop."""
+    with asyncio.Runner(loop_factory=probe_loop_factory()) as runner:
+        return runner.run(main)
+
+
+# -- fleet mode across processes --------------------------------------------------
+
+
+class FleetWorkerError(RuntimeError):
+    """A worker process ended without finishing its devices (they run again on resume)."""
+
+
+def default_workers() -> int:
+    """One worker process per core this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def split_evenly(total: int, parts: int) -> list[int]:
+    """``total`` in ``parts`` shares that differ by at most one: 10, 3 -> [4, 3, 3]."""
+    return [total // parts + (1 if k < total % parts else 0) for k in range(parts)]
+
+
+def _worker(
+    rows: list[InventoryRow],
+    concurrency: int,
+    rate: float | None,
+    timeout_s: float | None,
+    sink: Connection,
+) -> None:
+    """One process's share of the fleet; each finished device goes to the parent as one
+    message. SIGINT is the parent's to handle: it stops the workers itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    async def run() -> None:
+        async for line in probe_fleet(rows, concurrency, rate, timeout_s):
+            sink.send_bytes(line.encode("utf-8"))
+
+    try:
+        run_probe_loop(run())
+    except (BrokenPipeError, EOFError):  # the parent is gone: stop probing
+        pass
+    finally:
+        sink.close()
+
+
+class ShardedFleet:
+    """``probe_fleet`` over ``workers`` processes (one event loop is one core).
+
+    Each worker owns a disjoint share of ``rows``; ``concurrency`` and ``rate`` stay
+    global: each worker gets its share of both. Finished devices come back here as
+    lines, so this process alone appends whole lines to the results file (resume
+    holds as in one process). The workers are forked when the context is entered,
+    which must happen before this process starts any thread (e.g. a progress bar);
+    forked, they share the parent's imported code instead of loading their own.
+    Leaving the context early (an interrupt) terminates them.
+    """
+
+    def __init__(
+        self,
+        rows: list[InventoryRow],
+        workers: int,
+        concurrency: int,
+        rate: float | None,
+        timeout_s: float | None,
+    ) -> None:
+        self.rows = rows
+        self.workers = max(1, min(workers, len(rows), concurrency))
+        self.concurrency = concurrency
+        self.rate = rate
+        self.timeout_s = timeout_s
+        self._procs: dict[Connection, ForkProcess] = {}
+
+    def __enter__(self) -> ShardedFleet:
+        context = multiprocessing.get_context("fork")
+        shares = split_evenly(self.concurrency, self.workers)
+        rate = self.rate / self.workers if self.rate else None
+        gc.freeze()  # keep the collector off inherited objects: their pages stay shared
+        try:
+            for k in range(self.workers):
+                receiver, sender = context.Pipe(duplex=False)
+                proc = context.Process(
+                    target=_worker,
+                    args=(self.rows[k :: self.workers], shares[k], rate, self.timeout_s, sender),
+                    name=f"jcstar-probe-{k}",
+                    daemon=True,
+                )
+                proc.start()
+                sender.close()  # the worker holds the only writing end: EOF when it ends
+                self._procs[receiver] = proc
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            gc.unfreeze()
+        return self
+
+    def lines(self) -> Iterator[str]:
+        """Each finished device's JSON line, as the workers finish them."""
+        open_ends = list(self._procs)
+        while open_ends:
+            for ready in wait(open_ends):
+                assert isinstance(ready, Connection)
+                try:
+                    yield ready.recv_bytes().decode("utf-8")
+                except EOFError:
+                    open_ends.remove(ready)
+        failed = []
+        for proc in self._procs.values():
+            proc.join()
+            if proc.exitcode != 0:
+                failed.append(f"{proc.name} exit code {proc.exitcode}")
+        if failed:
+            raise FleetWorkerError("worker ended early: " + ", ".join(failed))
+
+    def close(self) -> None:
+        for receiver, proc in self._procs.items():
+            if proc.is_alive():
+                proc.terminate()  # our own child, by its PID
+            proc.join(10)
+            receiver.close()
+        self._procs.clear()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

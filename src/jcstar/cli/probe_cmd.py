@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -15,11 +14,15 @@ from jcstar.assessment.inputs import InputError
 from jcstar.assessment.models import AssessmentReport
 from jcstar.assessment.plan import PlanError
 from jcstar.assessment.probe import (
+    FleetWorkerError,
+    ShardedFleet,
     completed_addresses,
+    default_workers,
     device_profile,
     probe_async,
     probe_fleet,
     read_inventory,
+    run_probe_loop,
 )
 from jcstar.cli.assess_cmd import EXIT_BY_OVERALL, show_attempt
 from jcstar.cli.common import (
@@ -60,6 +63,15 @@ def probe(
     timeout: Annotated[
         float | None, typer.Option(help="Seconds allowed per check (default: each check's own)")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Fleet: processes sharing the devices and the --concurrency/--rate limits "
+            "(default: one per core)",
+        ),
+    ] = None,
 ) -> None:
     """Probe a device over the network for ★1 evidence (S1.1-01, -02, -04, -10, -12, -13, -14).
 
@@ -73,15 +85,17 @@ def probe(
         if output is None:
             fail("--inventory writes JSON lines: give -o RESULTS.jsonl")
         assert output is not None
-        _fleet(inventory, output, concurrency, rate, timeout)
+        _fleet(inventory, output, concurrency, rate, timeout, workers or default_workers())
         return
     if host is None:
         fail("give a HOST to probe (or --inventory DEVICES.csv)")
     assert host is not None
+    if workers is not None:
+        fail("--workers shares a fleet between processes: use it with --inventory")
     with input_errors(InputError, PlanError):
         loaded, digests = device_profile(host, ports, profile)
         base_dir = profile.parent if profile else Path(".")
-        report = asyncio.run(
+        report = run_probe_loop(
             probe_async(loaded, digests, base_dir, timeout_s=timeout, on_attempt=show_attempt)
         )
     if fmt is TextFormat.json:
@@ -106,7 +120,12 @@ def _print_report(report: AssessmentReport) -> None:
 
 
 def _fleet(
-    inventory: Path, output: Path, concurrency: int, rate: float | None, timeout: float | None
+    inventory: Path,
+    output: Path,
+    concurrency: int,
+    rate: float | None,
+    timeout: float | None,
+    workers: int,
 ) -> None:
     with input_errors(InputError):
         rows = read_inventory(inventory)
@@ -115,28 +134,41 @@ def _fleet(
     if done:
         err_console.print(f"resuming: {len(done)} done, {len(todo)} to go", highlight=False)
 
-    async def run() -> None:
-        with (
-            Progress(
-                TextColumn("probing"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err_console,
-            ) as progress,
-            output.open("a", encoding="utf-8") as sink,
-        ):
-            task = progress.add_task("fleet", total=len(rows), completed=len(rows) - len(todo))
-            async for line in probe_fleet(todo, concurrency, rate, timeout):
-                sink.write(line + "\n")
-                sink.flush()  # each device is kept as soon as it is done
-                progress.advance(task)
+    progress = Progress(
+        TextColumn("probing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+    )
+    task = progress.add_task("fleet", total=len(rows), completed=len(rows) - len(todo))
+
+    async def in_one_loop(sink: TextIO) -> None:
+        async for line in probe_fleet(todo, concurrency, rate, timeout):
+            keep(sink, line)
+            progress.advance(task)
 
     try:
-        asyncio.run(run())
+        if workers > 1 and len(todo) > 1:
+            # workers first: they are forked before the progress bar starts its thread;
+            # they probe, and only this process writes the file, whole lines
+            with (
+                ShardedFleet(todo, workers, concurrency, rate, timeout) as fleet,
+                progress,
+                output.open("a", encoding="utf-8") as sink,
+            ):
+                for line in fleet.lines():
+                    keep(sink, line)
+                    progress.advance(task)
+        else:
+            with progress, output.open("a", encoding="utf-8") as sink:
+                run_probe_loop(in_one_loop(sink))
     except KeyboardInterrupt:
         err_console.print(f"interrupted: finished devices are in {output}; run again to resume")
         raise typer.Exit(130) from None
+    except FleetWorkerError as exc:
+        err_console.print(f"{exc}; finished devices are in {output}; run again to resume")
+        raise typer.Exit(EXIT_INCOMPLETE) from None
     records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
     _print_summary(records)
     overall = {r["overall"] for r in records}
@@ -148,6 +180,12 @@ def _fleet(
         else EXIT_OK
     )
     raise typer.Exit(code)
+
+
+def keep(sink: TextIO, line: str) -> None:
+    """Append one device's whole line and flush: it is kept as soon as it is done."""
+    sink.write(line + "\n")
+    sink.flush()
 
 
 def _print_summary(records: list[dict[str, Any]]) -> None:

@@ -7,12 +7,14 @@ public defaults, not secrets). Attempts are paced and bounded per surface.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from jcstar.checks.base import CheckInput, Observation
 from jcstar.checks.network.credentials import for_service
 from jcstar.checks.network.device import TARGET, device_params, pacer
+from jcstar.checks.network.logins import login_session
 from jcstar.checks.network.surfaces import Surface, login_surfaces, login_target
 
 #: pause between attempts on one surface, so a real device is not flooded
@@ -42,31 +44,61 @@ class SurfaceTrial:
 
 
 async def try_defaults(given: CheckInput, surface: Surface) -> SurfaceTrial:
+    """Known defaults in order until one is accepted, the list ends or the surface keeps
+    failing. ``parallel_logins`` lanes take the next pair from one shared list, each
+    over its own connection(s); pacing and the global rate apply to every attempt.
+
+    A pair whose attempt ended in an error goes back to the front of the list once,
+    and while other lanes still run, the lane that hit the error ends: a device that
+    takes fewer sessions at once than we opened is then probed by fewer lanes, and no
+    pair is skipped because a second session was refused.
+    """
     device = device_params(given)
     login = login_target(surface)
     family = "http" if login.service.startswith("http") else login.service
+    pending = deque((c.username, c.password) for c in for_service(family, device.max_defaults))
+    retried: set[tuple[str, str]] = set()
     trial = SurfaceTrial(surface.name)
     in_a_row = 0
-    for credential in for_service(family, device.max_defaults):
-        await pacer(given).wait()
-        result = await login.try_login(
-            device.address, surface.service.port, credential.username, credential.password,
-            device.login_timeout_s,
+    lanes = max(1, min(device.parallel_logins, len(pending)))
+
+    def finished() -> bool:
+        return trial.accepted is not None or bool(trial.stopped)
+
+    async def lane() -> None:
+        nonlocal in_a_row, lanes
+        session = login_session(
+            login, device.address, surface.service.port, device.login_timeout_s,
+            device.tries_per_connection,
         )  # fmt: skip
-        trial.tried += 1
-        if result.outcome == "accepted":
-            trial.accepted = (credential.username, credential.password)
-            break
-        if result.outcome == "rejected":
-            trial.rejected += 1
-            in_a_row = 0
-        else:
-            trial.errors.append(result.detail)
-            in_a_row += 1
-            if in_a_row >= MAX_ERRORS_IN_A_ROW:
-                trial.stopped = f"stopped after {in_a_row} errors in a row: {result.detail}"
-                break
-        await asyncio.sleep(PACE_S)
+        try:
+            while not finished() and pending:
+                pair = pending.popleft()
+                await pacer(given).wait()
+                result = await session.try_login(*pair)
+                trial.tried += 1
+                if result.outcome == "accepted":
+                    trial.accepted = trial.accepted or pair
+                    return
+                if result.outcome == "rejected":
+                    trial.rejected += 1
+                    in_a_row = 0
+                else:
+                    trial.errors.append(result.detail)
+                    in_a_row += 1
+                    if in_a_row >= MAX_ERRORS_IN_A_ROW and not trial.stopped:
+                        trial.stopped = f"stopped after {in_a_row} errors in a row: {result.detail}"
+                    if pair not in retried:
+                        retried.add(pair)
+                        pending.appendleft(pair)
+                    if lanes > 1:
+                        return  # fewer sessions at once from here on
+                await asyncio.sleep(PACE_S)
+        finally:
+            lanes -= 1
+            await session.aclose()
+
+    await asyncio.gather(*(lane() for _ in range(lanes)))
     return trial
 
 

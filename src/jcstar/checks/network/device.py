@@ -49,6 +49,13 @@ class DeviceParams(Frozen):
     burst: int = Field(default=10, ge=3, le=20)
     #: default credentials tried per login surface
     max_defaults: int = Field(default=40, ge=1, le=200)
+    #: default-credential attempts in flight at once per login surface, each on its own
+    #: connection. A politeness limit: a device that pauses seconds after a wrong
+    #: password (busybox: 3 s) takes minutes with one; 1 is the gentlest setting
+    parallel_logins: int = Field(default=2, ge=1, le=4)
+    #: default-credential tries per telnet connection, where the device shows a new
+    #: login prompt after "Login incorrect" (busybox login allows three); 1 = one each
+    tries_per_connection: int = Field(default=3, ge=1, le=3)
 
     @field_validator("address")
     @classmethod

@@ -31,6 +31,12 @@ INTERFACE (the checks rely on this):
 
     SURFACES: dict[str, LoginSurface]   # by service name
 
+    def login_session(surface, host, port, timeout_s, tries_per_connection) -> LoginSession
+        # several tries in a row on one device: ``await session.try_login(user, password)``
+        # then ``await session.aclose()``. Telnet keeps a connection for up to
+        # ``tries_per_connection`` tries (only after a failure message and a new login
+        # prompt); every other surface connects once per try. Each try has its own timeout.
+
 Only the given host is ever contacted: HTTP redirects to another host are not
 followed, and no proxy, netrc, SSH config, SSH agent or key of the tester is used.
 """
@@ -45,7 +51,7 @@ import re
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cache
 from html.parser import HTMLParser
@@ -99,8 +105,10 @@ class OutputLimitExceeded(Exception):
 async def _bounded(attempt: Awaitable[Verdict], timeout_s: float) -> LoginResult:
     start = time.monotonic()
     try:
-        outcome, detail = await asyncio.wait_for(_guarded(attempt), timeout_s)
-    except TimeoutError:  # only wait_for's own: _guarded turns every inner one into a verdict
+        # a timeout scope, not wait_for: no extra task per attempt (CPU in a big fleet)
+        async with asyncio.timeout(timeout_s):
+            outcome, detail = await _guarded(attempt)
+    except TimeoutError:  # only the scope's own: _guarded turns every inner one into a verdict
         outcome, detail = "error", f"timed out after {timeout_s:g} s"
     return LoginResult(outcome, detail, round(time.monotonic() - start, 3))
 
@@ -185,6 +193,8 @@ class _TelnetSession:
 
     A verdict is only returned once the output has been quiet for ``settle_s``,
     so a prompt-like character in the middle of a banner is not taken for a prompt.
+    Output the caller marks as unambiguous (``quick``: e.g. ``Password:`` right after
+    the user name) settles after ``quick_settle_s`` instead.
     """
 
     def __init__(
@@ -192,10 +202,12 @@ class _TelnetSession:
         reader: telnetlib3.TelnetReader | telnetlib3.TelnetReaderUnicode,
         writer: telnetlib3.TelnetWriter | telnetlib3.TelnetWriterUnicode,
         settle_s: float,
+        quick_settle_s: float,
     ) -> None:
         self.reader = reader
         self.writer = writer
         self.settle_s = settle_s
+        self.quick_settle_s = min(quick_settle_s, settle_s)
         self.text = ""  # output since the last send
         self.total = 0
         self.closed = False
@@ -207,7 +219,8 @@ class _TelnetSession:
     async def _read(self, wait_s: float | None) -> str | None:
         """The next chunk; "" at end of stream, None when quiet for ``wait_s``."""
         try:
-            chunk: str | bytes = await asyncio.wait_for(self.reader.read(4096), wait_s)
+            async with asyncio.timeout(wait_s):  # no task per read, unlike wait_for
+                chunk: str | bytes = await self.reader.read(4096)
         except TimeoutError:
             return None
         if isinstance(chunk, bytes):
@@ -217,11 +230,22 @@ class _TelnetSession:
             raise OutputLimitExceeded(f"more than {MAX_READ_BYTES} bytes without a decision")
         return chunk
 
-    async def expect(self, decide: Callable[[str], T], idle_s: float | None = None) -> T | None:
+    async def expect(
+        self,
+        decide: Callable[[str], T],
+        idle_s: float | None = None,
+        quick: Callable[[str], bool] | None = None,
+    ) -> T | None:
         """Read until ``decide`` gives a settled answer, the stream ends or output idles."""
         verdict = decide(self.text) if self.text else None
         while True:
-            chunk = await self._read(self.settle_s if verdict is not None else idle_s)
+            if verdict is None:
+                wait = idle_s
+            elif quick is not None and quick(self.text):
+                wait = self.quick_settle_s
+            else:
+                wait = self.settle_s
+            chunk = await self._read(wait)
             if chunk is None:
                 return verdict
             if not chunk:
@@ -245,6 +269,9 @@ class _TelnetSession:
 class TelnetSurface:
     service: str = field(default="telnet", init=False)
     settle_s: float = 0.4
+    #: settle time for a reply that cannot be a banner fragment: ``Password:`` right
+    #: after the user name, or a failure message followed by a new login prompt
+    quick_settle_s: float = 0.05
     #: silence after which we press Enter once (some devices print nothing until then)
     nudge_after_s: float = 2.0
     #: how long a device may stay silent after a password: busybox login sleeps 3 s
@@ -260,11 +287,13 @@ class TelnetSurface:
         return await _bounded(self._open_access(host, port), timeout_s)
 
     async def _connect(self, host: str, port: int) -> _TelnetSession:
-        # _bounded's wait_for covers the connect: telnetlib3 has no connect timeout of its own
+        # _bounded's timeout covers the connect: telnetlib3 has no connect timeout of its own
+        # connect_minwait: busybox-style telnetd sends its options at once and never
+        # answers ours, so waiting longer for the negotiation only adds latency
         reader, writer = await telnetlib3.open_connection(
-            host, port, connect_minwait=0.2, connect_maxwait=1.0
+            host, port, connect_minwait=0.05, connect_maxwait=1.0
         )
-        return _TelnetSession(reader, writer, self.settle_s)
+        return _TelnetSession(reader, writer, self.settle_s, self.quick_settle_s)
 
     async def _first_prompt(self, session: _TelnetSession) -> PromptKind:
         kind = await session.expect(_prompt_kind, self.nudge_after_s)
@@ -294,19 +323,31 @@ class TelnetSurface:
         finally:
             session.close()
 
+    def session(self, host: str, port: int, timeout_s: float, tries: int) -> TelnetLoginSession:
+        """Several logins over as few connections as the device allows (``tries`` each)."""
+        return TelnetLoginSession(self, host, port, timeout_s, tries)
+
     async def _dialogue(self, session: _TelnetSession, username: str, password: str) -> Verdict:
         kind = await self._first_prompt(session)
+        return await self._credentials(session, kind, username, password)
+
+    async def _credentials(
+        self, session: _TelnetSession, kind: PromptKind, username: str, password: str
+    ) -> Verdict:
+        """Answer the prompt ``kind`` the session is at with one credential pair."""
         if kind == "shell":
             return "accepted", "shell prompt before any login prompt: no credentials were asked"
         if kind == "login":
             session.send_line(username)
-            after_user = await session.expect(_after_username)
+            after_user = await session.expect(_after_username, quick=_asks_password)
             if after_user is None:
                 return "error", _silent("username", session)
             if after_user != "password":
                 return after_user
         session.send_line(password)
-        verdict = await session.expect(_after_password, idle_s=self.fail_delay_s)
+        verdict = await session.expect(
+            _after_password, idle_s=self.fail_delay_s, quick=_refused_with_new_prompt
+        )
         if verdict is None:
             return await self._unrecognised_reply(session)
         if verdict[0] != "accepted":
@@ -328,6 +369,68 @@ class TelnetSurface:
             return "accepted", "command echo after the password (no recognised prompt)"
         session.text = text
         return "error", _silent("password", session)
+
+
+class TelnetLoginSession:
+    """Logins on one device, up to ``tries`` per telnet connection (busybox login gives
+    three). The next user name is only sent after a recognised failure followed by a
+    new login prompt; anything else (an error, a timeout, an unclear reply, a closed
+    connection) ends the connection and the next try starts a fresh one."""
+
+    def __init__(
+        self, surface: TelnetSurface, host: str, port: int, timeout_s: float, tries: int
+    ) -> None:
+        self.surface = surface
+        self.host = host
+        self.port = port
+        self.timeout_s = timeout_s
+        self.tries = max(1, tries)
+        self._session: _TelnetSession | None = None
+        self._used = 0
+        self.connections = 0
+
+    async def try_login(self, username: str, password: str) -> LoginResult:
+        if self._session is not None and not self._reusable(self._session):
+            self._drop()
+        result = await _bounded(self._attempt(username, password), self.timeout_s)
+        self._used += 1
+        if result.outcome != "rejected":
+            self._drop()  # accepted: done; error: the dialogue's state is unknown
+        return result
+
+    def _reusable(self, session: _TelnetSession) -> bool:
+        return (
+            self._used < self.tries
+            and not session.closed
+            and _refused_with_new_prompt(session.text)
+        )
+
+    async def _attempt(self, username: str, password: str) -> Verdict:
+        if self._session is None:
+            self._used = 0
+            self.connections += 1
+            self._session = await self.surface._connect(self.host, self.port)
+            kind = await self.surface._first_prompt(self._session)
+        else:
+            kind = "login"
+        return await self.surface._credentials(self._session, kind, username, password)
+
+    def _drop(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    async def aclose(self) -> None:
+        self._drop()
+
+
+def _asks_password(text: str) -> bool:
+    return _prompt_kind(text) == "password"
+
+
+def _refused_with_new_prompt(text: str) -> bool:
+    """A failure message, then a login prompt: the device offers another try."""
+    return _prompt_kind(text) == "login" and _failure_line(text) is not None
 
 
 def _after_username(text: str) -> Literal["password"] | Verdict | None:
@@ -450,6 +553,10 @@ def _client(timeout_s: float) -> httpx.AsyncClient:
         follow_redirects=False,  # followed by hand, only on the same host
         trust_env=False,  # no proxy or netrc from the tester's environment
         headers={"User-Agent": USER_AGENT},
+        # no keep-alive: every attempt is its own connection, as a guesser's would be,
+        # so a device that limits new connections shows it; nothing stays open between
+        # attempts, so a client kept for a device's run holds no socket while idle
+        limits=httpx.Limits(max_keepalive_connections=0),
     )
 
 
@@ -460,11 +567,14 @@ async def _request(
     *,
     auth: httpx.Auth | None = None,
     data: dict[str, str] | None = None,
+    timeout_s: float | None = None,
 ) -> _Page:
-    """One request, then redirects on the same host (at most 5); body capped."""
+    """One request, then redirects on the same host (at most 5); body capped.
+    ``timeout_s`` overrides the client's timeout for each of these requests."""
     cookies: set[str] = set()
+    timeout = httpx.Timeout(timeout_s) if timeout_s is not None else client.timeout
     for _ in range(6):
-        async with client.stream(method, url, auth=auth, data=data) as response:
+        async with client.stream(method, url, auth=auth, data=data, timeout=timeout) as response:
             body = await _read_capped(response)
         cookies.update(_cookie_names(response))
         location = response.headers.get("location")
@@ -499,6 +609,10 @@ async def _open_page(
 ) -> Verdict:
     async with _client(timeout_s) as client:
         page = await _request(client, "GET", _base_url(host, port, tls) + path)
+    return _judge_open_page(page, path)
+
+
+def _judge_open_page(page: _Page, path: str) -> Verdict:
     if page.status == 401:
         schemes = ", ".join(_challenges(page.headers)) or "no"
         return "rejected", f"HTTP 401 on {path} ({schemes} challenge)"
@@ -522,10 +636,12 @@ class HttpBasicSurface:
     path: str = "/"
     tls: bool | None = None  # None: HTTPS on ports 443 and 8443
     #: remember the auth schemes each URL asked for, so later attempts send credentials
-    #: at once instead of fetching the 401 again (half the requests); for an instance
-    #: used on one device for one run, never the shared one in SURFACES
+    #: at once instead of fetching the 401 again (half the requests), and keep one
+    #: HTTP client for all attempts (building one per attempt was most of the CPU);
+    #: for an instance used on one device for one run, never the shared one in SURFACES
     remember: bool = False
     _schemes: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+    _kept: httpx.AsyncClient | None = field(default=None, repr=False, compare=False)
 
     async def try_login(
         self, host: str, port: int, username: str, password: str, timeout_s: float
@@ -533,16 +649,36 @@ class HttpBasicSurface:
         return await _bounded(self._login(host, port, username, password, timeout_s), timeout_s)
 
     async def open_without_credentials(self, host: str, port: int, timeout_s: float) -> LoginResult:
-        return await _bounded(_open_page(host, port, self.path, self.tls, timeout_s), timeout_s)
+        return await _bounded(self._open(host, port, timeout_s), timeout_s)
+
+    @contextlib.asynccontextmanager
+    async def _client_for(self, timeout_s: float) -> AsyncIterator[httpx.AsyncClient]:
+        """The device's kept client when remembering, else a fresh one for this call."""
+        if not self.remember:
+            async with _client(timeout_s) as client:
+                yield client
+            return
+        if self._kept is None:
+            self._kept = _client(timeout_s)
+        yield self._kept
+
+    async def _open(self, host: str, port: int, timeout_s: float) -> Verdict:
+        url = _base_url(host, port, self.tls) + self.path
+        async with self._client_for(timeout_s) as client:
+            page = await _request(client, "GET", url, timeout_s=timeout_s)
+        schemes = _challenges(page.headers) if page.status == 401 else []
+        if self.remember and schemes:
+            self._schemes[url] = schemes  # the first login need not ask again
+        return _judge_open_page(page, self.path)
 
     async def _login(
         self, host: str, port: int, username: str, password: str, timeout_s: float
     ) -> Verdict:
         url = _base_url(host, port, self.tls) + self.path
-        async with _client(timeout_s) as client:
+        async with self._client_for(timeout_s) as client:
             schemes = self._schemes.get(url) if self.remember else None
             if schemes is None:
-                bare = await _request(client, "GET", url)
+                bare = await _request(client, "GET", url, timeout_s=timeout_s)
                 if bare.status != 401:
                     return "error", f"HTTP {bare.status} without credentials: no HTTP auth to test"
                 schemes = _challenges(bare.headers)
@@ -555,7 +691,7 @@ class HttpBasicSurface:
                 scheme, auth = "Basic", httpx.BasicAuth(username, password)
             else:
                 scheme, auth = "Digest", httpx.DigestAuth(username, password)
-            page = await _request(client, "GET", url, auth=auth)
+            page = await _request(client, "GET", url, auth=auth, timeout_s=timeout_s)
         if page.status < 400:
             return "accepted", f"HTTP {page.status} with {scheme} credentials, 401 without"
         if page.status in (401, 403):
@@ -888,3 +1024,40 @@ SURFACES: dict[str, LoginSurface] = {
         RtspSurface(),
     )
 }
+
+
+# --- several attempts on one surface -------------------------------------------------
+
+
+class LoginSession(Protocol):
+    """Consecutive logins on one surface of one device (each bounded by its timeout)."""
+
+    async def try_login(self, username: str, password: str) -> LoginResult: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass
+class _OneConnectionPerTry:
+    surface: LoginSurface
+    host: str
+    port: int
+    timeout_s: float
+
+    async def try_login(self, username: str, password: str) -> LoginResult:
+        return await self.surface.try_login(
+            self.host, self.port, username, password, self.timeout_s
+        )
+
+    async def aclose(self) -> None:
+        return None
+
+
+def login_session(
+    surface: LoginSurface, host: str, port: int, timeout_s: float, tries_per_connection: int
+) -> LoginSession:
+    """Telnet reuses a connection for up to ``tries_per_connection`` tries where the
+    device offers another login prompt; every other surface connects once per try."""
+    if isinstance(surface, TelnetSurface):
+        return surface.session(host, port, timeout_s, tries_per_connection)
+    return _OneConnectionPerTry(surface, host, port, timeout_s)

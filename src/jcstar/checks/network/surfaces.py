@@ -73,6 +73,14 @@ async def _discover(given: CheckInput) -> list[Surface]:
             result = await login.open_without_credentials(
                 device.address, service.port, device.timeout_s
             )
+            if result.outcome == "error" and result.detail.startswith("timed out"):
+                # once more with a login's time: on a busy tester (a big fleet on one core)
+                # the short limit can run out while waiting for the CPU, and a surface we
+                # cannot judge is left out of the credential checks
+                await limiter.wait()
+                result = await login.open_without_credentials(
+                    device.address, service.port, device.login_timeout_s
+                )
             found.append(Surface(service, login, result))
     return found
 
