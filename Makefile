@@ -22,10 +22,10 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# The main job: assess the conformant example product and print its report.
+# The main job: start the label registry on SQLite with the example product assessed,
+# applied for, approved and labelled; prints the address to open (Ctrl-C stops it).
 run: $(STAMP)
-	$(BIN)/jcstar assess examples/conformant-gateway/profile.yaml \
-		--answers examples/conformant-gateway/answers.yaml --format md
+	$(BIN)/jcstar serve --demo
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests bench

@@ -35,6 +35,14 @@ def overall(verdicts: tuple[RequirementVerdict, ...]) -> Overall:
     return "CONFORMANT"
 
 
+def report_id_for(
+    catalog_digest: str, generated_at: dt.datetime, inputs: tuple[InputDigest, ...]
+) -> str:
+    """The report's id, derived from what it was made from (so a registry can re-check it)."""
+    seed = "|".join([catalog_digest, generated_at.isoformat(), *(i.sha256 for i in inputs)])
+    return str(uuid.uuid5(_REPORT_NAMESPACE, seed))
+
+
 def report_time() -> dt.datetime:
     """Now, or ``SOURCE_DATE_EPOCH`` when set, so a report can be reproduced byte for byte."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -66,11 +74,10 @@ def assemble_report(
 ) -> AssessmentReport:
     generated_at = generated_at or report_time()
     all_inputs = tuple(inputs + document_digests(attempts))
-    seed = "|".join([catalog.digest, generated_at.isoformat(), *(i.sha256 for i in all_inputs)])
     counts = Counter(v.verdict for v in verdicts)
     scheme = next(s for s in catalog.schemes if s.id == plan.scheme)
     return AssessmentReport(
-        report_id=str(uuid.uuid5(_REPORT_NAMESPACE, seed)),
+        report_id=report_id_for(catalog.digest, generated_at, all_inputs),
         generated_at=generated_at,
         tool=ToolInfo(version=__version__),
         catalog=CatalogInfo(

@@ -7,13 +7,14 @@ from typing import Annotated
 import typer
 
 from jcstar import __version__
-from jcstar.cli import catalog_cmd, report_cmd
+from jcstar.cli import admin_cmd, apply_cmd, catalog_cmd, label_cmd, log_cmd, report_cmd, review_cmd
 from jcstar.cli.assess_cmd import assess
 from jcstar.cli.common import console
 from jcstar.cli.crosswalk_cmd import crosswalk
 from jcstar.cli.firmware_cmd import firmware
 from jcstar.cli.plan_cmd import plan
 from jcstar.cli.probe_cmd import probe
+from jcstar.cli.serve_cmd import serve
 
 app = typer.Typer(
     name="jcstar",
@@ -28,6 +29,12 @@ app.command()(assess)
 app.command()(probe)
 app.command()(firmware)
 app.command()(crosswalk)
+app.command()(apply_cmd.apply)
+app.command()(review_cmd.review)
+app.add_typer(label_cmd.app, name="label")
+app.add_typer(log_cmd.app, name="log")
+app.command()(serve)
+app.add_typer(admin_cmd.app, name="admin")
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,63 @@
+"""``jcstar serve``: run the label registry (SQLite in the working directory by default)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from jcstar.cli.common import err_console, fail
+from jcstar.registry.settings import Settings
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on", min=1, max=65535)] = 8000,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            help="SQLAlchemy URL (env JCSTAR_DATABASE_URL; default sqlite:///./jcstar-registry.db)"
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="Public address for product pages (env JCSTAR_BASE_URL)"),
+    ] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Apply and approve the example product first")
+    ] = False,
+) -> None:
+    """Run the label registry: API, product pages, search, JWKS and the transparency log."""
+    import uvicorn
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from jcstar.labels import LabelError
+    from jcstar.registry.app import create_app
+    from jcstar.registry.demo import DemoError, seed
+
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    settings = Settings.from_env(
+        database_url=database_url,
+        base_url=base_url or _env_base_url() or f"http://{shown_host}:{port}",
+    )
+    try:
+        app = create_app(settings)
+        if demo:
+            shown = seed(settings)
+            err_console.print(
+                f"demo label {shown.registration_no}: open {shown.product_url}\n"
+                f"search page: {settings.base_url}/\n"
+                f"operator token: {shown.operator_token}\n"
+                f"vendor token:   {shown.vendor_token}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    except (SQLAlchemyError, LabelError, DemoError, OSError) as exc:
+        fail(f"cannot start the registry: {' '.join(str(exc).split())[:300]}")
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _env_base_url() -> str | None:
+    import os
+
+    return os.environ.get("JCSTAR_BASE_URL")

@@ -1,0 +1,164 @@
+"""The registry API (docs/registry-api.md) as typed method calls over one httpx client.
+
+Each method returns the server's JSON as a dict; the registry's OpenAPI document is the
+authority on fields, so the client does not re-model them.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from jcstar import __version__
+from jcstar.client.errors import RegistryError, RegistryUnavailable, detail_line
+
+API = "/api/v1"
+DEFAULT_TIMEOUT_S = 30.0
+
+JsonObject = dict[str, Any]
+
+
+def _segment(value: str) -> str:
+    """An id as one path segment: a slash or '..' in it cannot reach another endpoint."""
+    return quote(value, safe="")
+
+
+class RegistryClient:
+    """One registry at ``base_url``; ``token`` is the bearer token for role-bound calls."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        url = httpx.URL(base_url)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(f"registry URL {base_url!r} is not an http(s) address")
+        headers = {"User-Agent": f"jcstar/{__version__}", "Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.base_url = str(url).rstrip("/")
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=timeout_s,
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def __enter__(self) -> RegistryClient:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- transport ---------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            raise RegistryUnavailable(f"{self.base_url}: timed out ({method} {path})") from None
+        except httpx.HTTPError as exc:
+            raise RegistryUnavailable(f"{self.base_url}: cannot connect: {exc}") from None
+        if response.status_code >= 400:
+            raise RegistryError(response.status_code, detail_line(response), method, path)
+        return response
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> JsonObject:
+        response = self._request(method, path, **kwargs)
+        try:
+            body = response.json()
+        except ValueError:
+            raise RegistryUnavailable(
+                f"{self.base_url}: {method} {path} answered {response.status_code} without JSON"
+            ) from None
+        if not isinstance(body, dict):
+            raise RegistryUnavailable(f"{self.base_url}: {method} {path}: expected a JSON object")
+        return body
+
+    # -- applications (vendor, lab, operator) ------------------------------------------------
+
+    def create_application(
+        self,
+        report: JsonObject,
+        model_numbers: list[str] | None = None,
+        route: str | None = None,
+        lab: str | None = None,
+    ) -> JsonObject:
+        body: JsonObject = {"report": report}
+        if model_numbers:
+            body["model_numbers"] = model_numbers
+        if route:
+            body["route"] = route
+        if lab:
+            body["lab"] = lab
+        return self._json("POST", f"{API}/applications", json=body)
+
+    def upload_document(self, application_id: str, kind: str, path: Path) -> JsonObject:
+        with path.open("rb") as handle:
+            return self._json(
+                "POST",
+                f"{API}/applications/{_segment(application_id)}/documents",
+                data={"kind": kind},
+                files={"file": (path.name, handle, _content_type(path))},
+            )
+
+    def submit(self, application_id: str) -> JsonObject:
+        return self._json("POST", f"{API}/applications/{_segment(application_id)}/submit")
+
+    def review(self, application_id: str, action: str, reason: str | None = None) -> JsonObject:
+        """``action``: accept, start-review, return, reject or approve (approve → the label)."""
+        body = {"reason": reason} if reason is not None else None
+        return self._json(
+            "POST", f"{API}/applications/{_segment(application_id)}/{action}", json=body
+        )
+
+    # -- labels (public read, operator changes) ----------------------------------------------
+
+    def label(self, registration_no: str) -> JsonObject:
+        return self._json("GET", f"{API}/labels/{_segment(registration_no)}")
+
+    def change_label(
+        self, registration_no: str, action: str, reason: str | None = None
+    ) -> JsonObject:
+        """``action``: suspend, revoke, reinstate or renew."""
+        body = {"reason": reason} if reason is not None else None
+        return self._json("POST", f"{API}/labels/{_segment(registration_no)}/{action}", json=body)
+
+    # -- keys and the transparency log -------------------------------------------------------
+
+    def jwks(self) -> JsonObject:
+        return self._json("GET", "/.well-known/jwks.json")
+
+    def log(self, after: int = 0, limit: int = 1000) -> JsonObject:
+        """Log entries with ``seq`` above ``after``, oldest first."""
+        return self._json("GET", f"{API}/log", params={"after": after, "limit": limit})
+
+
+def fetch_json(url: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> JsonObject:
+    """One JSON document from a full URL (a JWKS published somewhere the user names)."""
+    parsed = httpx.URL(url)
+    origin = str(parsed.copy_with(path="/", query=None, fragment=None))
+    with RegistryClient(origin, timeout_s=timeout_s) as client:
+        return client._json("GET", parsed.raw_path.decode("ascii"))
+
+
+def _content_type(path: Path) -> str:
+    # a hint only: the registry sniffs the content itself and refuses a wrong type (415)
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"

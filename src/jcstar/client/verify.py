@@ -1,0 +1,100 @@
+"""Label verification as ``jcstar label verify`` does it: the signature offline against keys the
+user names, then (when a registry is named) the label's current status online.
+
+Only keys the user gave are trusted: a JWKS file or URL, or the JWKS of the registry the user
+named; never a key or URL the label itself carries.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jcstar.client.api import RegistryClient, fetch_json
+from jcstar.client.errors import RegistryError
+from jcstar.labels import LabelFormatError, Verification, verify_offline
+from jcstar.labels.qr import is_compact_jws, parse_qr_text, read_qr_image
+from jcstar.labels.verify import TrustedKeys, load_jwks, with_registry_status
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+OFFLINE_NOTE = (
+    "status not checked: offline verification cannot know whether the label was suspended"
+    " or revoked (give --registry URL to check it online)"
+)
+
+
+class LabelInputError(ValueError):
+    """The argument is not a label (unreadable image, no QR code, not QR text, bad JWKS)."""
+
+
+def read_label_text(argument: str) -> str:
+    """The QR text from the argument: the text itself, or the QR code in a PNG/JPEG file.
+
+    Text that is not even shaped like a label is bad input (exit 2); a well-shaped label that
+    fails its checks is invalid (exit 1), decided by ``verify_label``.
+    """
+    if Path(argument).suffix.lower() in IMAGE_SUFFIXES:
+        try:
+            return read_qr_image(Path(argument))
+        except LabelFormatError as exc:
+            raise LabelInputError(str(exc)) from None
+    text = argument.strip()
+    if not is_compact_jws(text):
+        try:
+            parse_qr_text(text)
+        except LabelFormatError as exc:
+            raise LabelInputError(f"not a label: {exc}") from None
+    return text
+
+
+def trusted_keys(jwks: str | None, client: RegistryClient | None) -> TrustedKeys:
+    """The keys the user trusts: a JWKS file, a URL fetched once, or the named registry's."""
+    try:
+        if jwks is None:
+            if client is None:
+                raise LabelInputError("give --jwks FILE_OR_URL or --registry URL")
+            return TrustedKeys.from_jwks(client.jwks())
+        if jwks.startswith(("http://", "https://")):
+            return TrustedKeys.from_jwks(fetch_json(jwks))
+        return TrustedKeys.from_jwks(load_jwks(jwks))
+    except LabelFormatError as exc:
+        raise LabelInputError(f"--jwks {jwks or '(from the registry)'}: {exc}") from None
+
+
+def verify_label(
+    text: str, keys: TrustedKeys, client: RegistryClient | None, today: date
+) -> Verification:
+    """Offline checks first; then, with a registry, the status it lists now."""
+    result = verify_offline(text, keys, today)
+    if not result.valid or result.claims is None:
+        return result
+    if client is None:
+        return result.model_copy(update={"reason": f"{result.reason}; {OFFLINE_NOTE}"})
+    registration_no = result.claims.registration_no
+    try:
+        label = client.label(registration_no)
+    except RegistryError as exc:
+        if exc.status != 404:
+            raise
+        return with_registry_status(result, "unknown", "the registry does not list it")
+    status = str(label.get("status"))
+    if status == "valid":
+        listed = f"{result.reason}; the registry lists it as valid"
+        return with_registry_status(result, status).model_copy(update={"reason": listed})
+    return with_registry_status(result, status, _latest_reason(label))
+
+
+def _latest_reason(label: dict[str, Any]) -> str | None:
+    """Why the status changed, with when, from the label's status history."""
+    history = label.get("status_history") or []
+    if label.get("status") == "expired":
+        return f"expired on {label.get('expires_on')}"
+    if not history or not isinstance(history[-1], dict):
+        return None
+    last = history[-1]
+    reason, at = last.get("reason"), last.get("at")
+    if not reason:
+        return f"since {at}" if at else None
+    return f"{reason} (since {at})" if at else str(reason)

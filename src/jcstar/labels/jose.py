@@ -1,0 +1,66 @@
+"""The one JOSE profile labels use: compact JWS, EdDSA over Ed25519, a fixed ``typ``.
+
+The contract (docs/registry-api.md) names ``alg: EdDSA`` (RFC 8037), which every JOSE library
+reads. RFC 9864 deprecates it in favour of the fully specified ``Ed25519``, and joserfc warns
+on each use; our registry allows EdDSA alone and pins the curve itself, so the warning's
+concern (an unspecified curve) does not apply and it is not raised.
+
+Signatures are made by joserfc (cryptography/OpenSSL) and checked with libsodium (PyNaCl):
+measured on the project machine, libsodium verifies Ed25519 in about half OpenSSL's time,
+and verification is what the public does at scale (bench/bench_verify.py).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from joserfc.errors import InvalidKeyCurveError
+from joserfc.jwa import EdDSAAlgorithm, JWSAlgModel
+from joserfc.jwk import OKPKey
+from joserfc.jws import JWSRegistry
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
+
+ALG = "EdDSA"
+TYP = "jcstar-label+jws"
+CRV = "Ed25519"
+
+
+@lru_cache(maxsize=64)
+def _sodium_key(raw_public: bytes) -> VerifyKey:
+    return VerifyKey(raw_public)
+
+
+class Ed25519Signature(EdDSAAlgorithm):
+    """JWS ``EdDSA`` restricted to the Ed25519 curve."""
+
+    def check_key(self, key: OKPKey) -> None:
+        super().check_key(key)
+        if key.curve_name != CRV:
+            raise InvalidKeyCurveError(f"labels are signed with {CRV} keys, not {key.curve_name}")
+
+    def verify(self, msg: bytes, sig: bytes, key: OKPKey) -> bool:
+        verifier = _sodium_key(key.public_key.public_bytes_raw())
+        try:
+            verifier.verify(msg, sig)
+        except (BadSignatureError, ValueError):  # ValueError: not a 64-byte signature
+            return False
+        return True
+
+
+ED25519 = Ed25519Signature()
+
+
+class LabelJWSRegistry(JWSRegistry):
+    """Allows only EdDSA over Ed25519; ``none``, HMAC and every other algorithm are refused."""
+
+    def __init__(self) -> None:
+        super().__init__(algorithms=[ALG])
+
+    def get_alg(self, name: str) -> JWSAlgModel:
+        if name != ALG:
+            return super().get_alg(name)  # raises: not allowed
+        return ED25519
+
+
+LABEL_JWS = LabelJWSRegistry()

@@ -1,0 +1,1 @@
+"""Organisations, users, API tokens and login sessions."""

@@ -1,0 +1,1 @@
+"""Applications for a label: draft, documents, submission with re-validation, review."""

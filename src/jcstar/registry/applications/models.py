@@ -1,0 +1,72 @@
+"""An application, its documents and the history of its states."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from jcstar.registry.accounts.models import Org
+from jcstar.registry.db import Base, UTCDateTime
+
+STATES = ("draft", "submitted", "accepted", "under_review", "returned", "rejected", "approved")
+
+
+class Application(Base):
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_no: Mapped[str] = mapped_column(String(40), unique=True)
+    vendor_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    lab_org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    route: Mapped[str] = mapped_column(String(20))
+    level: Mapped[int] = mapped_column(Integer)
+    product: Mapped[str] = mapped_column(String(200))
+    #: JSON list of model numbers this application covers
+    model_numbers: Mapped[str] = mapped_column(Text)
+    support_period_end: Mapped[dt.date | None]
+    vulnerability_contact: Mapped[str | None] = mapped_column(String(200))
+    report_json: Mapped[str] = mapped_column(Text)
+    report_sha256: Mapped[str] = mapped_column(String(64))
+    fee_jpy: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    vendor: Mapped[Org] = relationship(foreign_keys=[vendor_org_id], lazy="joined")
+    lab: Mapped[Org | None] = relationship(foreign_keys=[lab_org_id], lazy="joined")
+    documents: Mapped[list[Document]] = relationship(
+        order_by="Document.id", back_populates="application"
+    )
+    events: Mapped[list[ApplicationEvent]] = relationship(order_by="ApplicationEvent.id")
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    application: Mapped[Application] = relationship(back_populates="documents")
+    uploaded_by: Mapped[Org] = relationship(lazy="joined")
+
+
+class ApplicationEvent(Base):
+    __tablename__ = "application_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    by_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    by: Mapped[Org] = relationship(lazy="joined")

@@ -1,0 +1,335 @@
+"""The application workflow. Each function makes one state change in the caller's
+transaction; the router takes the write lock first and commits after, so a failure at any
+point leaves nothing half-stored."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from jcstar.assessment.models import AssessmentReport
+from jcstar.catalog.loader import load_catalog
+from jcstar.labels import Keyring, LabelError
+from jcstar.registry.accounts.models import Org
+from jcstar.registry.accounts.service import Principal, find_org
+from jcstar.registry.applications.documents import DOCUMENT_KINDS, sniff_media_type
+from jcstar.registry.applications.models import Application, ApplicationEvent, Document
+from jcstar.registry.applications.schemas import (
+    ApplicationCreate,
+    ApplicationPublic,
+    ApplicationUpdate,
+    DocumentPublic,
+    EventPublic,
+)
+from jcstar.registry.applications.validation import (
+    ReportFormatError,
+    parse_report,
+    submission_problems,
+)
+from jcstar.registry.db import utcnow
+from jcstar.registry.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooLarge,
+    Unprocessable,
+    UnsupportedType,
+)
+from jcstar.registry.labels import service as labels
+from jcstar.registry.labels.models import Label
+from jcstar.registry.settings import Settings
+
+EDITABLE = ("draft", "returned")
+IN_REVIEW = ("submitted", "accepted", "under_review")
+
+
+def _visible(app: Application, caller: Principal) -> bool:
+    return caller.kind == "operator" or caller.org_id in (app.vendor_org_id, app.lab_org_id)
+
+
+def load(session: Session, caller: Principal, app_id: int) -> Application:
+    """The application if the caller may see it; another's is as unknown as a missing one."""
+    app = session.get(Application, app_id)
+    if app is None or not _visible(app, caller):
+        raise NotFound(f"no application {app_id}")
+    return app
+
+
+def load_own(session: Session, caller: Principal, app_id: int) -> Application:
+    app = load(session, caller, app_id)
+    if app.vendor_org_id != caller.org_id:
+        raise Forbidden("only the applying vendor may do this")
+    return app
+
+
+def listing(session: Session, caller: Principal, state: str | None) -> list[Application]:
+    query = select(Application).order_by(Application.id)
+    if caller.kind == "vendor":
+        query = query.where(Application.vendor_org_id == caller.org_id)
+    elif caller.kind == "lab":
+        query = query.where(Application.lab_org_id == caller.org_id)
+    if state:
+        query = query.where(Application.state == state)
+    return list(session.scalars(query))
+
+
+def _report(data: dict[str, Any]) -> AssessmentReport:
+    try:
+        return parse_report(data)
+    except ReportFormatError as exc:
+        raise Unprocessable(str(exc)) from exc
+
+
+def _lab(session: Session, name: str | None) -> Org | None:
+    if name is None:
+        return None
+    org = find_org(session, name)
+    if org is None or org.kind != "lab":
+        raise Unprocessable(f"no evaluation lab named {name!r}")
+    return org
+
+
+def _model_numbers(given: list[str] | None, report: AssessmentReport) -> list[str]:
+    models = [m.strip() for m in (given or list(report.product.model_numbers))]
+    if any(not m or len(m) > 100 for m in models):
+        raise Unprocessable("each model number must be 1 to 100 characters")
+    if len(set(models)) != len(models):
+        raise Unprocessable("model numbers must not repeat")
+    return models
+
+
+def _apply_report(app: Application, report: AssessmentReport, data: dict[str, Any]) -> None:
+    body = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    app.report_json = body
+    app.report_sha256 = hashlib.sha256(body.encode()).hexdigest()
+    app.level = report.level
+    app.product = report.product.product
+    app.support_period_end = report.product.support_period_end
+    app.vulnerability_contact = report.product.vulnerability_contact
+
+
+def _next_number(session: Session, settings: Settings) -> str:
+    year = utcnow().year
+    prefix = settings.application_format.split("{seq", 1)[0].format(year=year)
+    count = session.scalar(
+        select(func.count())
+        .select_from(Application)
+        .where(Application.application_no.startswith(prefix))
+    )
+    return settings.application_format.format(year=year, seq=(count or 0) + 1)
+
+
+def _event(app: Application, state: str, by: Principal, reason: str | None = None) -> None:
+    app.state = state
+    app.events.append(
+        ApplicationEvent(state=state, at=utcnow(), by_org_id=by.org_id, reason=reason)
+    )
+
+
+def create(
+    session: Session, settings: Settings, caller: Principal, body: ApplicationCreate
+) -> Application:
+    report = _report(body.report)
+    lab = _lab(session, body.lab)
+    app = Application(
+        application_no=_next_number(session, settings),
+        vendor_org_id=caller.org_id,
+        lab_org_id=lab.id if lab else None,
+        route=body.route,
+        model_numbers=json.dumps(_model_numbers(body.model_numbers, report), ensure_ascii=False),
+        created_at=utcnow(),
+        events=[],
+    )
+    _apply_report(app, report, body.report)
+    app.fee_jpy = settings.fee_for(app.level, app.route)
+    _event(app, "draft", caller)
+    session.add(app)
+    session.flush()
+    return app
+
+
+def update(
+    session: Session, settings: Settings, caller: Principal, app_id: int, body: ApplicationUpdate
+) -> Application:
+    app = load_own(session, caller, app_id)
+    _require_state(app, EDITABLE, "changed")
+    report = _report(body.report) if body.report is not None else None
+    if report is not None and body.report is not None:
+        _apply_report(app, report, body.report)
+    if body.model_numbers is not None:
+        current = report or _report(json.loads(app.report_json))
+        models = _model_numbers(body.model_numbers, current)
+        app.model_numbers = json.dumps(models, ensure_ascii=False)
+    if body.route is not None:
+        app.route = body.route
+    if body.lab is not None:
+        lab = _lab(session, body.lab)
+        app.lab_org_id = lab.id if lab else None
+    app.fee_jpy = settings.fee_for(app.level, app.route)
+    session.flush()
+    return app
+
+
+def _require_state(app: Application, allowed: tuple[str, ...], action: str) -> None:
+    if app.state not in allowed:
+        raise Conflict(
+            f"application {app.application_no} is {app.state}; it can be {action} only when "
+            f"{' or '.join(allowed)}"
+        )
+
+
+def add_document(
+    session: Session,
+    settings: Settings,
+    caller: Principal,
+    app_id: int,
+    kind: str,
+    filename: str,
+    content: bytes,
+) -> Document:
+    app = load(session, caller, app_id)
+    if kind not in DOCUMENT_KINDS:
+        raise Unprocessable(f"unknown document kind {kind!r} (one of {', '.join(DOCUMENT_KINDS)})")
+    if caller.org_id == app.lab_org_id and caller.kind == "lab":
+        if kind != "evaluation_report":
+            raise Forbidden("a lab may attach only an evaluation_report")
+        _require_state(app, ("draft", "returned", *IN_REVIEW), "given an evaluation report")
+    elif caller.org_id == app.vendor_org_id:
+        if kind == "evaluation_report":
+            raise Forbidden("only the named lab may attach an evaluation_report")
+        _require_state(app, EDITABLE, "given documents")
+    else:
+        raise Forbidden("only the applying vendor or the named lab may attach documents")
+    if len(content) > settings.max_upload_bytes:
+        raise TooLarge(f"{filename}: larger than the limit of {settings.max_upload_bytes} bytes")
+    if not content:
+        raise Unprocessable(f"{filename}: the file is empty")
+    media_type = sniff_media_type(content)
+    if media_type is None:
+        raise UnsupportedType(
+            f"{filename}: not a PDF, spreadsheet (xlsx), PNG, JPEG, JSON or UTF-8 text document"
+        )
+    document = Document(
+        kind=kind,
+        filename=filename[:255] or "document",
+        media_type=media_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        uploaded_by_org_id=caller.org_id,
+        uploaded_at=utcnow(),
+    )
+    app.documents.append(document)
+    session.flush()
+    return document
+
+
+def document(session: Session, caller: Principal, app_id: int, doc_id: int) -> Document:
+    app = load(session, caller, app_id)
+    found = next((d for d in app.documents if d.id == doc_id), None)
+    if found is None:
+        raise NotFound(f"application {app_id} has no document {doc_id}")
+    return found
+
+
+def submit(session: Session, settings: Settings, caller: Principal, app_id: int) -> Application:
+    """Re-validate the report against this registry's catalog; refuse what does not hold."""
+    app = load_own(session, caller, app_id)
+    _require_state(app, EDITABLE, "submitted")
+    report = _report(json.loads(app.report_json))
+    problems = submission_problems(
+        report,
+        load_catalog(),
+        route=app.route,
+        document_kinds={d.kind for d in app.documents},
+        psti_waived=settings.psti_waived,
+    )
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise Unprocessable(f"cannot submit: {problems[0]}{more}")
+    _event(app, "submitted", caller)
+    session.flush()
+    return app
+
+
+def accept(session: Session, caller: Principal, app_id: int) -> Application:
+    app = load(session, caller, app_id)
+    _require_state(app, ("submitted",), "accepted")
+    _event(app, "accepted", caller)
+    return app
+
+
+def start_review(session: Session, caller: Principal, app_id: int) -> Application:
+    app = load(session, caller, app_id)
+    _require_state(app, ("accepted",), "taken into review")
+    _event(app, "under_review", caller)
+    return app
+
+
+def decide(session: Session, caller: Principal, app_id: int, state: str, reason: str) -> None:
+    """Return for correction or reject, with a reason the vendor reads."""
+    app = load(session, caller, app_id)
+    _require_state(app, IN_REVIEW, "returned" if state == "returned" else "rejected")
+    _event(app, state, caller, reason)
+
+
+def approve(
+    session: Session,
+    settings: Settings,
+    keyring: Keyring,
+    caller: Principal,
+    app_id: int,
+    reason: str | None,
+) -> Label:
+    """Approve and issue the label; from ``submitted`` this records acceptance too."""
+    app = load(session, caller, app_id)
+    _require_state(app, IN_REVIEW, "approved")
+    if app.state == "submitted":
+        _event(app, "accepted", caller)
+    _event(app, "approved", caller, reason)
+    try:
+        return labels.issue(session, settings, keyring, app, caller)
+    except (LabelError, ValueError) as exc:
+        raise Unprocessable(f"cannot issue the label: {exc}") from exc
+
+
+def public(session: Session, app: Application) -> ApplicationPublic:
+    registration_no = session.scalar(
+        select(Label.registration_no).where(Label.application_id == app.id)
+    )
+    return ApplicationPublic(
+        id=app.id,
+        application_no=app.application_no,
+        state=app.state,
+        vendor=app.vendor.name,
+        product=app.product,
+        level=app.level,
+        route=app.route,
+        model_numbers=json.loads(app.model_numbers),
+        support_period_end=app.support_period_end,
+        vulnerability_contact=app.vulnerability_contact,
+        fee_jpy=app.fee_jpy,
+        lab=app.lab.name if app.lab else None,
+        report_sha256=app.report_sha256,
+        documents=[
+            DocumentPublic(
+                id=d.id,
+                kind=d.kind,
+                filename=d.filename,
+                media_type=d.media_type,
+                sha256=d.sha256,
+                size=d.size,
+                uploaded_by=d.uploaded_by.name,
+                uploaded_at=d.uploaded_at,
+            )
+            for d in app.documents
+        ],
+        history=[
+            EventPublic(state=e.state, at=e.at, by=e.by.name, reason=e.reason) for e in app.events
+        ],
+        registration_no=registration_no,
+    )

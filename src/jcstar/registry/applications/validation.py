@@ -1,0 +1,162 @@
+"""Re-validate an assessment report at submission. Pure: no database, no I/O.
+
+The registry never trusts a vendor's ``overall``: it re-checks the report's shape, that it was
+made against this catalog, that its own figures agree with its verdicts, and that every
+applicable requirement is ``MET`` or a justified ``NOT_APPLICABLE``. A client can call the same
+functions before applying.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from jcstar.assessment.models import REPORT_SCHEMA_VERSION, AssessmentReport, Summary
+from jcstar.assessment.report import overall, report_id_for
+from jcstar.catalog.loader import CatalogIndex
+from jcstar.catalog.models import Catalog
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class ReportFormatError(ValueError):
+    """The data is not an assessment report; the message names the first bad field."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a report cannot be submitted; ``requirement`` when it is about one."""
+
+    message: str
+    requirement: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.requirement}: {self.message}" if self.requirement else self.message
+
+
+def parse_report(data: Any) -> AssessmentReport:
+    if not isinstance(data, dict):
+        raise ReportFormatError("the report must be a JSON object (the output of jcstar assess)")
+    try:
+        return AssessmentReport.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "report"
+        raise ReportFormatError(f"report is malformed at {where}: {first['msg']}") from exc
+
+
+def submission_problems(
+    report: AssessmentReport,
+    catalog: Catalog,
+    *,
+    route: str = "standard",
+    document_kinds: Collection[str] = (),
+    psti_waived: Collection[str] = frozenset(),
+) -> list[Problem]:
+    """Everything that stops ``report`` from being submitted; empty when it holds."""
+    problems = _provenance(report, catalog)
+    if problems:
+        return problems  # a report from another catalog cannot be judged against this one
+    scheme = next(lv.scheme for lv in catalog.levels if lv.level == report.level)
+    assert scheme is not None
+    problems += _consistency(report, CatalogIndex(catalog).requirement_ids(scheme))
+    problems += _documents(report, route, document_kinds)
+    waived = set(psti_waived) if route == "psti" and "psti_statement" in document_kinds else set()
+    problems += _verdicts(report, catalog, scheme, waived)
+    return problems
+
+
+def _provenance(report: AssessmentReport, catalog: Catalog) -> list[Problem]:
+    if report.schema_version != REPORT_SCHEMA_VERSION:
+        return [
+            Problem(
+                f"report schema version {report.schema_version} is not the registry's "
+                f"{REPORT_SCHEMA_VERSION}; re-run jcstar assess"
+            )
+        ]
+    if (report.catalog.version, report.catalog.digest) != (catalog.version, catalog.digest):
+        return [
+            Problem(
+                f"report was made with catalog {report.catalog.version} "
+                f"({report.catalog.digest}); this registry uses {catalog.version} "
+                f"({catalog.digest}); re-run jcstar assess"
+            )
+        ]
+    level = next((lv for lv in catalog.levels if lv.level == report.level), None)
+    if level is None or level.scheme is None:
+        return [Problem(f"level {report.level} has no criteria in catalog {catalog.version}")]
+    if report.catalog.scheme != level.scheme:
+        return [
+            Problem(
+                f"report assesses scheme {report.catalog.scheme}, but level {report.level} "
+                f"is assessed against {level.scheme}"
+            )
+        ]
+    return []
+
+
+def _consistency(report: AssessmentReport, required: Iterable[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    ids = [v.requirement for v in report.verdicts]
+    counts = Counter(ids)
+    for req in required:
+        if counts[req] == 0:
+            problems.append(Problem("the report has no verdict for it", req))
+    for req, n in counts.items():
+        if n > 1:
+            problems.append(Problem(f"the report has {n} verdicts for it", req))
+    for req in sorted(set(ids) - set(required)):
+        problems.append(Problem("not a requirement of this level's scheme", req))
+    tally = Summary.model_validate(dict(Counter(v.verdict for v in report.verdicts)))
+    if tally != report.summary:
+        problems.append(Problem("the report's summary does not match its verdicts"))
+    if overall(report.verdicts) != report.overall:
+        problems.append(
+            Problem(f"the report's overall {report.overall} does not follow from its verdicts")
+        )
+    for item in report.inputs:
+        if not _SHA256.match(item.sha256):
+            problems.append(Problem(f"input {item.name!r} has no valid SHA-256 digest"))
+    if report.report_id != report_id_for(report.catalog.digest, report.generated_at, report.inputs):
+        problems.append(
+            Problem("the report's id does not follow from its inputs and time (edited afterwards?)")
+        )
+    return problems
+
+
+def _documents(report: AssessmentReport, route: str, kinds: Collection[str]) -> list[Problem]:
+    problems = []
+    if route == "psti" and "psti_statement" not in kinds:
+        problems.append(
+            Problem("the PSTI route needs a psti_statement document (statement of compliance)")
+        )
+    if report.level >= 3 and "evaluation_report" not in kinds:
+        problems.append(
+            Problem(f"★{report.level} needs an evaluation_report document from the named lab")
+        )
+    return problems
+
+
+def _verdicts(
+    report: AssessmentReport, catalog: Catalog, scheme: str, waived: set[str]
+) -> list[Problem]:
+    requirements = CatalogIndex(catalog).by_id(scheme)
+    problems = []
+    for verdict in report.verdicts:
+        req = requirements.get(verdict.requirement)
+        if req is None or verdict.requirement in waived or verdict.verdict == "MET":
+            continue
+        if verdict.verdict == "NOT_APPLICABLE":
+            if not (req.applies_if or req.exempt_if):
+                problems.append(Problem("NOT_APPLICABLE, but it applies to every product", req.id))
+            elif not any(reason.strip() for reason in verdict.reasons):
+                problems.append(Problem("NOT_APPLICABLE without a justification", req.id))
+            continue
+        why = "; ".join(verdict.reasons) or "no reason given"
+        problems.append(Problem(f"verdict is {verdict.verdict}, not MET ({why})", req.id))
+    return problems

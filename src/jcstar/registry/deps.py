@@ -1,0 +1,85 @@
+"""Request dependencies: the database session, the settings, and who is calling."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from jcstar.labels import Keyring
+from jcstar.registry.accounts.service import (
+    Principal,
+    principal_for_session,
+    principal_for_token,
+)
+from jcstar.registry.errors import Forbidden, Unauthorized
+from jcstar.registry.settings import Settings
+
+SESSION_COOKIE = "jcstar_session"
+
+
+def _db(request: Request) -> Iterator[Session]:
+    with request.app.state.sessions() as session:
+        yield session
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _keyring(request: Request) -> Keyring:
+    keyring: Keyring = request.app.state.keyring
+    return keyring
+
+
+Db = Annotated[Session, Depends(_db)]
+Config = Annotated[Settings, Depends(_settings)]
+Signer = Annotated[Keyring, Depends(_keyring)]
+
+
+def _caller(request: Request, db: Db) -> Principal | None:
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+        principal = principal_for_token(db, token.strip())
+        if principal is None:
+            raise Unauthorized("the token is unknown or has expired")
+        return principal
+    cookie = request.cookies.get(SESSION_COOKIE)
+    # a stale cookie makes a browser anonymous (public pages still open), not an error
+    return principal_for_session(db, cookie) if cookie else None
+
+
+Caller = Annotated[Principal | None, Depends(_caller)]
+
+
+def _signed_in(caller: Caller) -> Principal:
+    if caller is None:
+        raise Unauthorized("this needs a token (Authorization: Bearer <token>) or a session")
+    return caller
+
+
+SignedIn = Annotated[Principal, Depends(_signed_in)]
+
+
+def role(*kinds: str) -> Callable[[Principal], Principal]:
+    """A dependency that admits only organisations of the given kinds."""
+
+    def check(caller: SignedIn) -> Principal:
+        if caller.kind not in kinds:
+            raise Forbidden(f"only {' or '.join(kinds)} organisations may do this")
+        return caller
+
+    return check
+
+
+Operator = Annotated[Principal, Depends(role("operator"))]
+Vendor = Annotated[Principal, Depends(role("vendor"))]
+VendorOrLab = Annotated[Principal, Depends(role("vendor", "lab"))]
+Reviewer = Annotated[Principal, Depends(role("vendor", "lab", "operator"))]
+VendorOrOperator = Annotated[Principal, Depends(role("vendor", "operator"))]

@@ -1,0 +1,47 @@
+"""Errors the services raise; the app turns each into its HTTP status and a one-line detail."""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    status = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class BadRequest(RegistryError):
+    status = 400
+
+
+class Unauthorized(RegistryError):
+    status = 401
+
+
+class Forbidden(RegistryError):
+    status = 403
+
+
+class NotFound(RegistryError):
+    status = 404
+
+
+class Conflict(RegistryError):
+    """The record is not in a state that allows this action."""
+
+    status = 409
+
+
+class TooLarge(RegistryError):
+    status = 413
+
+
+class UnsupportedType(RegistryError):
+    status = 415
+
+
+class Unprocessable(RegistryError):
+    """Well-formed content that does not hold (a requirement not met, a broken report)."""
+
+    status = 422

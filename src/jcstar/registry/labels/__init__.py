@@ -1,0 +1,1 @@
+"""Issued labels: signing, status changes with their history, renewal, security notices."""

@@ -1,0 +1,82 @@
+"""A label, the model numbers it covers, its status history and its security notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from jcstar.registry.accounts.models import Org
+from jcstar.registry.db import Base, UTCDateTime
+
+#: what is stored; ``expired`` is derived at read time from ``expires_on``
+STORED_STATUSES = ("valid", "suspended", "revoked")
+
+
+class Label(Base):
+    __tablename__ = "labels"
+    __table_args__ = (Index("ix_labels_status_expires_on", "status", "expires_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_no: Mapped[str] = mapped_column(String(40), unique=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    vendor_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    vendor: Mapped[str] = mapped_column(String(200), index=True)
+    product: Mapped[str] = mapped_column(String(200))
+    level: Mapped[int] = mapped_column(Integer, index=True)
+    issued_on: Mapped[dt.date]
+    expires_on: Mapped[dt.date]
+    support_period_end: Mapped[dt.date | None]
+    vulnerability_contact: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    #: the URL the signed claims carry (kept, so a later change of base URL cannot split them)
+    product_url: Mapped[str] = mapped_column(String(300))
+    jws: Mapped[str] = mapped_column(Text)
+    #: vendor, product, model numbers and registration number in one text, for full-text search
+    search_text: Mapped[str] = mapped_column(Text)
+
+    models: Mapped[list[LabelModel]] = relationship(order_by="LabelModel.position")
+    events: Mapped[list[LabelEvent]] = relationship(order_by="LabelEvent.id")
+    notices: Mapped[list[Notice]] = relationship(order_by="Notice.id")
+
+
+class LabelModel(Base):
+    __tablename__ = "label_models"
+
+    label_id: Mapped[int] = mapped_column(ForeignKey("labels.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_number: Mapped[str] = mapped_column(String(100), index=True)
+
+
+class LabelEvent(Base):
+    """One entry of a label's status history: issued, suspended, revoked, reinstated, renewed."""
+
+    __tablename__ = "label_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label_id: Mapped[int] = mapped_column(ForeignKey("labels.id"), index=True)
+    event: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    by_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    expires_on: Mapped[dt.date]
+
+    by: Mapped[Org] = relationship(lazy="joined")
+
+
+class Notice(Base):
+    """A security notice about a labelled product (an update, a vulnerability, advice)."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label_id: Mapped[int] = mapped_column(ForeignKey("labels.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    by_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+
+    by: Mapped[Org] = relationship(lazy="joined")

@@ -1,0 +1,69 @@
+"""Request and response bodies for labels and notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+
+class NoticeCreate(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=20_000)
+    url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
+
+
+class NoticePublic(BaseModel):
+    id: int
+    title: str
+    body: str
+    url: str | None
+    at: dt.datetime
+    by: str
+
+
+class StatusEventPublic(BaseModel):
+    status: str
+    event: str
+    at: dt.datetime
+    reason: str | None
+    expires_on: dt.date
+
+
+class LabelPublic(BaseModel):
+    registration_no: str
+    level: int
+    status: str
+    issued_on: dt.date
+    expires_on: dt.date
+    vendor: str
+    product: str
+    model_numbers: list[str]
+    support_period_end: dt.date | None
+    vulnerability_contact: str | None
+    product_url: str
+    qr: str
+    jws: str
+    status_history: list[StatusEventPublic]
+    notices: list[NoticePublic]
+
+
+class LabelSummary(BaseModel):
+    """A label in search results and exports: no history, no notices."""
+
+    registration_no: str
+    level: int
+    status: str
+    issued_on: dt.date
+    expires_on: dt.date
+    vendor: str
+    product: str
+    model_numbers: list[str]
+    support_period_end: dt.date | None
+    vulnerability_contact: str | None
+    product_url: str
+
+
+class LabelPage(BaseModel):
+    items: list[LabelSummary]
+    total: int

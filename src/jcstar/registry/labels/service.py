@@ -1,0 +1,269 @@
+"""Issue, change and describe labels. Each change records its history and a log entry in the
+caller's transaction (the caller holds the write lock and commits)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+from joserfc.jws import extract_compact
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from jcstar.labels import Keyring, LabelClaims
+from jcstar.labels.artwork import label_png, label_svg
+from jcstar.labels.qr import qr_text
+from jcstar.registry.accounts.service import Principal
+from jcstar.registry.applications.models import Application
+from jcstar.registry.db import utcnow
+from jcstar.registry.errors import Conflict, Forbidden, NotFound
+from jcstar.registry.labels.models import Label, LabelEvent, LabelModel, Notice
+from jcstar.registry.labels.schemas import (
+    LabelPublic,
+    LabelSummary,
+    NoticePublic,
+    StatusEventPublic,
+)
+from jcstar.registry.log import service as log
+from jcstar.registry.settings import Settings
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A status change: the statuses it starts from, and the status it leaves."""
+
+    event: str
+    from_statuses: tuple[str, ...]
+    to_status: str
+
+
+TRANSITIONS = {
+    "suspend": Transition("suspended", ("valid", "expired"), "suspended"),
+    "revoke": Transition("revoked", ("valid", "expired", "suspended"), "revoked"),
+    "reinstate": Transition("reinstated", ("suspended",), "valid"),
+}
+RENEWABLE = ("valid", "expired")
+
+
+def today() -> dt.date:
+    return utcnow().date()
+
+
+def current_status(label: Label, on: dt.date) -> str:
+    """The status a reader sees: a valid label past its expiry is ``expired``."""
+    if label.status == "valid" and label.expires_on < on:
+        return "expired"
+    return label.status
+
+
+def expiry_for(issued_on: dt.date, years: int) -> dt.date:
+    try:
+        return issued_on.replace(year=issued_on.year + years)
+    except ValueError:  # 29 February
+        return issued_on.replace(year=issued_on.year + years, day=28)
+
+
+def find(session: Session, registration_no: str) -> Label:
+    label = session.scalar(
+        select(Label)
+        .where(Label.registration_no == registration_no)
+        .options(
+            selectinload(Label.models), selectinload(Label.events), selectinload(Label.notices)
+        )
+    )
+    if label is None:
+        raise NotFound(f"no label {registration_no!r}")
+    return label
+
+
+def _next_registration_no(session: Session, settings: Settings, level: int, on: dt.date) -> str:
+    """The next free number for this level and year (callers hold the write lock)."""
+    prefix = settings.registration_format.split("{seq", 1)[0].format(level=level, year=on.year)
+    issued = session.scalar(
+        select(func.count()).select_from(Label).where(Label.registration_no.startswith(prefix))
+    )
+    seq = (issued or 0) + 1
+    while True:
+        number = settings.registration_format.format(level=level, year=on.year, seq=seq)
+        if session.scalar(select(Label.id).where(Label.registration_no == number)) is None:
+            return number
+        seq += 1
+
+
+def _claims(label: Label, models: list[str], settings: Settings) -> LabelClaims:
+    return LabelClaims(
+        registration_no=label.registration_no,
+        level=label.level,
+        vendor=label.vendor,
+        product=label.product,
+        model_numbers=tuple(models),
+        issued_on=label.issued_on,
+        expires_on=label.expires_on,
+        support_period_end=label.support_period_end,
+        vulnerability_contact=label.vulnerability_contact,
+        product_url=label.product_url,
+        issuer=settings.base_url,
+    )
+
+
+def claims_in(jws: str) -> LabelClaims:
+    """The claims exactly as signed (read back from the stored JWS)."""
+    return LabelClaims.from_payload(extract_compact(jws.encode()).payload)
+
+
+def issue(
+    session: Session, settings: Settings, keyring: Keyring, app: Application, by: Principal
+) -> Label:
+    """The label for an approved application: numbered, signed, logged."""
+    on = today()
+    models: list[str] = json.loads(app.model_numbers)
+    number = _next_registration_no(session, settings, app.level, on)
+    label = Label(
+        registration_no=number,
+        application_id=app.id,
+        vendor_org_id=app.vendor_org_id,
+        vendor=app.vendor.name,
+        product=app.product,
+        level=app.level,
+        issued_on=on,
+        expires_on=expiry_for(on, settings.validity_years),
+        support_period_end=app.support_period_end,
+        vulnerability_contact=app.vulnerability_contact,
+        status="valid",
+        product_url=f"{settings.base_url}/p/{number}",
+        search_text=" ".join([app.vendor.name, app.product, *models, number]),
+        jws="",
+    )
+    label.jws = keyring.sign(_claims(label, models, settings))
+    qr_text(label.product_url, label.jws)  # refuses a label too large to scan, before storing
+    label.models = [LabelModel(position=i, model_number=m) for i, m in enumerate(models)]
+    label.events = []
+    label.notices = []
+    session.add(label)
+    session.flush()
+    _record(session, label, "issued", by, None)
+    return label
+
+
+def change_status(session: Session, label: Label, action: str, by: Principal, reason: str) -> None:
+    transition = TRANSITIONS[action]
+    status = current_status(label, today())
+    if status not in transition.from_statuses:
+        raise Conflict(f"label {label.registration_no} is {status}; cannot {action} it")
+    label.status = transition.to_status
+    _record(session, label, transition.event, by, reason)
+
+
+def renew(
+    session: Session,
+    settings: Settings,
+    keyring: Keyring,
+    label: Label,
+    by: Principal,
+    reason: str | None,
+) -> None:
+    status = current_status(label, today())
+    if status not in RENEWABLE:
+        raise Conflict(
+            f"label {label.registration_no} is {status}; only a valid or expired "
+            "label can be renewed"
+        )
+    label.issued_on = today()
+    label.expires_on = expiry_for(label.issued_on, settings.validity_years)
+    label.status = "valid"
+    label.jws = keyring.sign(_claims(label, [m.model_number for m in label.models], settings))
+    _record(session, label, "renewed", by, reason)
+
+
+def add_notice(
+    session: Session, label: Label, by: Principal, title: str, body: str, url: str | None
+) -> Notice:
+    if by.kind != "operator" and by.org_id != label.vendor_org_id:
+        raise Forbidden("only the label's vendor or the operator may post a notice")
+    notice = Notice(title=title, body=body, url=url, at=utcnow(), by_org_id=by.org_id)
+    label.notices.append(notice)
+    session.flush()
+    log.append(
+        session,
+        "notice.published",
+        label.registration_no,
+        {"notice": notice.id, "title": title, "body": body, "url": url, "by": by.org_name},
+    )
+    return notice
+
+
+def _record(session: Session, label: Label, event: str, by: Principal, reason: str | None) -> None:
+    label.events.append(
+        LabelEvent(
+            event=event,
+            status=label.status,
+            at=utcnow(),
+            by_org_id=by.org_id,
+            reason=reason,
+            expires_on=label.expires_on,
+        )
+    )
+    session.flush()
+    payload = {
+        "registration_no": label.registration_no,
+        "status": label.status,
+        "expires_on": label.expires_on.isoformat(),
+        "reason": reason,
+        "jws": label.jws,
+    }
+    log.append(session, f"label.{event}", label.registration_no, payload)
+
+
+def summary(label: Label, on: dt.date, models: list[str]) -> LabelSummary:
+    return LabelSummary(
+        registration_no=label.registration_no,
+        level=label.level,
+        status=current_status(label, on),
+        issued_on=label.issued_on,
+        expires_on=label.expires_on,
+        vendor=label.vendor,
+        product=label.product,
+        model_numbers=models,
+        support_period_end=label.support_period_end,
+        vulnerability_contact=label.vulnerability_contact,
+        product_url=label.product_url,
+    )
+
+
+def qr_of(label: Label) -> str:
+    """The QR text of a stored label. ``qr_text`` checked at issue that it fits a scannable code;
+    encoding a QR code again on every read would cost ~100 ms, so reads only join the parts."""
+    return f"{label.product_url}#{label.jws}"
+
+
+@lru_cache(maxsize=256)
+def artwork_svg(jws: str, product_url: str) -> str:
+    """The label artwork; cached, since drawing the QR code is the slow part of a page."""
+    return label_svg(claims_in(jws), f"{product_url}#{jws}")
+
+
+@lru_cache(maxsize=64)
+def artwork_png(jws: str, product_url: str) -> bytes:
+    return label_png(claims_in(jws), f"{product_url}#{jws}")
+
+
+def public(label: Label) -> LabelPublic:
+    on = today()
+    base = summary(label, on, [m.model_number for m in label.models])
+    return LabelPublic(
+        **base.model_dump(),
+        qr=qr_of(label),
+        jws=label.jws,
+        status_history=[
+            StatusEventPublic(
+                status=e.status, event=e.event, at=e.at, reason=e.reason, expires_on=e.expires_on
+            )
+            for e in label.events
+        ],
+        notices=[
+            NoticePublic(id=n.id, title=n.title, body=n.body, url=n.url, at=n.at, by=n.by.name)
+            for n in label.notices
+        ],
+    )

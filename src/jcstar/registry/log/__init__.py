@@ -1,0 +1,1 @@
+"""The transparency log: an append-only, hash-chained record of publications and status changes."""

@@ -1,0 +1,27 @@
+"""Every table, imported in one place so the metadata is complete (migrations, checks)."""
+
+from __future__ import annotations
+
+from jcstar.registry.accounts.models import ApiToken, LoginSession, Org, User
+from jcstar.registry.applications.models import Application, ApplicationEvent, Document
+from jcstar.registry.db import Base
+from jcstar.registry.labels.models import Label, LabelEvent, LabelModel, Notice
+from jcstar.registry.locks import WriteLock
+from jcstar.registry.log.models import LogEntry
+
+__all__ = [
+    "ApiToken",
+    "Application",
+    "ApplicationEvent",
+    "Base",
+    "Document",
+    "Label",
+    "LabelEvent",
+    "LabelModel",
+    "LogEntry",
+    "LoginSession",
+    "Notice",
+    "Org",
+    "User",
+    "WriteLock",
+]

@@ -1,0 +1,1 @@
+"""Finding labels: full-text search (Japanese and English) with filters, and bulk export."""

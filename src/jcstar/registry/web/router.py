@@ -1,0 +1,66 @@
+"""HTML pages, Japanese and English, rendered with Jinja2 (autoescaped)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from jcstar.registry.deps import Db
+from jcstar.registry.errors import NotFound
+from jcstar.registry.labels import service as labels
+from jcstar.registry.labels.models import Label
+from jcstar.registry.search.service import LabelQuery, search
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+
+STATUS_NAMES = {
+    "valid": "有効 / Valid",
+    "expired": "期限切れ / Expired",
+    "suspended": "一時停止 / Suspended",
+    "revoked": "取消し / Revoked",
+}
+
+
+@router.get("/", response_class=HTMLResponse)
+def search_page(
+    request: Request, db: Db, q: Annotated[str | None, Query(max_length=200)] = None
+) -> HTMLResponse:
+    found: list[Label] = []
+    total = 0
+    if q and q.strip():
+        found, total = search(db, LabelQuery(q=q), labels.today(), 100, 0)
+    on = labels.today()
+    items = [labels.summary(lb, on, [m.model_number for m in lb.models]) for lb in found]
+    return templates.TemplateResponse(
+        request,
+        "search.html",
+        {"q": q or "", "items": items, "total": total, "status_names": STATUS_NAMES},
+    )
+
+
+@router.get("/p/{registration_no}", response_class=HTMLResponse)
+def product_page(request: Request, registration_no: str, db: Db) -> HTMLResponse:
+    try:
+        label = labels.find(db, registration_no)
+    except NotFound:
+        return templates.TemplateResponse(
+            request, "not_found.html", {"registration_no": registration_no}, status_code=404
+        )
+    record = labels.public(label)
+    artwork = labels.artwork_svg(label.jws, label.product_url)
+    return templates.TemplateResponse(
+        request,
+        "product.html",
+        {
+            "label": record,
+            # the SVG is made by our own label library from our own data
+            "artwork": Markup(artwork),
+            "status_names": STATUS_NAMES,
+        },
+    )

@@ -1,0 +1,175 @@
+"""Bad input gets a clear 4xx with a one-line detail, and nothing is stored half-way."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from jcstar.registry.applications.models import Application, ApplicationEvent, Document
+from jcstar.registry.labels.models import Label
+from jcstar.registry.log.models import LogEntry
+from tests.registry.conftest import MakeParty, Party, apply, approve, submit
+
+
+def _count(client: TestClient, model: type[Any]) -> int:
+    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _upload(
+    client: TestClient, party: Party, app_id: int, content: bytes, kind: str = "checklist"
+) -> Any:
+    return client.post(
+        f"/api/v1/applications/{app_id}/documents",
+        data={"kind": kind},
+        files={"file": ("upload.bin", content, "application/pdf")},
+        headers=party.headers,
+    )
+
+
+def test_oversized_upload_is_413_and_not_stored(
+    client: TestClient, vendor: Party, report: dict[str, Any]
+) -> None:
+    app_id = apply(client, vendor, report)["id"]
+    too_big = b"%PDF-1.7\n" + b"x" * (64 * 1024)
+    response = _upload(client, vendor, app_id, too_big)
+    assert response.status_code == 413
+    assert "limit" in response.json()["detail"]
+    assert _count(client, Document) == 0
+
+
+def test_wrong_type_upload_is_415_and_not_stored(
+    client: TestClient, vendor: Party, report: dict[str, Any]
+) -> None:
+    app_id = apply(client, vendor, report)["id"]
+    elf = b"\x7fELF\x02\x01\x01\x00" + bytes(range(256))
+    assert _upload(client, vendor, app_id, elf).status_code == 415
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("payload.sh", "#!/bin/sh\n")
+    assert _upload(client, vendor, app_id, archive.getvalue()).status_code == 415
+    assert _count(client, Document) == 0
+
+
+def test_accepted_upload_records_digest(
+    client: TestClient, vendor: Party, report: dict[str, Any]
+) -> None:
+    app_id = apply(client, vendor, report)["id"]
+    response = _upload(client, vendor, app_id, b"%PDF-1.7\nsigned declaration\n", "declaration")
+    assert response.status_code == 201
+    doc = response.json()
+    assert doc["media_type"] == "application/pdf"
+    assert doc["size"] == len(b"%PDF-1.7\nsigned declaration\n")
+    import hashlib
+
+    assert doc["sha256"] == hashlib.sha256(b"%PDF-1.7\nsigned declaration\n").hexdigest()
+
+
+def test_malformed_report_is_422_and_nothing_stored(client: TestClient, vendor: Party) -> None:
+    response = client.post(
+        "/api/v1/applications",
+        json={"report": {"schema_version": "1.0", "verdicts": "many"}},
+        headers=vendor.headers,
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("report is malformed at ")
+    assert _count(client, Application) == 0
+    assert _count(client, ApplicationEvent) == 0
+
+
+def test_submission_names_the_requirement_not_met(
+    client: TestClient, vendor: Party, report: dict[str, Any]
+) -> None:
+    for verdict in report["verdicts"]:
+        if verdict["requirement"] == "S1.1-04":
+            verdict["verdict"] = "NOT_MET"
+            verdict["reasons"] = ["no limit on failed logins"]
+    report["summary"]["MET"] -= 1
+    report["summary"]["NOT_MET"] = 1
+    report["overall"] = "NOT_CONFORMANT"
+    app_id = apply(client, vendor, report)["id"]
+    response = client.post(f"/api/v1/applications/{app_id}/submit", headers=vendor.headers)
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert "S1.1-04" in detail and "NOT_MET" in detail and "no limit on failed logins" in detail
+    state = client.get(f"/api/v1/applications/{app_id}", headers=vendor.headers).json()
+    assert state["state"] == "draft"
+    assert [h["state"] for h in state["history"]] == ["draft"]
+
+
+def test_forged_overall_is_refused(
+    client: TestClient, vendor: Party, report: dict[str, Any]
+) -> None:
+    report["verdicts"][0]["verdict"] = "NOT_MET"  # but summary and overall still say all MET
+    app_id = apply(client, vendor, report)["id"]
+    response = client.post(f"/api/v1/applications/{app_id}/submit", headers=vendor.headers)
+    assert response.status_code == 422
+    assert "summary does not match" in response.json()["detail"]
+
+
+def test_unknown_ids_are_404(client: TestClient, vendor: Party, operator: Party) -> None:
+    assert client.get("/api/v1/applications/999", headers=vendor.headers).status_code == 404
+    assert (
+        client.post("/api/v1/applications/999/approve", headers=operator.headers).status_code == 404
+    )
+    assert client.get("/api/v1/labels/JC1-2026-999999").status_code == 404
+    missing = client.post(
+        "/api/v1/labels/JC1-2026-999999/revoke", json={"reason": "x"}, headers=operator.headers
+    )
+    assert missing.status_code == 404
+    assert "JC1-2026-999999" in missing.json()["detail"]
+
+
+def test_wrong_state_is_409_and_changes_nothing(
+    client: TestClient, vendor: Party, operator: Party, report: dict[str, Any]
+) -> None:
+    app_id = apply(client, vendor, report)["id"]
+    for action in ("accept", "start-review", "approve"):
+        response = client.post(f"/api/v1/applications/{app_id}/{action}", headers=operator.headers)
+        assert response.status_code == 409, action
+        assert "draft" in response.json()["detail"]
+    submit(client, vendor, app_id)
+    assert (
+        client.post(f"/api/v1/applications/{app_id}/submit", headers=vendor.headers).status_code
+        == 409
+    )
+    approve(client, operator, app_id)
+    assert (
+        client.post(f"/api/v1/applications/{app_id}/approve", headers=operator.headers).status_code
+        == 409
+    )
+    assert _count(client, Label) == 1
+    assert _count(client, LogEntry) == 1
+
+
+def test_expired_and_unknown_tokens_are_401(
+    client: TestClient, make_party: MakeParty, report: dict[str, Any]
+) -> None:
+    stale = make_party("Stale Vendor", "vendor", expires_days=-1)
+    response = client.post("/api/v1/applications", json={"report": report}, headers=stale.headers)
+    assert response.status_code == 401
+    assert "expired" in response.json()["detail"]
+    forged = {"Authorization": "Bearer jcs_not-a-real-token"}
+    assert client.get("/api/v1/me", headers=forged).status_code == 401
+    assert client.get("/api/v1/me", headers={"Authorization": "Basic abc"}).status_code == 401
+    assert _count(client, Application) == 0
+
+
+def test_label_that_cannot_be_signed_stores_nothing(
+    client: TestClient, vendor: Party, operator: Party, report: dict[str, Any]
+) -> None:
+    # more model numbers than a scannable QR code holds: approval fails, nothing half-stored
+    models = [f"HG-100-{n:03d}" for n in range(200)]
+    app_id = apply(client, vendor, report, model_numbers=models)["id"]
+    submit(client, vendor, app_id)
+    response = client.post(f"/api/v1/applications/{app_id}/approve", headers=operator.headers)
+    assert response.status_code == 422
+    assert "cannot issue the label" in response.json()["detail"]
+    state = client.get(f"/api/v1/applications/{app_id}", headers=vendor.headers).json()
+    assert state["state"] == "submitted"
+    assert _count(client, Label) == 0
+    assert _count(client, LogEntry) == 0

@@ -1,0 +1,120 @@
+"""The transparency log: every publication and status change is chained; tampering shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from jcstar.registry.log.chain import GENESIS, canonical, entry_hash, sha256_hex
+from tests.registry.conftest import Party, issue_label
+
+
+@pytest.fixture
+def logged(client: TestClient, vendor: Party, operator: Party, report: dict[str, Any]) -> str:
+    no: str = issue_label(client, vendor, operator, report)["registration_no"]
+    ops = operator.headers
+    client.post(f"/api/v1/labels/{no}/suspend", json={"reason": "under inspection"}, headers=ops)
+    client.post(f"/api/v1/labels/{no}/reinstate", json={"reason": "cleared"}, headers=ops)
+    return no
+
+
+def test_log_records_each_change_and_a_client_can_recompute_it(
+    client: TestClient, logged: str
+) -> None:
+    entries = client.get("/api/v1/log").json()["entries"]
+    assert [e["kind"] for e in entries] == ["label.issued", "label.suspended", "label.reinstated"]
+    assert all(e["subject"] == logged for e in entries)
+    prev = GENESIS
+    for entry in entries:
+        assert entry["prev_hash"] == prev
+        assert sha256_hex(canonical(entry["payload"])) == entry["payload_sha256"]
+        assert entry["hash"] == entry_hash(
+            entry["seq"],
+            entry["at"],
+            entry["kind"],
+            entry["subject"],
+            entry["payload_sha256"],
+            entry["prev_hash"],
+        )
+        prev = entry["hash"]
+    verdict = client.get("/api/v1/log/verify").json()
+    assert verdict == {
+        "ok": True,
+        "entries": 3,
+        "head": prev,
+        "problem": None,
+        "first_bad_seq": None,
+    }
+
+
+def _drop_append_only_guard(client: TestClient) -> None:
+    """What someone with the database owner's rights could do before rewriting history."""
+    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(text("DROP TRIGGER log_entries_no_update"))
+            session.execute(text("DROP TRIGGER log_entries_no_delete"))
+        else:
+            session.execute(text("DROP TRIGGER log_entries_append_only ON log_entries"))
+        session.commit()
+
+
+def test_the_database_refuses_to_change_a_log_entry(client: TestClient, logged: str) -> None:
+    for statement in ("UPDATE log_entries SET kind = 'x' WHERE seq = 1", "DELETE FROM log_entries"):
+        sessions = client.app.state.sessions  # type: ignore[attr-defined]
+        with sessions() as session, pytest.raises(DBAPIError, match="append-only"):
+            session.execute(text(statement))
+    assert client.get("/api/v1/log/verify").json()["ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("statement", "problem"),
+    [
+        (
+            "UPDATE log_entries SET payload = replace(payload, 'under inspection', 'routine') "
+            "WHERE seq = 2",
+            "payload does not match",
+        ),
+        ("UPDATE log_entries SET kind = 'label.renewed' WHERE seq = 2", "hash does not match"),
+        ("DELETE FROM log_entries WHERE seq = 2", "expected seq 2"),
+    ],
+)
+def test_altering_a_row_in_the_database_is_detected(
+    client: TestClient, logged: str, statement: str, problem: str
+) -> None:
+    _drop_append_only_guard(client)
+    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        session.execute(text(statement))
+        session.commit()
+    verdict = client.get("/api/v1/log/verify").json()
+    assert verdict["ok"] is False
+    assert verdict["first_bad_seq"] in (2, 3)
+    assert problem in verdict["problem"]
+
+
+def test_rewriting_a_whole_entry_consistently_breaks_the_next_link(
+    client: TestClient, logged: str
+) -> None:
+    # an attacker recomputes entry 2's own hashes; entry 3 still points at the old hash
+    _drop_append_only_guard(client)
+    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        row = session.execute(text("SELECT * FROM log_entries WHERE seq = 2")).mappings().one()
+        payload = row["payload"].replace("under inspection", "routine")
+        payload_sha = sha256_hex(payload.encode())
+        new_hash = entry_hash(
+            2, row["at"], row["kind"], row["subject"], payload_sha, row["prev_hash"]
+        )
+        session.execute(
+            text(
+                "UPDATE log_entries SET payload = :p, payload_sha256 = :s, hash = :h WHERE seq = 2"
+            ),
+            {"p": payload, "s": payload_sha, "h": new_hash},
+        )
+        session.commit()
+    verdict = client.get("/api/v1/log/verify").json()
+    assert verdict["ok"] is False
+    assert verdict["first_bad_seq"] == 3
+    assert "prev_hash" in verdict["problem"]

@@ -1,0 +1,106 @@
+"""Search in Japanese and English on either database, filters, and bulk export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.registry.conftest import MakeParty, Party, issue_label
+
+PRODUCTS = [
+    ("スマートホームゲートウェイ SG-1", ["SG-1", "SG-1J"], "家電メーカー株式会社"),
+    ("ネットワークカメラ NC-20", ["NC-20"], "家電メーカー株式会社"),
+    ("HEMS Gateway HG-100", ["HG-100", "HG-100W"], "Example Energy Systems K.K."),
+]
+
+
+@pytest.fixture
+def catalogue(
+    client: TestClient, make_party: MakeParty, operator: Party, report: dict[str, Any]
+) -> dict[str, str]:
+    """Three labels from two vendors; product name → registration number."""
+    vendors: dict[str, Party] = {}
+    numbers = {}
+    for product, models, vendor_name in PRODUCTS:
+        vendor = vendors.get(vendor_name) or make_party(vendor_name, "vendor")
+        vendors[vendor_name] = vendor
+        data = {
+            **report,
+            "product": {**report["product"], "product": product, "model_numbers": models},
+        }
+        numbers[product] = issue_label(client, vendor, operator, data)["registration_no"]
+    return numbers
+
+
+def _found(client: TestClient, **params: Any) -> list[str]:
+    response = client.get("/api/v1/labels", params=params)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["total"] == len(body["items"])
+    return sorted(item["product"] for item in body["items"])
+
+
+def test_japanese_word_inside_a_compound(client: TestClient, catalogue: dict[str, str]) -> None:
+    assert _found(client, q="ゲートウェイ") == ["スマートホームゲートウェイ SG-1"]
+    assert _found(client, q="カメラ") == ["ネットワークカメラ NC-20"]
+
+
+def test_japanese_vendor_and_short_terms(client: TestClient, catalogue: dict[str, str]) -> None:
+    assert _found(client, q="家電メーカー") == [
+        "スマートホームゲートウェイ SG-1",
+        "ネットワークカメラ NC-20",
+    ]
+    # two characters: shorter than a trigram, found by the fallback
+    assert _found(client, q="家電") == [
+        "スマートホームゲートウェイ SG-1",
+        "ネットワークカメラ NC-20",
+    ]
+    assert _found(client, q="NC") == ["ネットワークカメラ NC-20"]
+
+
+def test_english_case_insensitive_and_all_terms(
+    client: TestClient, catalogue: dict[str, str]
+) -> None:
+    assert _found(client, q="gateway") == ["HEMS Gateway HG-100"]
+    assert _found(client, q="GATEWAY") == ["HEMS Gateway HG-100"]
+    assert _found(client, q="hems gateway") == ["HEMS Gateway HG-100"]
+    assert _found(client, q="hems カメラ") == []
+
+
+def test_filters(client: TestClient, catalogue: dict[str, str], operator: Party) -> None:
+    assert _found(client, model="SG-1J") == ["スマートホームゲートウェイ SG-1"]
+    assert _found(client, model="SG") == []  # a model number matches exactly
+    assert _found(client, vendor="Example Energy") == ["HEMS Gateway HG-100"]
+    assert _found(client, product="カメラ") == ["ネットワークカメラ NC-20"]
+    number = catalogue["HEMS Gateway HG-100"]
+    assert _found(client, registration_no=number) == ["HEMS Gateway HG-100"]
+    assert _found(client, level=2) == []
+    assert len(_found(client, level=1)) == 3
+    client.post(f"/api/v1/labels/{number}/revoke", json={"reason": "r"}, headers=operator.headers)
+    assert _found(client, status="revoked") == ["HEMS Gateway HG-100"]
+    assert len(_found(client, status="valid")) == 2
+    assert client.get("/api/v1/labels", params={"status": "lost"}).status_code == 422
+
+
+def test_search_page_in_japanese(client: TestClient, catalogue: dict[str, str]) -> None:
+    page = client.get("/", params={"q": "ゲートウェイ"})
+    assert page.status_code == 200
+    assert catalogue["スマートホームゲートウェイ SG-1"] in page.text
+    assert catalogue["ネットワークカメラ NC-20"] not in page.text
+
+
+def test_export_csv_and_json(client: TestClient, catalogue: dict[str, str]) -> None:
+    as_csv = client.get("/api/v1/export/labels.csv")
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert sorted(r["registration_no"] for r in rows) == sorted(catalogue.values())
+    sg = next(r for r in rows if r["product"].startswith("スマート"))
+    assert sg["model_numbers"] == "SG-1;SG-1J"
+    as_json = client.get("/api/v1/export/labels.json").json()
+    assert sorted(item["registration_no"] for item in as_json["labels"]) == sorted(
+        catalogue.values()
+    )
