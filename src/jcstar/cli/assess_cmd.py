@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -17,8 +17,10 @@ from jcstar.cli.common import (
     EXIT_INCOMPLETE,
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
+    TextFormat,
     err_console,
     input_errors,
+    print_table,
     write_output,
 )
 from jcstar.reports import render
@@ -40,6 +42,26 @@ def show_attempt(attempt: CheckAttempt) -> None:
     style = {"completed": "green", "error": "red", "skipped": "yellow"}[attempt.status]
     reason = f": {attempt.reason}" if attempt.reason else ""
     err_console.print(f"[{style}]{attempt.status}[/] {attempt.check}{reason}", highlight=False)
+
+
+def finish_with_report(report: AssessmentReport, fmt: TextFormat, output: Path | None) -> NoReturn:
+    """How probe and firmware end: JSON (to FILE or stdout) or a verdict table (plus the JSON
+    in FILE when one is given), then the exit code for the overall verdict."""
+    if fmt is TextFormat.json:
+        write_output(render(report, "json"), output)
+    else:
+        print_table(
+            f"{report.product.product}: {report.overall}",
+            ("requirement", "verdict", "evidence"),
+            (
+                (f"{v.requirement}\n{v.title_ja or ''}", v.verdict, "\n".join(v.reasons))
+                for v in report.verdicts
+            ),
+            show_lines=True,
+        )
+        if output:
+            write_output(render(report, "json"), output)
+    raise typer.Exit(EXIT_BY_OVERALL[report.overall])
 
 
 def assess(

@@ -21,9 +21,8 @@ from jcstar.assessment.inputs import InputError
 from jcstar.assessment.models import AssessmentReport, InputDigest, ProductProfile
 from jcstar.assessment.plan import PlanError
 from jcstar.checks.base import CheckAttempt
-from jcstar.cli.assess_cmd import EXIT_BY_OVERALL, show_attempt
-from jcstar.cli.common import TextFormat, err_console, fail, input_errors, print_table, write_output
-from jcstar.reports import render
+from jcstar.cli.assess_cmd import finish_with_report, show_attempt
+from jcstar.cli.common import TextFormat, err_console, fail, input_errors
 from jcstar.targets.firmware import UnpackedImage
 from jcstar.targets.firmware.tally import Tally
 
@@ -89,13 +88,7 @@ def firmware(
         report, unpacked = _run(loaded, digests, keep, timeout)
     if unpacked is not None:
         _show_unpacked(unpacked)
-    if fmt is TextFormat.json:
-        write_output(render(report, "json"), output)
-    else:
-        _print_report(report)
-        if output:
-            write_output(render(report, "json"), output)
-    raise typer.Exit(EXIT_BY_OVERALL[report.overall])
+    finish_with_report(report, fmt, output)
 
 
 def _run(
@@ -141,15 +134,3 @@ def _show_unpacked(unpacked: UnpackedImage) -> None:
     )
     for problem in unpacked.problems:
         err_console.print(f"  [yellow]note:[/] {problem}", highlight=False)
-
-
-def _print_report(report: AssessmentReport) -> None:
-    print_table(
-        f"{report.product.product}: {report.overall}",
-        ("requirement", "verdict", "evidence"),
-        (
-            (f"{v.requirement}\n{v.title_ja or ''}", v.verdict, "\n".join(v.reasons))
-            for v in report.verdicts
-        ),
-        show_lines=True,
-    )

@@ -11,7 +11,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from jcstar.assessment.inputs import InputError
-from jcstar.assessment.models import AssessmentReport
 from jcstar.assessment.plan import PlanError
 from jcstar.assessment.probe import (
     FleetWorkerError,
@@ -24,7 +23,7 @@ from jcstar.assessment.probe import (
     read_inventory,
     run_probe_loop,
 )
-from jcstar.cli.assess_cmd import EXIT_BY_OVERALL, show_attempt
+from jcstar.cli.assess_cmd import finish_with_report, show_attempt
 from jcstar.cli.common import (
     EXIT_INCOMPLETE,
     EXIT_NOT_CONFORMANT,
@@ -34,9 +33,7 @@ from jcstar.cli.common import (
     fail,
     input_errors,
     print_table,
-    write_output,
 )
-from jcstar.reports import render
 
 
 def probe(
@@ -98,25 +95,7 @@ def probe(
         report = run_probe_loop(
             probe_async(loaded, digests, base_dir, timeout_s=timeout, on_attempt=show_attempt)
         )
-    if fmt is TextFormat.json:
-        write_output(render(report, "json"), output)
-    else:
-        _print_report(report)
-        if output:
-            write_output(render(report, "json"), output)
-    raise typer.Exit(EXIT_BY_OVERALL[report.overall])
-
-
-def _print_report(report: AssessmentReport) -> None:
-    print_table(
-        f"{report.product.product}: {report.overall}",
-        ("requirement", "verdict", "evidence"),
-        (
-            (f"{v.requirement}\n{v.title_ja or ''}", v.verdict, "\n".join(v.reasons))
-            for v in report.verdicts
-        ),
-        show_lines=True,
-    )
+    finish_with_report(report, fmt, output)
 
 
 def _fleet(
