@@ -15,6 +15,7 @@ import os
 import subprocess
 import warnings
 from pathlib import Path
+from typing import Any
 
 import bcrypt
 import pytest
@@ -388,6 +389,54 @@ def test_a_key_across_a_chunk_boundary_in_a_binary_is_found(tmp_path: Path, cut:
     root = tree(tmp_path, {"usr/bin/cloudd": blob})
     (secret,) = scan_secrets(root).secrets
     assert (secret.path, secret.type) == ("/usr/bin/cloudd", "EC private key (PEM)")
+
+
+class _CountingReader:
+    """A file handle that counts the bytes read through it."""
+
+    def __init__(self, handle: Any, counts: list[int]) -> None:
+        self.handle, self.counts = handle, counts
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self.handle.read(size)
+        self.counts[-1] += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return int(self.handle.seek(offset, whence))
+
+    def fileno(self) -> int:
+        return int(self.handle.fileno())
+
+    def __enter__(self) -> _CountingReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.close()
+
+
+def test_each_byte_of_a_large_binary_is_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    # a marker-free first chunk (the fast path), then a key across the next boundary
+    blob = b"\x7fELF" + os.urandom(2 * secrets_module.CHUNK - 40) + key + os.urandom(5000)
+    root = tree(tmp_path, {"usr/bin/cloudd": blob})
+    counts: list[int] = []
+    real_fdopen = os.fdopen
+
+    def counting_fdopen(fd: int, *args: Any, **kwargs: Any) -> _CountingReader:
+        counts.append(0)
+        return _CountingReader(real_fdopen(fd, *args, **kwargs), counts)
+
+    monkeypatch.setattr(secrets_module.os, "fdopen", counting_fdopen)
+    (secret,) = scan_secrets(root).secrets
+    assert (secret.path, secret.type) == ("/usr/bin/cloudd", "EC private key (PEM)")
+    assert counts == [len(blob)]  # opened once, no byte read twice
 
 
 def test_a_file_of_begin_markers_costs_no_quadratic_time(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ hostile archives that stay inside the work directory and within the limits."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import random
 import shutil
@@ -132,7 +133,9 @@ def test_each_format_unpacks_to_a_root_filesystem(kind: str, rootfs: Path, tmp_p
     result = run_unpack(image, tmp_path / "work")
     assert marker_in_rootfs(result) == fi.MARKER
     assert result.extractor.startswith("unblob ")
-    assert result.sha256 and result.size == image.stat().st_size
+    # hashed while unblob ran: still the image file's own digest
+    assert result.sha256 == hashlib.sha256(image.read_bytes()).hexdigest()
+    assert result.size == image.stat().st_size
     assert Path(result.filesystems[0]).is_relative_to(tmp_path / "work")
     # the busybox applet link still leads to busybox, inside the rootfs
     assert safe_path(result.filesystems[0], "/bin/sh").name == "busybox"

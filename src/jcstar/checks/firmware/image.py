@@ -58,9 +58,10 @@ async def _unpack(given: CheckInput, path: str, subdir: str | None) -> UnpackedI
     main = subdir is None
 
     async def make() -> UnpackedImage:
-        digest = None if Path(path).is_dir() else await image_sha256(given, path)
         workdir = _workdir(given) if main else _workdir(given) / str(subdir)
         progress = given.params.get(PROGRESS) if main else None
+        # the digest is computed (once per run) while unblob extracts
+        digest = None if Path(path).is_dir() else image_sha256(given, path)
         return await unpack(Path(path), workdir, params.limits, progress, sha256=digest)
 
     return await given.shared.once(f"firmware.unpack:{path}", make)

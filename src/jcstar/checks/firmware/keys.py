@@ -71,15 +71,23 @@ def _key_type(key: PrivateKeyTypes) -> str:
     return next((name for cls, name in kinds if isinstance(key, cls)), "other")
 
 
-def pem_blocks(handle: BinaryIO) -> Iterator[bytes]:
-    """Every ``-----BEGIN …-----`` … ``-----END …-----`` block in a stream, read in chunks.
+def pem_blocks(handle: BinaryIO, head: bytes | None = None) -> Iterator[bytes]:
+    """Every ``-----BEGIN …-----`` … ``-----END …-----`` block in a stream, read in chunks;
+    ``head``, when given, is what the caller already read from the stream's start.
 
     END markers are indexed once per buffer, so a file stuffed with BEGIN markers costs
     O(n log n), not a search to the end of the buffer for each of them."""
     buffer = b""
     while True:
-        chunk = handle.read(CHUNK)
+        chunk, head = (head, None) if head is not None else (handle.read(CHUNK), None)
         buffer += chunk
+        if b"-----BEGIN " not in buffer:
+            # most of a firmware's bytes (binaries, compressed blobs) hold no marker at all:
+            # skip indexing their END markers, keep the tail a BEGIN may start in
+            if not chunk:
+                return
+            buffer = buffer[-16:]
+            continue
         ends = [m.start() for m in re.finditer(b"-----END ", buffer)]
         pos = 0
         keep: int | None = None

@@ -106,8 +106,8 @@ def text_secrets(text: str, path: str) -> list[Secret]:
 
 
 def scan_file(root: Path, path: str, certs: dict[str, str], shown: str = "") -> list[Secret]:
-    """Secrets in one regular file (``path`` inside ``root``), read in chunks; findings
-    name it ``shown`` (where the device has it) when given."""
+    """Secrets in one regular file (``path`` inside ``root``), each byte read once, in
+    chunks; findings name it ``shown`` (where the device has it) when given."""
     opened = path
     path = shown or path
     with os.fdopen(open_in_rootfs(root, opened), "rb") as handle:
@@ -121,8 +121,8 @@ def scan_file(root: Path, path: str, certs: dict[str, str], shown: str = "") -> 
         if size <= TEXT_LIMIT and is_text(head):
             found += text_secrets(head.decode("utf-8", "replace"), path)
         if b"-----BEGIN " in head or size > CHUNK:
-            handle.seek(0)
-            for block in pem_blocks(handle):
+            # the head already read starts the search: the file is not read again
+            for block in pem_blocks(handle, head):
                 secret = pem_secret(block, path, certs)
                 if secret:
                     found.append(secret)
@@ -139,19 +139,22 @@ def scan_secrets(
     large: list[str] = []
     files = 0
     for path, host in iter_files(root, limit):
-        shown = name(path) if name else path
         try:
             size = host.lstat().st_size
         except OSError:
             continue
         if size > SCAN_LIMIT:
-            large.append(shown)
+            large.append(name(path) if name else path)
             continue
         files += 1
         try:
-            secrets += scan_file(root, path, certs, shown)
+            found = scan_file(root, path, certs)
         except (OSError, PathEscape):
             continue
+        if found and name:  # named only when it matters: most files hold nothing
+            shown = name(path)
+            found = [s.model_copy(update={"path": shown}) for s in found]
+        secrets += found
     return SecretScan(
         secrets=_merge(secrets, certs),
         files=files,
