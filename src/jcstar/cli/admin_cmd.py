@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
 from jcstar.cli.common import err_console, fail
-from jcstar.registry.settings import Settings
+
+if TYPE_CHECKING:  # SQLAlchemy costs ~0.2 s to import: only admin commands pay for it
+    from sqlalchemy.orm import Session
 
 app = typer.Typer(help="Administer the registry's database directly.", no_args_is_help=True)
 
@@ -30,6 +31,7 @@ def _session(database_url: str | None) -> Iterator[Session]:
     from jcstar.registry import migrate
     from jcstar.registry.accounts.service import AccountError
     from jcstar.registry.db import lock_for_write, make_engine, session_factory
+    from jcstar.registry.settings import Settings
 
     settings = Settings.from_env(database_url=database_url)
     engine = make_engine(settings.database_url)
