@@ -9,7 +9,7 @@ For SQLite (always) and PostgreSQL (with --postgres-url: an empty database or sc
    precomputed JWS (a real Ed25519 signature of a typical label, but not of that row: signing
    a million labels would time Ed25519, not the registry), so served labels do not verify;
 2. start ``jcstar serve`` on 127.0.0.1 and a minimal FastAPI app (bench/registry_minimal_app.py)
-   under the same uvicorn settings (one worker: ``jcstar serve`` runs one);
+   under the same uvicorn settings (--workers processes each, 2 by default: one per core here);
 3. wrk each: the minimal endpoint, ``GET /api/v1/labels/{registration_no}`` for random
    registration numbers, and ``GET /api/v1/labels?q=WORD`` for random search words; each twice:
    at --connections (32) for throughput, and at --light-connections (4) for latency, since a
@@ -47,11 +47,13 @@ import sqlalchemy as sa
 from jcstar.labels import Keyring, LabelClaims
 from jcstar.registry.accounts.models import Org
 from jcstar.registry.db import make_engine
+from jcstar.registry.labels.documents import LabelDocument, body_of
 from jcstar.registry.labels.models import Label, LabelEvent, LabelModel
+from jcstar.registry.labels.schemas import LabelPublic, StatusEventPublic
 from jcstar.registry.migrate import upgrade
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from registry_data import labels, search_words, vendor_names
+from registry_data import SyntheticLabel, labels, search_words, vendor_names
 
 HERE = Path(__file__).resolve().parent
 WRK_SCRIPT = HERE / "registry_wrk.lua"
@@ -59,8 +61,8 @@ BATCH = 10_000
 SAMPLE_PATHS = 20_000
 BASE_URL = "http://127.0.0.1"
 T = TypeVar("T")
-# what `jcstar serve` gives uvicorn besides host and port (uvicorn.run(app, log_level="info"):
-# one worker, access log on); the baseline gets the same
+# what `jcstar serve` gives uvicorn besides host, port and workers (log_level="info": access log
+# on); the baseline gets the same, and the same number of workers
 UVICORN_SETTINGS = ("--log-level", "info")
 
 
@@ -125,6 +127,7 @@ def load(database_url: str, count: int, key_dir: Path) -> float:
         label_rows: list[dict[str, object]] = []
         model_rows: list[dict[str, object]] = []
         event_rows: list[dict[str, object]] = []
+        doc_rows: list[dict[str, object]] = []
         for item in chunk:
             label_id += 1
             issued = issued_base + timedelta(days=(label_id * 7) % 700)
@@ -165,14 +168,39 @@ def load(database_url: str, count: int, key_dir: Path) -> float:
                     "expires_on": issued + timedelta(days=730),
                 }
             )
+            doc_rows.append({"label_id": label_id, "body": _document(label_rows[-1], item)})
         with engine.begin() as conn:
             conn.execute(sa.insert(Label), label_rows)
             conn.execute(sa.insert(LabelModel), model_rows)
             conn.execute(sa.insert(LabelEvent), event_rows)
+            conn.execute(sa.insert(LabelDocument), doc_rows)
         print(f"\r  loaded {label_id:,} labels", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     engine.dispose()
     return time.perf_counter() - started
+
+
+def _document(row: dict[str, object], item: SyntheticLabel) -> str:
+    """The stored public JSON of a loaded label, built as the registry builds it."""
+    fields = {k: row[k] for k in LabelPublic.model_fields if k in row}
+    public = LabelPublic.model_validate(
+        {
+            **fields,
+            "model_numbers": list(item.model_numbers),
+            "qr": f"{row['product_url']}#{row['jws']}",
+            "status_history": [
+                StatusEventPublic(
+                    status="valid",
+                    event="issued",
+                    at=_utc(row["issued_on"]),  # type: ignore[arg-type]
+                    reason=None,
+                    expires_on=row["expires_on"],  # type: ignore[arg-type]
+                )
+            ],
+            "notices": [],
+        }
+    )
+    return body_of(public)
 
 
 def _utc(day: date) -> dt.datetime:
@@ -376,17 +404,20 @@ def bench_database(title: str, database_url: str, args: argparse.Namespace, work
             figures[(key, row.connections)] = row
 
     port = free_port()
+    workers = ["--workers", str(args.workers)]
     minimal_args = [*minimal_cmd, "--host", "127.0.0.1", "--port", str(port), *UVICORN_SETTINGS]
+    minimal_args += workers
     with serving(minimal_args, port, env, work / "minimal.log") as url:
         record("minimal", drive_both("minimal FastAPI /ping", url, ["/ping"], args, work))
     port = free_port()
-    serve_args = [*serve_cmd, "--host", "127.0.0.1", "--port", str(port)]
+    serve_args = [*serve_cmd, "--host", "127.0.0.1", "--port", str(port), *workers]
     with serving(serve_args, port, env, work / "serve.log") as url:
         record("lookup", drive_both("lookup by registration_no", url, lookups, args, work))
         record("search", drive_both("search q=WORD", url, searches, args, work))
     print_figures(
-        f"{title}: {args.labels:,} labels; one uvicorn worker each; wrk -t{args.threads}"
-        f" -d{args.duration}s at {args.connections} and {args.light_connections} connections",
+        f"{title}: {args.labels:,} labels; {args.workers} uvicorn worker(s) each;"
+        f" wrk -t{args.threads} -d{args.duration}s at {args.connections} and"
+        f" {args.light_connections} connections",
         list(figures.values()),
     )
     print_goals(figures, args)
@@ -403,6 +434,9 @@ def main() -> None:
         "--light-connections", type=int, default=4, help="for latency (little queueing)"
     )
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="server processes, for both servers alike"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")

@@ -27,8 +27,9 @@ from pydantic import ValidationError
 
 from jcstar.labels import keyring as keyring_module
 from jcstar.labels.artwork import label_png, label_svg
-from jcstar.labels.claims import LabelClaims, two_years_after
+from jcstar.labels.claims import MODELS_IN_QR, LabelClaims, models_digest, two_years_after
 from jcstar.labels.errors import LabelFormatError
+from jcstar.labels.fit import sign_to_fit
 from jcstar.labels.keyring import Keyring
 from jcstar.labels.qr import (
     MAX_QR_VERSION,
@@ -45,6 +46,7 @@ from jcstar.labels.verify import (
     VerifyCode,
     load_jwks,
     verify_offline,
+    with_registry_models,
     with_registry_status,
 )
 from tests.conftest import require_tool
@@ -560,9 +562,17 @@ def test_qr_svg_is_an_svg(label: str) -> None:
 
 
 def test_label_too_large_for_a_scannable_qr_is_refused(keyring: Keyring) -> None:
-    claims = make_claims(model_numbers=tuple(f"GW-{n:04d}-LONG-MODEL-NAME" for n in range(32)))
+    # format 1 carried every model number: 32 long ones need a QR code past version 25
+    models = tuple(f"GW-{n:04d}-LONG-MODEL-NAME" for n in range(32))
+    claims = make_claims(format=1, model_numbers=models)
     with pytest.raises(LabelFormatError, match=r"QR text is \d+ bytes and needs QR version \d+; a"):
         qr_text(claims.product_url, keyring.sign(claims))
+    with pytest.raises(LabelFormatError, match="needs QR version"):
+        sign_to_fit(keyring, claims)
+    # even one carried model number does not fit behind names this long
+    huge = make_claims(vendor="株" * 200, product="製" * 200, model_numbers=models)
+    with pytest.raises(LabelFormatError, match=r"QR text is \d+ bytes"):
+        sign_to_fit(keyring, huge)
 
 
 def test_reading_an_image_without_a_qr_code_says_so(tmp_path: Path) -> None:
@@ -619,3 +629,104 @@ def test_svg_artwork_shows_level_and_number_and_renders_a_readable_qr(
     source.write_text(svg, encoding="utf-8")
     subprocess.run([rsvg, "-o", str(rendered), str(source)], check=True, timeout=60)
     assert read_qr_image(rendered) == text
+
+
+# --- many model numbers (claims format 2) -------------------------------------------------------
+
+MANY = tuple(f"GW-{n:04d}-LONG-MODEL-NAME" for n in range(60))
+SHORT = tuple(f"HG-{n:03d}" for n in range(60))
+
+
+def test_new_claims_carry_a_few_model_numbers_with_the_count_and_digest_of_all() -> None:
+    claims = make_claims(model_numbers=MANY)
+    assert claims.format == 2
+    assert claims.model_numbers == MANY[:MODELS_IN_QR]
+    assert claims.covered_count == 60 and not claims.carries_all_models
+    assert claims.models_sha256 == models_digest(MANY)
+    payload = json.loads(claims.to_payload())
+    assert payload["v"] == 2 and payload["mdn"] == 60 and payload["mdl"] == list(MANY[:8])
+    assert LabelClaims.from_payload(claims.to_payload()) == claims
+
+
+def test_model_digest_is_sha256_of_the_sorted_list_as_canonical_json() -> None:
+    models = ["HG-100W", "HG-100", "ゲートウェイ-1"]
+    canonical = '["HG-100","HG-100W","ゲートウェイ-1"]'.encode()
+    assert models_digest(models) == b64(hashlib.sha256(canonical).digest())
+    assert models_digest(reversed(models)) == models_digest(models)
+
+
+def test_long_model_numbers_fit_a_scannable_qr_by_carrying_fewer(keyring: Keyring) -> None:
+    claims = make_claims(model_numbers=MANY, product="家庭用エネルギー管理ゲートウェイ 長い製品名")
+    signed, jws_text, qr = sign_to_fit(keyring, claims)
+    assert qr_version(qr) <= MAX_QR_VERSION
+    assert 1 <= len(signed.model_numbers) < MODELS_IN_QR  # eight of these would not fit
+    assert signed.model_numbers == MANY[: len(signed.model_numbers)]
+    assert signed.covered_count == 60 and signed.models_sha256 == claims.models_sha256
+    result = verify_offline(qr, keyring.jwks(), DURING)
+    assert result.valid and result.claims == signed
+    assert f"covers 60 model numbers, {len(signed.model_numbers)} of them in the QR code" in (
+        result.reason
+    )
+    assert f"the full list is on the product page {URL}" in result.reason
+    assert jws_text in qr
+
+
+def test_registry_model_list_must_hash_to_the_signed_digest(keyring: Keyring) -> None:
+    claims = make_claims(model_numbers=SHORT)
+    qr = qr_text(claims.product_url, keyring.sign(claims))
+    offline = verify_offline(qr, keyring.jwks(), DURING)
+    listed = list(reversed(SHORT))  # the order the registry lists them in does not matter
+    online = with_registry_models(offline, listed)
+    assert online.valid
+    assert "the registry's 60 model numbers match the signed list" in online.reason
+
+    swapped = with_registry_models(offline, [*SHORT[:-1], "HG-999"])
+    assert not swapped.valid and swapped.code is VerifyCode.MODEL_LIST_MISMATCH
+    assert swapped.reason == (
+        "label JC1-2026-000123 is genuine but the registry's model list is not the one it "
+        "signed: the registry's model list does not hash to the digest the label signed"
+    )
+    dropped = with_registry_models(offline, list(SHORT[1:]))
+    assert not dropped.valid
+    assert "the registry lists 59 model numbers; the label signed 60" in dropped.reason
+    # a label that already failed stays failed, whatever the registry lists
+    expired = verify_offline(qr, keyring.jwks(), EXPIRES + timedelta(days=1))
+    assert with_registry_models(expired, listed).code is VerifyCode.EXPIRED
+
+
+def test_format_1_labels_still_verify_and_their_list_is_compared_whole(keyring: Keyring) -> None:
+    claims = make_claims(format=1)
+    payload = json.loads(claims.to_payload())
+    assert payload["v"] == 1 and "mdn" not in payload and "mdh" not in payload
+    qr = qr_text(claims.product_url, keyring.sign(claims))
+    offline = verify_offline(qr, keyring.jwks(), DURING)
+    assert offline.valid and offline.claims == claims
+    assert "covers 3 model numbers: GW-200, GW-200-JP, GW-210" in offline.reason
+    assert with_registry_models(offline, ["GW-210", "GW-200", "GW-200-JP"]).valid
+    assert not with_registry_models(offline, ["GW-200", "GW-200-JP"]).valid
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"v": 2, "mdn": None}, "format 2 claims need the model count (mdn) and digest (mdh)"),
+        ({"v": 1}, "format 1 claims carry no model count or digest"),
+        ({"mdn": 3}, "format 2 claims carry at most the first 8 of the model numbers, got 9"),
+        ({"mdh": "not-a-digest"}, "String should match pattern"),
+    ],
+)
+def test_signed_claims_with_an_inconsistent_model_list_are_refused(
+    keyring: Keyring, changes: dict[str, object], message: str
+) -> None:
+    payload = json.loads(make_claims(model_numbers=MANY).to_payload())
+    payload["mdl"] = list(MANY[:9]) if changes.get("mdn") == 3 else payload["mdl"]
+    payload.update({k: v for k, v in changes.items()})
+    payload = {k: v for k, v in payload.items() if v is not None}
+    token = sign_raw(
+        keyring,
+        {"alg": "EdDSA", "kid": keyring.active_kid, "typ": "jcstar-label+jws"},
+        json.dumps(payload).encode(),
+    )
+    result = verify_offline(token, keyring.jwks(), DURING)
+    assert result.code is VerifyCode.BAD_CLAIMS
+    assert message in result.reason

@@ -104,3 +104,30 @@ def test_export_csv_and_json(client: TestClient, catalogue: dict[str, str]) -> N
     assert sorted(item["registration_no"] for item in as_json["labels"]) == sorted(
         catalogue.values()
     )
+
+
+def test_a_count_past_the_cap_says_at_least(
+    client: TestClient, catalogue: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jcstar.registry.search import service
+
+    monkeypatch.setattr(service, "COUNT_CAP", 2)
+    body = client.get("/api/v1/labels", params={"q": "JC1-"}).json()  # every registration no.
+    assert (body["total"], body["total_exact"]) == (2, False)
+    assert len(body["items"]) == 3  # the page itself is not cut by the count
+    body = client.get("/api/v1/labels", params={"q": "SG-1"}).json()
+    assert (body["total"], body["total_exact"]) == (1, True)
+    assert "2+ 件" in client.get("/", params={"q": "JC1-"}).text
+
+
+def test_a_short_term_counts_only_as_far_as_its_pages(
+    client: TestClient, catalogue: dict[str, str]
+) -> None:
+    # "-" is in all three model numbers; one character cannot use the trigram index, so the
+    # labels are walked in order and the walk stops once the page is full
+    body = client.get("/api/v1/labels", params={"q": "-", "limit": 2}).json()
+    assert (len(body["items"]), body["total"], body["total_exact"]) == (2, 2, False)
+    body = client.get("/api/v1/labels", params={"q": "-", "limit": 2, "offset": 2}).json()
+    assert (len(body["items"]), body["total"], body["total_exact"]) == (1, 3, True)
+    body = client.get("/api/v1/labels", params={"q": "-", "offset": 5}).json()
+    assert (body["items"], body["total"], body["total_exact"]) == ([], 3, True)

@@ -19,6 +19,10 @@ EXIT_OK = 0
 EXIT_NOT_CONFORMANT = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
+# the registry commands: the registry refused who you are (401 token, 403 role), or could not
+# be reached, timed out or failed (5xx)
+EXIT_DENIED = 4
+EXIT_UNAVAILABLE = 5
 
 console = Console()
 err_console = Console(stderr=True)

@@ -26,6 +26,7 @@ from jcstar.cli.registry_options import (
 )
 from jcstar.client.verify import LabelInputError, read_label_text, trusted_keys, verify_label
 from jcstar.labels import Verification
+from jcstar.labels.verify import coverage
 
 app = typer.Typer(help="Look up, change and verify labels.", no_args_is_help=True)
 
@@ -156,6 +157,7 @@ def show_check(check: Verification, fmt: TextFormat) -> None:
         ("registration_no", claims.registration_no if claims else ""),
         ("level", f"★{claims.level}" if claims else ""),
         ("product", f"{claims.vendor} {claims.product}" if claims else ""),
+        ("model numbers", coverage(claims) if claims else ""),
         ("expires_on", str(claims.expires_on) if claims else ""),
         ("signing key", check.kid or ""),
         ("registry status", check.status or "not checked (offline)"),

@@ -8,12 +8,14 @@ from typing import Annotated
 
 import typer
 
-from jcstar.cli.common import EXIT_NOT_CONFORMANT, EXIT_USAGE, fail
+from jcstar.cli.common import (
+    EXIT_DENIED,
+    EXIT_NOT_CONFORMANT,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    fail,
+)
 from jcstar.client import RegistryClient, RegistryError, RegistryUnavailable
-
-# Beyond common's 0-3: the registry refused who you are (token or role), or could not be reached.
-EXIT_DENIED = 4
-EXIT_UNAVAILABLE = 5
 
 RegistryOption = Annotated[
     str,

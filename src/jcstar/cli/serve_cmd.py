@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -26,6 +27,10 @@ def serve(
     demo: Annotated[
         bool, typer.Option("--demo", help="Apply and approve the example product first")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(help="Server processes (e.g. one per CPU core)", min=1, max=64),
+    ] = 1,
 ) -> None:
     """Run the label registry: API, product pages, search, JWKS and the transparency log."""
     import uvicorn
@@ -54,10 +59,27 @@ def serve(
             )
     except (SQLAlchemyError, LabelError, DemoError, OSError) as exc:
         fail(f"cannot start the registry: {' '.join(str(exc).split())[:300]}")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+        return
+    # several processes: each builds its app from the environment; the database is already
+    # migrated and the keys exist, so the workers do neither (they would race each other)
+    app.state.engine.dispose()
+    os.environ.update(
+        JCSTAR_DATABASE_URL=settings.database_url,
+        JCSTAR_BASE_URL=settings.base_url,
+        JCSTAR_KEY_DIR=str(settings.key_dir.resolve()),
+        JCSTAR_MIGRATE_ON_START="0",
+    )
+    uvicorn.run(
+        "jcstar.registry.app:create_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+    )
 
 
 def _env_base_url() -> str | None:
-    import os
-
     return os.environ.get("JCSTAR_BASE_URL")

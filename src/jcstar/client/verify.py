@@ -15,7 +15,12 @@ from jcstar.client.api import RegistryClient, fetch_json
 from jcstar.client.errors import RegistryError
 from jcstar.labels import LabelFormatError, Verification, verify_offline
 from jcstar.labels.qr import is_compact_jws, parse_qr_text, read_qr_image
-from jcstar.labels.verify import TrustedKeys, load_jwks, with_registry_status
+from jcstar.labels.verify import (
+    TrustedKeys,
+    load_jwks,
+    with_registry_models,
+    with_registry_status,
+)
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
@@ -66,7 +71,8 @@ def trusted_keys(jwks: str | None, client: RegistryClient | None) -> TrustedKeys
 def verify_label(
     text: str, keys: TrustedKeys, client: RegistryClient | None, today: date
 ) -> Verification:
-    """Offline checks first; then, with a registry, the status it lists now."""
+    """Offline checks first; then, with a registry, that its model list is the signed one
+    and the status it lists now."""
     result = verify_offline(text, keys, today)
     if not result.valid or result.claims is None:
         return result
@@ -79,10 +85,15 @@ def verify_label(
         if exc.status != 404:
             raise
         return with_registry_status(result, "unknown", "the registry does not list it")
+    listed = label.get("model_numbers")
+    models = [str(m) for m in listed] if isinstance(listed, list) else []
+    result = with_registry_models(result, models)
     status = str(label.get("status"))
+    if not result.valid:
+        return result.model_copy(update={"status": status})
     if status == "valid":
-        listed = f"{result.reason}; the registry lists it as valid"
-        return with_registry_status(result, status).model_copy(update={"reason": listed})
+        current = f"{result.reason}; the registry lists it as valid"
+        return with_registry_status(result, status).model_copy(update={"reason": current})
     return with_registry_status(result, status, _latest_reason(label))
 
 

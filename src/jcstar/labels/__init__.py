@@ -14,6 +14,7 @@ from jcstar.labels.verify import (
     VerifyCode,
     load_jwks,
     verify_offline,
+    with_registry_models,
     with_registry_status,
 )
 
@@ -27,5 +28,6 @@ __all__ = [
     "VerifyCode",
     "load_jwks",
     "verify_offline",
+    "with_registry_models",
     "with_registry_status",
 ]

@@ -41,6 +41,8 @@ class VerifyCode(StrEnum):
     NOT_YET_VALID = "not_yet_valid"
     EXPIRED = "expired"
     NOT_CURRENT = "not_current"  # the registry says suspended, revoked, … (online check)
+    # the registry's model list is not the one the label signed (online check)
+    MODEL_LIST_MISMATCH = "model_list_mismatch"
 
 
 class Verification(BaseModel):
@@ -203,11 +205,46 @@ def verify_offline(qr_or_jws: str, jwks: dict[str, Any] | TrustedKeys, today: da
         code=VerifyCode.VALID,
         reason=(
             f"label {claims.registration_no} (★{claims.level}) signed by key {kid}, "
-            f"valid until {claims.expires_on}"
+            f"valid until {claims.expires_on}; {coverage(claims)}"
         ),
         claims=claims,
         kid=kid,
     )
+
+
+def coverage(claims: LabelClaims) -> str:
+    """How many model numbers the label covers, and where the full list is."""
+    count = claims.covered_count
+    noun = "model number" if count == 1 else "model numbers"
+    if claims.carries_all_models:
+        return f"covers {count} {noun}: {', '.join(claims.model_numbers)}"
+    return (
+        f"covers {count} {noun}, {len(claims.model_numbers)} of them in the QR code "
+        f"({', '.join(claims.model_numbers)}, …); the full list is on the product page "
+        f"{claims.product_url}"
+    )
+
+
+def with_registry_models(offline: Verification, listed: list[str]) -> Verification:
+    """Combine an offline result with the model list the registry publishes (online check):
+    a genuine label stays valid only if that list is the one it signed."""
+    if not offline.valid or offline.claims is None:
+        return offline
+    claims = offline.claims
+    problem = claims.model_list_problem(listed)
+    if problem:
+        return offline.model_copy(
+            update={
+                "valid": False,
+                "code": VerifyCode.MODEL_LIST_MISMATCH,
+                "reason": (
+                    f"label {claims.registration_no} is genuine but the registry's model list "
+                    f"is not the one it signed: {problem}"
+                ),
+            }
+        )
+    checked = f"the registry's {len(listed)} model numbers match the signed list"
+    return offline.model_copy(update={"reason": f"{offline.reason}; {checked}"})
 
 
 def with_registry_status(

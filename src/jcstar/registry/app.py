@@ -13,6 +13,7 @@ from jcstar.registry.accounts.router import router as accounts_router
 from jcstar.registry.applications.router import router as applications_router
 from jcstar.registry.db import make_engine, session_factory
 from jcstar.registry.errors import RegistryError
+from jcstar.registry.labels.lookup import LabelLookup
 from jcstar.registry.labels.router import router as labels_router
 from jcstar.registry.log.router import router as log_router
 from jcstar.registry.search.router import router as search_router
@@ -63,7 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/.well-known/jwks.json", tags=["labels"])
     def jwks() -> dict[str, object]:
         """The public keys labels are signed with (Ed25519, with key ids)."""
-        keys: dict[str, object] = Keyring.load_or_create(settings.key_dir).jwks()
+        # the keyring that signs; it re-reads its directory when another worker rotates
+        keyring: Keyring = app.state.keyring
+        keys: dict[str, object] = keyring.jwks()
         return keys
 
     for router in (
@@ -75,5 +78,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_router,
     ):
         app.include_router(router)
+    app.add_middleware(LabelLookup, engine=engine)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + _ENVELOPE_BYTES)
     return app

@@ -30,6 +30,11 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
+    if revision == "head":
+        # derived data the schema cannot make: documents of labels from before 0002
+        from jcstar.registry.labels.backfill import fill_missing
+
+        fill_missing(engine)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from jcstar.registry.accounts.models import ApiToken, LoginSession, Org, User
 from jcstar.registry.applications.models import Application, ApplicationEvent, Document
 from jcstar.registry.db import Base
+from jcstar.registry.labels.documents import LabelDocument
 from jcstar.registry.labels.models import Label, LabelEvent, LabelModel, Notice
 from jcstar.registry.locks import WriteLock
 from jcstar.registry.log.models import LogEntry
@@ -16,6 +17,7 @@ __all__ = [
     "Base",
     "Document",
     "Label",
+    "LabelDocument",
     "LabelEvent",
     "LabelModel",
     "LogEntry",

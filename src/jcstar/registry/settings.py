@@ -53,6 +53,8 @@ class Settings:
             env["base_url"] = base
         if limit := os.environ.get("JCSTAR_MAX_UPLOAD_BYTES"):
             env["max_upload_bytes"] = int(limit)
+        if os.environ.get("JCSTAR_MIGRATE_ON_START") == "0":
+            env["migrate_on_start"] = False
         env.update({k: v for k, v in overrides.items() if v is not None})
         if "base_url" in env:
             env["base_url"] = str(env["base_url"]).rstrip("/")

@@ -15,6 +15,8 @@ router = APIRouter(prefix="/api/v1/labels", tags=["labels"])
 
 @router.get("/{registration_no}")
 def read_label(registration_no: str, db: Db) -> LabelPublic:
+    """A label with its status history and notices. Served from the stored document by
+    ``labels.lookup`` in front of the routing; this builds the same from the label's rows."""
     return service.public(service.find(db, registration_no))
 
 

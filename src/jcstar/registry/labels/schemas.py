@@ -66,4 +66,7 @@ class LabelSummary(BaseModel):
 
 class LabelPage(BaseModel):
     items: list[LabelSummary]
+    #: matches, counted up to the registry's cap (``search.service.COUNT_CAP``)
     total: int
+    #: false when more than ``total`` labels match
+    total_exact: bool = True

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from jcstar.labels import Keyring, LabelClaims
 from jcstar.labels.artwork import label_png, label_svg
-from jcstar.labels.qr import qr_text
+from jcstar.labels.fit import sign_to_fit
 from jcstar.registry.accounts.service import Principal
 from jcstar.registry.applications.models import Application
 from jcstar.registry.db import utcnow
 from jcstar.registry.errors import Conflict, Forbidden, NotFound
+from jcstar.registry.labels import documents
 from jcstar.registry.labels.models import Label, LabelEvent, LabelModel, Notice
 from jcstar.registry.labels.schemas import (
     LabelPublic,
@@ -136,8 +137,8 @@ def issue(
         search_text=" ".join([app.vendor.name, app.product, *models, number]),
         jws="",
     )
-    label.jws = keyring.sign(_claims(label, models, settings))
-    qr_text(label.product_url, label.jws)  # refuses a label too large to scan, before storing
+    # signed to fit a scannable QR code (refused before storing when it cannot)
+    label.jws = sign_to_fit(keyring, _claims(label, models, settings))[1]
     label.models = [LabelModel(position=i, model_number=m) for i, m in enumerate(models)]
     label.events = []
     label.notices = []
@@ -173,7 +174,8 @@ def renew(
     label.issued_on = today()
     label.expires_on = expiry_for(label.issued_on, settings.validity_years)
     label.status = "valid"
-    label.jws = keyring.sign(_claims(label, [m.model_number for m in label.models], settings))
+    models = [m.model_number for m in label.models]
+    label.jws = sign_to_fit(keyring, _claims(label, models, settings))[1]
     _record(session, label, "renewed", by, reason)
 
 
@@ -191,6 +193,7 @@ def add_notice(
         label.registration_no,
         {"notice": notice.id, "title": title, "body": body, "url": url, "by": by.org_name},
     )
+    store_document(session, label)
     return notice
 
 
@@ -214,6 +217,12 @@ def _record(session: Session, label: Label, event: str, by: Principal, reason: s
         "jws": label.jws,
     }
     log.append(session, f"label.{event}", label.registration_no, payload)
+    store_document(session, label)
+
+
+def store_document(session: Session, label: Label) -> None:
+    """Keep the label's stored public JSON in step (every change ends here, same transaction)."""
+    documents.store(session, label.id, public(label))
 
 
 def summary(label: Label, on: dt.date, models: list[str]) -> LabelSummary:
@@ -233,8 +242,9 @@ def summary(label: Label, on: dt.date, models: list[str]) -> LabelSummary:
 
 
 def qr_of(label: Label) -> str:
-    """The QR text of a stored label. ``qr_text`` checked at issue that it fits a scannable code;
-    encoding a QR code again on every read would cost ~100 ms, so reads only join the parts."""
+    """The QR text of a stored label. ``sign_to_fit`` checked at signing that it fits a
+    scannable code; encoding a QR code again on every read would cost ~100 ms, so reads only
+    join the parts."""
     return f"{label.product_url}#{label.jws}"
 
 

@@ -39,10 +39,11 @@ def search_labels(
 ) -> LabelPage:
     query = LabelQuery(q, vendor, product, model, registration_no, level, status)
     on = today()
-    labels, total = search(db, query, on, limit, offset)
+    labels, total, exact = search(db, query, on, limit, offset)
     return LabelPage(
         items=[summary(lb, on, [m.model_number for m in lb.models]) for lb in labels],
         total=total,
+        total_exact=exact,
     )
 
 

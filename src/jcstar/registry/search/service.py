@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, column, func, select, table
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
@@ -20,6 +21,10 @@ from jcstar.registry.errors import Unprocessable
 from jcstar.registry.labels.models import Label, LabelModel
 
 STATUSES = ("valid", "expired", "suspended", "revoked")
+#: matches counted at most; beyond it a search reports "at least COUNT_CAP" (our judgement)
+COUNT_CAP = 1000
+#: the shortest term the trigram indexes serve
+TRIGRAM = 3
 _fts = table("label_fts", column("rowid"), column("search_text"))
 
 
@@ -41,16 +46,21 @@ def _like_pattern(term: str) -> str:
 
 def _contains(col: InstrumentedAttribute[str], term: str, sqlite: bool) -> ColumnElement[bool]:
     # SQLite's LIKE already ignores ASCII case; its ILIKE would add lower() on every row
-    if sqlite:
+    if sqlite or term.lower() == term.upper():
+        # and a term without letter case (kana, kanji, digits) needs no ILIKE on PostgreSQL,
+        # whose per-row case folding made a scan for 東京 about twice as slow as LIKE
         return col.like(_like_pattern(term), escape="\\")
     return col.ilike(_like_pattern(term), escape="\\")
 
 
-def _text_match(term: str, sqlite: bool) -> ColumnElement[bool]:
-    if sqlite and len(term) >= 3:
-        phrase = '"' + term.replace('"', '""') + '"'
-        return Label.id.in_(select(_fts.c.rowid).where(_fts.c.search_text.op("MATCH")(phrase)))
-    return _contains(Label.search_text, term, sqlite)
+def _indexed(term: str, sqlite: bool) -> bool:
+    """Whether SQLite's full-text table serves the term (PostgreSQL's index serves ILIKE)."""
+    return sqlite and len(term) >= TRIGRAM
+
+
+def _fts_match(terms: list[str]) -> str:
+    """One FTS5 query for all the long terms: each a quoted phrase, all required."""
+    return " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
 
 
 def _status(status: str, on: dt.date) -> ColumnElement[bool]:
@@ -64,7 +74,8 @@ def _status(status: str, on: dt.date) -> ColumnElement[bool]:
 def _conditions(query: LabelQuery, sqlite: bool, on: dt.date) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if query.q:
-        where += [_text_match(term, sqlite) for term in query.q.split()]
+        terms = query.q.split()
+        where += [_contains(Label.search_text, t, sqlite) for t in terms if not _indexed(t, sqlite)]
     if query.vendor:
         where.append(_contains(Label.vendor, query.vendor.strip(), sqlite))
     if query.product:
@@ -83,15 +94,63 @@ def _conditions(query: LabelQuery, sqlite: bool, on: dt.date) -> list[ColumnElem
     return where
 
 
-def filtered(session: Session, query: LabelQuery, on: dt.date) -> Select[Label]:
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    return select(Label).where(*_conditions(query, sqlite, on))
+def filtered(session: Session, query: LabelQuery, on: dt.date) -> tuple[Select[Label], Any]:
+    """The matching labels, and the column that orders them by label id.
+
+    On SQLite the full-text table drives the query (a join, ordered by its rowid): FTS5 then
+    yields matches in order and stops at the LIMIT, where ``id IN (full-text matches)`` first
+    collected every match (34 ms against 4 ms for a count of 1,001 at a million labels)."""
+    stmt = select(Label).where(*_conditions(query, _sqlite(session), on))
+    match = _full_text(session, query)
+    if match is None:
+        return stmt, Label.id
+    return stmt.join(_fts, _fts.c.rowid == Label.id).where(match), _fts.c.rowid
+
+
+def _sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _full_text(session: Session, query: LabelQuery) -> ColumnElement[bool] | None:
+    """SQLite's full-text condition for the query's long terms, if it has any."""
+    long_terms = [t for t in (query.q or "").split() if _indexed(t, _sqlite(session))]
+    return _fts.c.search_text.op("MATCH")(_fts_match(long_terms)) if long_terms else None
+
+
+def _matching_ids(session: Session, query: LabelQuery, on: dt.date) -> Select[Any]:
+    """The ids to count: from the full-text table alone when nothing else narrows the query
+    (a count of 1,001 then takes 0.5 ms, not 4 ms of label rows read for the join)."""
+    match = _full_text(session, query)
+    if match is not None and not _conditions(query, True, on):
+        return select(_fts.c.rowid).where(match)
+    base, order = filtered(session, query, on)
+    return base.with_only_columns(order)
+
+
+def _scans(query: LabelQuery) -> bool:
+    """Whether the query reads every label: a term too short for the trigram index, or a
+    vendor or product filter (plain LIKE, no index)."""
+    short = any(len(term) < TRIGRAM for term in (query.q or "").split())
+    return short or bool(query.vendor) or bool(query.product)
 
 
 def search(
     session: Session, query: LabelQuery, on: dt.date, limit: int, offset: int
-) -> tuple[list[Label], int]:
-    base = filtered(session, query, on)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    page = base.order_by(Label.id).limit(limit).offset(offset).options(selectinload(Label.models))
-    return list(session.scalars(page)), total
+) -> tuple[list[Label], int, bool]:
+    """One page of matches in label order, how many matched, and whether that count is exact.
+
+    Counting all matches of a common word (tens of thousands) cost more than finding the page,
+    so the count stops at ``COUNT_CAP`` ("at least"). A query that has to scan the labels is not
+    counted at all beyond its page: walking the labels in order stops once the page is full,
+    but counting would walk ~``COUNT_CAP``/frequency more; its total is then what the pages so
+    far hold, and ``exact`` says whether more follow."""
+    base, order = filtered(session, query, on)
+    page = base.order_by(order).offset(offset).options(selectinload(Label.models))
+    if _scans(query):
+        found = list(session.scalars(page.limit(limit + 1)))
+        if found or not offset:
+            return found[:limit], offset + min(len(found), limit), len(found) <= limit
+        # past the last match: only a count can say how many there were
+    counted = _matching_ids(session, query, on).limit(COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(counted)) or 0
+    return list(session.scalars(page.limit(limit))), min(total, COUNT_CAP), total <= COUNT_CAP

@@ -32,15 +32,20 @@ def search_page(
     request: Request, db: Db, q: Annotated[str | None, Query(max_length=200)] = None
 ) -> HTMLResponse:
     found: list[Label] = []
-    total = 0
+    total, exact = 0, True
     if q and q.strip():
-        found, total = search(db, LabelQuery(q=q), labels.today(), 100, 0)
+        found, total, exact = search(db, LabelQuery(q=q), labels.today(), 100, 0)
     on = labels.today()
     items = [labels.summary(lb, on, [m.model_number for m in lb.models]) for lb in found]
     return templates.TemplateResponse(
         request,
         "search.html",
-        {"q": q or "", "items": items, "total": total, "status_names": STATUS_NAMES},
+        {
+            "q": q or "",
+            "items": items,
+            "total": f"{total}" if exact else f"{total}+",
+            "status_names": STATUS_NAMES,
+        },
     )
 
 
