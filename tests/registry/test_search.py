@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
@@ -131,3 +132,57 @@ def test_a_short_term_counts_only_as_far_as_its_pages(
     assert (len(body["items"]), body["total"], body["total_exact"]) == (1, 3, True)
     body = client.get("/api/v1/labels", params={"q": "-", "offset": 5}).json()
     assert (body["items"], body["total"], body["total_exact"]) == ([], 3, True)
+
+
+def test_results_are_the_labels_as_looked_up_with_their_status_today(
+    client: TestClient,
+    catalogue: dict[str, str],
+    operator: Party,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a result is the label's lookup without history, notices, QR and signature
+    number = catalogue["HEMS Gateway HG-100"]
+    [item] = client.get("/api/v1/labels", params={"q": "HG-100"}).json()["items"]
+    looked_up = client.get(f"/api/v1/labels/{number}").json()
+    assert item == {key: looked_up[key] for key in item}
+    assert set(looked_up) - set(item) == {"qr", "jws", "status_history", "notices"}
+    assert item["model_numbers"] == ["HG-100", "HG-100W"]
+
+    client.post(f"/api/v1/labels/{number}/suspend", json={"reason": "r"}, headers=operator.headers)
+    [item] = client.get("/api/v1/labels", params={"q": "HG-100"}).json()["items"]
+    assert item["status"] == "suspended"
+
+    # a valid label past its expiry reads as expired, with no write to the database
+    from jcstar.registry.search import router
+
+    [other] = client.get("/api/v1/labels", params={"q": "SG-1"}).json()["items"]
+    after_expiry = dt.date.fromisoformat(other["expires_on"]) + dt.timedelta(days=1)
+    monkeypatch.setattr(router, "today", lambda: after_expiry)
+    [other] = client.get("/api/v1/labels", params={"q": "SG-1"}).json()["items"]
+    assert other["status"] == "expired"
+    assert _found(client, q="SG-1", status="expired") == ["スマートホームゲートウェイ SG-1"]
+
+
+def test_a_common_match_pages_in_label_order(
+    client: TestClient, catalogue: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # past the count cap PostgreSQL walks the labels in order (planner settings for one
+    # query); the pages must be those of an exact count, and the session must work after it
+    from jcstar.registry.search import service
+
+    def pages() -> list[list[str]]:
+        return [
+            [
+                item["registration_no"]
+                for item in client.get(
+                    "/api/v1/labels", params={"q": "JC1-", "limit": 2, "offset": offset}
+                ).json()["items"]
+            ]
+            for offset in (0, 2)
+        ]
+
+    exact = pages()
+    assert sorted(exact[0] + exact[1]) == sorted(catalogue.values())
+    monkeypatch.setattr(service, "COUNT_CAP", 1)
+    assert pages() == exact
+    assert "SG-1" in client.get("/", params={"q": "JC1-"}).text

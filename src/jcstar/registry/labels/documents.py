@@ -56,6 +56,15 @@ _LOOKUP = (
 )
 
 
+def status_on(status: str, expires_on: object, on: dt.date) -> str:
+    """The status a reader sees, from a label row read by the driver: a valid label past its
+    expiry is ``expired``."""
+    # the driver gives a date (psycopg) or its ISO text (SQLite): both compare as ISO text
+    if status == "valid" and str(expires_on) < on.isoformat():
+        return "expired"
+    return status
+
+
 class Reader:
     """Reads lookup bodies on one database connection of its own, in autocommit mode.
 
@@ -110,9 +119,7 @@ class Reader:
             return None
         status, expires_on, body = row
         assert isinstance(body, str)
-        # the driver gives a date (psycopg) or its ISO text (SQLite): both compare as ISO text
-        if status == "valid" and str(expires_on) < on.isoformat():
-            status = "expired"
+        status = status_on(status, expires_on, on)
         return ('{"status":' + json.dumps(status) + "," + body[1:]).encode()
 
     def close(self) -> None:

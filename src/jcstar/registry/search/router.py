@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -17,14 +17,14 @@ from jcstar.registry.deps import Db
 from jcstar.registry.labels.models import Label
 from jcstar.registry.labels.schemas import LabelPage, LabelSummary
 from jcstar.registry.labels.service import summary, today
-from jcstar.registry.search.service import LabelQuery, search
+from jcstar.registry.search.service import LabelQuery, search_ids, summaries
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
 CSV_COLUMNS = tuple(LabelSummary.model_fields)
 
 
-@router.get("/labels")
+@router.get("/labels", response_model=LabelPage)
 def search_labels(
     db: Db,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -36,15 +36,14 @@ def search_labels(
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> LabelPage:
+) -> JSONResponse:
     query = LabelQuery(q, vendor, product, model, registration_no, level, status)
     on = today()
-    labels, total, exact = search(db, query, on, limit, offset)
-    return LabelPage(
-        items=[summary(lb, on, [m.model_number for m in lb.models]) for lb in labels],
-        total=total,
-        total_exact=exact,
-    )
+    ids, total, exact = search_ids(db, query, on, limit, offset)
+    # the page as JSON values straight from the stored documents: validating them into
+    # ``LabelPage`` again would cost more than reading them (the documents are ``LabelPublic``)
+    page = {"items": summaries(db, ids, on), "total": total, "total_exact": exact}
+    return JSONResponse(page)
 
 
 def _every_label(session: Session) -> Iterator[LabelSummary]:

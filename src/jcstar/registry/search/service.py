@@ -11,14 +11,27 @@ whitespace-separated term must match (AND).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, column, func, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    column,
+    func,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from jcstar.registry.errors import Unprocessable
+from jcstar.registry.labels.documents import LabelDocument, status_on
 from jcstar.registry.labels.models import Label, LabelModel
+from jcstar.registry.labels.schemas import LabelSummary
 
 STATUSES = ("valid", "expired", "suspended", "revoked")
 #: matches counted at most; beyond it a search reports "at least COUNT_CAP" (our judgement)
@@ -134,18 +147,26 @@ def _scans(query: LabelQuery) -> bool:
     return short or bool(query.vendor) or bool(query.product)
 
 
-def search(
+def _page_ids(session: Session, query: LabelQuery, on: dt.date) -> Select[Any]:
+    """The matching ids in label order: for a query of nothing but full-text terms, from the
+    full-text table alone (no label row is read for a page of ids)."""
+    ids = _matching_ids(session, query, on)
+    order = ids.selected_columns[0]
+    return ids.order_by(order)
+
+
+def search_ids(
     session: Session, query: LabelQuery, on: dt.date, limit: int, offset: int
-) -> tuple[list[Label], int, bool]:
-    """One page of matches in label order, how many matched, and whether that count is exact.
+) -> tuple[list[int], int, bool]:
+    """One page of matching label ids in label order, how many matched, and whether that
+    count is exact.
 
     Counting all matches of a common word (tens of thousands) cost more than finding the page,
     so the count stops at ``COUNT_CAP`` ("at least"). A query that has to scan the labels is not
     counted at all beyond its page: walking the labels in order stops once the page is full,
     but counting would walk ~``COUNT_CAP``/frequency more; its total is then what the pages so
     far hold, and ``exact`` says whether more follow."""
-    base, order = filtered(session, query, on)
-    page = base.order_by(order).offset(offset).options(selectinload(Label.models))
+    page = _page_ids(session, query, on).offset(offset)
     if _scans(query):
         found = list(session.scalars(page.limit(limit + 1)))
         if found or not offset:
@@ -153,4 +174,68 @@ def search(
         # past the last match: only a count can say how many there were
     counted = _matching_ids(session, query, on).limit(COUNT_CAP + 1).subquery()
     total = session.scalar(select(func.count()).select_from(counted)) or 0
-    return list(session.scalars(page.limit(limit))), min(total, COUNT_CAP), total <= COUNT_CAP
+    if total > COUNT_CAP and not _sqlite(session):
+        ids = _walked(session, page.limit(limit))
+    else:
+        ids = list(session.scalars(page.limit(limit)))
+    return ids, min(total, COUNT_CAP), total <= COUNT_CAP
+
+
+#: PostgreSQL planner settings that leave it one plan for a page: the primary key in order
+_WALK = ("enable_bitmapscan", "enable_seqscan", "max_parallel_workers_per_gather")
+
+
+def _walked(session: Session, page: Select[Any]) -> list[int]:
+    """A page of a common match on PostgreSQL, by walking the labels in id order.
+
+    The planner guesses a few hundred matches for any pattern it has no statistics for (such
+    as most Japanese words), so it collects every match through the trigram index and sorts
+    them: 165 ms for the 30,531 labels that hold ゲートウェイ at a million labels. A count
+    past ``COUNT_CAP`` says the matches are common, so the walk in id order finds a page within
+    a few thousand labels (0.5-13 ms). The settings are reset after this one query (and a
+    failed query ends the transaction, which undoes ``SET LOCAL`` anyway)."""
+    session.execute(text("SET LOCAL enable_bitmapscan = off"))
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    # parallel workers cost ~10 ms to start, more than the walk itself
+    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    ids = list(session.scalars(page))
+    for setting in _WALK:
+        session.execute(text(f"RESET {setting}"))
+    return ids
+
+
+def search(
+    session: Session, query: LabelQuery, on: dt.date, limit: int, offset: int
+) -> tuple[list[Label], int, bool]:
+    """``search_ids`` with the page's labels (and model numbers) loaded through the ORM."""
+    ids, total, exact = search_ids(session, query, on, limit, offset)
+    loaded = session.scalars(
+        select(Label).where(Label.id.in_(ids)).options(selectinload(Label.models))
+    )
+    by_id = {label.id: label for label in loaded}
+    return [by_id[i] for i in ids], total, exact
+
+
+SUMMARY_FIELDS = tuple(LabelSummary.model_fields)
+_DOCUMENTS = (
+    select(Label.id, Label.status, Label.expires_on, LabelDocument.body)
+    .join(LabelDocument, LabelDocument.label_id == Label.id)
+    .where(Label.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def summaries(session: Session, ids: list[int], on: dt.date) -> list[dict[str, Any]]:
+    """The labels' search results (``LabelSummary`` as JSON values) in the order of ``ids``,
+    taken from their stored public documents in one query rather than built through the ORM
+    (labels, model numbers and a Pydantic model: a page of 20 took 2.4 ms, now 1.6, at a
+    million labels on SQLite); ``status`` is filled in as a lookup fills it in. Every label
+    has a document (written with each change, backfilled by migration 0002)."""
+    if not ids:
+        return []
+    found: dict[int, dict[str, Any]] = {}
+    for label_id, status, expires_on, body in session.execute(_DOCUMENTS, {"ids": ids}):
+        document = json.loads(body)
+        item = {name: document.get(name) for name in SUMMARY_FIELDS}
+        item["status"] = status_on(status, expires_on, on)
+        found[label_id] = item
+    return [found[i] for i in ids]
