@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from jcstar.assessment.evaluate import evaluate
-from jcstar.assessment.inputs import InputError, load_profile
+from jcstar.assessment.inputs import InputError, load_profile, unnamed_profile
 from jcstar.assessment.models import AssessmentPlan, AssessmentReport, InputDigest, ProductProfile
 from jcstar.assessment.plan import PlanError, build_plan, only_checks
 from jcstar.assessment.report import assemble_report
@@ -73,13 +73,7 @@ def firmware_profile(
             if value is not None and not Path(value).exists():
                 raise InputError(f"--{name.replace('_', '-')}: {value}: file not found")
     if profile_path is None:
-        profile = ProductProfile(
-            vendor="(not given)",
-            product=f"firmware {image.name}",
-            model_numbers=("(unknown)",),
-            product_type="(unknown)",
-            firmware_version="(unknown)",
-        )
+        profile = unnamed_profile(f"firmware {image.name}")
         digests: list[InputDigest] = []
         base: dict[str, Any] = {}
     else:

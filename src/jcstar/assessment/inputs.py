@@ -74,6 +74,18 @@ def digest(role: str, path: Path, raw: bytes) -> InputDigest:
     return InputDigest(role=role, name=path.name, sha256=hashlib.sha256(raw).hexdigest())
 
 
+def unnamed_profile(product: str) -> ProductProfile:
+    """The profile a probe or firmware run uses when none is given: only what is tested is
+    known (``product`` names it), everything the vendor would say is left unknown."""
+    return ProductProfile(
+        vendor="(not given)",
+        product=product,
+        model_numbers=("(unknown)",),
+        product_type="(unknown)",
+        firmware_version="(unknown)",
+    )
+
+
 def load_profile(path: Path) -> tuple[ProductProfile, InputDigest]:
     raw = read_bytes(path)
     profile = load_model(path, ProductProfile, raw)

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from jcstar.assessment.evaluate import evaluate
-from jcstar.assessment.inputs import InputError, load_profile
+from jcstar.assessment.inputs import InputError, load_profile, unnamed_profile
 from jcstar.assessment.models import AssessmentReport, InputDigest, ProductProfile
 from jcstar.assessment.plan import build_plan, only_checks
 from jcstar.assessment.report import assemble_report
@@ -42,13 +42,7 @@ def device_profile(
     except TargetError as exc:
         raise InputError(f"HOST: {exc}") from None
     if profile_path is None:
-        profile = ProductProfile(
-            vendor="(not given)",
-            product=f"device at {address}",
-            model_numbers=("(unknown)",),
-            product_type="(unknown)",
-            firmware_version="(unknown)",
-        )
+        profile = unnamed_profile(f"device at {address}")
         digests: list[InputDigest] = []
     else:
         profile, digest = load_profile(profile_path)
