@@ -944,6 +944,27 @@ def test_a_broken_feed_is_a_one_line_error(tmp_path: Path) -> None:
     assert load_feed(FEED).size == 5
 
 
+def test_an_unchanged_feed_is_parsed_once_and_a_changed_one_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed = tmp_path / "feed.json"
+    feed.write_bytes(FEED.read_bytes())
+    reads: list[Path] = []
+    real_read_text = Path.read_text
+
+    def counting_read_text(self: Path, *args: Any, **kwargs: Any) -> str:
+        reads.append(self)
+        return real_read_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counting_read_text)
+    first = load_feed(feed)
+    assert load_feed(feed) is first  # the input check and the components check share it
+    assert reads.count(feed) == 1
+    feed.write_text('{"vulns": []}')  # a new feed: read again, never the stale records
+    assert load_feed(feed).size == 0
+    assert reads.count(feed) == 2
+
+
 # --- through the assessment: plan, run, evaluate ------------------------------------------------
 
 

@@ -11,6 +11,7 @@ document says per vulnerability which products are affected (see :mod:`.vex`).
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -119,6 +120,18 @@ def _first_error(path: Path, where: str, exc: ValidationError) -> FeedError:
 
 
 def load_feed(path: Path) -> Feed:
+    """The feed in ``path``. A run reads it twice (checked as input before anything runs,
+    then by the components check) and a full OSV export runs to hundreds of MB, so an
+    unchanged file is parsed once; a changed one (size or mtime) is read again."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise FeedError(f"{path}: cannot read vulnerability feed: {exc.strerror}") from None
+    return _parse_feed(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4)
+def _parse_feed(path: Path, mtime_ns: int, size: int) -> Feed:
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
