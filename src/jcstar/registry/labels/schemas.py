@@ -30,24 +30,6 @@ class StatusEventPublic(BaseModel):
     expires_on: dt.date
 
 
-class LabelPublic(BaseModel):
-    registration_no: str
-    level: int
-    status: str
-    issued_on: dt.date
-    expires_on: dt.date
-    vendor: str
-    product: str
-    model_numbers: list[str]
-    support_period_end: dt.date | None
-    vulnerability_contact: str | None
-    product_url: str
-    qr: str
-    jws: str
-    status_history: list[StatusEventPublic]
-    notices: list[NoticePublic]
-
-
 class LabelSummary(BaseModel):
     """A label in search results and exports: no history, no notices."""
 
@@ -62,6 +44,16 @@ class LabelSummary(BaseModel):
     support_period_end: dt.date | None
     vulnerability_contact: str | None
     product_url: str
+
+
+class LabelPublic(LabelSummary):
+    """A label as its lookup and product page show it: the summary, the signed label and
+    its QR text, the status history and the notices."""
+
+    qr: str
+    jws: str
+    status_history: list[StatusEventPublic]
+    notices: list[NoticePublic]
 
 
 class LabelPage(BaseModel):
