@@ -55,7 +55,7 @@ def test_japanese_vendor_and_short_terms(client: TestClient, catalogue: dict[str
         "スマートホームゲートウェイ SG-1",
         "ネットワークカメラ NC-20",
     ]
-    # two characters: shorter than a trigram, found by the fallback
+    # two characters: shorter than a trigram, found through the gram index
     assert _found(client, q="家電") == [
         "スマートホームゲートウェイ SG-1",
         "ネットワークカメラ NC-20",
@@ -111,23 +111,50 @@ def test_a_count_past_the_cap_says_at_least(
     client: TestClient, catalogue: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from jcstar.registry.search import service
+    from jcstar.registry.web import router as web
 
     monkeypatch.setattr(service, "COUNT_CAP", 2)
-    body = client.get("/api/v1/labels", params={"q": "JC1-"}).json()  # every registration no.
-    assert (body["total"], body["total_exact"]) == (2, False)
-    assert len(body["items"]) == 3  # the page itself is not cut by the count
-    body = client.get("/api/v1/labels", params={"q": "SG-1"}).json()
+    everything = {"q": "JC1-", "limit": 1}  # every registration number
+    body = client.get("/api/v1/labels", params=everything).json()
+    assert (len(body["items"]), body["total"], body["total_exact"]) == (1, 2, False)
+    # paging on, the count covers at least the pages asked for
+    body = client.get("/api/v1/labels", params={**everything, "offset": 2}).json()
+    assert (len(body["items"]), body["total"], body["total_exact"]) == (1, 3, True)
+    body = client.get("/api/v1/labels", params={"q": "SG-1", "limit": 1}).json()
     assert (body["total"], body["total_exact"]) == (1, True)
+    monkeypatch.setattr(web, "PAGE", 1)
     assert "2+ 件" in client.get("/", params={"q": "JC1-"}).text
 
 
-def test_a_short_term_counts_only_as_far_as_its_pages(
+def test_short_terms_are_indexed_and_counted(client: TestClient, catalogue: dict[str, str]) -> None:
+    assert _found(client, q="HG") == ["HEMS Gateway HG-100"]
+    assert _found(client, q="ms") == ["HEMS Gateway HG-100"]  # case folded
+    assert _found(client, q="ト") == ["スマートホームゲートウェイ SG-1", "ネットワークカメラ NC-20"]
+    assert _found(client, q="ネ") == ["ネットワークカメラ NC-20"]
+    assert _found(client, q="鰻") == []
+    assert _found(client, q="Qx") == []
+    body = client.get("/api/v1/labels", params={"q": "G", "limit": 1}).json()
+    assert (len(body["items"]), body["total"], body["total_exact"]) == (1, 2, True)
+
+
+def test_widths_and_letter_case_as_typed(client: TestClient, catalogue: dict[str, str]) -> None:
+    # full-width Latin and digits, half-width katakana, the ideographic space
+    assert _found(client, q="ＨＧ－１００") == ["HEMS Gateway HG-100"]
+    assert _found(client, q="ｶﾒﾗ") == ["ネットワークカメラ NC-20"]
+    assert _found(client, q="hems\u3000gateway") == ["HEMS Gateway HG-100"]
+    assert _found(client, q="ｇａｔｅ") == ["HEMS Gateway HG-100"]
+
+
+def test_a_punctuation_term_pages_through_every_match(
     client: TestClient, catalogue: dict[str, str]
 ) -> None:
-    # "-" is in all three model numbers; one character cannot use the trigram index, so the
-    # labels are walked in order and the walk stops once the page is full
-    body = client.get("/api/v1/labels", params={"q": "-", "limit": 2}).json()
-    assert (len(body["items"]), body["total"], body["total_exact"]) == (2, 2, False)
+    # "-" is in all three model numbers; the page walk and the count agree on every database
+    # (SQLite's gram index holds letters and digits only: "-" is found by walking the labels)
+    seen: list[str] = []
+    for offset in (0, 2):
+        body = client.get("/api/v1/labels", params={"q": "-", "limit": 2, "offset": offset})
+        seen += [item["registration_no"] for item in body.json()["items"]]
+    assert sorted(seen) == sorted(catalogue.values())
     body = client.get("/api/v1/labels", params={"q": "-", "limit": 2, "offset": 2}).json()
     assert (len(body["items"]), body["total"], body["total_exact"]) == (1, 3, True)
     body = client.get("/api/v1/labels", params={"q": "-", "offset": 5}).json()

@@ -18,6 +18,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from jcstar.registry.search_keys import gram_text
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -75,6 +77,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
+        # the gram index's triggers (migration 0003) call it on every label written
+        dbapi_connection.create_function("jcstar_grams", 1, gram_text, deterministic=True)
 
     return engine
 

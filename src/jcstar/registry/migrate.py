@@ -16,8 +16,9 @@ from jcstar.registry.models import Base
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 #: what the migrations make that no model maps: the search indexes of each database (SQLite's
-#: full-text table with its shadow tables and a scan index; PostgreSQL's trigram index)
-UNMAPPED_PREFIXES = ("label_fts", "ix_labels_search_text_")
+#: full-text tables with their shadow tables and a scan index; PostgreSQL's trigram and gram
+#: indexes)
+UNMAPPED_PREFIXES = ("label_fts", "label_grams", "ix_labels_search_text_")
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -28,6 +28,7 @@ from jcstar.registry.labels.schemas import (
     StatusEventPublic,
 )
 from jcstar.registry.log import service as log
+from jcstar.registry.search_keys import search_key
 from jcstar.registry.settings import Settings
 
 
@@ -134,7 +135,7 @@ def issue(
         vulnerability_contact=app.vulnerability_contact,
         status="valid",
         product_url=f"{settings.base_url}/p/{number}",
-        search_text=" ".join([app.vendor.name, app.product, *models, number]),
+        search_text=search_key(app.vendor.name, app.product, models, number),
         jws="",
     )
     # signed to fit a scannable QR code (refused before storing when it cannot)

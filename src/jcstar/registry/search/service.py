@@ -1,11 +1,12 @@
 """Label search on either database.
 
 Japanese has no spaces between words, so word tokenizers find nothing inside
-「スマートホームゲートウェイ」. Both databases therefore match character trigrams:
-SQLite through an FTS5 table with the ``trigram`` tokenizer (kept in step with ``labels`` by
-triggers; terms under three characters fall back to LIKE, which trigrams cannot serve), and
-PostgreSQL through a ``pg_trgm`` GIN index that serves ``ILIKE '%term%'``. Every
-whitespace-separated term must match (AND).
+「スマートホームゲートウェイ」. Both databases therefore match characters: terms of three
+characters or more through trigrams (SQLite: an FTS5 table with the ``trigram`` tokenizer,
+PostgreSQL: a ``pg_trgm`` GIN index serving ``LIKE '%term%'``), shorter terms through an index
+of each label's one- and two-character substrings (migration 0003). Both sides are in the
+normal form of ``search_keys`` (NFKC, case-folded). Every whitespace-separated term must match
+(AND).
 """
 
 from __future__ import annotations
@@ -18,27 +19,32 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Text,
     and_,
     bindparam,
     column,
     func,
+    literal,
     select,
     table,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+from sqlalchemy.sql.expression import TableClause
 
 from jcstar.registry.errors import Unprocessable
 from jcstar.registry.labels.documents import LabelDocument, status_on
 from jcstar.registry.labels.models import Label, LabelModel
 from jcstar.registry.labels.schemas import LabelSummary
+from jcstar.registry.search_keys import is_short, query_terms
 
 STATUSES = ("valid", "expired", "suspended", "revoked")
 #: matches counted at most; beyond it a search reports "at least COUNT_CAP" (our judgement)
 COUNT_CAP = 1000
-#: the shortest term the trigram indexes serve
-TRIGRAM = 3
 _fts = table("label_fts", column("rowid"), column("search_text"))
+# detail=none allows no column filter: the match is on the table's own hidden column
+_grams = table("label_grams", column("rowid"), column("label_grams"))
 
 
 @dataclass(frozen=True)
@@ -52,28 +58,69 @@ class LabelQuery:
     status: str | None = None
 
 
+@dataclass(frozen=True)
+class _Match:
+    """How one query is matched: on SQLite, the full-text table (and its condition) that
+    yields the matching ids in order, if one serves the query; and the conditions on label
+    rows."""
+
+    driver: TableClause | None
+    match: ColumnElement[bool] | None
+    where: list[ColumnElement[bool]]
+
+
 def _like_pattern(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
+def _holds(term: str) -> ColumnElement[bool]:
+    """The search key holds the term: both are in normal form, so plain LIKE (SQLite's also
+    ignores ASCII case, which changes nothing here)."""
+    return Label.search_text.like(_like_pattern(term), escape="\\")
+
+
 def _contains(col: InstrumentedAttribute[str], term: str, sqlite: bool) -> ColumnElement[bool]:
-    # SQLite's LIKE already ignores ASCII case; its ILIKE would add lower() on every row
+    """A display column (vendor, product) holds the term, in any ASCII letter case."""
     if sqlite or term.lower() == term.upper():
-        # and a term without letter case (kana, kanji, digits) needs no ILIKE on PostgreSQL,
+        # a term without letter case (kana, kanji, digits) needs no ILIKE on PostgreSQL,
         # whose per-row case folding made a scan for 東京 about twice as slow as LIKE
         return col.like(_like_pattern(term), escape="\\")
     return col.ilike(_like_pattern(term), escape="\\")
 
 
-def _indexed(term: str, sqlite: bool) -> bool:
-    """Whether SQLite's full-text table serves the term (PostgreSQL's index serves ILIKE)."""
-    return sqlite and len(term) >= TRIGRAM
-
-
 def _fts_match(terms: list[str]) -> str:
-    """One FTS5 query for all the long terms: each a quoted phrase, all required."""
+    """One FTS5 query for the terms: each a quoted phrase, all required."""
     return " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+def _tokenized(term: str) -> bool:
+    """Whether SQLite's gram table (tokenizer ``unicode61``: letters and digits) can look the
+    term up; a term of nothing but punctuation is only found by a scan."""
+    return any(char.isalnum() for char in term)
+
+
+def _sqlite_terms(terms: list[str]) -> _Match:
+    long_terms = [t for t in terms if not is_short(t)]
+    short = [t for t in terms if is_short(t)]
+    # a term of letters and digits is one token of the gram table, found exactly; the label
+    # rows confirm any other (the tokenizer drops punctuation: "-1" finds every "1")
+    where = [_holds(t) for t in short if not t.isalnum()]
+    if long_terms:
+        return _Match(_fts, _fts.c.search_text.op("MATCH")(_fts_match(long_terms)), where)
+    looked_up = [t for t in short if _tokenized(t)]
+    if looked_up:
+        return _Match(_grams, _grams.c.label_grams.op("MATCH")(_fts_match(looked_up)), where)
+    return _Match(None, None, where)
+
+
+def _postgresql_term(term: str) -> ColumnElement[bool]:
+    if not is_short(term):
+        return _holds(term)  # served by the trigram index
+    # served by the gram index; LIKE comes first in the conditions (the cheaper one), so a
+    # walk through the labels in order does not compute every label's grams
+    grams = func.jcstar_grams(Label.search_text, type_=ARRAY(Text))
+    return and_(_holds(term), grams.contains(literal([term], ARRAY(Text))))
 
 
 def _status(status: str, on: dt.date) -> ColumnElement[bool]:
@@ -84,11 +131,13 @@ def _status(status: str, on: dt.date) -> ColumnElement[bool]:
     return Label.status == status
 
 
-def _conditions(query: LabelQuery, sqlite: bool, on: dt.date) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if query.q:
-        terms = query.q.split()
-        where += [_contains(Label.search_text, t, sqlite) for t in terms if not _indexed(t, sqlite)]
+def _matching(query: LabelQuery, sqlite: bool, on: dt.date) -> _Match:
+    terms = query_terms(query.q)
+    if sqlite:
+        found = _sqlite_terms(terms)
+    else:
+        found = _Match(None, None, [_postgresql_term(t) for t in terms])
+    where = found.where
     if query.vendor:
         where.append(_contains(Label.vendor, query.vendor.strip(), sqlite))
     if query.product:
@@ -104,55 +153,48 @@ def _conditions(query: LabelQuery, sqlite: bool, on: dt.date) -> list[ColumnElem
         if query.status not in STATUSES:
             raise Unprocessable(f"unknown status {query.status!r} (one of {', '.join(STATUSES)})")
         where.append(_status(query.status, on))
-    return where
-
-
-def filtered(session: Session, query: LabelQuery, on: dt.date) -> tuple[Select[Label], Any]:
-    """The matching labels, and the column that orders them by label id.
-
-    On SQLite the full-text table drives the query (a join, ordered by its rowid): FTS5 then
-    yields matches in order and stops at the LIMIT, where ``id IN (full-text matches)`` first
-    collected every match (34 ms against 4 ms for a count of 1,001 at a million labels)."""
-    stmt = select(Label).where(*_conditions(query, _sqlite(session), on))
-    match = _full_text(session, query)
-    if match is None:
-        return stmt, Label.id
-    return stmt.join(_fts, _fts.c.rowid == Label.id).where(match), _fts.c.rowid
+    return found
 
 
 def _sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def _full_text(session: Session, query: LabelQuery) -> ColumnElement[bool] | None:
-    """SQLite's full-text condition for the query's long terms, if it has any."""
-    long_terms = [t for t in (query.q or "").split() if _indexed(t, _sqlite(session))]
-    return _fts.c.search_text.op("MATCH")(_fts_match(long_terms)) if long_terms else None
-
-
 def _matching_ids(session: Session, query: LabelQuery, on: dt.date) -> Select[Any]:
-    """The ids to count: from the full-text table alone when nothing else narrows the query
-    (a count of 1,001 then takes 0.5 ms, not 4 ms of label rows read for the join)."""
-    match = _full_text(session, query)
-    if match is not None and not _conditions(query, True, on):
-        return select(_fts.c.rowid).where(match)
-    base, order = filtered(session, query, on)
-    return base.with_only_columns(order)
+    """The matching ids, to count or to order into a page.
+
+    On SQLite a full-text table drives the query (a join ordered by its rowid): FTS5 then
+    yields matches in order and stops at the LIMIT, where ``id IN (full-text matches)`` first
+    collected every match (34 ms against 4 ms for a count of 1,001 at a million labels). When
+    nothing else narrows the query the ids come from the full-text table alone (a count of
+    1,001 then takes 0.5 ms: no label row is read)."""
+    found = _matching(query, _sqlite(session), on)
+    if found.driver is None or found.match is None:
+        return select(Label.id).where(*found.where)
+    rowid = found.driver.c.rowid
+    if not found.where:
+        return select(rowid).where(found.match)
+    return (
+        select(rowid)
+        .select_from(Label)
+        .join(found.driver, rowid == Label.id)
+        .where(found.match, *found.where)
+    )
 
 
-def _scans(query: LabelQuery) -> bool:
-    """Whether the query reads every label: a term too short for the trigram index, or a
-    vendor or product filter (plain LIKE, no index)."""
-    short = any(len(term) < TRIGRAM for term in (query.q or "").split())
-    return short or bool(query.vendor) or bool(query.product)
+def _scans(session: Session, query: LabelQuery) -> bool:
+    """Whether the query reads every label: a vendor or product filter (plain LIKE, no
+    index), or on SQLite terms of nothing but punctuation."""
+    if query.vendor or query.product:
+        return True
+    terms = query_terms(query.q)
+    return _sqlite(session) and bool(terms) and _sqlite_terms(terms).driver is None
 
 
 def _page_ids(session: Session, query: LabelQuery, on: dt.date) -> Select[Any]:
-    """The matching ids in label order: for a query of nothing but full-text terms, from the
-    full-text table alone (no label row is read for a page of ids)."""
+    """The matching ids in label order."""
     ids = _matching_ids(session, query, on)
-    order = ids.selected_columns[0]
-    return ids.order_by(order)
+    return ids.order_by(ids.selected_columns[0])
 
 
 def search_ids(
@@ -167,18 +209,20 @@ def search_ids(
     but counting would walk ~``COUNT_CAP``/frequency more; its total is then what the pages so
     far hold, and ``exact`` says whether more follow."""
     page = _page_ids(session, query, on).offset(offset)
-    if _scans(query):
+    if _scans(session, query):
         found = list(session.scalars(page.limit(limit + 1)))
         if found or not offset:
             return found[:limit], offset + min(len(found), limit), len(found) <= limit
         # past the last match: only a count can say how many there were
-    counted = _matching_ids(session, query, on).limit(COUNT_CAP + 1).subquery()
+    # a reader paging past the cap is told at least as many as the pages so far hold
+    cap = max(COUNT_CAP, offset + limit)
+    counted = _matching_ids(session, query, on).limit(cap + 1).subquery()
     total = session.scalar(select(func.count()).select_from(counted)) or 0
-    if total > COUNT_CAP and not _sqlite(session):
+    if total > cap and not _sqlite(session):
         ids = _walked(session, page.limit(limit))
     else:
         ids = list(session.scalars(page.limit(limit)))
-    return ids, min(total, COUNT_CAP), total <= COUNT_CAP
+    return ids, min(total, cap), total <= cap
 
 
 #: PostgreSQL planner settings that leave it one plan for a page: the primary key in order

@@ -27,6 +27,10 @@ STATUS_NAMES = {
 }
 
 
+#: results shown on the search page (more: "N+", refine the words)
+PAGE = 100
+
+
 @router.get("/", response_class=HTMLResponse)
 def search_page(
     request: Request, db: Db, q: Annotated[str | None, Query(max_length=200)] = None
@@ -34,7 +38,7 @@ def search_page(
     found: list[Label] = []
     total, exact = 0, True
     if q and q.strip():
-        found, total, exact = search(db, LabelQuery(q=q), labels.today(), 100, 0)
+        found, total, exact = search(db, LabelQuery(q=q), labels.today(), PAGE, 0)
     on = labels.today()
     items = [labels.summary(lb, on, [m.model_number for m in lb.models]) for lb in found]
     return templates.TemplateResponse(

@@ -1,0 +1,57 @@
+"""The text a label is found by, and the terms a query looks for, in one normal form.
+
+People type the same thing many ways: ``FD-6101`` or ``ＦＤ－６１０１`` (full width), ``ｶﾒﾗ`` (half
+width) or ``カメラ``, ``router`` or ``Router``. Both sides are therefore put in Unicode NFKC form
+and case-folded before they meet, so every script matches whatever width and case was typed,
+and PostgreSQL compares with plain ``LIKE`` (its ``ILIKE`` folded case on every row scanned,
+about half the cost of a scan).
+
+Terms of one or two characters (東京, 照明, a model suffix) are too short for the trigram
+indexes; ``grams`` lists each label's distinct one- and two-character substrings for an index
+of their own (``search.service``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+#: the shortest term the trigram indexes serve
+TRIGRAM = 3
+
+
+def normal(text: str) -> str:
+    """NFKC, case-folded, runs of whitespace as one space."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def search_key(vendor: str, product: str, models: Iterable[str], registration_no: str) -> str:
+    """What ``labels.search_text`` holds for a label."""
+    return normal(" ".join([vendor, product, *models, registration_no]))
+
+
+def query_terms(q: str | None) -> list[str]:
+    """A query's terms, each to be found somewhere in the search key (all of them)."""
+    return normal(q).split(" ") if q and normal(q) else []
+
+
+def is_short(term: str) -> bool:
+    return len(term) < TRIGRAM
+
+
+def grams(key: str) -> list[str]:
+    """The distinct one- and two-character substrings of a search key, spaces excluded (a
+    term never holds one), in first-seen order."""
+    seen: dict[str, None] = {}
+    for i, char in enumerate(key):
+        if char != " ":
+            seen.setdefault(char)
+            pair = key[i : i + 2]
+            if len(pair) == 2 and pair[1] != " ":
+                seen.setdefault(pair)
+    return list(seen)
+
+
+def gram_text(key: str) -> str:
+    """``grams`` as one space-separated text: what SQLite's gram index is given per label."""
+    return " ".join(grams(key))
