@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from jcstar.registry.settings import Settings
 from tests.registry.conftest import MakeParty, Party, issue_label
 
 PRODUCTS = [
@@ -213,3 +214,32 @@ def test_a_common_match_pages_in_label_order(
     monkeypatch.setattr(service, "COUNT_CAP", 1)
     assert pages() == exact
     assert "SG-1" in client.get("/", params={"q": "JC1-"}).text
+
+
+def test_labels_from_before_search_keys_are_found_after_upgrade(
+    client: TestClient, catalogue: dict[str, str], settings: Settings
+) -> None:
+    from sqlalchemy import text
+
+    from jcstar.registry import migrate
+    from jcstar.registry.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        migrate.downgrade(engine, "0002")  # as a registry was before migration 0003
+        with engine.begin() as connection:  # its search text as 0002 wrote it: as displayed
+            connection.execute(
+                text(
+                    "UPDATE labels SET search_text = 'ＨＥＭＳ Gateway HG-100 HG-100W ' "
+                    "|| registration_no WHERE product LIKE 'HEMS%'"
+                )
+            )
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    assert _found(client, q="hems") == ["HEMS Gateway HG-100"]  # rewritten in normal form
+    assert _found(client, q="0w") == ["HEMS Gateway HG-100"]  # and in the gram index
+    assert _found(client, q="家電") == [
+        "スマートホームゲートウェイ SG-1",
+        "ネットワークカメラ NC-20",
+    ]
