@@ -1,10 +1,11 @@
-"""Organisations (vendor, lab, operator, procurer), their users, tokens and sessions."""
+"""Organisations (vendor, lab, operator, procurer), their users, tokens, sessions and the
+counts of failed logins."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jcstar.registry.db import Base, UTCDateTime
@@ -55,6 +56,24 @@ class LoginSession(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     digest: Mapped[str] = mapped_column(String(64), unique=True)
-    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: indexed: expired sessions are swept on each login
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginThrottle(Base):
+    """Consecutive failed logins for an e-mail or a client address (see ``throttle``).
+
+    Keyed by a digest, so that no e-mail address someone mistyped is kept.
+    """
+
+    __tablename__ = "login_throttles"
+
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    #: indexed: counts that are stale are swept on each login
+    last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    #: attempts before this instant are refused without checking the password
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 
-from jcstar.registry.accounts import service
+from jcstar.registry.accounts import service, throttle
 from jcstar.registry.accounts.schemas import LoginCreate, PrincipalPublic
 from jcstar.registry.db import lock_for_write
 from jcstar.registry.deps import SESSION_COOKIE, Config, Db, SignedIn
@@ -13,13 +13,39 @@ from jcstar.registry.errors import Unauthorized
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
-@router.post("/auth/login")
-def login(body: LoginCreate, db: Db, settings: Config, response: Response) -> PrincipalPublic:
-    # the slow password check runs before the write lock is taken
+def _too_many(seconds: int) -> HTTPException:
+    # the same answer whichever count refused and whether or not the password was right
+    return HTTPException(
+        status_code=429,
+        detail=f"too many failed logins; try again in {seconds} s",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+@router.post(
+    "/auth/login",
+    responses={429: {"description": "Too many failed logins; wait `Retry-After` seconds"}},
+)
+def login(
+    body: LoginCreate, request: Request, db: Db, settings: Config, response: Response
+) -> PrincipalPublic:
+    keys = throttle.keys_for(body.email, request.client.host if request.client else "unknown")
+    # a refused attempt costs a read, no write and no password check
+    if (wait := throttle.retry_after(db, keys)) is not None:
+        raise _too_many(wait)
+    lock_for_write(db)
+    wait = throttle.admit(db, keys)  # counted as failed until the password proves right
+    if wait is not None:
+        db.rollback()
+        raise _too_many(wait)
+    db.commit()
+    # the slow password check runs outside the write lock
     user = service.check_password(db, body.email, body.password)
     if user is None:
         raise Unauthorized("unknown user or wrong password")
     lock_for_write(db)
+    throttle.succeeded(db, keys)
+    service.sweep_expired_sessions(db)
     cookie = service.open_session(db, user, settings.session_hours)
     db.commit()
     response.set_cookie(

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from jcstar.registry.accounts.models import ORG_KINDS, ApiToken, LoginSession, Org, User
-from jcstar.registry.db import utcnow
+from jcstar.registry.db import lock_for_write, utcnow
 
 TOKEN_PREFIX = "jcs_"
 _hasher = PasswordHasher()
@@ -100,8 +100,15 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
 
 
 def principal_for_session(session: Session, cookie: str) -> Principal | None:
+    """Who holds this session cookie; an expired session met here is deleted."""
     row = session.scalar(select(LoginSession).where(LoginSession.digest == digest(cookie)))
-    if row is None or row.expires_at <= utcnow():
+    if row is None:
+        return None
+    if row.expires_at <= utcnow():
+        # it can never be used again: gone now rather than kept until the next login's sweep
+        lock_for_write(session)
+        session.execute(delete(LoginSession).where(LoginSession.id == row.id))
+        session.commit()
         return None
     org = row.user.org
     return Principal(org.id, org.name, org.kind)
@@ -132,6 +139,11 @@ def open_session(session: Session, user: User, hours: int) -> str:
     )
     session.flush()
     return cookie
+
+
+def sweep_expired_sessions(session: Session) -> None:
+    """Delete every expired login session (the caller holds the write lock)."""
+    session.execute(delete(LoginSession).where(LoginSession.expires_at <= utcnow()))
 
 
 def logout(session: Session, cookie: str) -> None:
