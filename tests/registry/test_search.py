@@ -243,3 +243,41 @@ def test_labels_from_before_search_keys_are_found_after_upgrade(
         "スマートホームゲートウェイ SG-1",
         "ネットワークカメラ NC-20",
     ]
+
+
+@pytest.mark.parametrize("window", [1, 2])
+def test_every_way_to_read_a_search_gives_the_same_page(
+    client: TestClient,
+    catalogue: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    window: int,
+) -> None:
+    # PostgreSQL walks the first labels in order before it asks the indexes: a window smaller
+    # than the registry sends each search down the indexed path, whose pages and counts must
+    # be the walk's
+    from jcstar.registry.search import postgresql_paths, service
+
+    queries = [
+        {"q": "JC1-", "limit": 1},
+        {"q": "JC1-", "limit": 1, "offset": 1},
+        {"q": "JC1-", "limit": 2, "offset": 2},
+        {"q": "家電"},
+        {"q": "G", "limit": 1, "offset": 1},
+        {"q": "hg-100 gateway"},
+        {"q": "hems カメラ"},
+        {"q": "NC", "status": "valid"},
+    ]
+
+    def answers() -> list[tuple[list[str], int, bool]]:
+        found = []
+        for params in queries:
+            body = client.get("/api/v1/labels", params=params).json()
+            numbers = [item["registration_no"] for item in body["items"]]
+            found.append((numbers, body["total"], body["total_exact"]))
+        return found
+
+    monkeypatch.setattr(service, "COUNT_CAP", 2)
+    walked = answers()
+    assert walked[0] == ([sorted(catalogue.values())[0]], 2, False)
+    monkeypatch.setattr(postgresql_paths, "WINDOW", window)
+    assert answers() == walked

@@ -27,7 +27,6 @@ from sqlalchemy import (
     literal,
     select,
     table,
-    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
@@ -37,11 +36,13 @@ from jcstar.registry.errors import Unprocessable
 from jcstar.registry.labels.documents import LabelDocument, status_on
 from jcstar.registry.labels.models import Label, LabelModel
 from jcstar.registry.labels.schemas import LabelSummary
+from jcstar.registry.search import postgresql_paths
 from jcstar.registry.search_keys import is_short, query_terms
 
 STATUSES = ("valid", "expired", "suspended", "revoked")
-#: matches counted at most; beyond it a search reports "at least COUNT_CAP" (our judgement)
-COUNT_CAP = 1000
+#: matches counted at most; beyond it a search reports "at least COUNT_CAP" (our judgement:
+#: as many as the search page shows; counting to 1,000 cost PostgreSQL 10-40 ms a query)
+COUNT_CAP = 100
 _fts = table("label_fts", column("rowid"), column("search_text"))
 # detail=none allows no column filter: the match is on the table's own hidden column
 _grams = table("label_grams", column("rowid"), column("label_grams"))
@@ -114,11 +115,11 @@ def _sqlite_terms(terms: list[str]) -> _Match:
     return _Match(None, None, where)
 
 
-def _postgresql_term(term: str) -> ColumnElement[bool]:
-    if not is_short(term):
-        return _holds(term)  # served by the trigram index
-    # served by the gram index; LIKE comes first in the conditions (the cheaper one), so a
-    # walk through the labels in order does not compute every label's grams
+def _postgresql_term(term: str, walking: bool) -> ColumnElement[bool]:
+    """LIKE, served by the trigram index; a short term also through the gram index, except
+    on a walk, where LIKE alone is exact and computing each label's grams would cost ~50 µs."""
+    if walking or not is_short(term):
+        return _holds(term)
     grams = func.jcstar_grams(Label.search_text, type_=ARRAY(Text))
     return and_(_holds(term), grams.contains(literal([term], ARRAY(Text))))
 
@@ -131,12 +132,12 @@ def _status(status: str, on: dt.date) -> ColumnElement[bool]:
     return Label.status == status
 
 
-def _matching(query: LabelQuery, sqlite: bool, on: dt.date) -> _Match:
+def _matching(query: LabelQuery, sqlite: bool, on: dt.date, walking: bool = False) -> _Match:
     terms = query_terms(query.q)
     if sqlite:
         found = _sqlite_terms(terms)
     else:
-        found = _Match(None, None, [_postgresql_term(t) for t in terms])
+        found = _Match(None, None, [_postgresql_term(t, walking) for t in terms])
     where = found.where
     if query.vendor:
         where.append(_contains(Label.vendor, query.vendor.strip(), sqlite))
@@ -216,36 +217,15 @@ def search_ids(
         # past the last match: only a count can say how many there were
     # a reader paging past the cap is told at least as many as the pages so far hold
     cap = max(COUNT_CAP, offset + limit)
-    counted = _matching_ids(session, query, on).limit(cap + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(counted)) or 0
-    if total > cap and not _sqlite(session):
-        ids = _walked(session, page.limit(limit))
-    else:
-        ids = list(session.scalars(page.limit(limit)))
+    matching = _matching_ids(session, query, on)
+    if not _sqlite(session):
+        walk = select(Label.id).where(*_matching(query, False, on, walking=True).where)
+        return postgresql_paths.search_page(session, walk, matching, limit, offset, cap)
+    # FTS5 yields matches in id order and stops at the LIMIT: counting and paging are cheap
+    counted = select(func.count()).select_from(matching.limit(cap + 1).subquery())
+    total = session.scalar(counted) or 0
+    ids = list(session.scalars(page.limit(limit)))
     return ids, min(total, cap), total <= cap
-
-
-#: PostgreSQL planner settings that leave it one plan for a page: the primary key in order
-_WALK = ("enable_bitmapscan", "enable_seqscan", "max_parallel_workers_per_gather")
-
-
-def _walked(session: Session, page: Select[Any]) -> list[int]:
-    """A page of a common match on PostgreSQL, by walking the labels in id order.
-
-    The planner guesses a few hundred matches for any pattern it has no statistics for (such
-    as most Japanese words), so it collects every match through the trigram index and sorts
-    them: 165 ms for the 30,531 labels that hold ゲートウェイ at a million labels. A count
-    past ``COUNT_CAP`` says the matches are common, so the walk in id order finds a page within
-    a few thousand labels (0.5-13 ms). The settings are reset after this one query (and a
-    failed query ends the transaction, which undoes ``SET LOCAL`` anyway)."""
-    session.execute(text("SET LOCAL enable_bitmapscan = off"))
-    session.execute(text("SET LOCAL enable_seqscan = off"))
-    # parallel workers cost ~10 ms to start, more than the walk itself
-    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-    ids = list(session.scalars(page))
-    for setting in _WALK:
-        session.execute(text(f"RESET {setting}"))
-    return ids
 
 
 def search(

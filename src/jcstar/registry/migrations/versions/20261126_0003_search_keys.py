@@ -7,6 +7,9 @@
   5 s at a million labels): on SQLite a contentless FTS5 table ``label_grams`` filled by
   triggers through the ``jcstar_grams`` function every registry connection registers; on
   PostgreSQL a GIN index over the SQL function ``jcstar_grams(search_text)``.
+- PostgreSQL gets an index that lets a search walk the labels in id order without reading
+  their rows (``id`` with the search key, level, status and expiry included;
+  ``search.postgresql_paths``).
 - PostgreSQL keeps a larger sample of ``search_text`` (statistics target 2,000), from which
   the planner estimates how many labels a ``LIKE '%term%'`` matches: with the default sample
   it guessed a few hundred for any Japanese word and sorted 30,000 matches for a page.
@@ -77,6 +80,10 @@ _POSTGRESQL_GRAMS = (
     "|| array(SELECT m[1] FROM regexp_matches(t, '(..)', 'g') AS m) "
     "|| array(SELECT m[1] FROM regexp_matches(substr(t, 2), '(..)', 'g') AS m) $$",
     "CREATE INDEX ix_labels_search_text_grams ON labels USING gin (jcstar_grams(search_text))",
+    # a common word's first matches are found by walking the labels in id order: this index
+    # lets the walk test each label without reading its row (0.2 against 2 µs a label)
+    "CREATE INDEX ix_labels_search_text_walk ON labels (id) "
+    "INCLUDE (search_text, level, status, expires_on)",
     "ALTER TABLE labels ALTER COLUMN search_text SET STATISTICS 2000",
     "ANALYZE labels",
 )
@@ -133,4 +140,5 @@ def downgrade() -> None:
     else:
         op.execute("ALTER TABLE labels ALTER COLUMN search_text SET STATISTICS -1")
         op.execute("DROP INDEX IF EXISTS ix_labels_search_text_grams")
+        op.execute("DROP INDEX IF EXISTS ix_labels_search_text_walk")
         op.execute("DROP FUNCTION IF EXISTS jcstar_grams(text)")
