@@ -23,6 +23,8 @@ EXIT_INCOMPLETE = 3
 # be reached, timed out or failed (5xx)
 EXIT_DENIED = 4
 EXIT_UNAVAILABLE = 5
+# stopped by Ctrl-C (128 + SIGINT, as shells report it); a fleet probe resumes where it stopped
+EXIT_INTERRUPTED = 130
 
 console = Console()
 err_console = Console(stderr=True)

@@ -26,6 +26,7 @@ from jcstar.assessment.probe import (
 from jcstar.cli.assess_cmd import finish_with_report, show_attempt
 from jcstar.cli.common import (
     EXIT_INCOMPLETE,
+    EXIT_INTERRUPTED,
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
     TextFormat,
@@ -144,7 +145,7 @@ def _fleet(
                 run_probe_loop(in_one_loop(sink))
     except KeyboardInterrupt:
         err_console.print(f"interrupted: finished devices are in {output}; run again to resume")
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except FleetWorkerError as exc:
         err_console.print(f"{exc}; finished devices are in {output}; run again to resume")
         raise typer.Exit(EXIT_INCOMPLETE) from None
