@@ -65,6 +65,14 @@ def status_on(status: str, expires_on: object, on: dt.date) -> str:
     return status
 
 
+def body_with_status(row: Any, on: dt.date) -> bytes:
+    """The lookup response body from a row of ``_LOOKUP``: the stored JSON with ``status``."""
+    status, expires_on, body = row
+    assert isinstance(body, str)
+    status = status_on(status, expires_on, on)
+    return ('{"status":' + json.dumps(status) + "," + body[1:]).encode()
+
+
 class Reader:
     """Reads lookup bodies on one database connection of its own, in autocommit mode.
 
@@ -72,7 +80,8 @@ class Reader:
     Connection and result objects cost ~80 µs a lookup (SQLite), and on PostgreSQL a pooled
     connection costs three more round trips (the pre-ping, BEGIN, and the ROLLBACK on its
     return). One reader per process, used from the event loop's thread only; a connection
-    the database dropped is replaced once, then the error is raised."""
+    the database dropped is replaced once, then the error is raised. It blocks while it reads:
+    for a local SQLite file that is microseconds (PostgreSQL lookups use ``AsyncReader``)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -115,12 +124,7 @@ class Reader:
     def read(self, registration_no: str, on: dt.date) -> bytes | None:
         """The lookup response body, or None when there is no such label (or no document)."""
         row = self._row(registration_no)
-        if row is None:
-            return None
-        status, expires_on, body = row
-        assert isinstance(body, str)
-        status = status_on(status, expires_on, on)
-        return ('{"status":' + json.dumps(status) + "," + body[1:]).encode()
+        return None if row is None else body_with_status(row, on)
 
     def close(self) -> None:
         if self._connection is not None:
