@@ -110,8 +110,14 @@ def labels(count: int, seed: int = 5) -> Iterator[SyntheticLabel]:
         )
 
 
+#: what finds few labels or none, typed as people type: short and long words no label holds,
+#: half- and full-width forms, two words that never meet in one label, a model number
+RARE_OR_ABSENT = ["Qx", "zq", "鰻", "鰻丼", "Zeppelin", "ｶﾒﾗ", "ＧＰ－４５８９", "hems カメラ"]
+
+
 def search_words(rng: random.Random) -> list[str]:
-    """What people type into the search box: product words in both languages, vendor stems."""
+    """What people type into the search box: product words in both languages, vendor stems,
+    and a few that find little or nothing (the searches that cannot stop early)."""
     words = [*JA_PRODUCT_NOUN, *JA_VENDOR_STEMS, *EN_PRODUCT_NOUN, *EN_VENDOR_STEMS]
     words += [f"{rng.choice(JA_PRODUCT_ADJ)}{rng.choice(JA_PRODUCT_NOUN)}" for _ in range(20)]
-    return words
+    return words + RARE_OR_ABSENT
