@@ -17,7 +17,8 @@ from functools import lru_cache
 from joserfc.errors import InvalidKeyCurveError
 from joserfc.jwa import EdDSAAlgorithm, JWSAlgModel
 from joserfc.jwk import OKPKey
-from joserfc.jws import JWSRegistry
+from joserfc.jws import CompactSignature, JWSRegistry
+from joserfc.util import urlsafe_b64decode
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
@@ -64,3 +65,19 @@ class LabelJWSRegistry(JWSRegistry):
 
 
 LABEL_JWS = LabelJWSRegistry()
+
+
+def signature_matches(signed: CompactSignature, key: OKPKey) -> bool:
+    """Whether ``signed`` (from ``jws.extract_compact``) carries a valid Ed25519 signature by
+    ``key``: the two steps of joserfc's ``verify_compact``, with our algorithm.
+
+    ``jws.validate_compact`` would first re-check the header against the registry and the key's
+    curve for every label. The verifier has already refused any header but exactly
+    ``{alg: EdDSA, kid, typ}`` and checks each trusted key's curve once (``ED25519.check_key``),
+    so those repeats (5-7 µs a label, measured) are left out."""
+    segments = signed.segments
+    try:
+        signature = urlsafe_b64decode(segments["signature"])
+    except (TypeError, ValueError):
+        return False
+    return ED25519.verify(segments["header"] + b"." + segments["payload"], signature, key)
