@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 import os
+import signal
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -168,3 +170,13 @@ def issue_label(
     app = apply(client, vendor, report)
     submit(client, vendor, app["id"])
     return approve(client, operator, app["id"])
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """Stop a ``jcstar serve`` the test started, by its process id: Ctrl-C, then kill."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -10,7 +10,6 @@ import asyncio
 import dataclasses
 import datetime as dt
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from jcstar.registry.db import lock_for_write, make_engine, session_factory
 from jcstar.registry.labels.batch_reader import AsyncReader
 from jcstar.registry.labels.documents import Reader
 from jcstar.registry.settings import Settings
-from tests.registry.conftest import BASE_URL, Party, issue_label
+from tests.registry.conftest import BASE_URL, Party, issue_label, stop_server
 
 STARTUP_S = 60.0
 #: these tests only mean anything on PostgreSQL (SQLite keeps the blocking reader)
@@ -103,12 +102,7 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str, str]]:
                 time.sleep(0.3)
             yield address, url, name
         finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_server(process)
 
 
 def _parties(database_url: str) -> tuple[Party, Party]:

@@ -4,7 +4,6 @@ environment serve the same registry (SQLite; started on 127.0.0.1 and stopped by
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -12,6 +11,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+from tests.registry.conftest import stop_server
 
 STARTUP_S = 60.0
 
@@ -48,10 +49,5 @@ def test_two_workers_serve_the_migrated_registry_with_its_keys(tmp_path: Path) -
             assert time.monotonic() < deadline, "the second worker did not start"
             time.sleep(0.3)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(process)
         log.close()
