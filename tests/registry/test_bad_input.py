@@ -174,3 +174,28 @@ def test_label_that_cannot_be_signed_stores_nothing(
     assert state["state"] == "submitted"
     assert _count(client, Label) == 0
     assert _count(client, LogEntry) == 0
+
+
+def test_a_nul_character_is_bad_input_on_every_database(
+    client: TestClient, vendor: Party, report: dict[str, Any]
+) -> None:
+    # PostgreSQL cannot hold NUL in text: where it reaches the database the answer is a 4xx
+    # naming it (SQLite stores it and simply finds nothing), never a 500
+    nul_requests = [
+        ("GET", "/api/v1/labels/JC1-2026-%00", None),
+        ("GET", "/p/JC1-2026-%00", None),
+        ("GET", "/api/v1/labels?vendor=a%00b", None),
+        ("GET", "/api/v1/labels?q=a%00b", None),
+        ("POST", "/api/v1/auth/login", {"email": "a\x00@example.com", "password": "x"}),
+    ]
+    for method, path, body in nul_requests:
+        response = client.request(method, path, json=body)
+        assert response.status_code in (200, 401, 404, 422), (path, response.text)
+        if response.status_code == 422:
+            assert response.json()["detail"] == "text contains a NUL character"
+    named = {**report, "product": {**report["product"], "product": "Gate\x00way"}}
+    applications = _count(client, Application)
+    response = client.post("/api/v1/applications", json={"report": named}, headers=vendor.headers)
+    assert response.status_code in (201, 422), response.text
+    if response.status_code == 422:
+        assert _count(client, Application) == applications

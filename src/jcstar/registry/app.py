@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jcstar import __version__
@@ -60,6 +61,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(RegistryError)
     async def _registry_error(_request: Request, exc: RegistryError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+    @app.exception_handler(DataError)
+    async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
+        # input the database cannot hold (PostgreSQL: a NUL character in text, a number out of
+        # range) is bad input, not a fault of the registry; its transaction was rolled back
+        if "NUL" in str(exc.orig):
+            return JSONResponse({"detail": "text contains a NUL character"}, status_code=422)
+        return JSONResponse({"detail": "a value is out of range"}, status_code=422)
 
     @app.get("/.well-known/jwks.json", tags=["labels"])
     def jwks() -> dict[str, object]:

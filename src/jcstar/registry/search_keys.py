@@ -21,8 +21,10 @@ TRIGRAM = 3
 
 
 def normal(text: str) -> str:
-    """NFKC, case-folded, runs of whitespace as one space."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    """NFKC, case-folded, runs of whitespace as one space, control characters dropped (a NUL
+    would end SQLite's full-text query early, and PostgreSQL refuses it in text)."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join("".join(c for c in folded if c.isprintable() or c.isspace()).split())
 
 
 def search_key(vendor: str, product: str, models: Iterable[str], registration_no: str) -> str:
