@@ -34,7 +34,7 @@ def search_key(vendor: str, product: str, models: Iterable[str], registration_no
 
 def query_terms(q: str | None) -> list[str]:
     """A query's terms, each to be found somewhere in the search key (all of them)."""
-    return normal(q).split(" ") if q and normal(q) else []
+    return normal(q).split() if q else []
 
 
 def is_short(term: str) -> bool:

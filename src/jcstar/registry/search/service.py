@@ -161,7 +161,7 @@ def _sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def _matching_ids(session: Session, query: LabelQuery, on: dt.date) -> Select[Any]:
+def _ids(found: _Match) -> Select[Any]:
     """The matching ids, to count or to order into a page.
 
     On SQLite a full-text table drives the query (a join ordered by its rowid): FTS5 then
@@ -169,7 +169,6 @@ def _matching_ids(session: Session, query: LabelQuery, on: dt.date) -> Select[An
     collected every match (34 ms against 4 ms for a count of 1,001 at a million labels). When
     nothing else narrows the query the ids come from the full-text table alone (a count of
     1,001 then takes 0.5 ms: no label row is read)."""
-    found = _matching(query, _sqlite(session), on)
     if found.driver is None or found.match is None:
         return select(Label.id).where(*found.where)
     rowid = found.driver.c.rowid
@@ -183,19 +182,12 @@ def _matching_ids(session: Session, query: LabelQuery, on: dt.date) -> Select[An
     )
 
 
-def _scans(session: Session, query: LabelQuery) -> bool:
+def _scans(query: LabelQuery, sqlite: bool, found: _Match) -> bool:
     """Whether the query reads every label: a vendor or product filter (plain LIKE, no
-    index), or on SQLite terms of nothing but punctuation."""
+    index), or on SQLite terms of nothing but punctuation (no full-text table serves them)."""
     if query.vendor or query.product:
         return True
-    terms = query_terms(query.q)
-    return _sqlite(session) and bool(terms) and _sqlite_terms(terms).driver is None
-
-
-def _page_ids(session: Session, query: LabelQuery, on: dt.date) -> Select[Any]:
-    """The matching ids in label order."""
-    ids = _matching_ids(session, query, on)
-    return ids.order_by(ids.selected_columns[0])
+    return sqlite and bool(query_terms(query.q)) and found.driver is None
 
 
 def search_ids(
@@ -209,16 +201,18 @@ def search_ids(
     counted at all beyond its page: walking the labels in order stops once the page is full,
     but counting would walk ~``COUNT_CAP``/frequency more; its total is then what the pages so
     far hold, and ``exact`` says whether more follow."""
-    page = _page_ids(session, query, on).offset(offset)
-    if _scans(session, query):
-        found = list(session.scalars(page.limit(limit + 1)))
-        if found or not offset:
-            return found[:limit], offset + min(len(found), limit), len(found) <= limit
+    sqlite = _sqlite(session)
+    found = _matching(query, sqlite, on)
+    matching = _ids(found)
+    page = matching.order_by(matching.selected_columns[0]).offset(offset)
+    if _scans(query, sqlite, found):
+        found_ids = list(session.scalars(page.limit(limit + 1)))
+        if found_ids or not offset:
+            return found_ids[:limit], offset + min(len(found_ids), limit), len(found_ids) <= limit
         # past the last match: only a count can say how many there were
     # a reader paging past the cap is told at least as many as the pages so far hold
     cap = max(COUNT_CAP, offset + limit)
-    matching = _matching_ids(session, query, on)
-    if not _sqlite(session):
+    if not sqlite:
         walk = select(Label.id).where(*_matching(query, False, on, walking=True).where)
         return postgresql_paths.search_page(session, walk, matching, limit, offset, cap)
     # FTS5 yields matches in id order and stops at the LIMIT: counting and paging are cheap

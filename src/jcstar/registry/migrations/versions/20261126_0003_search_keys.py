@@ -50,7 +50,7 @@ _models = sa.table(
     sa.column("model_number", sa.Text),
 )
 
-_SQLITE_GRAMS = (
+_SQLITE_SEARCH = (
     # detail=none: a gram is found or not, no positions needed; contentless: the grams are
     # derived from search_text, so nothing is stored twice
     "CREATE VIRTUAL TABLE label_grams USING fts5(grams, content='', detail='none', "
@@ -74,7 +74,7 @@ _SQLITE_GRAMS = (
 # every character and every pair of neighbours, built by C functions (a generate_series over
 # substr took 180 µs a label, this 53 µs); pairs holding the space are kept (no term holds
 # one, so they are never looked up) and GIN drops repeated grams itself
-_POSTGRESQL_GRAMS = (
+_POSTGRESQL_SEARCH = (
     "CREATE FUNCTION jcstar_grams(t text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT "
     "PARALLEL SAFE AS $$ SELECT string_to_array(t, NULL) "
     "|| array(SELECT m[1] FROM regexp_matches(t, '(..)', 'g') AS m) "
@@ -127,7 +127,7 @@ def _rewrite_search_text() -> None:
 def upgrade() -> None:
     _rewrite_search_text()
     sqlite = op.get_bind().dialect.name == "sqlite"
-    for statement in _SQLITE_GRAMS if sqlite else _POSTGRESQL_GRAMS:
+    for statement in _SQLITE_SEARCH if sqlite else _POSTGRESQL_SEARCH:
         op.execute(statement)
 
 
