@@ -6,9 +6,11 @@ from __future__ import annotations
 class RegistryError(Exception):
     status = 400
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        #: response headers the answer needs (e.g. Retry-After)
+        self.headers = headers or {}
 
 
 class BadRequest(RegistryError):
@@ -45,3 +47,12 @@ class Unprocessable(RegistryError):
     """Well-formed content that does not hold (a requirement not met, a broken report)."""
 
     status = 422
+
+
+class TooManyRequests(RegistryError):
+    """Refused for now; ``Retry-After`` says when to try again."""
+
+    status = 429
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail, {"Retry-After": str(retry_after)})

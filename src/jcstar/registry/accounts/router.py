@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from jcstar.registry.accounts import service, throttle
 from jcstar.registry.accounts.schemas import LoginCreate, PrincipalPublic
 from jcstar.registry.db import lock_for_write
 from jcstar.registry.deps import SESSION_COOKIE, Config, Db, SignedIn
-from jcstar.registry.errors import Unauthorized
+from jcstar.registry.errors import TooManyRequests, Unauthorized
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
-def _too_many(seconds: int) -> HTTPException:
+def _too_many(seconds: int) -> TooManyRequests:
     # the same answer whichever count refused and whether or not the password was right
-    return HTTPException(
-        status_code=429,
-        detail=f"too many failed logins; try again in {seconds} s",
-        headers={"Retry-After": str(seconds)},
-    )
+    return TooManyRequests(f"too many failed logins; try again in {seconds} s", seconds)
 
 
 @router.post(
