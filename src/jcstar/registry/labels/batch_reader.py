@@ -13,10 +13,10 @@ from typing import Any
 
 import psycopg
 from psycopg import pq
-from sqlalchemy import Engine, String, any_, bindparam, select
+from sqlalchemy import Engine, String, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from jcstar.registry.labels.documents import LabelDocument, body_with_status
+from jcstar.registry.labels.documents import body_with_status, lookup_rows
 from jcstar.registry.labels.models import Label
 
 #: connections per process for PostgreSQL lookups, and numbers per query (see ``AsyncReader``)
@@ -27,10 +27,8 @@ _STATEMENT = b"jcstar_lookup"
 #: SQLSTATE classes of a connection that is gone: 08 connection exception, 57 operator
 #: intervention (pg_terminate_backend, a server shutting down)
 _CONNECTION_GONE = ("08", "57")
-_BATCH_LOOKUP = (
-    select(Label.registration_no, Label.status, Label.expires_on, LabelDocument.body)
-    .join(LabelDocument, LabelDocument.label_id == Label.id)
-    .where(Label.registration_no == any_(bindparam("nos", type_=ARRAY(String))))
+_BATCH_LOOKUP = lookup_rows(Label.registration_no).where(
+    Label.registration_no == any_(bindparam("nos", type_=ARRAY(String)))
 )
 
 _Connection = psycopg.AsyncConnection[Any]

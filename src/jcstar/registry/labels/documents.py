@@ -14,7 +14,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import Engine, ForeignKey, Text, bindparam, func, select
+from sqlalchemy import Engine, ForeignKey, Select, Text, bindparam, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -47,13 +47,17 @@ def store(session: Session, label_id: int, label: LabelPublic) -> None:
     session.flush()
 
 
-# status and expiry come from the label row itself (one join on the primary key): they are what
-# the status reads everywhere else use, so the two cannot disagree
-_LOOKUP = (
-    select(Label.status, Label.expires_on, LabelDocument.body)
-    .join(LabelDocument, LabelDocument.label_id == Label.id)
-    .where(Label.registration_no == bindparam("no"))
-)
+def lookup_rows(*leading: Any) -> Select[Any]:
+    """Labels' status, expiry and stored document (after any ``leading`` columns), what a
+    lookup body is made of. Status and expiry come from the label row itself (one join on the
+    primary key): they are what the status reads everywhere else use, so the two cannot
+    disagree."""
+    return select(*leading, Label.status, Label.expires_on, LabelDocument.body).join(
+        LabelDocument, LabelDocument.label_id == Label.id
+    )
+
+
+_LOOKUP = lookup_rows().where(Label.registration_no == bindparam("no"))
 
 
 def status_on(status: str, expires_on: object, on: dt.date) -> str:
