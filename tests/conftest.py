@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from jcstar.cli.main import app
-from tests.lab.fixtures import hardened_device, vulnerable_device  # noqa: F401
+from tests.lab.fixtures import hardened_device, lab_device, vulnerable_device  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -34,6 +34,7 @@ import ctypes
 import datetime as dt
 import fcntl
 import glob
+import importlib
 import json
 import os
 import secrets
@@ -51,7 +52,6 @@ from pathlib import Path
 from typing import Any
 
 HOST = "127.0.0.1"
-PROFILES = ("vulnerable", "hardened")
 DEVICE_PY = Path(__file__).resolve()
 LIGHTTPD_MODULES = Path("/usr/lib/lighttpd")
 
@@ -83,12 +83,36 @@ PACKAGE_OF = {
     "mosquitto_passwd": "mosquitto",
     "nft": "nftables",
 }
-NEEDS = {
-    "vulnerable": ("ip", "unshare", "chroot", "dpkg-deb", "ldd", "openssl", "dropbear",
-                   "dropbearkey", "lighttpd", "mosquitto"),
-    "hardened": ("ip", "unshare", "chroot", "dpkg-deb", "ldd", "openssl", "dropbear",
-                 "dropbearkey", "lighttpd", "mosquitto", "mosquitto_passwd", "nft"),
-}  # fmt: skip
+
+@dataclass(frozen=True)
+class Profile:
+    """How to build one kind of lab device: ``build(root)`` writes its files and returns its
+    spec (daemons, services, credentials, accounts, nft_file); ``needs`` are the host tools
+    it uses; ``busybox``/``lighttpd_tls`` say whether it needs the busybox-static .deb and
+    lighttpd's TLS module."""
+
+    build: Callable[[Path], dict[str, Any]]
+    needs: tuple[str, ...]
+    busybox: bool = True
+    lighttpd_tls: bool = True
+
+
+#: profile name -> Profile. The two below are built in; ``profiles_*.py`` beside this file
+#: register more with ``register_profile`` when imported (``load_profiles``).
+PROFILES: dict[str, Profile] = {}
+
+
+def register_profile(name: str, profile: Profile) -> None:
+    PROFILES[name] = profile
+
+
+def load_profiles() -> None:
+    """Import every ``profiles_*.py`` module in this folder (each registers its profiles)."""
+    if not __package__:
+        return  # run as a script: only power-cycle/teardown/watchdog, which need no builder
+    for path in sorted(DEVICE_PY.parent.glob("profiles_*.py")):
+        importlib.import_module(f"{__package__}.{path.stem}")
+
 
 #: hardened-profile rate limits: port -> (new connections per minute, burst), per source address
 RATE_LIMITS = {22: (3, 5), 443: (30, 20), 8883: (10, 10)}
@@ -756,6 +780,14 @@ tls_version tlsv1.2
     }
 
 
+register_profile("vulnerable", Profile(_build_vulnerable, (
+    "ip", "unshare", "chroot", "dpkg-deb", "ldd", "openssl", "dropbear", "dropbearkey",
+    "lighttpd", "mosquitto")))  # fmt: skip
+register_profile("hardened", Profile(_build_hardened, (
+    "ip", "unshare", "chroot", "dpkg-deb", "ldd", "openssl", "dropbear", "dropbearkey",
+    "lighttpd", "mosquitto", "mosquitto_passwd", "nft")))  # fmt: skip
+
+
 # --------------------------------------------------------------------------------------------
 
 
@@ -771,8 +803,9 @@ class LabDevice:
         *,
         max_lifetime: float | None = None,
     ) -> None:
+        load_profiles()
         if profile not in PROFILES:
-            raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
+            raise ValueError(f"profile must be one of {sorted(PROFILES)}, not {profile!r}")
         self.profile = profile
         self.workdir = Path(workdir) if workdir else None
         self.max_lifetime = max_lifetime or float(
@@ -869,13 +902,15 @@ class LabDevice:
             raise LabUnavailable(
                 "the device lab needs root (network namespaces, chroot, bind mounts)"
             )
-        for tool in NEEDS[self.profile]:
+        profile = PROFILES[self.profile]
+        for tool in profile.needs:
             _tool(tool)
-        if not (LIGHTTPD_MODULES / "mod_openssl.so").exists():
+        if profile.lighttpd_tls and not (LIGHTTPD_MODULES / "mod_openssl.so").exists():
             raise LabUnavailable(
                 "lighttpd TLS module not installed: apt-get install lighttpd-mod-openssl"
             )
-        _find_busybox_deb()
+        if profile.busybox:
+            _find_busybox_deb()
         if self.workdir:
             self.workdir.mkdir(parents=True, exist_ok=True)
         _become_subreaper()
@@ -893,8 +928,7 @@ class LabDevice:
         root.chmod(0o755)
         for d in ("run", "logs", "tls", "www"):
             (root / d).mkdir(exist_ok=True)
-        build = _build_vulnerable if self.profile == "vulnerable" else _build_hardened
-        spec = build(root)
+        spec = PROFILES[self.profile].build(root)
         self.services = spec["services"]
         self.credentials = spec["credentials"]
         self.accounts = spec["accounts"]
@@ -917,7 +951,8 @@ class LabDevice:
         _sh([ip, "-n", self.netns, "link", "set", "lo", "up"], timeout=15)
         prefix = [ip, "netns", "exec", self.netns]
         _apply_firewall(state, prefix)
-        _sh([*prefix, _tool("lighttpd"), "-tt", "-f", str(root / "lighttpd/lighttpd.conf")])
+        if (root / "lighttpd/lighttpd.conf").exists():
+            _sh([*prefix, _tool("lighttpd"), "-tt", "-f", str(root / "lighttpd/lighttpd.conf")])
         self._procs = [_launch(root, d, prefix) for d in state["daemons"]]
         _wait_ports(root, state["daemons"], self._procs[0].pid, True, START_TIMEOUT_S)
 
@@ -993,6 +1028,11 @@ def main(argv: list[str]) -> int:
         _watchdog(Path(argv[1]), int(argv[2]), argv[3], float(argv[4]))
         return 0
     if len(argv) >= 2 and argv[0] == "up":
+        if not __package__:  # as a script: import as the package so profiles_*.py load
+            sys.path.insert(0, str(DEVICE_PY.parents[2]))
+            from tests.lab.device import main as package_main
+
+            return package_main(argv)
         minutes = float(argv[2]) if len(argv) > 2 else 30.0
         signal.signal(signal.SIGTERM, signal.default_int_handler)  # tear down on SIGTERM too
         with LabDevice(argv[1], max_lifetime=minutes * 60 + 60) as dev:

@@ -2,7 +2,7 @@
 
 tests/conftest.py makes them available to every test with:
 
-    from tests.lab.fixtures import hardened_device, vulnerable_device  # noqa: F401
+    from tests.lab.fixtures import hardened_device, lab_device, vulnerable_device  # noqa: F401
 
 Without root, or with a package missing, the fixtures skip with the reason; with
 ``JCSTAR_STRICT=1`` (CI) they fail instead.
@@ -13,8 +13,9 @@ already imported; it has no asserts to rewrite (PYTEST_DONT_REWRITE).
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -55,3 +56,21 @@ def vulnerable_device() -> Iterator[LabDevice]:
 def hardened_device() -> Iterator[LabDevice]:
     """SSH + HTTPS (TLS 1.2+) + MQTT over TLS, random passwords, per-source rate limits."""
     yield from started_device("hardened")
+
+
+@pytest.fixture(scope="session")
+def lab_device() -> Iterator[Callable[[str], LabDevice]]:
+    """``lab_device("mqtt-only")``: the session's device of that profile, started on first
+    use (any profile registered in device.py or a ``profiles_*.py`` beside it), all torn down
+    at the end of the session. Skips (or fails under JCSTAR_STRICT) like the fixtures above."""
+    started: dict[str, LabDevice] = {}
+    with contextlib.ExitStack() as stack:
+
+        def get(profile: str) -> LabDevice:
+            if profile not in started:
+                run = started_device(profile)
+                started[profile] = next(run)
+                stack.callback(run.close)
+            return started[profile]
+
+        yield get
