@@ -22,7 +22,7 @@ import pytest
 
 from tests.lab import device as labdevice
 from tests.lab.device import LabDevice, LabUnavailable
-from tests.lab.fixtures import lab_unavailable
+from tests.lab.fixtures import require_lab
 
 pytestmark = [pytest.mark.network, pytest.mark.external]
 
@@ -443,8 +443,7 @@ def _host_files() -> dict[str, str]:
 
 
 def test_teardown_leaves_no_namespace_process_or_file(tmp_path: Path) -> None:
-    if os.geteuid() != 0:
-        lab_unavailable("the device lab needs root")
+    require_lab("vulnerable")
     host_files = _host_files()
     with LabDevice("vulnerable", tmp_path) as dev:
         first = dict(dev.pids)
@@ -481,8 +480,7 @@ def test_teardown_leaves_no_namespace_process_or_file(tmp_path: Path) -> None:
 
 
 def test_watchdog_tears_down_when_the_owner_is_killed() -> None:
-    if os.geteuid() != 0:
-        lab_unavailable("the device lab needs root")
+    require_lab("hardened")
     code = (
         "import json, time\n"
         "from tests.lab.device import LabDevice\n"

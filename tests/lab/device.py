@@ -84,6 +84,7 @@ PACKAGE_OF = {
     "nft": "nftables",
 }
 
+
 @dataclass(frozen=True)
 class Profile:
     """How to build one kind of lab device: ``build(root)`` writes its files and returns its
@@ -896,8 +897,9 @@ class LabDevice:
 
     # -- start / stop ----------------------------------------------------------------------
 
-    def start(self) -> None:
-        t0 = time.monotonic()
+    def preflight(self) -> None:
+        """Raise LabUnavailable (with the install hint) if this machine cannot run the
+        profile: not root, a tool, the busybox-static .deb or lighttpd's TLS module missing."""
         if os.geteuid() != 0:
             raise LabUnavailable(
                 "the device lab needs root (network namespaces, chroot, bind mounts)"
@@ -911,6 +913,10 @@ class LabDevice:
             )
         if profile.busybox:
             _find_busybox_deb()
+
+    def start(self) -> None:
+        t0 = time.monotonic()
+        self.preflight()
         if self.workdir:
             self.workdir.mkdir(parents=True, exist_ok=True)
         _become_subreaper()

@@ -29,12 +29,22 @@ def lab_unavailable(message: str) -> None:
     pytest.skip(message)
 
 
-def started_device(profile: str) -> Iterator[LabDevice]:
-    """Start a LabDevice, yield it, and always tear it down."""
+def require_lab(profile: str) -> None:
+    """Skip (or fail under JCSTAR_STRICT) unless this machine can run ``profile``: a test
+    that starts a LabDevice itself calls this first."""
     if os.geteuid() != 0:
         lab_unavailable(
             f"device lab ({profile}) needs root: network namespaces, chroot and bind mounts"
         )
+    try:
+        LabDevice(profile).preflight()
+    except LabUnavailable as exc:
+        lab_unavailable(f"device lab ({profile}): {exc}")
+
+
+def started_device(profile: str) -> Iterator[LabDevice]:
+    """Start a LabDevice, yield it, and always tear it down."""
+    require_lab(profile)
     device = LabDevice(profile)
     try:
         device.start()
