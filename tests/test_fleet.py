@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import csv
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -20,9 +20,13 @@ pytestmark = pytest.mark.network
 TELNET = b"login: "
 
 
-def write_inventory(path: Path, rows: list[tuple[str, str, str]]) -> Path:
-    lines = ["address,model_number,ports"] + [",".join(row) for row in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+def write_inventory(
+    path: Path, rows: list[tuple[str, ...]], header: str = "address,model_number,ports"
+) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as sink:
+        writer = csv.writer(sink)
+        writer.writerow(header.split(","))
+        writer.writerows(rows)
     return path
 
 
@@ -91,15 +95,30 @@ def alive(pid: int) -> bool:
         return False
 
 
+SLOW_PROFILE = """\
+vendor: Lab
+product: slow device
+model_numbers: [B]
+product_type: camera
+firmware_version: "1.0"
+level: 1
+device:
+  address: 127.0.6.12
+  timeout_s: 60
+"""
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_fleet_survives_an_interrupt_and_resumes(tmp_path, workers):
+    rows = [("127.0.6.11", "A", "2323"), ("127.0.6.12", "B", "8443,8000"),
+            ("127.0.6.13", "A", "2323")]  # fmt: skip
+    # the first run cannot finish before the interrupt: device .12 says nothing and its
+    # profile gives each connection 60 s, so it is still in progress when SIGINT arrives
+    # however slow the machine is; the second run probes it with the default limits
+    (tmp_path / "slow.yaml").write_text(SLOW_PROFILE, encoding="utf-8")
+    slow = [(*row, "slow.yaml" if row[0] == "127.0.6.12" else "") for row in rows]
     inventory = write_inventory(
-        tmp_path / "devices.csv",
-        [
-            ("127.0.6.11", "A", "2323"),
-            ("127.0.6.12", "B", "8443,8000"),
-            ("127.0.6.13", "A", "2323"),
-        ],
+        tmp_path / "devices.csv", slow, "address,model_number,ports,profile"
     )
     results = tmp_path / "results.jsonl"
     # one device at a time per worker; with 2 workers each owns part of the inventory
@@ -111,8 +130,7 @@ def test_fleet_survives_an_interrupt_and_resumes(tmp_path, workers):
         SimDevice("127.0.6.12", {8443: stall, 8000: stall}),
         SimDevice("127.0.6.13", {2323: say(TELNET)}),
     ):
-        first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 env={**os.environ, "COLUMNS": "200"})  # fmt: skip
+        first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not (results.exists() and results.read_text()):
             time.sleep(0.05)
@@ -125,11 +143,12 @@ def test_fleet_survives_an_interrupt_and_resumes(tmp_path, workers):
         assert b"run again to resume" in err
         kept = records(results)
         assert 1 <= len(kept) < 3
+        assert "127.0.6.12" not in {r["address"] for r in kept}
         # a torn last line from a crash must not break the resume
         with results.open("a", encoding="utf-8") as sink:
             sink.write('{"address": "127.0.6.1')
-        second = subprocess.run(command, capture_output=True, timeout=120,
-                                env={**os.environ, "COLUMNS": "200"})  # fmt: skip
+        write_inventory(inventory, rows)  # the slow profile is gone: .12 can finish now
+        second = subprocess.run(command, capture_output=True, timeout=120)
     assert b"resuming" in second.stderr
     final = records(results)
     addresses = [r["address"] for r in final]

@@ -26,8 +26,10 @@ EXIT_UNAVAILABLE = 5
 # stopped by Ctrl-C (128 + SIGINT, as shells report it); a fleet probe resumes where it stopped
 EXIT_INTERRUPTED = 130
 
-console = Console()
-err_console = Console(stderr=True)
+# messages are never wrapped at the terminal's width: a line that scripts and tests read
+# (an error, "run again to resume") stays one line whatever the width; tables still fit it
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class TextFormat(StrEnum):
