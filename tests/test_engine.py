@@ -6,6 +6,7 @@ import asyncio
 from typing import ClassVar
 
 import pytest
+from pydantic import ValidationError
 
 from jcstar.assessment.evaluate import evaluate
 from jcstar.assessment.models import Answer, EvidenceRef, ProductFacts, ProductProfile
@@ -58,6 +59,17 @@ def vdp_attempt(outcome: str = "pass", conclusive: bool = True, status: str = "c
 IMPLEMENTED = Answer(
     status="implemented", statement="done", evidence=(EvidenceRef(document="Manual", section="2"),)
 )
+BRUTE_FORCE_TEST = EvidenceRef(
+    document="Test report TR-1", section="5", kind="test_report",
+    test="20 wrong passwords, then the right one", result="pass",
+)  # fmt: skip
+TESTED = Answer(status="implemented", statement="locks out", evidence=(BRUTE_FORCE_TEST,))
+
+
+def all_implemented() -> dict[str, Answer]:
+    """Every ★1 requirement claimed with evidence; S1.1-04 (evaluated on the device) with
+    a passing test record."""
+    return {rid: TESTED if rid == "S1.1-04" else IMPLEMENTED for rid in STAR1}
 
 
 def test_no_evidence_is_needs_review_never_met():
@@ -128,8 +140,8 @@ def test_unconfirmed_exemption_asks_for_review():
     verdict, reasons = verdicts(facts={"constrained_device": True})["S1.1-04"]
     assert verdict == "NEEDS_REVIEW"
     assert "not confirmed" in reasons[0]
-    # implementing it anyway settles the question
-    implemented = verdicts(facts={"constrained_device": True}, answers={"S1.1-04": IMPLEMENTED})
+    # implementing it anyway, shown by a test of the device, settles the question
+    implemented = verdicts(facts={"constrained_device": True}, answers={"S1.1-04": TESTED})
     assert implemented["S1.1-04"][0] == "MET"
 
 
@@ -145,7 +157,7 @@ def test_vendor_not_applicable_needs_a_condition_and_a_justification():
 
 
 def test_overall_outcome():
-    all_met = {rid: IMPLEMENTED for rid in STAR1}
+    all_met = all_implemented()
     plan = build_plan(CATALOG, profile())
     met = evaluate(plan, STAR1, (), all_met)
     assert overall(met) == "CONFORMANT"
@@ -198,3 +210,60 @@ class FakeCheck:
 def test_runner_wraps_every_outcome_in_an_attempt(behaviour, status, reason):
     attempt = asyncio.run(run_check(FakeCheck(behaviour), CheckInput(), timeout_s=0.2))
     assert (attempt.status, attempt.reason) == (status, reason)
+
+
+def test_a_requirement_evaluated_on_the_device_is_not_met_by_documents_alone():
+    # S1.1-04 is marked eval_mode: device in the catalog (IPA tests it on the real device)
+    verdict, reasons = verdicts(answers={"S1.1-04": IMPLEMENTED})["S1.1-04"]
+    assert verdict == "NEEDS_REVIEW"
+    assert "evaluated on the device itself" in reasons[0]
+    assert "test_report" in reasons[0]
+    verdict, reasons = verdicts(answers={"S1.1-04": TESTED})["S1.1-04"]
+    assert verdict == "MET"
+    assert reasons[0] == (
+        "vendor test record Test report TR-1, 5 (20 wrong passwords, then the right one): passed"
+    )
+    # a document-evaluated requirement is still met by a cited document
+    assert verdicts(answers={"S1.1-03": IMPLEMENTED})["S1.1-03"][0] == "MET"
+
+
+def test_a_conclusive_probe_result_is_device_evidence():
+    attempt = CheckAttempt(
+        check="network.bruteforce",
+        check_version="1.0",
+        status="completed",
+        observations=(
+            Observation(topic="bruteforce", outcome="pass", message="locked out", conclusive=True),
+        ),
+    )
+    verdict, reasons = verdicts(attempts=[attempt], answers={"S1.1-04": IMPLEMENTED})["S1.1-04"]
+    assert verdict == "MET"
+    assert reasons[0] == "network.bruteforce: locked out"
+
+
+def test_a_failing_vendor_test_record_is_not_met_whatever_the_claim():
+    failed = BRUTE_FORCE_TEST.model_copy(update={"result": "fail"})
+    answer = Answer(status="implemented", statement="locks out", evidence=(failed,))
+    verdict, reasons = verdicts(answers={"S1.1-04": answer})["S1.1-04"]
+    assert verdict == "NOT_MET"
+    assert "failed" in reasons[0]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"kind": "test_report"},
+        {"kind": "test_report", "test": "burst"},
+        {"kind": "test_report", "result": "pass"},
+        {"test": "burst", "result": "pass"},
+    ],
+)
+def test_a_test_record_names_its_test_and_result(fields):
+    with pytest.raises(ValidationError, match="test_report"):
+        EvidenceRef(document="TR-1", **fields)
+
+
+def test_an_unanswered_entry_is_never_met():
+    verdict, reasons = verdicts(answers={"S1.1-03": Answer(status=None)})["S1.1-03"]
+    assert verdict == "NEEDS_REVIEW"
+    assert "no evidence" in reasons[0]

@@ -30,6 +30,10 @@ def test_questionnaire_template_is_valid_and_never_passes_unfilled(cli, tmp_path
     assert "Q: 守るべき資産へのアクセス経路" in text
     answers = yaml.safe_load(text)["answers"]
     assert "S1.1-08" not in answers  # not applicable: nothing to answer
+    # every entry is left unanswered: nothing is pre-filled as implemented
+    assert answers and all(entry["status"] is None for entry in answers.values())
+    assert "\n    status: implemented" not in text
+    assert "kind: test_report" in text  # S1.1-04 is evaluated on the device: say how
     code, out, _ = invoke(
         cli, "assess", str(NONCONFORMANT / "profile.yaml"), "--answers", str(template)
     )

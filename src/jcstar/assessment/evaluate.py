@@ -9,8 +9,13 @@ The rules, in order (the first that fires decides):
 5. the vendor says not applicable: with a justification, and only for a
    requirement that has applicability conditions -> NOT_APPLICABLE; else NEEDS_REVIEW
 6. a possible exemption is unconfirmed and the vendor shows no implementation -> NEEDS_REVIEW
-7. a conclusive automated pass, or the vendor's claim with an evidence reference -> MET
-8. anything else (no evidence, a claim without evidence) -> NEEDS_REVIEW
+7. a conclusive automated pass, or the vendor's claim with an evidence reference -> MET;
+   for a requirement evaluated on the device itself (catalog ``eval_mode: device``) the
+   claim's evidence must include a passing test record (``kind: test_report``)
+8. anything else (no evidence, a claim without evidence, an unanswered entry) -> NEEDS_REVIEW
+
+A vendor test record whose result is ``fail`` counts as a failure observed on the
+device (rule 2).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from jcstar.assessment.models import (
     Answer,
     AssessmentPlan,
     EvidenceItem,
+    EvidenceRef,
     PlannedRequirement,
     RequirementVerdict,
     Verdict,
@@ -69,6 +75,8 @@ def _evaluate_one(
                 document=ref.document,
                 section=ref.section,
                 url=ref.url,
+                test=ref.test,
+                result=ref.result,
             )
             for ref in answer.evidence
         ]
@@ -88,6 +96,9 @@ def _evaluate_one(
     if planned.applicability == "not_applicable":
         return verdict("NOT_APPLICABLE", planned.reason)
     failures = [f"{check}: {obs.message}" for check, obs in observed if obs.outcome == "fail"]
+    failures += [
+        f"vendor test record {_cite(ref)}: failed" for ref in _test_records(answer, "fail")
+    ]
     if failures:
         return verdict("NOT_MET", *failures)
     if answer and answer.status == "not_implemented":
@@ -111,11 +122,32 @@ def _evaluate_one(
         for check, obs in observed
         if obs.outcome == "pass" and obs.conclusive
     ]
-    if conclusive or claimed:
-        reasons = conclusive + (
-            ["vendor states it is implemented, with evidence"] if claimed else []
+    on_device = req.eval_mode == "device"
+    tested = [f"vendor test record {_cite(ref)}: passed" for ref in _test_records(answer, "pass")]
+    if on_device and claimed and not conclusive and not tested:
+        return verdict(
+            "NEEDS_REVIEW",
+            f"{req.id} is evaluated on the device itself: a statement with document "
+            "references is not enough; give device evidence (a probe of the device) or a "
+            "test record (evidence of kind test_report naming the test and its result)",
         )
-        return verdict("MET", *reasons)
+    if conclusive or claimed:
+        if on_device and not conclusive:
+            claim = tested
+        else:
+            claim = ["vendor states it is implemented, with evidence"] if claimed else []
+        return verdict("MET", *conclusive, *claim)
     if answer and answer.status == "implemented":
         return verdict("NEEDS_REVIEW", "vendor states it is implemented but cites no evidence")
     return verdict("NEEDS_REVIEW", "no evidence: no conclusive check result and no vendor answer")
+
+
+def _test_records(answer: Answer | None, result: str) -> list[EvidenceRef]:
+    if answer is None:
+        return []
+    return [r for r in answer.evidence if r.kind == "test_report" and r.result == result]
+
+
+def _cite(ref: EvidenceRef) -> str:
+    where = f", {ref.section}" if ref.section else ""
+    return f"{ref.document}{where} ({ref.test})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from jcstar.checks.base import CheckAttempt
 from jcstar.checks.firmware.params import FirmwareParams
@@ -54,17 +54,37 @@ class ProductProfile(Frozen):
     firmware: FirmwareParams | None = None
 
 
+EvidenceKind = Literal["document", "test_report"]
+TestResult = Literal["pass", "fail"]
+
+
 class EvidenceRef(Frozen):
+    """Where the vendor's evidence is. ``kind: test_report`` is a record of a test run on
+    the device itself: it names the test and its result (what a requirement IPA evaluates
+    on the device needs when jcstar did not probe the device)."""
+
     document: str = Field(min_length=1)
     section: str | None = None
     url: str | None = None
+    kind: EvidenceKind = "document"
+    test: str | None = Field(default=None, min_length=1)
+    result: TestResult | None = None
+
+    @model_validator(mode="after")
+    def _test_report_names_test_and_result(self) -> EvidenceRef:
+        if self.kind == "test_report" and (self.test is None or self.result is None):
+            raise ValueError("a test_report names the test (test:) and its result (result:)")
+        if self.kind != "test_report" and (self.test is not None or self.result is not None):
+            raise ValueError("test: and result: belong to evidence of kind test_report")
+        return self
 
 
 AnswerStatus = Literal["implemented", "not_implemented", "not_applicable"]
 
 
 class Answer(Frozen):
-    status: AnswerStatus
+    #: None: not answered yet (the questionnaire template leaves every status empty)
+    status: AnswerStatus | None = None
     statement: str = ""
     evidence: tuple[EvidenceRef, ...] = ()
 
@@ -107,6 +127,9 @@ class EvidenceItem(Frozen):
     document: str | None = None
     section: str | None = None
     url: str | None = None
+    #: vendor evidence of kind test_report: the test it names and its result
+    test: str | None = None
+    result: TestResult | None = None
 
 
 class RequirementVerdict(Frozen):

@@ -32,10 +32,18 @@ def answers_template(plan: AssessmentPlan, requirements: dict[str, Requirement])
             out.append(_comment(f"evidence: {req.evidence_guidance_en}"))
         if planned.checks:
             out.append(_comment(f"automated: {', '.join(planned.checks)}"))
-        # left as it is, an entry claims without evidence, which evaluates to NEEDS_REVIEW
+        if req.eval_mode == "device":
+            out.append(
+                _comment(
+                    "evaluated on the device itself: cite a test record, e.g. - {document: "
+                    'Test report TR-1, section: "5", kind: test_report, test: Brute-force '
+                    "test, result: pass} (or let jcstar probe the device)"
+                )
+            )
+        # unanswered until the vendor fills it in: an empty status evaluates to NEEDS_REVIEW
         out += [
             f"  {req.id}:",
-            "    status: implemented",
+            "    status:  # implemented | not_implemented | not_applicable",
             '    statement: ""',
             '    evidence: []  # e.g. - {document: User manual, section: "4.3", url: https://…}',
         ]

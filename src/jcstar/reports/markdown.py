@@ -55,7 +55,13 @@ def evidence_source(item: EvidenceItem) -> str:
 
 def evidence_ref_parts(item: EvidenceItem) -> list[tuple[str, str]]:
     """The vendor's document reference as (label, value) pairs, in a fixed order."""
-    pairs = (("文書", item.document), ("節", item.section), ("URL", item.url))
+    pairs = (
+        ("文書", item.document),
+        ("節", item.section),
+        ("URL", item.url),
+        ("試験 / test", item.test),
+        ("結果 / result", item.result),
+    )
     return [(label, value) for label, value in pairs if value]
 
 
