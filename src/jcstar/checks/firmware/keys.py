@@ -47,6 +47,8 @@ class Secret(Frozen):
     fingerprint_of: Literal["public key", "value", "encrypted key"]
     encrypted: bool = False
     line: int | None = None
+    #: the setting that holds a password or token (UCI option, nvram variable, JSON key)
+    key: str = ""
     #: subject of a certificate in the image whose public key this private key matches
     certificate: str = ""
     #: other files holding the same secret (an archive and what was extracted from it)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache, partial
 from importlib import resources
 from pathlib import Path
@@ -23,6 +23,17 @@ import yaml
 from pydantic import Field
 
 from jcstar.checks.base import CheckInput, Frozen, Observation
+from jcstar.checks.firmware.configfiles import (
+    Format,
+    KeyKind,
+    Setting,
+    file_settings,
+    is_documentation,
+    is_secret,
+    key_kind,
+    names_no_values,
+    nvram_records,
+)
 from jcstar.checks.firmware.image import DEFAULT_BUDGET_S, TARGET, check_budget, unpacked_image
 from jcstar.checks.firmware.keys import CHUNK, Kind, Secret, dropbear_secret, pem_blocks, pem_secret
 from jcstar.checks.firmware.reading import (
@@ -77,12 +88,13 @@ def is_config(path: str) -> bool:
 
 
 def text_secrets(text: str, path: str) -> list[Secret]:
+    """Tokens by their issuers' formats anywhere in a text file; passwords, Wi-Fi keys
+    and tokens in the settings of a config file, read by the file's syntax."""
     found: list[Secret] = []
     seen: set[str] = set()
-    config = is_config(path)
     lowered = text.lower()
     for pattern, regex in secret_patterns():
-        if pattern.config_only and not config:
+        if pattern.config_only and not is_config(path):
             continue
         if not any(needle in lowered for needle in pattern.needles):
             continue  # a substring test is far cheaper than the regex
@@ -91,18 +103,69 @@ def text_secrets(text: str, path: str) -> list[Secret]:
             if PLACEHOLDER.match(value) or value in seen:
                 continue
             seen.add(value)
-            kind: Kind = "password" if pattern.id == "password-assignment" else "token"
             found.append(
                 Secret(
                     path=path,
-                    kind=kind,
+                    kind="token",
                     type=pattern.kind,
                     fingerprint=fingerprint(value.encode()),
                     fingerprint_of="value",
                     line=text.count("\n", 0, match.start()) + 1,
                 )
             )
+    if reads_settings(path) and _NEEDLES.search(lowered):
+        fmt, settings = file_settings(path, text)
+        found += setting_secrets(settings, path, fmt, seen)
     return found
+
+
+_NEEDLES = re.compile(r"pass|pwd|psk|key|token|secret|pw")
+KIND_NAMES: dict[KeyKind, tuple[Kind, str]] = {
+    "password": ("password", "cleartext password"),
+    "wifi_key": ("password", "Wi-Fi key in clear"),
+    "token": ("token", "API token or secret key"),
+}
+
+
+def reads_settings(path: str) -> bool:
+    """A config file whose settings are read: not documentation, not a file whose
+    syntax names databases rather than values (nsswitch.conf, PAM)."""
+    return is_config(path) and not is_documentation(path) and not names_no_values(path)
+
+
+def setting_secrets(
+    settings: Iterable[Setting], path: str, fmt: Format, seen: set[str] | None = None
+) -> list[Secret]:
+    """Settings whose key names a credential and whose value is one (see
+    :func:`configfiles.is_secret`): the value decides, never the key name alone."""
+    seen = set() if seen is None else seen
+    found: list[Secret] = []
+    for setting in settings:
+        kind = key_kind(setting.key, fmt, setting.section)
+        if kind is None or not is_secret(setting.value, kind) or setting.value in seen:
+            continue
+        seen.add(setting.value)
+        secret_kind, name = KIND_NAMES[kind]
+        found.append(
+            Secret(
+                path=path,
+                kind=secret_kind,
+                type=name,
+                fingerprint=fingerprint(setting.value.encode()),
+                fingerprint_of="value",
+                line=setting.line,
+                key=setting.key,
+            )
+        )
+    return found
+
+
+def nvram_secrets(data: bytes, path: str) -> list[Secret]:
+    """Secrets in an nvram dump (``key=value\\0`` records), or none when it is not one."""
+    records = nvram_records(data)
+    if records is None:
+        return []
+    return setting_secrets((Setting(k, v, None) for k, v in records), path, "nvram")
 
 
 def scan_file(root: Path, path: str, certs: dict[str, str], shown: str = "") -> list[Secret]:
@@ -120,6 +183,8 @@ def scan_file(root: Path, path: str, certs: dict[str, str], shown: str = "") -> 
                 return [key]
         if size <= TEXT_LIMIT and is_text(head):
             found += text_secrets(head.decode("utf-8", "replace"), path)
+        elif size <= TEXT_LIMIT and not is_documentation(path):
+            found += nvram_secrets(head, path)
         if b"-----BEGIN " in head or size > CHUNK:
             # the head already read starts the search: the file is not read again
             for block in pem_blocks(handle, head):
@@ -182,6 +247,8 @@ def _merge(secrets: list[Secret], certs: dict[str, str]) -> tuple[Secret, ...]:
 
 def _describe(secret: Secret) -> str:
     where = f"{secret.path}:{secret.line}" if secret.line else secret.path
+    if secret.key:
+        where += f" ({secret.key})"
     cert = f" (key of certificate {secret.certificate})" if secret.certificate else ""
     if secret.also_at:
         cert += (
