@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, NamedTuple
 
 from jcstar.checks.base import CheckInput, Frozen, Observation
+from jcstar.checks.firmware.accountfiles import find_databases
 from jcstar.checks.firmware.image import (
     DEFAULT_BUDGET_S,
     TARGET,
@@ -47,6 +48,17 @@ class Account(Frozen):
     #: the stored hash; compared across images, never reported
     hash: str = ""
     shell: str = ""
+    #: how the file becomes an account file of the running device, when it is not one in
+    #: the image ("copied to /etc/shadow at boot by /etc/init.d/rcS:3")
+    via: str = ""
+    #: the setting holding the password, for nvram and UCI files (http_passwd)
+    setting: str = ""
+
+    @property
+    def where(self) -> str:
+        setting = f" ({self.setting})" if self.setting else ""
+        via = f" ({self.via})" if self.via else ""
+        return f"{self.path}{setting}{via}"
 
 
 class AccountFinding(Frozen):
@@ -57,6 +69,10 @@ class AccountFinding(Frozen):
     #: the matched default password: public knowledge, from the shipped list
     password: str | None = None
     shell: str = ""
+    via: str = ""
+    setting: str = ""
+    #: other files holding the same account with the same hash
+    also_at: tuple[str, ...] = ()
 
 
 class AccountScan(Frozen):
@@ -67,6 +83,9 @@ class AccountScan(Frozen):
     other_hashes: tuple[str, ...] = ()
     #: hashes not tried, with why (unsupported scheme, cost above the cap)
     unchecked: tuple[str, ...] = ()
+    #: what the image does not show (an account file written at run time, a shadow
+    #: file it lacks): never read as "locked"
+    undetermined: tuple[str, ...] = ()
 
 
 def _records(text: str, fields: int) -> Iterable[list[str]]:
@@ -78,23 +97,82 @@ def _records(text: str, fields: int) -> Iterable[list[str]]:
             yield parts
 
 
-def read_accounts(rootfs: Path) -> tuple[tuple[str, ...], tuple[Account, ...]]:
-    """Account databases found and their accounts, shadow entries replacing ``x``."""
-    passwd = read_text(rootfs, "/etc/passwd")
-    shadow = read_text(rootfs, "/etc/shadow")
-    databases = tuple(
-        path for path, text in (("/etc/passwd", passwd), ("/etc/shadow", shadow)) if text
-    )
-    shadowed = {parts[0]: parts[1] for parts in _records(shadow or "", 2)}
+class SystemAccounts(NamedTuple):
+    databases: tuple[str, ...]
+    accounts: tuple[Account, ...]
+    #: what the image does not show, in words
+    undetermined: tuple[str, ...]
+
+
+def system_accounts(
+    rootfs: Path, limit: int | None = None, nested: tuple[Path, ...] = ()
+) -> SystemAccounts:
+    """Every account of the image's password databases (see :mod:`.accountfiles`):
+    shadow entries on their own (a shadow file counts even when /etc/passwd is written
+    at run time), passwd entries that keep their password in passwd, hashes boot
+    scripts write, login passwords of nvram defaults and UCI files. An ``x`` in passwd
+    with no shadow file anywhere is not "locked": it is not determinable."""
+    found = find_databases(rootfs, limit, nested)
+    shells: dict[str, str] = {}
+    for source in found.sources:
+        if source.syntax == "passwd":
+            for parts in _records(source.text, 7):
+                shells.setdefault(parts[0], parts[6].strip())
+    shadowed = {
+        parts[0]
+        for source in found.sources
+        if source.syntax == "shadow"
+        for parts in _records(source.text, 2)
+    }
     accounts: list[Account] = []
-    for parts in _records(passwd or "", 7):
-        name, field, shell = parts[0], parts[1], parts[6].strip()
-        path = "/etc/passwd"
-        if field == "x" and name in shadowed:
-            field, path = shadowed[name], "/etc/shadow"
-        scheme = hash_scheme(field)
-        accounts.append(Account(name=name, path=path, scheme=scheme, hash=field, shell=shell))
-    return databases, tuple(accounts)
+    hidden: list[str] = []
+    for source in found.sources:
+        for parts in _records(source.text, 7 if source.syntax == "passwd" else 2):
+            name, field = parts[0], parts[1]
+            if source.syntax == "passwd" and field == "x":
+                if name not in shadowed and not any(s.syntax == "shadow" for s in found.sources):
+                    hidden.append(name)
+                continue  # the password is in the shadow file
+            accounts.append(
+                Account(
+                    name=name, path=source.path, scheme=hash_scheme(field), hash=field,
+                    shell=shells.get(name, ""), via=source.via,
+                )
+            )  # fmt: skip
+    for name, stored, script, line in found.scripted:
+        accounts.append(
+            Account(
+                name=name, path=f"{script}:{line}", scheme=hash_scheme(stored), hash=stored,
+                shell=shells.get(name, ""), via="written at boot",
+            )
+        )  # fmt: skip
+    for credential in found.credentials:
+        accounts.append(
+            Account(
+                name=credential.name, path=credential.path, scheme="plaintext",
+                hash=credential.password, setting=credential.setting,
+            )
+        )  # fmt: skip
+    undetermined = list(found.undetermined)
+    if hidden:
+        names = ", ".join(dict.fromkeys(hidden))
+        undetermined.append(
+            f"the password of {names} is kept in a shadow file the image does not hold"
+        )
+    databases = [
+        source.path + (f" ({source.via})" if source.via else "") for source in found.sources
+    ]
+    databases += sorted({c.path for c in found.credentials})
+    databases += sorted({f"{script}:{line}" for _, _, script, line in found.scripted})
+    return SystemAccounts(
+        tuple(dict.fromkeys(databases)), tuple(accounts), tuple(dict.fromkeys(undetermined))
+    )
+
+
+def read_accounts(rootfs: Path) -> tuple[tuple[str, ...], tuple[Account, ...]]:
+    """Account databases found and their accounts (see :func:`system_accounts`)."""
+    found = system_accounts(rootfs)
+    return found.databases, found.accounts
 
 
 #: web-server login files of embedded devices: (path, format). busybox httpd.conf has
@@ -140,12 +218,22 @@ def read_vendor_logins(rootfs: Path) -> tuple[tuple[str, ...], tuple[Account, ..
     return tuple(databases), tuple(accounts)
 
 
+def nested_in(image: UnpackedImage, rootfs: Path) -> tuple[Path, ...]:
+    """The image's other root filesystems inside ``rootfs`` (each is read on its own)."""
+    return tuple(
+        other for other in rootfs_dirs(image) if other != rootfs and other.is_relative_to(rootfs)
+    )
+
+
 def image_accounts(image: UnpackedImage) -> tuple[Account, ...]:
     """Every account of an unpacked image, for :func:`shared_hashes` across images."""
     return tuple(
         account
         for rootfs in rootfs_dirs(image)
-        for account in (*read_accounts(rootfs)[1], *read_vendor_logins(rootfs)[1])
+        for account in (
+            *system_accounts(rootfs, image.files or None, nested_in(image, rootfs)).accounts,
+            *read_vendor_logins(rootfs)[1],
+        )
     )
 
 
@@ -157,31 +245,43 @@ def candidate_passwords(name: str) -> list[str]:
     return [p for p in dict.fromkeys([*own, *rest]) if p]
 
 
-def scan_accounts(rootfs: Path) -> AccountScan:
-    system, logins = read_accounts(rootfs)
+def scan_accounts(
+    rootfs: Path, limit: int | None = None, nested: tuple[Path, ...] = ()
+) -> AccountScan:
+    system = system_accounts(rootfs, limit, nested)
     vendor, web = read_vendor_logins(rootfs)
-    databases, accounts = system + vendor, logins + web
-    findings: list[AccountFinding] = []
+    databases, accounts = system.databases + vendor, system.accounts + web
+    findings: dict[tuple[str, str], AccountFinding] = {}  # one per account and hash
     other: list[str] = []
     unchecked: list[str] = []
     verified: dict[tuple[Scheme, str], str | None] = {}  # the same hash is tried once
     for account in accounts:
-        common = {"account": account.name, "path": account.path, "shell": account.shell}
+        common = {
+            "account": account.name, "path": account.path, "shell": account.shell,
+            "via": account.via, "setting": account.setting,
+        }  # fmt: skip
+        key = (account.name, account.hash)
+        if key in findings:
+            first = findings[key]
+            if account.where not in first.also_at and len(first.also_at) < 10:
+                update = {"also_at": (*first.also_at, account.where)}
+                findings[key] = first.model_copy(update=update)
+            continue
         if account.scheme == "empty":
-            findings.append(AccountFinding(**common, scheme="empty", problem="empty_password"))
+            findings[key] = AccountFinding(**common, scheme="empty", problem="empty_password")
             continue
         if account.scheme == "locked":
             continue
         why = too_costly(account.scheme, account.hash)
-        key = (account.scheme, account.hash)
-        if key not in verified and len(verified) >= MAX_HASHES:
+        hashed = (account.scheme, account.hash)
+        if hashed not in verified and len(verified) >= MAX_HASHES:
             why = f"more than {MAX_HASHES} distinct hashes"
         if account.scheme in ("yescrypt", "unknown") or why:
             unchecked.append(f"{account.name} ({why or account.scheme + ' not supported'})")
             other.append(account.name)
             continue
-        if key not in verified:
-            verified[key] = next(
+        if hashed not in verified:
+            verified[hashed] = next(
                 (
                     p
                     for p in candidate_passwords(account.name)
@@ -189,21 +289,20 @@ def scan_accounts(rootfs: Path) -> AccountScan:
                 ),
                 None,
             )
-        match = verified[key]
+        match = verified[hashed]
         if match is None:
             other.append(account.name)
         else:
-            findings.append(
-                AccountFinding(
-                    **common, scheme=account.scheme, problem="default_password", password=match
-                )
+            findings[key] = AccountFinding(
+                **common, scheme=account.scheme, problem="default_password", password=match
             )
     return AccountScan(
         databases=databases,
         accounts=accounts,
-        findings=tuple(findings),
-        other_hashes=tuple(other),
-        unchecked=tuple(unchecked),
+        findings=tuple(findings.values()),
+        other_hashes=tuple(dict.fromkeys(other)),
+        unchecked=tuple(dict.fromkeys(unchecked)),
+        undetermined=system.undetermined,
     )
 
 
@@ -306,9 +405,14 @@ def _comparison_note(message: str) -> Observation:
     return Observation(topic="default_accounts", outcome="info", message=message)
 
 
-def _describe(finding: AccountFinding, where: str) -> str:
+def _describe(finding: AccountFinding, prefix: str) -> str:
     # a no-login shell narrows the risk (a web UI may still check the password): say so
     note = f" (shell {finding.shell})" if finding.shell.endswith(("nologin", "false")) else ""
+    where = prefix + finding.path + (f" ({finding.setting})" if finding.setting else "")
+    if finding.via:
+        where += f" ({finding.via})"
+    if finding.also_at:
+        note += f" (also in {', '.join(prefix + a for a in finding.also_at[:3])})"
     if finding.problem == "empty_password":
         return f"{where}: {finding.account} has an empty password{note}"
     return (
@@ -322,16 +426,22 @@ def accounts_observation(
 ) -> Observation:
     """One observation over the scans of each root filesystem (``prefix``, scan).
 
-    Raises RuntimeError when no account database was found: that is missing evidence."""
-    found = [(prefix, scan) for prefix, scan in scans if scan.databases]
+    Raises RuntimeError when no account database was found: that is missing evidence.
+    What the image does not show (an account file written at run time) is said, never
+    read as locked: with nothing else found the outcome is ``info`` (a review), not a
+    pass."""
+    found = [(prefix, scan) for prefix, scan in scans if scan.databases or scan.undetermined]
     if not found:
         if not complete:
             raise RuntimeError("no account database found (the image was cut short)")
         raise RuntimeError("no account database found (/etc/passwd)")
+    unknown = [prefix + u for prefix, scan in found for u in scan.undetermined]
     details: dict[str, object] = {
         "databases": [prefix + d for prefix, scan in found for d in scan.databases],
         "accounts": [
             {"account": a.name, "path": prefix + a.path, "scheme": a.scheme, "shell": a.shell}
+            | ({"via": a.via} if a.via else {})
+            | ({"setting": a.setting} if a.setting else {})
             for prefix, scan in found
             for a in scan.accounts
         ],
@@ -341,13 +451,15 @@ def accounts_observation(
             for f in scan.findings
         ],
         "unchecked": [u for _, scan in found for u in scan.unchecked],
+        "undetermined": unknown,
     }
-    problems = [_describe(f, prefix + f.path) for prefix, scan in found for f in scan.findings]
+    unseen = f"; not determinable from the image: {'; '.join(unknown)}" if unknown else ""
+    problems = [_describe(f, prefix) for prefix, scan in found for f in scan.findings]
     if problems:
         return Observation(
             topic="default_accounts",
             outcome="fail",
-            message="; ".join(problems),
+            message="; ".join(problems) + unseen,
             details=details,
         )
     other = sorted({name for _, scan in found for name in scan.other_hashes})
@@ -359,11 +471,21 @@ def accounts_observation(
             message=(
                 "no empty or known default password; "
                 f"{', '.join(other)} ha{'s' if len(other) == 1 else 've'} a password set in the "
-                "image, the same on every unit unless the device replaces it at first use"
+                "image, the same on every unit unless the device replaces it at first use" + unseen
             ),
             details=details,
         )
     require_complete(complete, problems_seen, "finding only locked accounts")
+    if unknown:
+        # never "locked": the accounts that matter are in a file the image does not hold
+        locked = any(scan.accounts for _, scan in found)
+        return Observation(
+            topic="default_accounts",
+            outcome="info",
+            message=f"account passwords not determinable from the image: {'; '.join(unknown)}"
+            + ("; the accounts it does hold are locked or have no password set" if locked else ""),
+            details=details,
+        )
     # not conclusive: a web UI's default may sit where no file format of ours reaches
     # (a vendor database, a binary), as the network check's pass is not conclusive either
     return Observation(
@@ -390,7 +512,11 @@ class FirmwareAccountsCheck:
         image = await unpacked_image(given)
 
         def scan() -> list[tuple[str, AccountScan]]:
-            return [(location(image, fs, ""), scan_accounts(fs)) for fs in rootfs_dirs(image)]
+            limit = image.files or None
+            return [
+                (location(image, fs, ""), scan_accounts(fs, limit, nested_in(image, fs)))
+                for fs in rootfs_dirs(image)
+            ]
 
         scans = await asyncio.to_thread(scan)
         others = await read_same_model(given, image, image_accounts)
