@@ -84,37 +84,67 @@ def _stanzas(text: str) -> Iterator[dict[str, str]]:
             yield fields
 
 
-def _os_id(rootfs: Path) -> str:
-    text = read_text(rootfs, "/etc/os-release") or ""
-    found = re.search(r'^ID="?([\w.-]+)"?\s*$', text, re.M)
-    return found.group(1).lower() if found else ""
+#: distributions whose dpkg databases purl-spec names by their own namespace
+DEB_VENDORS = ("debian", "ubuntu", "raspbian", "devuan", "kali", "linuxmint", "pureos")
+
+
+def _os_release(rootfs: Path) -> dict[str, str]:
+    text = read_text(rootfs, "/etc/os-release") or read_text(rootfs, "/usr/lib/os-release") or ""
+    found = re.findall(r'^([A-Z_]+)="?([^"\n]*)"?\s*$', text, re.M)
+    return {key: value.strip().lower() for key, value in found}
+
+
+def deb_vendor(rootfs: Path, stanzas: list[dict[str, str]]) -> str:
+    """The purl namespace of a dpkg database: the distribution of os-release (or the one
+    it is like), else Debian when the image says it is Debian-based (debian_version, a
+    Debian maintainer); "" when nothing says whose packages these are."""
+    release = _os_release(rootfs)
+    for candidate in (release.get("ID", ""), *release.get("ID_LIKE", "").split()):
+        if candidate in DEB_VENDORS:
+            return candidate
+    if read_text(rootfs, "/etc/debian_version") is not None:
+        return "debian"
+    maintainers = " ".join(s.get("Maintainer", "") for s in stanzas[:50]).lower()
+    if "debian.org" in maintainers or "ubuntu.com" in maintainers:
+        return "ubuntu" if "ubuntu.com" in maintainers else "debian"
+    return ""
+
+
+def _source(fields: dict[str, str]) -> tuple[str, str]:
+    """dpkg's ``Source: name`` or ``Source: name (version)``."""
+    found = re.match(r"^\s*([^\s(]+)(?:\s*\(([^)]+)\))?", fields.get("Source", ""))
+    return (found.group(1), found.group(2) or "") if found else ("", "")
 
 
 def package_components(rootfs: Path) -> list[Component]:
     """Installed packages from the opkg and dpkg status files."""
     found: list[Component] = []
-    distro = _os_id(rootfs)
     for path, manager in PACKAGE_DATABASES.items():
         text = read_text(rootfs, path, limit=32 * 1024**2)
         if not text:
             continue
-        for fields in _stanzas(text):
+        stanzas = list(_stanzas(text))
+        vendor = deb_vendor(rootfs, stanzas) if manager == "dpkg" else ""
+        for fields in stanzas:
             name, version = fields.get("Package", ""), fields.get("Version", "")
             if not name or not version or "installed" not in fields.get("Status", "installed"):
                 continue
-            if fields.get("Status", "").endswith("not-installed"):
-                continue
+            status = fields.get("Status", "").split()
+            if status and status[-1] != "installed":
+                continue  # not-installed, config-files, half-installed, unpacked
             qualifiers = {"arch": fields["Architecture"]} if fields.get("Architecture") else None
-            if manager == "dpkg" and distro in ("debian", "ubuntu"):
-                purl = PackageURL("deb", distro, name, version, qualifiers)
-                ecosystem = distro.title()
+            source, source_version = _source(fields) if manager == "dpkg" else ("", "")
+            if vendor:
+                purl = PackageURL("deb", vendor, name, version, qualifiers)
+                ecosystem = vendor.title()
             else:
                 purl = PackageURL("generic", None, name, version, qualifiers)
                 ecosystem = ""
             found.append(
                 Component(
                     name=name, version=version, source=manager, purl=purl.to_string(),
-                    ecosystem=ecosystem, paths=(path,),
+                    ecosystem=ecosystem, paths=(path,), source_package=source,
+                    source_version=source_version,
                 )
             )  # fmt: skip
     return found

@@ -84,6 +84,10 @@ class Component(Frozen):
     #: OSV ecosystem of a package database entry (e.g. "Debian"), "" for binaries
     ecosystem: str = ""
     paths: tuple[str, ...] = ()
+    #: the source package a binary package was built from (dpkg ``Source:``), and its
+    #: version when it differs: Debian's advisories name source packages (glibc, not libc6)
+    source_package: str = ""
+    source_version: str = ""
 
     @property
     def ref(self) -> str:
@@ -167,14 +171,29 @@ def _purl_base(purl: str) -> tuple[str, str, str] | None:
 
 
 def names_component(package: OsvPackage, component: Component) -> bool:
+    return _named_version(package, component) is not None
+
+
+def _named_version(package: OsvPackage, component: Component) -> str | None:
+    """The component's version to compare when ``package`` names it (by purl, or by
+    ecosystem and name), its source package's version when the package names the source
+    (Debian's records are keyed by source package), None when it does not name it."""
+    names = [(component.name, component.version)]
+    if component.source_package and component.source_package != component.name:
+        names.append((component.source_package, component.source_version or component.version))
     if package.purl:
-        return _purl_base(package.purl) == _purl_base(component.purl)
+        wanted = _purl_base(package.purl)
+        own = _purl_base(component.purl)
+        if wanted is None or own is None:
+            return None
+        for name, version in names:
+            if wanted == (own[0], own[1], name.lower()):
+                return version
+        return None
     ecosystem = package.ecosystem.split(":", 1)[0].lower()
-    return bool(
-        component.ecosystem
-        and ecosystem == component.ecosystem.lower()
-        and package.name.lower() == component.name.lower()
-    )
+    if not component.ecosystem or ecosystem != component.ecosystem.lower():
+        return None
+    return next((v for n, v in names if package.name.lower() == n.lower()), None)
 
 
 def _version_class(component: Component, range_type: str) -> type[Version]:
@@ -212,16 +231,17 @@ def in_range(version: str, events: tuple[OsvEvent, ...], kind: type[Version]) ->
     return affected, fixed if affected else ""
 
 
-def affects(affected: OsvAffected, component: Component) -> tuple[bool, str]:
-    if component.version in affected.versions:
+def affects(
+    affected: OsvAffected, component: Component, version: str | None = None
+) -> tuple[bool, str]:
+    version = version or component.version
+    if version in affected.versions:
         return True, ""
     for entry in affected.ranges:
         if entry.type == "GIT":
             continue  # commit ranges need the source history, not a version
         try:
-            hit, fixed = in_range(
-                component.version, entry.events, _version_class(component, entry.type)
-            )
+            hit, fixed = in_range(version, entry.events, _version_class(component, entry.type))
         except (InvalidVersion, ValueError, TypeError):
             continue  # a version this comparator cannot read: no claim either way
         if hit:
@@ -236,9 +256,12 @@ def match_components(
     for record in records:
         for component in components:
             for affected in record.affected:
-                if affected.package is None or not names_component(affected.package, component):
+                if affected.package is None:
                     continue
-                hit, fixed = affects(affected, component)
+                version = _named_version(affected.package, component)
+                if version is None:
+                    continue
+                hit, fixed = affects(affected, component, version)
                 if hit:
                     found.append(
                         VulnMatch(
