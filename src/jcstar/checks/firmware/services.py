@@ -110,6 +110,20 @@ def programs(command: Sequence[str]) -> list[tuple[str, list[str]]]:
     return started
 
 
+#: inetd server programs that run the program named by the next field (tcp wrappers)
+INETD_WRAPPERS = {"tcpd", "busybox", "internal"}
+
+
+def inetd_command(fields: Sequence[str]) -> list[str]:
+    """The command an inetd.conf line runs: the server program (field 6) with the
+    arguments after its argv[0] (field 7, the program's own name, counted once); for
+    tcpd or busybox, the program they run."""
+    server, argv = fields[5], list(fields[6:])
+    if PurePosixPath(server).name in INETD_WRAPPERS and argv:
+        return argv
+    return [server, *argv[1:]]
+
+
 def dropbear_allows_root_password(args: Sequence[str]) -> bool | None:
     """dropbear lets root log in with a password unless given -w (no root), -g (no
     root password) or -s (no passwords at all); single-letter flags may be combined.
@@ -144,6 +158,8 @@ class _Scanner:
         self.budget = MAX_SCRIPT_BYTES
 
     def finding(self, path: str, number: int, text: str, service: str, risk: str) -> None:
+        if any((f.path, f.line, f.service) == (path, number, service) for f in self.findings):
+            return  # one line starting one service is one finding
         self.findings.append(
             BootFinding(path=path, line=number, text=text.strip()[:200], service=service, risk=risk)
         )
@@ -241,7 +257,7 @@ class _Scanner:
         for number, line in enumerate(text.splitlines(), start=1):
             fields = line.split()
             if len(fields) >= 6 and not line.lstrip().startswith("#"):
-                for name, args in programs(["inetd", *fields[5:]])[1:]:
+                for name, args in programs(inetd_command(fields)):
                     self.program("/etc/inetd.conf", number, line, name, args)
 
     def sshd(self) -> None:
