@@ -22,7 +22,7 @@ from jcstar.assessment.models import AssessmentReport, InputDigest, ProductProfi
 from jcstar.assessment.plan import PlanError
 from jcstar.checks.base import CheckAttempt
 from jcstar.cli.assess_cmd import finish_with_report, show_attempt
-from jcstar.cli.common import TextFormat, err_console, fail, input_errors
+from jcstar.cli.common import TextFormat, console, err_console, fail, input_errors, print_table
 from jcstar.targets.firmware import UnpackedImage
 from jcstar.targets.firmware.tally import Tally
 
@@ -88,7 +88,46 @@ def firmware(
         report, unpacked = _run(loaded, digests, keep, timeout)
     if unpacked is not None:
         _show_unpacked(unpacked)
-    finish_with_report(report, fmt, output)
+    try:
+        finish_with_report(report, fmt, output)
+    except typer.Exit:
+        if fmt is TextFormat.table:
+            _show_vulnerabilities(report)
+        raise
+
+
+def _show_vulnerabilities(report: AssessmentReport) -> None:
+    """Known vulnerabilities the SBOM matched in the feed, below the verdicts: they are
+    information (no ★1 requirement asks for none), but a reader of the table must see
+    them, not only a reader of the JSON."""
+    rows = [
+        (
+            str(match.get("component", "")),
+            str(match.get("id", "")),
+            str(match.get("status", "affected")).replace("_", " "),
+            str(match.get("fixed", "")),
+            str(match.get("summary", ""))[:120],
+        )
+        for attempt in report.attempts
+        if attempt.check == "firmware.components"
+        for observation in attempt.observations
+        if observation.topic == "known_vulnerabilities"
+        for match in observation.details.get("matches", [])
+    ]
+    if rows:
+        affected = sum(1 for row in rows if row[2] == "affected")
+        print_table(
+            f"Known vulnerabilities (information, S1.1-06): {affected} affected",
+            ("component", "vulnerability", "status", "fixed in", "summary"),
+            rows,
+        )
+        return
+    for attempt in report.attempts:
+        for observation in attempt.observations:
+            if attempt.check == "firmware.components" and observation.topic == (
+                "known_vulnerabilities"
+            ):
+                console.print(f"Known vulnerabilities: {observation.message}", highlight=False)
 
 
 def _run(
