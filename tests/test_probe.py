@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import ssl
 from pathlib import Path
 
@@ -138,6 +139,8 @@ def test_device_with_nothing_open_is_not_a_pass(cli):
         (["192.168.1.1-20"], "is a range; give one host"),
         (["not a host"], "is not an IP address or host name"),
         (["127.0.0.1", "--ports", "0-10"], "outside 1-65535"),
+        (["127.0.0.1", "--ports", "100-1"], "port range '100-1' is reversed (write 1-100)"),
+        (["127.0.0.1", "--ports", "22,90-80"], "port range '90-80' is reversed"),
         (["127.0.0.1", "--ports", "ssh"], "bad port 'ssh'"),
         ([], "give a HOST"),
     ],
@@ -146,6 +149,24 @@ def test_bad_targets_are_refused(cli, args, message):
     code, _, err = invoke(cli, "probe", *args)
     assert code == 2
     assert message in err
+    assert len(err.strip().splitlines()) == 1  # one line, no table of verdicts
+
+
+def test_a_name_that_does_not_resolve_is_one_line_error(cli, monkeypatch):
+    asked = []
+
+    def no_such_name(host, *args, **kwargs):
+        asked.append(host)  # the resolver is stubbed: the test sends no DNS query
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)
+    code, out, err = invoke(cli, "probe", "camera-17.invalid")
+    assert code == 2
+    assert asked == ["camera-17.invalid"]
+    assert err.strip() == (
+        "error: 'camera-17.invalid' does not resolve (Name or service not known)"
+    )
+    assert out == ""
 
 
 def test_assess_runs_the_network_checks_when_the_profile_names_a_device(cli, tmp_path):
@@ -276,3 +297,11 @@ def test_a_telnet_prompt_slower_than_the_scan_timeout_is_still_swept(cli, tmp_pa
     assert out.startswith("{"), err
     assert "2323/tcp telnet refused 2/2" in out  # the defaults were tried on it
     assert "could not tell for 2323/tcp telnet" not in out
+
+
+def test_the_table_says_what_was_scanned_and_what_is_open(cli):
+    with SimDevice("127.0.6.78", {2323: say(TELNET_PROMPT)}) as device:
+        code, out, _ = invoke(cli, "probe", device.host, "--ports", "2323,2324", "--timeout", "20")
+    assert code == 1
+    flat = " ".join(out.split())  # whatever the table's width
+    assert "scanned 2 TCP ports; open: 2323/tcp telnet" in flat

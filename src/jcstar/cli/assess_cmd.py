@@ -44,9 +44,12 @@ def show_attempt(attempt: CheckAttempt) -> None:
     err_console.print(f"[{style}]{attempt.status}[/] {attempt.check}{reason}", highlight=False)
 
 
-def finish_with_report(report: AssessmentReport, fmt: TextFormat, output: Path | None) -> NoReturn:
+def finish_with_report(
+    report: AssessmentReport, fmt: TextFormat, output: Path | None, caption: str | None = None
+) -> NoReturn:
     """How probe and firmware end: JSON (to FILE or stdout) or a verdict table (plus the JSON
-    in FILE when one is given), then the exit code for the overall verdict."""
+    in FILE when one is given; ``caption`` under it), then the exit code for the overall
+    verdict."""
     if fmt is TextFormat.json:
         write_output(render(report, "json"), output)
     else:
@@ -58,6 +61,7 @@ def finish_with_report(report: AssessmentReport, fmt: TextFormat, output: Path |
                 for v in report.verdicts
             ),
             show_lines=True,
+            caption=caption,
         )
         if output:
             write_output(render(report, "json"), output)

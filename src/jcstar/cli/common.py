@@ -42,9 +42,10 @@ def print_table(
     columns: Sequence[str],
     rows: Iterable[Sequence[str]],
     show_lines: bool = False,
+    caption: str | None = None,
 ) -> None:
     """The one way commands print a table, so every table looks alike."""
-    table = Table(title=title, show_lines=show_lines)
+    table = Table(title=title, show_lines=show_lines, caption=caption, caption_justify="left")
     for column in columns:
         table.add_column(column)
     for row in rows:

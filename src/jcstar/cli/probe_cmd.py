@@ -11,6 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from jcstar.assessment.inputs import InputError
+from jcstar.assessment.models import AssessmentReport, InputDigest, ProductProfile
 from jcstar.assessment.plan import PlanError
 from jcstar.assessment.probe import (
     FleetWorkerError,
@@ -23,6 +24,8 @@ from jcstar.assessment.probe import (
     read_inventory,
     run_probe_loop,
 )
+from jcstar.checks.base import CheckAttempt
+from jcstar.checks.network.target import TargetError, resolve_host
 from jcstar.cli.assess_cmd import finish_with_report, show_attempt
 from jcstar.cli.common import (
     EXIT_INCOMPLETE,
@@ -90,13 +93,50 @@ def probe(
     assert host is not None
     if workers is not None:
         fail("--workers shares a fleet between processes: use it with --inventory")
-    with input_errors(InputError, PlanError):
+    with input_errors(InputError, PlanError, TargetError):
         loaded, digests = device_profile(host, ports, profile)
+        assert loaded.device is not None
+        resolve_host(loaded.device.address)
         base_dir = profile.parent if profile else Path(".")
-        report = run_probe_loop(
-            probe_async(loaded, digests, base_dir, timeout_s=timeout, on_attempt=show_attempt)
+        report = _probe_showing_progress(loaded, digests, base_dir, timeout)
+    finish_with_report(report, fmt, output, caption=scan_caption(report))
+
+
+def _probe_showing_progress(
+    profile: ProductProfile, digests: list[InputDigest], base_dir: Path, timeout: float | None
+) -> AssessmentReport:
+    """Probe one device with a live status line on a terminal (a full port scan takes
+    tens of seconds before the first check ends); each check's end is printed as before."""
+    assert profile.device is not None
+    what = f"probing {profile.device.address}: {len(profile.device.port_list)} TCP ports"
+    done = 0
+    with err_console.status(f"{what}; scanning…") as status:
+
+        def on_attempt(attempt: CheckAttempt) -> None:
+            nonlocal done
+            done += 1
+            show_attempt(attempt)
+            status.update(f"{what}; {done} checks done, {attempt.check} last")
+
+        return run_probe_loop(
+            probe_async(profile, digests, base_dir, timeout_s=timeout, on_attempt=on_attempt)
         )
-    finish_with_report(report, fmt, output)
+
+
+def scan_caption(report: AssessmentReport) -> str | None:
+    """``scanned 23 TCP ports; open: 22/tcp ssh, 443/tcp https (TLS)`` from the scan's
+    evidence in the report, for the table (None when the device was not scanned)."""
+    for attempt in report.attempts:
+        for observation in attempt.observations:
+            scanned = observation.details.get("scanned_tcp_ports")
+            if scanned is None:
+                continue
+            found = [
+                f"{s['port']}/{s['protocol']} {s['service']}" + (" (TLS)" if s.get("tls") else "")
+                for s in observation.details.get("open", [])
+            ]
+            return f"scanned {scanned} TCP ports; open: {', '.join(found) or 'none'}"
+    return None
 
 
 def _fleet(

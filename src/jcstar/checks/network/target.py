@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 
 MAX_PORTS = 65535
 # the ports a ★1 probe looks at when the user names none: every risky port, the usual
@@ -51,9 +52,27 @@ def parse_ports(text: str) -> tuple[int, ...]:
             first, last = int(low), int(high or low)
         except ValueError:
             raise TargetError(f"bad port {part!r} (use e.g. 22,23,8000-8100)") from None
-        if not 1 <= first <= last <= MAX_PORTS:
+        if not (1 <= first <= MAX_PORTS and 1 <= last <= MAX_PORTS):
             raise TargetError(f"port range {part!r} is outside 1-65535")
+        if first > last:
+            raise TargetError(f"port range {part!r} is reversed (write {last}-{first})")
         ports.update(range(first, last + 1))
     if not ports:
         raise TargetError("no ports given")
     return tuple(sorted(ports))
+
+
+def resolve_host(host: str) -> str:
+    """``host`` if it is an address; else the name, once it is known to resolve (so a typo
+    is a usage error before any probe, not sixteen INCONCLUSIVE verdicts)."""
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    try:
+        socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, socket.gaierror) and exc.strerror else str(exc)
+        raise TargetError(f"{host!r} does not resolve ({reason})") from None
+    return host
