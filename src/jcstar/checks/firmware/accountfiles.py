@@ -48,6 +48,12 @@ CLIENT_WORDS = {
     "wpa", "sta", "cloud", "bridge", "noip", "tunnel", "sip", "voip", "3g", "4g", "lte", "apn",
 }  # fmt: skip
 USER_WORDS = ("username", "user", "login", "account")
+#: UCI files and section types that configure a client of something else (the WAN
+#: link, Wi-Fi, an upstream broker), whose passwords are not logins to the device
+UCI_CLIENT = {
+    "network", "wireless", "interface", "iface", "service", "ddns", "openvpn", "mosquitto",
+    "mwan3", "ipsec", "wireguard", "msmtp", "email", "bridge", "upnpd", "samba",
+}  # fmt: skip
 Syntax = Literal["passwd", "shadow"]
 
 
@@ -349,6 +355,8 @@ def login_credentials(settings: list[Setting], path: str, uci: bool) -> list[Cre
     setting (``http_username`` for ``http_passwd``; ``option username`` of the same UCI
     section), or the key itself."""
     found: list[Credential] = []
+    if uci and set(_words(PurePosixPath(path).name)) & (UCI_CLIENT | CLIENT_WORDS):
+        return found
     users: dict[str, str] = {}  # nvram: http_username beside http_passwd
     for setting in settings:
         tokens = _words(setting.key)
@@ -363,7 +371,12 @@ def login_credentials(settings: list[Setting], path: str, uci: bool) -> list[Cre
         if key_kind(setting.key, "uci" if uci else "nvram", setting.section) != "password":
             continue
         tokens = _words(setting.key)
-        if any(t in CLIENT_WORDS or t.rstrip("0123456789") in CLIENT_WORDS for t in tokens):
+        if uci:  # the section's type: "interface#12" configures the WAN link
+            tokens += _words(setting.section.split("#")[0])
+        if any(
+            t in CLIENT_WORDS or t.rstrip("0123456789") in CLIENT_WORDS or (uci and t in UCI_CLIENT)
+            for t in tokens
+        ):
             continue
         if judge(setting.value) in ("empty", "reference"):
             continue

@@ -235,7 +235,7 @@ def key_kind(key: str, fmt: Format, section: str = "") -> KeyKind | None:
 
 
 _REFERENCE = re.compile(
-    r"^(?:[$<`*]|__\w+__$|@\w+@$)|\$\{|\$\(|%(?:\(\w+\))?[sd]\b|\{\{|\{%|<[\w -]+>"
+    r"^(?:[$<`]|__\w+__$|@\w+@$)|\$\{|\$\(|%(?:\(\w+\))?[sd]\b|\{\{|\{%|<[\w -]+>"
 )
 _FILE = re.compile(r"^(?:/|\./|\.\./|~/|file:)|\.(?:pem|key|crt|der|p12|pfx|pub|txt|conf)$", re.I)
 
