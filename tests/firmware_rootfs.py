@@ -266,3 +266,309 @@ def make_rootfs(directory: Path, vulnerable: bool) -> Path:
     _common(directory)
     (_vulnerable if vulnerable else _clean)(directory)
     return directory
+
+
+# --- real-world families ---------------------------------------------------------------------
+#
+# Modelled on what vendor images look like once unpacked (OpenWrt, Broadcom/TP-Link-style
+# consumer routers, a Debian installer initrd): account files written at run time, defaults
+# copied at boot, UCI and nvram configuration, glibc's nsswitch.conf and PAM, a dpkg database.
+
+#: the well-known vendor password hashed into the OpenWrt-like overlay's /etc/shadow
+OPENWRT_ROOT_PASSWORD = "admin"
+#: cleartext secrets of the OpenWrt-like overlay's UCI files; reports must never contain them
+UCI_MQTT_PASSWORD = "hunter2-Mqtt-9"
+UCI_WIFI_KEY = "Wifi-Psk-7Kq2x9"
+#: the password of the shadow file the boot-copy image installs at boot
+BOOTCOPY_PASSWORD = "admin"
+#: the Broadcom-like router's web login in its nvram defaults
+NVRAM_HTTP_PASSWORD = "admin"
+GLIBC_DEBIAN = "2.36-9+deb12u4"
+
+
+def _busybox_applets(root: Path, busybox: str, applets: tuple[str, ...]) -> None:
+    _write(root, "bin/busybox", _binary(busybox), 0o755)
+    for applet in applets:
+        _link(root, applet, "/bin/busybox")
+
+
+def make_openwrt(directory: Path) -> Path:
+    """A deliberately vulnerable OpenWrt overlay: passwd written to /tmp at boot (the
+    link dangles in the image), root's MD5-crypt of a vendor default in /etc/shadow, UCI
+    configuration with a cleartext MQTT password and a Wi-Fi key, telnetd started by
+    procd."""
+    root = directory
+    root.mkdir(parents=True, exist_ok=True)
+    _busybox_applets(
+        root,
+        "BusyBox v1.36.1 (2023-10-09 21:45:35 UTC) multi-call binary.",
+        ("bin/sh", "bin/ash", "sbin/init", "usr/sbin/telnetd", "bin/login"),
+    )
+    _write(root, "lib/libc.so", _binary("musl libc (mips)"))
+    _write(root, "usr/sbin/dropbear", _binary("SSH-2.0-dropbear_2022.82"), 0o755)
+    _link(root, "etc/passwd", "/tmp/passwd")  # /etc/passwd is made by /etc/init.d/boot
+    root_hash = md5_crypt.using(salt="wrt4Salt").hash(OPENWRT_ROOT_PASSWORD)
+    _write(
+        root,
+        "etc/shadow",
+        f"root:{root_hash}:19000:0:99999:7:::\ndaemon:*:0:0:99999:7:::\n"
+        "ftp:*:0:0:99999:7:::\nnetwork:*:0:0:99999:7:::\nnobody:*:0:0:99999:7:::\n",
+        0o600,
+    )
+    _write(root, "etc/group", "root:x:0:\ndaemon:x:1:\nnetwork:x:101:\nnogroup:x:65534:\n")
+    _write(
+        root,
+        "etc/inittab",
+        "::sysinit:/etc/init.d/rcS S boot\n::shutdown:/etc/init.d/rcS K shutdown\n"
+        "::askconsole:/usr/libexec/login.sh\n",
+    )
+    _write(
+        root,
+        "etc/init.d/boot",
+        "#!/bin/sh /etc/rc.common\nSTART=10\nboot() {\n"
+        "\t[ -f /tmp/passwd ] || cp /rom/etc/passwd.template /tmp/passwd 2>/dev/null\n"
+        "\tmkdir -p /var/run\n}\n",
+        0o755,
+    )
+    _write(
+        root,
+        "etc/init.d/telnet",
+        "#!/bin/sh /etc/rc.common\nSTART=50\nUSE_PROCD=1\nstart_service() {\n"
+        "\tprocd_open_instance\n\tprocd_set_param command /usr/sbin/telnetd -F -l /bin/login\n"
+        "\tprocd_close_instance\n}\n",
+        0o755,
+    )
+    _write(
+        root,
+        "etc/config/system",
+        "config system\n\toption hostname 'OpenWrt'\n\toption timezone 'UTC'\n",
+    )
+    _write(
+        root,
+        "etc/config/rpcd",
+        "config rpcd\n\toption socket /var/run/ubus/ubus.sock\n\toption timeout 30\n\n"
+        "config login\n\toption username 'root'\n\toption password '$p$root'\n"
+        "\tlist read '*'\n\tlist write '*'\n",
+    )
+    _write(
+        root,
+        "etc/config/mosquitto",
+        "config owrt 'owrt'\n\toption use_uci '1'\n\n"
+        f"config bridge\n\toption connection 'cloud'\n\toption remote_username 'gw'\n"
+        f"\toption remote_password '{UCI_MQTT_PASSWORD}'\n",
+    )
+    _write(
+        root,
+        "etc/config/wireless",
+        "config wifi-device 'radio0'\n\toption type 'mac80211'\n\toption channel '11'\n\n"
+        "config wifi-iface 'default_radio0'\n\toption device 'radio0'\n\toption mode 'ap'\n"
+        f"\toption ssid 'OpenWrt'\n\toption encryption 'psk2'\n\toption key '{UCI_WIFI_KEY}'\n"
+        "\n\nconfig wifi-iface 'guest'\n\toption device 'radio0'\n\toption encryption 'none'\n"
+        "\toption key ''\n",
+    )
+    _write(
+        root,
+        "etc/config/dropbear",
+        "config dropbear\n\toption PasswordAuth 'on'\n\toption RootPasswordAuth 'on'\n"
+        "\toption Port '22'\n",
+    )
+    _write(
+        root,
+        "usr/lib/opkg/status",
+        "Package: busybox\nVersion: 1.36.1-1\nStatus: install user installed\n"
+        "Architecture: mipsel_24kc\n\n",
+    )
+    for directory_name in ("tmp", "proc", "dev", "rom", "overlay"):
+        (root / directory_name).mkdir(exist_ok=True)
+    return root
+
+
+def make_broadcom(directory: Path) -> Path:
+    """A Broadcom/TP-Link-style consumer router on uClibc 0.9.33: /etc/passwd and
+    /etc/shadow link to /var, written at boot from /etc/defaults by rcS; the web login in
+    an nvram defaults dump (``key=value\\0``); telnetd from inetd; glibc-style nsswitch.conf
+    left in /etc by the SDK."""
+    root = directory
+    root.mkdir(parents=True, exist_ok=True)
+    _busybox_applets(
+        root,
+        "BusyBox v1.01 (2015.06.23-07:32+0000) multi-call binary",
+        ("bin/sh", "sbin/init", "usr/sbin/inetd", "usr/sbin/telnetd", "bin/login"),
+    )
+    _write(root, "lib/libuClibc-0.9.33.2.so", _binary("uClibc 0.9.33.2"))
+    _link(root, "lib/libc.so.0", "libuClibc-0.9.33.2.so")
+    _write(root, "lib/ld-uClibc-0.9.33.2.so", _binary("ld-uClibc"))
+    _write(root, "usr/sbin/httpd", _binary("Broadcom httpd"), 0o755)
+    _link(root, "etc/passwd", "/var/passwd")
+    _link(root, "etc/shadow", "/var/shadow")
+    root_hash = md5_crypt.using(salt="bcmSa1t").hash("admin")  # TP-Link's well-known default
+    _write(
+        root, "etc/defaults/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:99:99::/:/bin/false\n"
+    )
+    _write(
+        root,
+        "etc/defaults/login.db",
+        f"root:{root_hash}:15000:0:99999:7:::\nnobody:*:15000::::::\n",
+    )
+    _write(
+        root,
+        "etc/init.d/rcS",
+        "#!/bin/sh\nmount -a\nmkdir -p /var/tmp /var/run\n"
+        "cp -p /etc/defaults/passwd /var/passwd\n"
+        "cat /etc/defaults/login.db > /var/shadow\n"
+        "nvram restore /etc/defaults/nvram.default\n"
+        "/usr/sbin/inetd\n/usr/sbin/httpd -p 80 &\n",
+        0o755,
+    )
+    _write(
+        root,
+        "etc/inittab",
+        "::sysinit:/etc/init.d/rcS\n::respawn:/sbin/getty -L ttyS0 115200 vt100\n",
+    )
+    _write(
+        root,
+        "etc/inetd.conf",
+        "telnet stream tcp nowait root /usr/sbin/telnetd telnetd\n",
+    )
+    nvram = {
+        "lan_ipaddr": "192.168.0.1",
+        "http_username": "admin",
+        "http_passwd": NVRAM_HTTP_PASSWORD,
+        "wl0_ssid": "TP-LINK_2.4GHz",
+        "wl0_wpa_psk": "",
+        "pppoe_passwd": "",
+        "wan_proto": "dhcp",
+    }
+    dump = b"".join(f"{k}={v}".encode() + b"\0" for k, v in nvram.items())
+    _write(root, "etc/defaults/nvram.default", dump + b"\0")
+    _write(
+        root,
+        "etc/nsswitch.conf",
+        "passwd: files\nshadow: files\ngroup: files\nhosts: files dns\nnetworks: files\n",
+    )
+    _write(root, "etc/group", "root:x:0:\nshadow:x:42:\nnobody:x:99:\n")
+    for directory_name in ("var", "tmp", "proc", "dev"):
+        (root / directory_name).mkdir(exist_ok=True)
+    return root
+
+
+def make_bootcopy(directory: Path) -> Path:
+    """An otherwise careful camera whose only shadow file is copied into place at boot:
+    ``root:x`` in /etc/passwd, no /etc/shadow, and rcS doing ``cp /usr/share/defaults/shadow
+    /etc/shadow``, that file holding the hash of ``admin``."""
+    root = directory
+    root.mkdir(parents=True, exist_ok=True)
+    _common(root)
+    _write(
+        root,
+        "etc/passwd",
+        "root:x:0:0:root:/root:/bin/sh\nadmin:x:1000:1000:admin:/home/admin:/bin/sh\n",
+    )
+    admin_hash = sha512_crypt.using(salt="CamDefaults", rounds=5000).hash(BOOTCOPY_PASSWORD)
+    _write(
+        root,
+        "usr/share/defaults/shadow",
+        f"root:*:19000:0:99999:7:::\nadmin:{admin_hash}:19000:0:99999:7:::\n",
+        0o600,
+    )
+    _write(
+        root, "etc/inittab", "::sysinit:/etc/init.d/rcS\n::respawn:/sbin/getty -L ttyS0 115200\n"
+    )
+    _write(
+        root,
+        "etc/init.d/rcS",
+        "#!/bin/sh\nmount -t tmpfs tmpfs /etc/rw\n"
+        "[ -f /etc/shadow ] || cp /usr/share/defaults/shadow /etc/shadow\n"
+        "chmod 600 /etc/shadow\n/usr/sbin/dropbear -w -s -p 22\n"
+        "/usr/sbin/lighttpd -f /etc/lighttpd.conf\n",
+        0o755,
+    )
+    return root
+
+
+def make_debian_initrd(directory: Path) -> Path:
+    """A Debian installer-like initrd on glibc: nsswitch.conf, PAM configuration,
+    login.defs, documentation with ``changeme`` examples, a ``.sample`` config, env, JSON
+    and INI files with empty or placeholder passwords, locked accounts and a dpkg status
+    database. Nothing in it is a default password or a stored secret."""
+    root = directory
+    root.mkdir(parents=True, exist_ok=True)
+    _busybox_applets(
+        root,
+        "BusyBox v1.35.0 (Debian 1:1.35.0-4+b3) multi-call binary.",
+        ("bin/sh", "sbin/init", "sbin/getty"),
+    )
+    _write(
+        root,
+        "lib/x86_64-linux-gnu/libc.so.6",
+        _binary(f"GNU C Library (Debian GLIBC {GLIBC_DEBIAN}) stable release version 2.36."),
+    )
+    _write(root, "etc/os-release", 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\n'
+           'VERSION_ID="12"\n')  # fmt: skip
+    _write(root, "etc/debian_version", "12.5\n")
+    _write(root, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"
+           "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n")  # fmt: skip
+    _write(root, "etc/shadow", "root:*:19700:0:99999:7:::\ndaemon:*:19700:0:99999:7:::\n", 0o600)
+    _write(root, "etc/group", "root:x:0:\ndaemon:x:1:\nshadow:x:42:\nutmp:x:43:\n")
+    _write(
+        root,
+        "etc/nsswitch.conf",
+        "# /etc/nsswitch.conf\n\npasswd:         files\ngroup:          files\n"
+        "shadow:         files\ngshadow:        files\n\nhosts:          files dns\n"
+        "netgroup:       nis\npasswd_compat:  compat\n",
+    )
+    _write(
+        root,
+        "etc/pam.d/common-password",
+        "password\t[success=1 default=ignore]\tpam_unix.so obscure yescrypt\n"
+        "password\trequisite\t\t\tpam_deny.so\npassword\trequired\t\t\tpam_permit.so\n",
+    )
+    _write(root, "etc/pam.d/passwd", "@include common-password\n")
+    _write(root, "etc/pam.conf", "# password: required\n")
+    _write(
+        root,
+        "etc/login.defs",
+        "PASS_MAX_DAYS\t99999\nPASS_MIN_DAYS\t0\nPASS_WARN_AGE\t7\nENCRYPT_METHOD SHA512\n",
+    )
+    _write(root, "etc/default/debian-installer", 'PASSWORD="${ROOT_PASSWORD}"\nUSER_PASSWD=\n')
+    _write(
+        root,
+        "etc/wpa_supplicant/wpa_supplicant.conf.sample",
+        'network={\n\tssid="example"\n\tpsk="changeme-please"\n\tpassword="changeme"\n}\n',
+    )
+    _write(root, "etc/network/interfaces.example", "wpa-psk your-passphrase-here\n")
+    _write(
+        root, "usr/share/doc/wget/examples/wgetrc", "password = changeme\nhttp_passwd = secret123\n"
+    )
+    _write(
+        root, "usr/share/man/man5/netrc.5", ".TH NETRC 5\nmachine host login me password changeme\n"
+    )
+    _write(root, "etc/cdebconf.conf", "[database]\npassword =\ntoken =\n")
+    _write(
+        root, "etc/installer.json", '{"network": {"password": "", "psk": null, "token": "<token>"}}'
+    )
+    _write(root, "etc/inittab", "::sysinit:/etc/init.d/rcS\ntty1::respawn:/sbin/getty 38400 tty1\n")
+    _write(root, "etc/init.d/rcS", "#!/bin/sh\nmount -t proc proc /proc\n"
+           'PASS=$(debconf-get passwd/root-password)\n')  # fmt: skip
+    _write(
+        root,
+        "var/lib/dpkg/status",
+        "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\n"
+        f"Source: glibc\nVersion: {GLIBC_DEBIAN}\n\n"
+        "Package: busybox\nStatus: install ok installed\nArchitecture: amd64\n"
+        "Version: 1:1.35.0-4+b3\n\n"
+        "Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\n"
+        "Source: openssl (3.0.11-1~deb12u2)\nVersion: 3.0.11-1~deb12u2\n\n"
+        "Package: old-pkg\nStatus: deinstall ok config-files\nVersion: 1.0\n\n",
+    )
+    for directory_name in ("tmp", "proc", "dev", "var/run"):
+        (root / directory_name).mkdir(parents=True, exist_ok=True)
+    return root
+
+
+FAMILIES = {
+    "openwrt": make_openwrt,
+    "broadcom": make_broadcom,
+    "bootcopy": make_bootcopy,
+    "debian-initrd": make_debian_initrd,
+}
