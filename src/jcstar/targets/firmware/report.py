@@ -65,14 +65,27 @@ def _flatten(reports: list[Any]) -> list[dict[str, Any]]:
     return found
 
 
-def _error_line(entry: dict[str, Any]) -> str:
+def _stderr(entry: dict[str, Any]) -> str:
     try:
-        stderr = base64.b64decode(str(entry.get("stderr", ""))).decode("utf-8", "replace")
+        return base64.b64decode(str(entry.get("stderr", ""))).decode("utf-8", "replace")
     except (binascii.Error, ValueError):
-        stderr = ""
+        return ""
+
+
+def _error_line(entry: dict[str, Any]) -> str:
+    stderr = _stderr(entry)
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     errors = [line for line in lines if "error" in line.lower()]
     return (errors or lines or [f"exit code {entry.get('exit_code')}"])[0][:200]
+
+
+def _squashfs_line(entry: dict[str, Any]) -> str:
+    """The stand-in sasquatch's own line ("SquashFS 3.0 big-endian, LZMA ...: needs
+    sasquatch"), if it wrote one."""
+    for line in _stderr(entry).splitlines():
+        if line.startswith("SquashFS ") and ("needs " in line or "7-Zip" in line):
+            return line.strip()[:300]
+    return ""
 
 
 def _grouped(seen: dict[str, list[str]]) -> list[str]:
@@ -98,6 +111,9 @@ def _describe(kind: str, entry: dict[str, Any], extract: Path) -> tuple[str, str
         return f"extractor not installed: {', '.join(entry.get('dependencies', []))}", ""
     if kind == "ExtractCommandFailedReport":
         tool = str(entry.get("command", "")).split(" ")[0]
+        variant = _squashfs_line(entry) if tool.startswith("sasquatch") else ""
+        if variant:  # jcstar's stand-in names the variant and the extractor it needs
+            return variant, ""
         return f"{tool} did not extract everything: {_error_line(entry)}", ""
     if kind == "MaliciousSymlinkRemoved":
         return (

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import json
 import os
 import resource
 import shutil
@@ -25,12 +26,16 @@ from pathlib import Path
 
 from jcstar.targets.firmware.models import Limits, UnpackError
 from jcstar.targets.firmware.report import read_report
+from jcstar.targets.firmware.sasquatch import NOTES_ENV
+from jcstar.targets.firmware.squashfs import SEVEN_ZIP
 from jcstar.targets.firmware.tally import Tally, tally
 
 #: free space left on the work directory's filesystem below which extraction stops
 DISK_RESERVE_BYTES = 512 * 1024**2
 POLL_S = 0.25
-STAND_IN = "stand-in sasquatch (unsquashfs: standard SquashFS only)"
+STAND_IN = "stand-in sasquatch (unsquashfs: standard SquashFS only; 7-Zip: vendor LZMA variants)"
+#: the names unblob runs a SquashFS extractor by (``-v4be`` for big-endian 4.0)
+SASQUATCH_NAMES = ("sasquatch", "sasquatch-v4be")
 
 Progress = Callable[[Tally], None]
 
@@ -59,17 +64,19 @@ def unblob_executable() -> str:
 
 def tool_path(bin_dir: Path) -> tuple[str, bool]:
     """PATH for unblob: the venv's tools (jefferson, ubireader) first, then a
-    stand-in sasquatch when no real one is installed. Returns (PATH, stand-in used)."""
+    stand-in sasquatch (under both of unblob's names for it) when no real one is
+    installed. Returns (PATH, stand-in used)."""
     search = [str(_venv_bin()), os.environ.get("PATH", os.defpath)]
     if shutil.which("sasquatch", path=os.pathsep.join(search)):
         return os.pathsep.join(search), False
     bin_dir.mkdir(parents=True, exist_ok=True)
-    script = bin_dir / "sasquatch"
-    script.write_text(
-        f'#!/bin/sh\nexec "{sys.executable}" -m jcstar.targets.firmware.sasquatch "$@"\n',
-        encoding="utf-8",
-    )
-    script.chmod(0o755)
+    for name in SASQUATCH_NAMES:
+        script = bin_dir / name
+        script.write_text(
+            f'#!/bin/sh\nexec "{sys.executable}" -m jcstar.targets.firmware.sasquatch "$@"\n',
+            encoding="utf-8",
+        )
+        script.chmod(0o755)
     return os.pathsep.join([str(bin_dir), *search]), True
 
 
@@ -153,6 +160,7 @@ async def run_unblob(
     meta.mkdir(parents=True)
     report = meta / "report.json"  # must not exist: unblob skips quietly when it does
     stderr_file = meta / "stderr"
+    notes = meta / "squashfs.jsonl"  # the stand-in's account: which variant, which reader
     path, stand_in = tool_path(workdir / "bin")
     run = Run()
     command = [
@@ -169,7 +177,7 @@ async def run_unblob(
             stdout=asyncio.subprocess.DEVNULL,
             stderr=sink,
             cwd=meta,
-            env={**os.environ, "PATH": path},
+            env={**os.environ, "PATH": path, NOTES_ENV: str(notes)},
             start_new_session=True,  # its own process group: one killpg stops every extractor
             preexec_fn=_child_limits(limits.max_total_bytes),
         )
@@ -194,10 +202,31 @@ async def run_unblob(
         if stand_in and found.squashfs:
             run.problems.insert(0, f"SquashFS read by the {STAND_IN}")
             run.version += " + stand-in sasquatch"
+            fallbacks = _fallback_reads(notes)
+            run.problems[1:1] = fallbacks
+            if fallbacks:
+                run.version += " + 7-Zip"
     if not extract.exists():
         why = run.stopped or "unblob found no format it knows in it"
         raise UnpackError(f"{image.name}: {why}")
     return extract, run
+
+
+def _fallback_reads(notes: Path) -> list[str]:
+    """One line for each SquashFS the stand-in read with 7-Zip (a vendor variant)."""
+    lines = []
+    try:
+        text = notes.read_text(encoding="utf-8")[:1_000_000]
+    except OSError:
+        return []
+    for raw in text.splitlines():
+        try:
+            note = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(note, dict) and note.get("reader") == SEVEN_ZIP and note.get("ok"):
+            lines.append(f"{note.get('variant')} read with 7-Zip (vendor variant)")
+    return sorted(set(lines))
 
 
 def _version() -> str:
