@@ -95,6 +95,9 @@ def test_a_debian_initrd_comes_out_clean(cli: CliRunner, tmp_path: Path) -> None
         ),
         ("/etc/config/wireless", "config wifi-iface\n\toption key ''\n\toption key '1'\n"),
         ("/etc/app.json", '{"password": "", "token": null, "psk": "${PSK}"}'),
+        ("/www/i18n/fr.json", '{"password": "Mot de passe", "login": {"pwd": "Password:"}}'),
+        ("/etc/www/login.js", "var cfg = {\n  password: form.pw.value,\n};\n"),
+        ("/etc/app.conf", 'password = document.getElementById("pw").value;\n'),
     ],
 )
 def test_names_and_placeholders_are_not_passwords(path: str, text: str) -> None:

@@ -64,11 +64,14 @@ def is_documentation(path: str) -> bool:
 
 def names_no_values(path: str) -> bool:
     """Files whose syntax names databases or modules rather than storing values:
-    ``passwd: files`` in nsswitch.conf, ``password required pam_unix.so`` in PAM."""
+    ``passwd: files`` in nsswitch.conf, ``password required pam_unix.so`` in PAM; and
+    program code (``password: form.pw.value`` in a web UI's JavaScript)."""
     vocab = _vocabulary()
     device = PurePosixPath(path)
     name = device.name.lower()
     if name in vocab["no_value_files"] or name.rstrip("-") in vocab["no_value_files"]:
+        return True
+    if name.endswith(tuple(vocab["code_suffixes"])):
         return True
     return any(part in vocab["no_value_dirs"] for part in device.parent.parts)
 
@@ -237,6 +240,8 @@ def key_kind(key: str, fmt: Format, section: str = "") -> KeyKind | None:
 _REFERENCE = re.compile(
     r"^(?:[$<`]|__\w+__$|@\w+@$)|\$\{|\$\(|%(?:\(\w+\))?[sd]\b|\{\{|\{%|<[\w -]+>"
 )
+#: an expression of program code (form.pw.value, getPassword(), $("#pw").val())
+_CODE = re.compile(r"^[\w$.]+\(.*\)[\w$.()]*;?$|^[\w$.]+\.(?:value|val\(\)|text|innerHTML);?$")
 _FILE = re.compile(r"^(?:/|\./|\.\./|~/|file:)|\.(?:pem|key|crt|der|p12|pfx|pub|txt|conf)$", re.I)
 
 
@@ -248,7 +253,7 @@ def judge(value: str, kind: KeyKind = "password") -> Judgement:
     value = value.strip()
     if not value:
         return "empty"
-    if _REFERENCE.search(value) or _FILE.search(value):
+    if _REFERENCE.search(value) or _FILE.search(value) or _CODE.match(value):
         return "reference"
     lowered = value.lower()
     if lowered in vocab["dummy_values"] or re.fullmatch(r"([x*.#?_-])\1*", lowered):
