@@ -4,15 +4,27 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import ClassVar
 
 from jcstar.checks.base import CheckInput, Observation
 from jcstar.checks.network.device import TARGET, device_params, device_scan, needed_ports
-from jcstar.checks.network.services import ScanResult, Service, risky_ports
+from jcstar.checks.network.services import ScanResult, Service, risky_entry
 from jcstar.checks.network.surfaces import login_surfaces
+from jcstar.checks.network.web_pages import page_texts
 
 # services where a user logs in; offered without TLS they expose credentials in transit
-PLAINTEXT_LOGIN = {"telnet": "telnet", "ftp": "FTP", "http": "HTTP", "mqtt": "MQTT", "rtsp": "RTSP"}
+PLAINTEXT_LOGIN = {
+    "telnet": "telnet",
+    "ftp": "FTP",
+    "http": "HTTP",
+    "mqtt": "MQTT",
+    "rtsp": "RTSP",
+    # industrial protocols carry commands and data, with no login and no encryption
+    "modbus": "Modbus/TCP",
+    "dnp3": "DNP3",
+    "iec-104": "IEC 60870-5-104",
+}
 
 
 def _service_list(services: list[Service]) -> list[dict[str, object]]:
@@ -28,45 +40,88 @@ def _service_list(services: list[Service]) -> list[dict[str, object]]:
     ]
 
 
+QUESTION = "not declared needed (needed_ports): is this interface needed? why?"
+
+
+def unidentified(result: ScanResult) -> list[str]:
+    """Open TCP ports whose protocol could not be identified, with what was seen."""
+    return [
+        f"{s.key}: {s.detail}" if s.detail else s.key
+        for s in result.services
+        if not s.identified and s.protocol == "tcp"
+    ]
+
+
 def risky_observation(
-    result: ScanResult, needed: dict[tuple[int, str], str], open_ports: set[str]
+    result: ScanResult,
+    needed: dict[tuple[int, str], str],
+    open_ports: set[str],
+    seen: dict[str, str] | None = None,
 ) -> Observation:
-    """``open_ports``: services that let a client in with no credentials (``1883/tcp``)."""
-    risky = risky_ports()
+    """``open_ports``: services that let a client in with no credentials (``1883/tcp``);
+    ``seen``: what each login surface showed when asked without credentials (by key).
+
+    A service is flagged for what it is (identified by what it spoke), not for its port
+    number. A hardened service of a kind that needs a reason (SSH that asks for
+    credentials) and is not declared needed is a question to the vendor, not a failure;
+    a port that could not be identified keeps the requirement from being met."""
+    seen = seen or {}
     flagged: list[str] = []
     accepted: list[str] = []
+    review: list[str] = []
     for service in result.services:
-        entry = risky.get((service.port, service.protocol))
-        if entry is None and service.name in ("telnet", "ftp", "adb"):
-            entry = next((r for r in risky.values() if r.service == service.name), None)
-        if entry is None or (entry.only_if_open and service.key not in open_ports):
+        entry = risky_entry(service)
+        if entry is None:
             continue
         reason = needed.get((service.port, service.protocol))
         line = f"{service.key} {entry.service}: {entry.risk}"
         if reason:
             accepted.append(f"{line} (needed: {reason})")
+        elif entry.only_if_open and service.key not in open_ports:
+            if entry.otherwise == "review":
+                shown = seen.get(service.key) or service.detail
+                review.append(
+                    f"{service.key} {entry.service}"
+                    + (f" ({shown})" if shown else "")
+                    + f": {QUESTION}"
+                )
         else:
             flagged.append(line)
     silent = [s.key for s in result.services if s.silent]
+    unknown = unidentified(result)
     details = {
         "scanned_tcp_ports": result.scanned_tcp,
         "silent": silent,
+        "unidentified": unknown,
         "open": _service_list(result.services),
         "flagged": flagged,
+        "to_review": review,
         "declared_needed": accepted,
     }
+    open_questions = [f"to the vendor: {q}" for q in review]
+    if unknown:
+        open_questions.append("could not identify " + "; ".join(unknown))
     if flagged:
         return Observation(
             topic="risky_interfaces",
             outcome="fail",
-            message=f"{len(flagged)} high-risk service(s) answer: " + "; ".join(flagged),
+            message=f"{len(flagged)} high-risk service(s) answer: "
+            + "; ".join(flagged)
+            + (f" (also: {'; '.join(open_questions)})" if open_questions else ""),
+            details=details,
+        )
+    if open_questions:
+        return Observation(
+            topic="risky_interfaces",
+            outcome="info",
+            message=f"no high-risk service shown open among {result.scanned_tcp} TCP ports "
+            f"scanned, but not settled: {'; '.join(open_questions)}",
             details=details,
         )
     return Observation(
         topic="risky_interfaces",
         outcome="pass",
-        message=f"no undeclared high-risk service among {result.scanned_tcp} TCP ports scanned"
-        + (f"; {len(silent)} open port(s) said nothing: {', '.join(silent)}" if silent else ""),
+        message=f"no undeclared high-risk service among {result.scanned_tcp} TCP ports scanned",
         details=details,
     )
 
@@ -88,37 +143,58 @@ def plaintext_observation(result: ScanResult) -> Observation:
         if s.name in PLAINTEXT_LOGIN and not s.tls and not redirects_to_tls(s)
     ]
     lines = [f"{s.key} {PLAINTEXT_LOGIN[s.name]} without TLS" for s in offered]
+    unknown = [
+        f"{s.key}: {s.detail}" if s.detail else s.key
+        for s in result.services
+        if s.name == "unknown" and s.protocol == "tcp"
+    ]
     if lines:
         return Observation(
             topic="plaintext",
             outcome="fail",
             message="login or data surfaces in plaintext: " + "; ".join(lines),
-            details={"plaintext": lines},
+            details={"plaintext": lines, "unidentified": unknown},
+        )
+    if unknown:
+        return Observation(
+            topic="plaintext",
+            outcome="info",
+            message="no plaintext login or data surface among the identified services; "
+            "could not tell what these carry without TLS: " + "; ".join(unknown),
+            details={"unidentified": unknown},
         )
     return Observation(
         topic="plaintext", outcome="pass", message="no plaintext login or data surface found"
     )
 
 
-def model_observation(result: ScanResult, model_numbers: list[str]) -> Observation:
+def model_observation(
+    result: ScanResult, model_numbers: list[str], pages: Sequence[tuple[str, str]] = ()
+) -> Observation:
+    """``pages``: (where, text) of the web pages' titles and text (web_pages.page_texts)."""
     # whole-word matches of model numbers long enough not to match by chance
     patterns = {m: re.compile(rf"(?<![\w-]){re.escape(m)}(?![\w-])", re.I) for m in model_numbers}
-    shown = sorted(
-        m
-        for m, pattern in patterns.items()
-        if len(m) >= 3 and any(pattern.search(s.banner) for s in result.services)
-    )
+    places = [("a service banner", s.banner) for s in result.services] + list(pages)
+    where: dict[str, str] = {}
+    for m, pattern in patterns.items():
+        if len(m) >= 3:
+            hit = next((place for place, text in places if pattern.search(text)), None)
+            if hit:
+                where[m] = hit
+    shown = sorted(where)
     if shown:
+        spots = sorted(set(where.values()))
         return Observation(
             topic="model_number",
             outcome="pass",
-            message=f"the device shows its model number {', '.join(shown)} in a service banner",
-            details={"model_numbers": shown},
+            message=f"the device shows its model number {', '.join(shown)} in {', '.join(spots)}",
+            details={"model_numbers": shown, "where": where},
         )
     return Observation(
         topic="model_number",
         outcome="info",
-        message="no model number seen in service banners (it may be on the label or in the UI)",
+        message="no model number seen in service banners or web pages "
+        "(it may be on the label or behind the login)",
     )
 
 
@@ -135,13 +211,11 @@ class ExposedServicesCheck:
         device_params(given)
         result = await device_scan(given)
         models = list(given.params.get("model_numbers", []))
-        open_ports = {
-            s.service.key
-            for s in await login_surfaces(given)
-            if s.open_result.outcome == "accepted"
-        }
+        surfaces = await login_surfaces(given)
+        open_ports = {s.service.key for s in surfaces if s.open_result.outcome == "accepted"}
+        seen = {s.service.key: s.open_result.detail for s in surfaces}
         return (
-            risky_observation(result, needed_ports(given), open_ports),
+            risky_observation(result, needed_ports(given), open_ports, seen),
             plaintext_observation(result),
-            model_observation(result, models),
+            model_observation(result, models, await page_texts(given)),
         )

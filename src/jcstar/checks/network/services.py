@@ -19,12 +19,23 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from jcstar.checks.network.pacing import Pacer
+from jcstar.checks.network.protocols import (
+    Match,
+    banner_service,
+    judge,
+    ordered,
+    probe_names,
+    tls_alert,
+)
 from jcstar.checks.network.tlsctx import shared_observing_context
-from jcstar.checks.network.udp import ask, probes
+from jcstar.checks.network.udp import TFTP_FILES, ask, describe_served, probes, tftp_served
 
 Protocol = Literal["tcp", "udp"]
 BANNER_BYTES = 2048
-_HTTP_HINT_PORTS = {80, 81, 443, 8000, 8008, 8080, 8081, 8443, 8888}
+#: how long one request waits for its answer (or a greeting)
+READ_S = 1.5
+#: names of services whose protocol was not recognised
+UNIDENTIFIED = frozenset({"unknown", "tls"})
 _TLS_HINT_PORTS = {443, 8443, 8883, 993, 995, 636, 5061}
 
 
@@ -40,7 +51,17 @@ class RiskyPort(BaseModel):
     service: str
     risk: str = Field(min_length=1)
     basis: Literal["seed", "official", "judgement"]
+    #: flagged only when the service lets a client in without credentials
     only_if_open: bool = False
+    #: for ``only_if_open``: a service that asks for credentials is left alone (``ignore``)
+    #: or asked about (``review``: a question to the vendor, not a failure)
+    otherwise: Literal["ignore", "review"] = "ignore"
+    #: the service names that, identified on this port, are this entry (default: ``service``)
+    speaks: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.speaks or (self.service,)
 
 
 @dataclass(frozen=True)
@@ -55,10 +76,17 @@ class Service:
     silent: bool = False
     #: a port where TLS is the norm, whose TLS handshake failed
     tls_failed: bool = False
+    #: what it handed out to anyone, without credentials (a TFTP server's config file)
+    hands_out: str = ""
 
     @property
     def key(self) -> str:
         return f"{self.port}/{self.protocol}"
+
+    @property
+    def identified(self) -> bool:
+        """Named by what it spoke (a banner, an answer in its protocol)."""
+        return self.name not in UNIDENTIFIED
 
 
 @dataclass
@@ -76,6 +104,26 @@ def risky_ports() -> dict[tuple[int, str], RiskyPort]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     ports = [RiskyPort.model_validate(p) for p in data["ports"]]
     return {(p.port, p.protocol): p for p in ports}
+
+
+def risky_entry(service: Service) -> RiskyPort | None:
+    """The entry for what this service is: the one for its port when the service was
+    identified as that entry's protocol, else the first entry for its protocol on any
+    port (telnet on 2324 is telnet). An unidentified service has none."""
+    if not service.identified:
+        return None
+    risky = risky_ports()
+    entry = risky.get((service.port, service.protocol))
+    if entry is not None and service.name in entry.names:
+        return entry
+    return next(
+        (
+            r
+            for r in risky.values()
+            if r.protocol == service.protocol and service.name in r.names and not r.speaks
+        ),
+        None,
+    )
 
 
 async def _connect(
@@ -110,22 +158,6 @@ async def _read_some(reader: asyncio.StreamReader, timeout_s: float) -> bytes:
     return b""
 
 
-async def _banner(host: str, port: int, timeout_s: float, pacer: Pacer) -> bytes:
-    """What the service says first; if silent, what it answers to an HTTP HEAD.
-    On the usual web ports HEAD goes first: a web server never speaks first."""
-    reader, writer = await _connect(host, port, timeout_s, pacer)
-    try:
-        data = b"" if port in _HTTP_HINT_PORTS else await _read_some(reader, min(timeout_s, 1.5))
-        if not data:
-            writer.write(f"HEAD / HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
-            with contextlib.suppress(OSError):
-                await writer.drain()
-            data = await _read_some(reader, min(timeout_s, 1.5))
-        return data
-    finally:
-        await _close(writer)
-
-
 async def _speaks_tls(host: str, port: int, timeout_s: float, pacer: Pacer) -> bool:
     await pacer.wait()
     try:
@@ -141,39 +173,113 @@ async def _speaks_tls(host: str, port: int, timeout_s: float, pacer: Pacer) -> b
     return True
 
 
-def identify(port: int, banner: bytes, tls: bool) -> tuple[str, str]:
-    """(service name, short detail) from what the port said."""
-    text = banner.decode("latin-1", errors="replace")
-    first = text.strip().splitlines()[0][:120] if text.strip() else ""
-    if text.startswith("SSH-"):
-        return "ssh", first
-    if banner.startswith(b"\xff") or "login:" in text.lower():
-        return "telnet", first.strip("\xff\xfb\xfd\x01\x03\x18\x1f")
-    if text.startswith("HTTP/"):
-        server = next((ln for ln in text.splitlines() if ln.lower().startswith("server:")), "")
-        return ("https" if tls else "http"), (server or first)
-    if text.startswith("RTSP/"):
-        return "rtsp", first
-    if text.startswith("220") and ("ftp" in text.lower() or port == 21):
-        return "ftp", first
+async def _exchange(
+    host: str, port: int, request: bytes, tls: bool, timeout_s: float, pacer: Pacer
+) -> bytes | None:
+    """Connect (in TLS if ``tls``), send ``request`` (nothing: wait for a greeting) and
+    return what comes back within READ_S; None when the connection itself failed."""
+    await pacer.wait()
+    try:
+        if tls:
+            connecting = asyncio.open_connection(
+                host, port, ssl=shared_observing_context(), server_hostname=None
+            )
+        else:
+            connecting = asyncio.open_connection(host, port)
+        reader, writer = await asyncio.wait_for(connecting, timeout_s)
+    except (TimeoutError, OSError, ssl.SSLError):
+        return None
+    try:
+        if request:
+            writer.write(request)
+            with contextlib.suppress(OSError):
+                await writer.drain()
+        return await _read_some(reader, min(timeout_s, READ_S))
+    finally:
+        await _close(writer)
+
+
+@dataclass
+class _Heard:
+    """What one port said to our requests."""
+
+    found: Match = None
+    #: the reply that named it, or else the first bytes the port sent
+    reply: bytes = b""
+    answered: bool = False
+    tls_alert: bool = False
+    #: at least one connection (and TLS handshake, in TLS) succeeded
+    connected: bool = False
+
+
+async def _identify(host: str, port: int, tls: bool, timeout_s: float, pacer: Pacer) -> _Heard:
+    """Ask the port in turn: the protocols its number suggests, then nothing (a greeting),
+    then every other protocol of ``PROBES``. The first reply that shows a protocol names
+    the service. A greeting no protocol matches ends the search: a service that speaks
+    first is not one of the client-speaks-first protocols asked after it."""
+    hinted, others = ordered(port)
+    heard = _Heard()
+    for probe in [*hinted, None, *others]:
+        request, state = probe.request(host, port) if probe else (b"", None)
+        reply = await _exchange(host, port, request, tls, timeout_s, pacer)
+        if reply is None:
+            break  # no connection (closed, a rate limit, or no TLS in a TLS attempt)
+        heard.connected = True
+        if not reply:
+            continue
+        found = judge(probe, reply, state, tls, port)
+        if found:
+            return _Heard(found, reply, True, connected=True)
+        heard.answered = True
+        heard.reply = heard.reply or reply
+        if not tls and tls_alert(reply):
+            heard.tls_alert = True
+            break  # it wants a TLS handshake, not plaintext
+        if probe is None:
+            break  # an unknown greeting
+    return heard
+
+
+def _unidentified(heard: _Heard, tls: bool) -> str:
+    """Why a port has no name, in plain words."""
+    asked = f"asked: {probe_names()}"
+    if heard.tls_alert:
+        return "answers plaintext with a TLS alert, but no TLS handshake completed"
+    if heard.answered:
+        where = " inside TLS" if tls else ""
+        return f"sent {len(heard.reply)} byte(s){where} that no known protocol starts with"
     if tls:
-        return ("https" if port in _HTTP_HINT_PORTS else "tls"), ""
-    known = risky_ports().get((port, "tcp"))
-    return (known.service if known else "unknown"), first
+        return f"speaks TLS, but no known protocol answered inside it ({asked})"
+    return f"accepts connections but answers nothing ({asked})"
+
+
+def identify(port: int, banner: bytes, tls: bool) -> tuple[str, str]:
+    """(service name, short detail) from what the port said first; ``unknown`` (or
+    ``tls``) when it showed no protocol: a port number alone names nothing."""
+    found = banner_service(banner, tls, port)
+    if found:
+        return found
+    return ("tls" if tls else "unknown"), ""
 
 
 async def describe(host: str, port: int, timeout_s: float, pacer: Pacer) -> Service:
-    tls = port in _TLS_HINT_PORTS and await _speaks_tls(host, port, timeout_s, pacer)
-    banner = b""
+    tls = False
+    if port in _TLS_HINT_PORTS:
+        # the first request in TLS is also the handshake test (one connection less to a
+        # device that limits new connections)
+        heard = await _identify(host, port, True, timeout_s, pacer)
+        tls = heard.connected
     if not tls:
-        try:
-            banner = await _banner(host, port, timeout_s, pacer)
-        except (TimeoutError, OSError):
-            banner = b""
-        if not banner and port not in _HTTP_HINT_PORTS:
-            tls = await _speaks_tls(host, port, timeout_s, pacer)
-    name, detail = identify(port, banner, tls)
-    text = banner.decode("latin-1", errors="replace")[:512]
+        heard = await _identify(host, port, False, timeout_s, pacer)
+    if not tls and heard.found is None and (not heard.answered or heard.tls_alert):
+        tls = port not in _TLS_HINT_PORTS and await _speaks_tls(host, port, timeout_s, pacer)
+        if tls:
+            heard = await _identify(host, port, True, timeout_s, pacer)
+    if heard.found:
+        name, detail = heard.found
+    else:
+        name, detail = ("tls" if tls else "unknown"), _unidentified(heard, tls)
+    text = heard.reply.decode("latin-1", errors="replace")[:512]
     return Service(
         port=port,
         protocol="tcp",
@@ -181,20 +287,35 @@ async def describe(host: str, port: int, timeout_s: float, pacer: Pacer) -> Serv
         tls=tls,
         banner=text,
         detail=detail,
-        silent=not banner and not tls,
-        tls_failed=port in _TLS_HINT_PORTS and not tls and name in ("unknown", "tls"),
+        silent=not heard.answered and not tls,
+        tls_failed=port in _TLS_HINT_PORTS and not tls and name in UNIDENTIFIED,
     )
 
 
 async def scan_udp(host: str, timeout_s: float, pacer: Pacer) -> list[Service]:
-    """The UDP services that answer their probe (see ``udp.py``)."""
+    """The UDP services that answer their probe (see ``udp.py``); a TFTP server is also
+    asked for the configuration files devices are known to hand out."""
     asked = probes(host)
     details = await asyncio.gather(*(ask(host, p, timeout_s, pacer) for p in asked))
-    return [
-        Service(port=probe.port, protocol="udp", name=probe.service, detail=detail)
-        for probe, detail in zip(asked, details, strict=True)
-        if detail
-    ]
+    found = []
+    for probe, detail in zip(asked, details, strict=True):
+        if not detail:
+            continue
+        hands_out = ""
+        if probe.service == "tftp":
+            served = await tftp_served(host, probe.port, timeout_s, pacer)
+            hands_out = describe_served(served) if served else ""
+            detail = hands_out or f"{detail}; none of {len(TFTP_FILES)} known file names served"
+        found.append(
+            Service(
+                port=probe.port,
+                protocol="udp",
+                name=probe.service,
+                detail=detail,
+                hands_out=hands_out,
+            )
+        )
+    return found
 
 
 async def scan(
@@ -231,5 +352,8 @@ async def scan(
     result.services += await scan_udp(host, min(timeout_s, 2.0), pacer)
     if result.services and all(s.silent for s in result.services):
         ports_text = ", ".join(s.key for s in result.services)
-        raise ProbeError(f"{host} accepts connections on {ports_text} but answers nothing")
+        raise ProbeError(
+            f"{host} accepts connections on {ports_text} but answers nothing "
+            f"(asked: a greeting, TLS, {probe_names()})"
+        )
     return result
