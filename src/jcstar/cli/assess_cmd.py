@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -45,11 +46,15 @@ def show_attempt(attempt: CheckAttempt) -> None:
 
 
 def finish_with_report(
-    report: AssessmentReport, fmt: TextFormat, output: Path | None, caption: str | None = None
+    report: AssessmentReport,
+    fmt: TextFormat,
+    output: Path | None,
+    caption: str | None = None,
+    after_table: Callable[[AssessmentReport], None] | None = None,
 ) -> NoReturn:
     """How probe and firmware end: JSON (to FILE or stdout) or a verdict table (plus the JSON
-    in FILE when one is given; ``caption`` under it), then the exit code for the overall
-    verdict."""
+    in FILE when one is given; ``caption`` under it, then whatever ``after_table`` prints),
+    then the exit code for the overall verdict."""
     if fmt is TextFormat.json:
         write_output(render(report, "json"), output)
     else:
@@ -63,6 +68,8 @@ def finish_with_report(
             show_lines=True,
             caption=caption,
         )
+        if after_table:
+            after_table(report)
         if output:
             write_output(render(report, "json"), output)
     raise typer.Exit(EXIT_BY_OVERALL[report.overall])

@@ -88,12 +88,7 @@ def firmware(
         report, unpacked = _run(loaded, digests, keep, timeout)
     if unpacked is not None:
         _show_unpacked(unpacked)
-    try:
-        finish_with_report(report, fmt, output)
-    except typer.Exit:
-        if fmt is TextFormat.table:
-            _show_vulnerabilities(report)
-        raise
+    finish_with_report(report, fmt, output, after_table=_show_vulnerabilities)
 
 
 def _show_vulnerabilities(report: AssessmentReport) -> None:
