@@ -15,6 +15,7 @@ from jcstar.checks.base import CheckInput, Observation
 from jcstar.checks.network.credentials import for_service
 from jcstar.checks.network.device import TARGET, device_params, pacer
 from jcstar.checks.network.logins import login_session
+from jcstar.checks.network.logins.ssh import PASSWORD_NOT_OFFERED
 from jcstar.checks.network.surfaces import Surface, login_surfaces, login_target
 
 #: pause between attempts on one surface, so a real device is not flooded
@@ -31,6 +32,8 @@ class SurfaceTrial:
     errors: list[str] = field(default_factory=list)
     accepted: tuple[str, str] | None = None
     stopped: str = ""
+    #: why no password was tried: the surface takes none (SSH with public keys only)
+    no_password: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +43,7 @@ class SurfaceTrial:
             "errors": self.errors[:5],
             "accepted": list(self.accepted) if self.accepted else None,
             "stopped": self.stopped,
+            "no_password": self.no_password,
         }
 
 
@@ -59,6 +63,9 @@ async def try_defaults(given: CheckInput, surface: Surface) -> SurfaceTrial:
     pending = deque((c.username, c.password) for c in for_service(family, device.max_defaults))
     retried: set[tuple[str, str]] = set()
     trial = SurfaceTrial(surface.name)
+    if PASSWORD_NOT_OFFERED in surface.open_result.detail:
+        trial.no_password = surface.open_result.detail
+        return trial
     in_a_row = 0
     lanes = max(1, min(device.parallel_logins, len(pending)))
 
@@ -147,13 +154,17 @@ class DefaultCredentialsCheck:
                     details=details,
                 ),
             )
-        untested = [t for t in trials if t.rejected == 0]
+        untested = [t for t in trials if t.rejected == 0 and not t.no_password]
         if untested:
             raise RuntimeError(
                 "could not test default credentials on "
                 + "; ".join(f"{t.surface}: {t.stopped or 'no attempt completed'}" for t in untested)
             )
-        summary = ", ".join(f"{t.surface} refused {t.rejected}/{t.tried}" for t in trials)
+        summary = ", ".join(
+            f"{t.surface} {t.no_password}" if t.no_password else
+            f"{t.surface} refused {t.rejected}/{t.tried}"
+            for t in trials
+        )  # fmt: skip
         partial = [t for t in trials if t.stopped]
         note = f" (cut short: {'; '.join(t.stopped for t in partial)})" if partial else ""
         return (

@@ -16,8 +16,6 @@ from jcstar.checks.network.device import device_params, device_scan, pacer
 from jcstar.checks.network.logins import SURFACES, HttpBasicSurface, LoginResult, LoginSurface
 from jcstar.checks.network.services import Service
 
-MQTT_PORTS = {1883}
-
 
 @dataclass(frozen=True)
 class Surface:
@@ -49,9 +47,13 @@ def candidates(service: Service) -> list[LoginSurface]:
     if name in ("http", "https"):
         # a fresh instance per device: it may remember the device's auth challenge
         return [dataclasses.replace(HttpBasicSurface(), tls=service.tls, remember=True)]
-    if name == "mqtt" or service.port in MQTT_PORTS:
-        return [SURFACES["mqtt"]]
-    if name in ("telnet", "ssh", "ftp", "rtsp"):
+    # named by what the service spoke (services.py), plain or inside TLS: MQTT over TLS
+    # (8883) is the same login as on 1883; Modbus/TCP and TFTP have no login at all
+    if name in ("mqtt", "modbus"):
+        return [_with_tls(SURFACES[name], service.tls)]
+    if name == "tftp" and service.hands_out:
+        return [SURFACES["tftp"]]
+    if name in ("telnet", "ssh", "ftp", "rtsp") and not service.tls:
         return [SURFACES[name]]
     return []
 

@@ -52,11 +52,13 @@ from jcstar.checks.network.logins.base import (
 )
 from jcstar.checks.network.logins.ftp import FtpSurface
 from jcstar.checks.network.logins.http import HttpBasicSurface, HttpFormSurface
+from jcstar.checks.network.logins.modbus import ModbusSurface
 from jcstar.checks.network.logins.mqtt import MqttSurface
 from jcstar.checks.network.logins.rtsp import RtspSurface
 from jcstar.checks.network.logins.session import LoginSession, login_session
 from jcstar.checks.network.logins.ssh import SshSurface
 from jcstar.checks.network.logins.telnet import TelnetSurface
+from jcstar.checks.network.logins.tftp import TftpSurface
 
 SURFACES: dict[str, LoginSurface] = {
     surface.service: surface
@@ -68,6 +70,8 @@ SURFACES: dict[str, LoginSurface] = {
         FtpSurface(),
         MqttSurface(),
         RtspSurface(),
+        ModbusSurface(),  # no login: open_without_credentials reads a register
+        TftpSurface(),  # no login: open_without_credentials reads a known config file
     )
 }
 
@@ -81,10 +85,12 @@ __all__ = [
     "LoginResult",
     "LoginSession",
     "LoginSurface",
+    "ModbusSurface",
     "MqttSurface",
     "RtspSurface",
     "SshSurface",
     "TelnetSurface",
+    "TftpSurface",
     "host_in_url",
     "login_session",
 ]

@@ -4,6 +4,8 @@ every call goes through (bounded in time, never raises)."""
 from __future__ import annotations
 
 import asyncio
+import re
+import ssl
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -62,8 +64,30 @@ async def guarded(attempt: Awaitable[Verdict]) -> Verdict:
         return "error", describe_error(exc)
 
 
+#: an object's repr (``<TCPTransport closed=True ...>``) is internal, never evidence
+_REPR = re.compile(r"<[^<>]*(?:object at 0x|closed=|fd=)[^<>]*>")
+
+
 def describe_error(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
+    """What went wrong, in the words a report can show: a plain reason for the usual
+    network failures, never an internal repr."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, ConnectionResetError | BrokenPipeError):
+        return "connection reset by the device"
+    if isinstance(exc, asyncio.IncompleteReadError | EOFError | ConnectionAbortedError):
+        return "the device closed the connection"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS handshake failed ({exc.reason or 'no reason given'})"
+    if isinstance(exc, RuntimeError) and "unable to perform operation on" in str(exc):
+        return "the device closed the connection"  # asyncio: a write after the peer left
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    if type(exc).__name__ == "ConnectError":  # httpx: "All connection attempts failed"
+        text = str(exc).strip()
+        return f"could not connect ({text[:1].lower() + text[1:]})" if text else "could not connect"
+    text = _REPR.sub("a closed connection", str(exc)).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def quote(text: str, limit: int = 60) -> str:

@@ -1,4 +1,8 @@
-"""SSH logins (asyncssh), retried with legacy algorithms for old devices."""
+"""SSH logins (asyncssh), retried with legacy algorithms for old devices.
+
+Asked without credentials, the server's answer to the "none" method lists the methods
+it offers: a server without ``password`` or ``keyboard-interactive`` takes no password
+at all (public keys only), and the evidence says so."""
 
 from __future__ import annotations
 
@@ -14,6 +18,10 @@ from jcstar.checks.network.logins.base import (
 )
 
 # --- ssh ---------------------------------------------------------------------------
+
+#: the open check's words for a server that takes no password (default_creds reads them)
+PASSWORD_NOT_OFFERED = "password authentication not offered"
+_PASSWORD_METHODS = {"password", "keyboard-interactive"}
 
 
 @cache
@@ -53,6 +61,41 @@ async def _ssh_connect(
         return str(conn.get_extra_info("server_version", ""))
 
 
+async def _ssh_methods(
+    host: str, port: int, username: str, timeout_s: float, legacy: bool
+) -> list[str]:
+    """The authentication methods the server offers ``username`` (``["none"]``: it let
+    the user in with no authentication at all)."""
+    options = asyncssh.SSHClientConnectionOptions(
+        known_hosts=None,
+        client_keys=None,
+        agent_path=None,
+        gss_host=None,
+        connect_timeout=timeout_s,
+        login_timeout=timeout_s,
+        **(_legacy_ssh_algorithms() if legacy else {}),
+    )
+    methods = await asyncssh.get_server_auth_methods(
+        host, port, username, config=None, options=options
+    )
+    return list(methods)
+
+
+async def _ssh_open(host: str, port: int, username: str, timeout_s: float) -> Verdict:
+    legacy = ""
+    try:
+        methods = await _ssh_methods(host, port, username, timeout_s, False)
+    except asyncssh.KeyExchangeFailed as exc:
+        legacy = f"; needed legacy algorithms ({exc.reason})"
+        methods = await _ssh_methods(host, port, username, timeout_s, True)
+    if methods == ["none"]:
+        return "accepted", f"logged in as {username!r} with no credentials (auth 'none'){legacy}"
+    offered = ", ".join(methods) or "no method"
+    if not _PASSWORD_METHODS & set(methods):
+        return "rejected", f"{PASSWORD_NOT_OFFERED} (the server offers: {offered}){legacy}"
+    return "rejected", f"asks for credentials (the server offers: {offered}){legacy}"
+
+
 async def _ssh_attempt(
     host: str, port: int, username: str, password: str | None, timeout_s: float
 ) -> Verdict:
@@ -82,5 +125,4 @@ class SshSurface:
         return await bounded(_ssh_attempt(host, port, username, password, timeout_s), timeout_s)
 
     async def open_without_credentials(self, host: str, port: int, timeout_s: float) -> LoginResult:
-        attempt = _ssh_attempt(host, port, self.open_username, None, timeout_s)
-        return await bounded(attempt, timeout_s)
+        return await bounded(_ssh_open(host, port, self.open_username, timeout_s), timeout_s)
