@@ -7,7 +7,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from functools import cached_property
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -22,6 +22,7 @@ from jcstar.checks.network.logins.base import (
     host_in_url,
 )
 from jcstar.checks.network.tlsctx import shared_observing_context
+from jcstar.checks.network.web_forms import ParsedPage, WebForm, parse_page
 
 # --- http (basic/digest and forms) -------------------------------------------------
 
@@ -38,9 +39,28 @@ class _Page:
     def path(self) -> str:
         return urlsplit(self.url).path or "/"
 
+    @cached_property
+    def parsed(self) -> ParsedPage:
+        return parse_page(self.body)
+
     @property
     def has_password_field(self) -> bool:
-        return any(form.password_fields for form in _parse_forms(self.body))
+        return any(form.password_fields for form in self.parsed.forms)
+
+    @property
+    def has_login_form(self) -> bool:
+        """A login form by its structure (one password field, no settings), not a
+        settings form that happens to have a password field."""
+        return bool(self.parsed.login_forms())
+
+
+def rate_limit_detail(page: _Page) -> str | None:
+    """ "HTTP 429 Too Many Requests (Retry-After: 5)" when the server limits us, else None.
+    The wording is what the brute-force and default-credential checks look for."""
+    if page.status != 429:
+        return None
+    after = page.headers.get("retry-after", "").strip()
+    return "HTTP 429 Too Many Requests" + (f" (Retry-After: {after[:40]})" if after else "")
 
 
 def _base_url(host: str, port: int, tls: bool | None) -> str:
@@ -111,21 +131,32 @@ async def _open_page(
 ) -> Verdict:
     async with _client(timeout_s) as client:
         page = await _request(client, "GET", _base_url(host, port, tls) + path)
-    return _judge_open_page(page, path)
+    return judge_open_page(page, path)
 
 
-def _judge_open_page(page: _Page, path: str) -> Verdict:
+def judge_open_page(page: _Page, path: str) -> Verdict:
+    """``accepted``: the page is served without credentials (a settings page among them);
+    ``rejected``: a 401/403 or a login form; ``error``: anything else."""
     if page.status == 401:
         schemes = ", ".join(_challenges(page.headers)) or "no"
         return "rejected", f"HTTP 401 on {path} ({schemes} challenge)"
     if page.status == 403:
         return "rejected", f"HTTP 403 on {path}"
-    if 200 <= page.status < 300 and page.has_password_field:
-        return "rejected", f"HTTP {page.status} on {page.path} shows a login form"
+    limited = rate_limit_detail(page)
+    if limited:
+        return "error", f"{limited} on {path}"
     if 200 <= page.status < 300:
+        settings = page.parsed.settings_evidence()
+        if settings:
+            return "accepted", (
+                f"HTTP {page.status} on {page.path} without credentials gives settings: "
+                + "; ".join(settings[:3])
+            )
+        if page.has_login_form:
+            return "rejected", f"HTTP {page.status} on {page.path} shows a login form"
         return (
             "accepted",
-            f"HTTP {page.status} on {page.path}: no auth challenge, no password field",
+            f"HTTP {page.status} on {page.path}: no auth challenge, no login form",
         )
     return "error", f"HTTP {page.status} on {page.path}"
 
@@ -171,7 +202,7 @@ class HttpBasicSurface:
         schemes = _challenges(page.headers) if page.status == 401 else []
         if self.remember and schemes:
             self._schemes[url] = schemes  # the first login need not ask again
-        return _judge_open_page(page, self.path)
+        return judge_open_page(page, self.path)
 
     async def _login(
         self, host: str, port: int, username: str, password: str, timeout_s: float
@@ -181,6 +212,9 @@ class HttpBasicSurface:
             schemes = self._schemes.get(url) if self.remember else None
             if schemes is None:
                 bare = await _request(client, "GET", url, timeout_s=timeout_s)
+                limited = rate_limit_detail(bare)
+                if limited:
+                    return "error", f"{limited} without credentials"
                 if bare.status != 401:
                     return "error", f"HTTP {bare.status} without credentials: no HTTP auth to test"
                 schemes = _challenges(bare.headers)
@@ -194,59 +228,14 @@ class HttpBasicSurface:
             else:
                 scheme, auth = "Digest", httpx.DigestAuth(username, password)
             page = await _request(client, "GET", url, auth=auth, timeout_s=timeout_s)
+        limited = rate_limit_detail(page)
+        if limited:
+            return "error", f"{limited} with {scheme} credentials"
         if page.status < 400:
             return "accepted", f"HTTP {page.status} with {scheme} credentials, 401 without"
         if page.status in (401, 403):
             return "rejected", f"HTTP {page.status} with {scheme} credentials"
         return "error", f"HTTP {page.status} with {scheme} credentials"
-
-
-@dataclass
-class _Form:
-    action: str = ""
-    method: str = "get"
-    fields: list[tuple[str, str, str]] = field(default_factory=list)  # (type, name, value)
-
-    @property
-    def password_fields(self) -> list[str]:
-        return [name for kind, name, _ in self.fields if kind == "password"]
-
-    def username_field(self) -> str | None:
-        texts = [name for kind, name, _ in self.fields if kind in ("text", "email", "tel", "")]
-        named = [n for n in texts if re.search(r"user|login|name|mail|account|id", n, re.I)]
-        if named:
-            return named[0]
-        return texts[0] if len(texts) == 1 else None
-
-    def hidden_values(self) -> dict[str, str]:
-        return {name: value for kind, name, value in self.fields if kind == "hidden"}
-
-
-class _FormParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[_Form] = []
-        self._current: _Form | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {key: value or "" for key, value in attrs}
-        if tag == "form":
-            self._current = _Form(values.get("action", ""), values.get("method", "get").lower())
-            self.forms.append(self._current)
-        elif tag == "input" and self._current is not None and values.get("name"):
-            kind = values.get("type", "").lower()
-            self._current.fields.append((kind, values["name"], values.get("value", "")))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._current = None
-
-
-def _parse_forms(html: str) -> list[_Form]:
-    parser = _FormParser()
-    parser.feed(html)
-    parser.close()
-    return parser.forms
 
 
 class _Unsure(Exception):
@@ -305,28 +294,38 @@ class HttpFormSurface:
             return await _request(client, method, target, data=data if method == "POST" else None)
 
 
-def _login_form(page: _Page) -> _Form:
+def _login_form(page: _Page) -> WebForm:
+    limited = rate_limit_detail(page)
+    if limited:
+        raise _Unsure(f"{limited} on {page.path}")
     if page.status >= 400:
         raise _Unsure(f"HTTP {page.status} on {page.path}: no login form to test")
-    forms = [form for form in _parse_forms(page.body) if len(form.password_fields) == 1]
+    forms = page.parsed.login_forms()
     if len(forms) != 1:
-        raise _Unsure(f"{len(forms)} forms with one password field on {page.path}; expected 1")
+        settings = page.parsed.settings_evidence()
+        also = f" (it gives settings: {settings[0]})" if settings else ""
+        raise _Unsure(
+            f"{len(forms)} forms with one password field on {page.path}; expected 1{also}"
+        )
     return forms[0]
 
 
 def _compare_form_responses(wrong: _Page, given: _Page) -> Verdict:
     """Judge the given password against a known-wrong one; unsure means error."""
-    wrong_refused = wrong.has_password_field or wrong.status in (401, 403)
+    limited = rate_limit_detail(given) or rate_limit_detail(wrong)
+    if limited:
+        return "error", f"{limited} after submitting the form"
+    wrong_refused = wrong.has_login_form or wrong.status in (401, 403)
     if given.status >= 500:
         return "error", f"HTTP {given.status} after submitting the form"
-    shape_wrong = (wrong.status, wrong.path, wrong.has_password_field)
-    shape_given = (given.status, given.path, given.has_password_field)
+    shape_wrong = (wrong.status, wrong.path, wrong.has_login_form)
+    shape_given = (given.status, given.path, given.has_login_form)
     if shape_given == shape_wrong and wrong_refused:
         return "rejected", (
             f"same response as a known-wrong password (HTTP {given.status} {given.path}, "
-            f"login form {'shown' if given.has_password_field else 'refused'})"
+            f"login form {'shown' if given.has_login_form else 'refused'})"
         )
-    if wrong_refused and not given.has_password_field and given.status < 400:
+    if wrong_refused and not given.has_login_form and given.status < 400:
         cookies = sorted(given.cookies_set - wrong.cookies_set)
         extra = f"; new cookies {', '.join(cookies)}" if cookies else ""
         return "accepted", (
