@@ -2,46 +2,33 @@
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 import httpx
 
 from jcstar.checks.base import CheckInput, Observation
-from jcstar.checks.httpbody import read_capped
 from jcstar.checks.network.device import TARGET, device_params
-from jcstar.checks.network.logins import host_in_url
+from jcstar.checks.network.logins.http import _client, _request
 from jcstar.checks.network.services import Service
 from jcstar.checks.network.surfaces import Surface, login_surfaces
-from jcstar.checks.network.tlsctx import shared_observing_context
-
-# words that mark a page as settings or data rather than a public landing page
-_SETTINGS_WORDS = re.compile(
-    r"setting|config|admin|password|wi-?fi|ssid|firmware|network|device info|"
-    r"設定|管理|パスワード|ネットワーク|ファームウェア",
-    re.I,
-)
-_PAGE_BYTES = 64 * 1024
+from jcstar.checks.network.web_pages import WEB_SERVICES, base_url
 
 
-async def settings_page(host: str, service: Service, timeout_s: float) -> str | None:
-    """The settings words an open web page shows, or None for a plain landing page."""
-    scheme = "https" if service.tls else "http"
-    url = f"{scheme}://{host_in_url(host)}:{service.port}/"
+async def settings_page(
+    host: str, service: Service, timeout_s: float, path: str = "/"
+) -> str | None:
+    """What on an open web page shows or changes settings or secrets (a settings form, a
+    Wi-Fi key), or None for a page without them. Judged by the page's structure (its
+    forms and fields), not by words such as "admin" or "firmware" on it."""
     try:
-        async with (
-            httpx.AsyncClient(
-                verify=shared_observing_context(), timeout=timeout_s, trust_env=False
-            ) as client,
-            client.stream("GET", url) as response,
-        ):
-            body, _ = await read_capped(response, _PAGE_BYTES)
+        async with _client(timeout_s) as client:
+            page = await _request(client, "GET", base_url(host, service) + path)
     except httpx.HTTPError:
         return None
-    found = sorted(
-        {m.group(0).lower() for m in _SETTINGS_WORDS.finditer(body.decode("utf-8", "replace"))}
-    )
-    return ", ".join(found[:5]) if found else None
+    if not 200 <= page.status < 300:
+        return None
+    found = page.parsed.settings_evidence()
+    return "; ".join(found[:3]) if found else None
 
 
 async def truly_open(given: CheckInput, surfaces: list[Surface]) -> tuple[list[str], list[str]]:
@@ -50,12 +37,13 @@ async def truly_open(given: CheckInput, surfaces: list[Surface]) -> tuple[list[s
     exposed, public = [], []
     for surface in surfaces:
         line = f"{surface.name}: {surface.open_result.detail}"
-        if surface.service.name not in ("http", "https"):
+        if surface.service.name not in WEB_SERVICES:
             exposed.append(line)
             continue
-        words = await settings_page(device.address, surface.service, device.timeout_s)
-        if words:
-            exposed.append(f"{line} (page shows: {words})")
+        path = getattr(surface.login, "path", "/")
+        shown = await settings_page(device.address, surface.service, device.timeout_s, path)
+        if shown:
+            exposed.append(line if "gives settings" in line else f"{line} (page shows: {shown})")
         else:
             public.append(line)
     return exposed, public

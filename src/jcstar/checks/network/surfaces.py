@@ -13,8 +13,15 @@ from dataclasses import dataclass
 
 from jcstar.checks.base import CheckInput
 from jcstar.checks.network.device import device_params, device_scan, pacer
-from jcstar.checks.network.logins import SURFACES, HttpBasicSurface, LoginResult, LoginSurface
+from jcstar.checks.network.logins import (
+    SURFACES,
+    HttpBasicSurface,
+    HttpFormSurface,
+    LoginResult,
+    LoginSurface,
+)
 from jcstar.checks.network.services import Service
+from jcstar.checks.network.web_pages import WEB_SERVICES, web_login_surfaces
 
 
 @dataclass(frozen=True)
@@ -25,8 +32,11 @@ class Surface:
 
     @property
     def name(self) -> str:
-        """e.g. ``22/tcp ssh``"""
-        return f"{self.service.key} {self.login.service}"
+        """e.g. ``22/tcp ssh``; a web login below the root adds its path:
+        ``443/tcp http-basic /admin/``"""
+        path = getattr(self.login, "path", "/") if self.service.name in WEB_SERVICES else "/"
+        suffix = f" {path}" if path not in ("", "/") else ""
+        return f"{self.service.key} {self.login.service}{suffix}"
 
     @property
     def asks_for_credentials(self) -> bool:
@@ -59,9 +69,13 @@ def candidates(service: Service) -> list[LoginSurface]:
 
 
 def http_login_surface(surface: Surface) -> LoginSurface:
-    """HTTP asks either with a 401 challenge (Basic/Digest) or with a login form."""
+    """HTTP asks either with a 401 challenge (Basic/Digest) or with a login form, on the
+    path where the surface was found."""
+    if isinstance(surface.login, HttpFormSurface):
+        return surface.login
     if "login form" in surface.open_result.detail:
-        return _with_tls(SURFACES["http-form"], surface.service.tls)
+        path = getattr(surface.login, "path", "/")
+        return dataclasses.replace(HttpFormSurface(), tls=surface.service.tls, path=path)
     return surface.login
 
 
@@ -84,6 +98,10 @@ async def _discover(given: CheckInput) -> list[Surface]:
                     device.address, service.port, device.login_timeout_s
                 )
             found.append(Surface(service, login, result))
+            if service.name in WEB_SERVICES:
+                # a public root page: the login may be below it (/admin/, /cgi-bin/luci)
+                below = await web_login_surfaces(given, service, result)
+                found += [Surface(service, sub, sub_result) for sub, sub_result in below]
     return found
 
 
