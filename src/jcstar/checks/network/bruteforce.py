@@ -1,10 +1,13 @@
 """Protection against brute force on network logins (S1.1-04).
 
 A bounded, paced burst of wrong passwords per login surface. Protection shows as
-refusal or rate limiting (attempts start failing to connect), a growing delay,
-a message about too many attempts, or a lockout: a credential known to work is
-refused after the burst. The burst is small (at most 20) and stops by itself, so
-a real user is never locked out for long.
+rate limiting (an HTTP 429, an MQTT "server busy", an SSH "too many authentication
+failures", a message about too many attempts), as new connections refused mid-burst by a
+service that answers a fresh probe again a little later, as a growing delay, or as a
+lockout: a credential known to work is refused after the burst. A service that stops
+answering (timeouts) or never comes back has crashed or stalled under the burst: that is
+no evidence of protection, and the check cannot conclude. The burst is small (at most 20)
+and stops by itself, so a real user is never locked out for long.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import asyncio
 import re
 import secrets
 import statistics
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from jcstar.checks.base import CheckInput, Observation
@@ -22,7 +26,26 @@ from jcstar.checks.network.logins import LoginResult
 from jcstar.checks.network.surfaces import Surface, login_surfaces, login_target
 
 PACE_S = 0.05
-_LIMIT_WORDS = re.compile(r"too many|locked|lockout|try again later|rate|blocked|429", re.I)
+#: how long a surface that refused connections mid-burst may take to answer again before
+#: we call it gone (a crash or a long block) rather than a rate limit
+RECOVERY_MAX_S = 60.0
+_LIMIT_WORDS = re.compile(
+    r"too many|locked|lockout|try again later|rate[- ]limit|blocked|HTTP 429|"
+    r"server busy|server unavailable|quota exceeded|connection rate exceeded",
+    re.I,
+)
+#: the device answered, saying it limits us: proof it is alive and protecting the login
+#: (HTTP 429, an MQTT CONNACK "server busy"/"quota exceeded", SSH "too many
+#: authentication failures")
+_LIMITED = _LIMIT_WORDS
+#: a connection-level refusal: a limit or a dead service, told apart by whether it comes back
+_REFUSED = re.compile(
+    r"refused|reset|closed|EOF|disconnect|ConnectError|connection attempts failed|"
+    r"RemoteProtocolError|ReadError|WriteError|BrokenPipe|Connect call failed",
+    re.I,
+)
+_STALLED = re.compile(r"timed out|timeout", re.I)
+_RETRY_AFTER = re.compile(r"Retry-After: (\d+(?:\.\d+)?)", re.I)
 
 
 def growing_delay(times: list[float]) -> bool:
@@ -32,42 +55,92 @@ def growing_delay(times: list[float]) -> bool:
     return last > 2 * first + 0.5
 
 
-_REFUSAL = re.compile(
-    r"refused|reset|timed out|closed|EOF|disconnect|ConnectError|connection attempts failed", re.I
-)
+def error_kind(detail: str) -> str:
+    """limited (the device says it limits us), refused (connections refused or dropped),
+    stalled (no answer in time) or other."""
+    if _LIMITED.search(detail):
+        return "limited"
+    if _STALLED.search(detail):
+        return "stalled"
+    if _REFUSED.search(detail):
+        return "refused"
+    return "other"
+
+
+def retry_after_s(detail: str) -> float | None:
+    found = _RETRY_AFTER.search(detail)
+    return float(found.group(1)) if found else None
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """Whether a surface that stopped taking connections answered a fresh probe again."""
+
+    back: bool
+    waited_s: float
+    detail: str
 
 
 def judge(
-    burst: list[LoginResult], after: LoginResult | None, answered_before: bool = False
+    burst: list[LoginResult],
+    after: LoginResult | None,
+    answered_before: bool = False,
+    recovery: Recovery | None = None,
 ) -> tuple[str, str]:
     """(verdict, why) where verdict is protected, unprotected, unknown or untestable.
 
     ``answered_before``: the surface answered earlier in this run, so a refusal from
-    the first attempt on is the device limiting us, not a dead service.
+    the first attempt on may be the device limiting us, not a dead service.
+    ``recovery``: after connections were refused, whether a fresh probe was answered
+    again. A refusal is protection only when the service comes back; one that never
+    does, or that stops answering (timeouts), is untestable: a crash or a stall under
+    the burst is not shown protection.
     """
     if not burst:
         return "untestable", "no attempt made"
-    if burst[0].outcome == "error":
-        if answered_before and _REFUSAL.search(burst[0].detail):
-            return "protected", f"refused after the earlier checks' logins: {burst[0].detail}"
-        return "untestable", burst[0].detail
     if any(r.outcome == "accepted" for r in burst):
         return "untestable", "a random password was accepted: the surface does not check it"
-    refused = [r for r in burst if r.outcome == "error"]
-    if refused:
-        return "protected", f"refused after {burst.index(refused[0])} attempts: {refused[0].detail}"
-    worded = [r for r in burst if _LIMIT_WORDS.search(r.detail)]
-    if worded:
-        return "protected", f"the device reports a limit: {worded[0].detail}"
+    limited = [r for r in (*burst, *([after] if after else [])) if _LIMITED.search(r.detail)]
+    if limited:
+        where = burst.index(limited[0]) if limited[0] in burst else len(burst)
+        when = f"after {where} attempts" if where else "from the first attempt of the burst"
+        return "protected", f"the device limited login attempts {when}: {limited[0].detail}"
+    errors = [r for r in burst if r.outcome == "error"]
+    if errors:
+        first = errors[0]
+        index = burst.index(first)
+        kind = error_kind(first.detail)
+        when = f"after {index} attempts" if index else "from the first attempt of the burst"
+        if kind == "refused" and (index > 0 or answered_before):
+            if recovery is not None and recovery.back:
+                return "protected", (
+                    f"new connections refused {when} ({first.detail}) and "
+                    f"answered again {recovery.waited_s:.0f} s later: a limit, not a crash"
+                )
+            waited = f" within {recovery.waited_s:.0f} s" if recovery else ""
+            return "untestable", (
+                f"stopped taking connections {when} ({first.detail}) and did "
+                f"not answer again{waited}: a crash or a long block, cannot tell"
+            )
+        if kind == "stalled":
+            return "untestable", (
+                f"stopped answering after {index} attempts ({first.detail}): "
+                "a stall under the burst is not shown protection"
+            )
+        return "untestable", f"error after {index} attempts: {first.detail}"
     times = [r.elapsed_s for r in burst]
     if growing_delay(times):
         return "protected", f"responses slowed from {times[0]:.2f} s to {times[-1]:.2f} s"
     if after is not None and after.outcome == "rejected":
         return "protected", "a working credential was refused after the burst (lockout)"
     if after is not None and after.outcome == "error":
-        return (
-            "protected",
-            f"the device refused a working credential after the burst: {after.detail}",
+        if error_kind(after.detail) == "refused" and recovery is not None and recovery.back:
+            return "protected", (
+                f"the device refused a working credential after the burst ({after.detail}) "
+                f"and answered again {recovery.waited_s:.0f} s later"
+            )
+        return "untestable", (
+            f"a working credential after the burst ended in an error: {after.detail}"
         )
     if after is None:
         return "unknown", (
@@ -95,7 +168,39 @@ async def known_credential(
     return None
 
 
-async def burst(given: CheckInput, surface: Surface) -> dict[str, Any]:
+async def comes_back(
+    given: CheckInput, device: DeviceParams, surface: Surface, hint_s: float | None = None
+) -> Recovery:
+    """Probe the surface afresh (no credentials) with growing pauses, up to
+    RECOVERY_MAX_S: a service that answers again was limiting us; one that does not is
+    gone (crashed, or blocking us for longer than we wait)."""
+    waited, pause = 0.0, max(1.0, min(hint_s or 2.0, 10.0))
+    last = "no probe made"
+    while waited < RECOVERY_MAX_S:
+        await asyncio.sleep(pause)
+        waited += pause
+        await pacer(given).wait()
+        probe = await surface.login.open_without_credentials(
+            device.address, surface.service.port, device.login_timeout_s
+        )
+        if probe.outcome != "error" or error_kind(probe.detail) == "limited":
+            return Recovery(True, waited, probe.detail)
+        last = probe.detail
+        waited += probe.elapsed_s
+        pause = min(pause * 2, 15.0)
+    return Recovery(False, waited, last)
+
+
+@dataclass
+class Burst:
+    """The attempts on one surface, before they are judged."""
+
+    surface: Surface
+    results: list[LoginResult]
+    after: LoginResult | None
+
+
+async def burst(given: CheckInput, surface: Surface) -> Burst:
     device = device_params(given)
     login = login_target(surface)
     working = await known_credential(given, device, surface)
@@ -108,21 +213,36 @@ async def burst(given: CheckInput, surface: Surface) -> dict[str, Any]:
             device.login_timeout_s,
         )  # fmt: skip
         results.append(result)
-        if result.outcome == "error" and len(results) > 1:
-            break  # refusal is the answer; do not keep knocking
+        if result.outcome == "error":
+            break  # a refusal or a limit is the answer; do not keep knocking
         await asyncio.sleep(PACE_S)
     after = None
-    if working and results and results[0].outcome != "error":
+    if working and results and results[-1].outcome != "error":
         after = await login.try_login(
             device.address, surface.service.port, working[0], working[1], device.login_timeout_s
         )
-    verdict, why = judge(results, after, answered_before=surface.asks_for_credentials)
+    return Burst(surface, results, after)
+
+
+async def settle(given: CheckInput, tried: Burst) -> dict[str, Any]:
+    """Judge one surface's burst; a surface that refused connections is probed afresh
+    first, to tell a limit (it answers again) from a crash (it does not). Done after every
+    surface's burst, so the wait for one does not refill another's connection budget."""
+    device = device_params(given)
+    surface, results, after = tried.surface, tried.results, tried.after
+    recovery = None
+    last_error = next((r for r in [*results, *([after] if after else [])][::-1]
+                       if r.outcome == "error"), None)  # fmt: skip
+    if last_error is not None and error_kind(last_error.detail) == "refused":
+        recovery = await comes_back(given, device, surface, retry_after_s(last_error.detail))
+    verdict, why = judge(results, after, surface.asks_for_credentials, recovery)
     return {
         "surface": surface.name,
         "verdict": verdict,
         "why": why,
         "attempts": len(results),
         "seconds": [r.elapsed_s for r in results],
+        "came_back": None if recovery is None else recovery.back,
     }
 
 
@@ -144,7 +264,8 @@ class BruteForceCheck:
                     topic="bruteforce", outcome="info", message="no network login surface found"
                 ),
             )
-        outcomes = [await burst(given, s) for s in surfaces]
+        tried = [await burst(given, s) for s in surfaces]
+        outcomes = [await settle(given, t) for t in tried]
         details = {"surfaces": outcomes}
         lines = "; ".join(f"{o['surface']}: {o['why']}" for o in outcomes)
         kinds = {o["verdict"] for o in outcomes}
@@ -157,8 +278,9 @@ class BruteForceCheck:
                     details=details,
                 ),
             )
-        if kinds == {"untestable"}:
-            raise RuntimeError(f"brute-force burst could not run: {lines}")
+        if "untestable" in kinds:
+            # a surface that crashed, stalled or vanished under the burst shows no protection
+            raise RuntimeError(f"brute-force burst could not show protection: {lines}")
         if kinds == {"protected"}:
             return (
                 Observation(

@@ -7,6 +7,7 @@ public defaults, not secrets). Attempts are paced and bounded per surface.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -22,6 +23,17 @@ from jcstar.checks.network.surfaces import Surface, login_surfaces, login_target
 PACE_S = 0.05
 #: after this many errors in a row the surface is refusing us; stop trying it
 MAX_ERRORS_IN_A_ROW = 3
+#: a device that rate-limits (HTTP 429, "too many", "server busy") is waited for, not
+#: counted as failing: its Retry-After, else a doubling pause, each at most this long ...
+MAX_BACKOFF_S = 5.0
+#: ... and at most this long in all per surface, then the sweep stops there
+MAX_LIMITED_WAIT_S = 60.0
+_LIMITED = re.compile(
+    r"HTTP 429|too many|try again later|rate[- ]limit|server busy|quota exceeded|"
+    r"connection rate exceeded",
+    re.I,
+)
+_RETRY_AFTER = re.compile(r"Retry-After: (\d+(?:\.\d+)?)", re.I)
 
 
 @dataclass
@@ -32,6 +44,10 @@ class SurfaceTrial:
     errors: list[str] = field(default_factory=list)
     accepted: tuple[str, str] | None = None
     stopped: str = ""
+    #: answers that said the device limits us, and the seconds we waited for it
+    limited: int = 0
+    limited_wait_s: float = 0.0
+    limited_detail: str = ""
     #: why no password was tried: the surface takes none (SSH with public keys only)
     no_password: str = ""
 
@@ -43,6 +59,8 @@ class SurfaceTrial:
             "errors": self.errors[:5],
             "accepted": list(self.accepted) if self.accepted else None,
             "stopped": self.stopped,
+            "rate_limited": self.limited,
+            "rate_limit_wait_s": round(self.limited_wait_s, 1),
             "no_password": self.no_password,
         }
 
@@ -90,6 +108,23 @@ async def try_defaults(given: CheckInput, surface: Surface) -> SurfaceTrial:
                 if result.outcome == "rejected":
                     trial.rejected += 1
                     in_a_row = 0
+                elif _LIMITED.search(result.detail):
+                    trial.tried -= 1  # not an answer about this pair: ask again after a pause
+                    trial.limited += 1
+                    trial.limited_detail = result.detail
+                    pending.appendleft(pair)
+                    if trial.limited_wait_s >= MAX_LIMITED_WAIT_S and not trial.stopped:
+                        trial.stopped = (
+                            f"the device kept limiting attempts ({result.detail}) for "
+                            f"{trial.limited_wait_s:.0f} s"
+                        )
+                        return
+                    found = _RETRY_AFTER.search(result.detail)
+                    pause = float(found.group(1)) if found else 2.0 ** min(trial.limited, 3) / 2
+                    pause = min(max(pause, 0.5), MAX_BACKOFF_S)
+                    trial.limited_wait_s += pause
+                    await asyncio.sleep(pause)
+                    continue
                 else:
                     trial.errors.append(result.detail)
                     in_a_row += 1
@@ -167,6 +202,13 @@ class DefaultCredentialsCheck:
         )  # fmt: skip
         partial = [t for t in trials if t.stopped]
         note = f" (cut short: {'; '.join(t.stopped for t in partial)})" if partial else ""
+        paced = [t for t in trials if t.limited and not t.stopped]
+        if paced:
+            waits = "; ".join(
+                f"{t.surface} {t.limited} times, {t.limited_wait_s:.0f} s: {t.limited_detail}"
+                for t in paced
+            )
+            note += f" (the device limited attempts; waited: {waits})"
         return (
             Observation(
                 topic="default_credentials",
