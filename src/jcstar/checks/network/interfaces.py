@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import ClassVar
 
 from jcstar.checks.base import CheckInput, Observation
 from jcstar.checks.network.device import TARGET, device_params, device_scan, needed_ports
 from jcstar.checks.network.services import ScanResult, Service, risky_entry
 from jcstar.checks.network.surfaces import login_surfaces
+from jcstar.checks.network.web_pages import page_texts
 
 # services where a user logs in; offered without TLS they expose credentials in transit
 PLAINTEXT_LOGIN = {
@@ -166,25 +168,33 @@ def plaintext_observation(result: ScanResult) -> Observation:
     )
 
 
-def model_observation(result: ScanResult, model_numbers: list[str]) -> Observation:
+def model_observation(
+    result: ScanResult, model_numbers: list[str], pages: Sequence[tuple[str, str]] = ()
+) -> Observation:
+    """``pages``: (where, text) of the web pages' titles and text (web_pages.page_texts)."""
     # whole-word matches of model numbers long enough not to match by chance
     patterns = {m: re.compile(rf"(?<![\w-]){re.escape(m)}(?![\w-])", re.I) for m in model_numbers}
-    shown = sorted(
-        m
-        for m, pattern in patterns.items()
-        if len(m) >= 3 and any(pattern.search(s.banner) for s in result.services)
-    )
+    places = [("a service banner", s.banner) for s in result.services] + list(pages)
+    where: dict[str, str] = {}
+    for m, pattern in patterns.items():
+        if len(m) >= 3:
+            hit = next((place for place, text in places if pattern.search(text)), None)
+            if hit:
+                where[m] = hit
+    shown = sorted(where)
     if shown:
+        spots = sorted(set(where.values()))
         return Observation(
             topic="model_number",
             outcome="pass",
-            message=f"the device shows its model number {', '.join(shown)} in a service banner",
-            details={"model_numbers": shown},
+            message=f"the device shows its model number {', '.join(shown)} in {', '.join(spots)}",
+            details={"model_numbers": shown, "where": where},
         )
     return Observation(
         topic="model_number",
         outcome="info",
-        message="no model number seen in service banners (it may be on the label or in the UI)",
+        message="no model number seen in service banners or web pages "
+        "(it may be on the label or behind the login)",
     )
 
 
@@ -207,5 +217,5 @@ class ExposedServicesCheck:
         return (
             risky_observation(result, needed_ports(given), open_ports, seen),
             plaintext_observation(result),
-            model_observation(result, models),
+            model_observation(result, models, await page_texts(given)),
         )
