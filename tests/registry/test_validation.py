@@ -6,14 +6,13 @@ from typing import Any
 
 import pytest
 
-from jcstar.assessment.models import RequirementVerdict
-from jcstar.assessment.report import overall
 from jcstar.catalog.loader import load_catalog
 from jcstar.registry.applications.validation import (
     ReportFormatError,
     parse_report,
     submission_problems,
 )
+from tests.registry.conftest import rederived, with_answer
 
 WAIVED = frozenset({"S1.1-02", "S1.1-05", "S1.1-16"})
 
@@ -22,36 +21,41 @@ def _problems(data: dict[str, Any], **kwargs: Any) -> list[str]:
     return [str(p) for p in submission_problems(parse_report(data), load_catalog(), **kwargs)]
 
 
-def _set_verdict(data: dict[str, Any], req: str, verdict: str, *reasons: str) -> None:
-    for item in data["verdicts"]:
-        if item["requirement"] == req:
-            old = item["verdict"]
-            item["verdict"], item["reasons"] = verdict, list(reasons)
-    data["summary"][old] -= 1
-    data["summary"][verdict] = data["summary"].get(verdict, 0) + 1
-    data["overall"] = overall(tuple(RequirementVerdict.model_validate(v) for v in data["verdicts"]))
-
-
 def test_the_conformant_example_holds(report: dict[str, Any]) -> None:
     assert _problems(report) == []
 
 
+# the verdicts below come from changed evidence, re-derived as jcstar assess would (a verdict
+# edited by hand is refused for that: tests/registry/test_reevaluation.py)
+
+
 def test_not_met_is_named_with_its_reason(report: dict[str, Any]) -> None:
-    _set_verdict(report, "S1.1-12", "NOT_MET", "telnet offers a plaintext login")
-    assert _problems(report) == [
-        "S1.1-12: verdict is NOT_MET, not MET (telnet offers a plaintext login)"
-    ]
+    report = with_answer(report, "S1.1-12", status="not_implemented", evidence=[])
+    [problem] = _problems(report)
+    assert problem.startswith(
+        "S1.1-12: verdict is NOT_MET, not MET (vendor states it is not implemented"
+    )
 
 
 def test_inconclusive_is_never_a_pass(report: dict[str, Any]) -> None:
-    _set_verdict(report, "S1.1-01", "INCONCLUSIVE", "check timed out")
-    assert _problems(report) == ["S1.1-01: verdict is INCONCLUSIVE, not MET (check timed out)"]
+    for attempt in report["attempts"]:
+        if attempt["check"] == "network.unauthenticated_access":
+            attempt["status"], attempt["reason"] = "error", "check timed out"
+    [problem] = _problems(rederived(report))
+    assert problem.startswith("S1.1-01: verdict is INCONCLUSIVE, not MET")
+    assert "network.unauthenticated_access error: check timed out" in problem
 
 
 def test_not_applicable_needs_a_condition_and_a_justification(report: dict[str, Any]) -> None:
     # S1.1-05 (vulnerability disclosure) applies to every product
-    _set_verdict(report, "S1.1-05", "NOT_APPLICABLE", "we have no policy")
-    assert _problems(report) == ["S1.1-05: NOT_APPLICABLE, but it applies to every product"]
+    report = with_answer(
+        report, "S1.1-05", status="not_applicable", statement="we have no policy", evidence=[]
+    )
+    [problem] = _problems(report)
+    assert problem.startswith(
+        "S1.1-05: verdict is NEEDS_REVIEW, not MET "
+        "(vendor claims not applicable, but it applies to every product"
+    )
 
 
 def test_catalog_mismatch_is_refused_first(report: dict[str, Any]) -> None:
@@ -77,17 +81,16 @@ def test_edited_inputs_or_time_break_the_report_id(report: dict[str, Any]) -> No
 
 
 def test_psti_route_waives_three_items_only_with_a_statement(report: dict[str, Any]) -> None:
-    _set_verdict(report, "S1.1-16", "NEEDS_REVIEW", "support period unknown")
+    report = with_answer(report, "S1.1-16", evidence=[])  # a claim without evidence: review
     kwargs: dict[str, Any] = {"route": "psti", "psti_waived": WAIVED}
     assert _problems(report, document_kinds={"psti_statement"}, **kwargs) == []
     without = _problems(report, document_kinds=set(), **kwargs)
     assert "the PSTI route needs a psti_statement document (statement of compliance)" in without
     assert any(p.startswith("S1.1-16: verdict is NEEDS_REVIEW") for p in without)
     assert _problems(report, document_kinds={"psti_statement"}, route="standard") != []
-    _set_verdict(report, "S1.1-04", "NOT_MET", "no lockout")
-    assert _problems(report, document_kinds={"psti_statement"}, **kwargs) == [
-        "S1.1-04: verdict is NOT_MET, not MET (no lockout)"
-    ]
+    report = with_answer(report, "S1.1-04", status="not_implemented", evidence=[])
+    [problem] = _problems(report, document_kinds={"psti_statement"}, **kwargs)
+    assert problem.startswith("S1.1-04: verdict is NOT_MET, not MET (vendor states it is not")
 
 
 @pytest.mark.parametrize("data", [[], "report", {"schema_version": "1.0"}])

@@ -9,7 +9,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from jcstar.labels import verify_offline
-from tests.registry.conftest import BASE_URL, Party, apply, approve, issue_label, submit
+from tests.registry.conftest import (
+    BASE_URL,
+    Party,
+    apply,
+    approve,
+    issue_label,
+    submit,
+    with_answer,
+)
 
 
 def test_vendor_applies_operator_approves_and_label_verifies_offline(
@@ -113,13 +121,8 @@ def test_psti_route_fee_and_waiver(
     client: TestClient, vendor: Party, operator: Party, report: dict[str, Any]
 ) -> None:
     # a product whose support period is not shown: the PSTI route waives S1.1-16 with a statement
-    for verdict in report["verdicts"]:
-        if verdict["requirement"] == "S1.1-16":
-            verdict["verdict"] = "NEEDS_REVIEW"
-            verdict["reasons"] = ["support period not published"]
-    report["summary"]["MET"] -= 1
-    report["summary"]["NEEDS_REVIEW"] = report["summary"].get("NEEDS_REVIEW", 0) + 1
-    report["overall"] = "INCOMPLETE"
+    report = with_answer(report, "S1.1-16", status=None, evidence=[])
+    assert report["overall"] == "INCOMPLETE"
     app = apply(client, vendor, report, route="psti")
     assert app["fee_jpy"] == 140_000
     refused = client.post(f"/api/v1/applications/{app['id']}/submit", headers=vendor.headers)

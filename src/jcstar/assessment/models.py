@@ -36,6 +36,9 @@ class ProductFacts(Frozen):
 
 class ProductProfile(Frozen):
     vendor: str = Field(min_length=1)
+    #: the maker's corporate number (法人番号, 13 digits); outside Japan its registration
+    #: number in its country. Optional: the registry then matches the vendor by name
+    vendor_corporate_number: str | None = Field(default=None, min_length=1, max_length=40)
     product: str = Field(min_length=1)
     model_numbers: tuple[str, ...] = Field(min_length=1)
     product_type: str = Field(min_length=1)
@@ -168,6 +171,10 @@ class ProductInfo(Frozen):
     firmware_version: str
     support_period_end: dt.date | None = None
     vulnerability_contact: str | None = None
+    vendor_corporate_number: str | None = None
+    #: the profile's facts the plan was built from (None: a report from before they were
+    #: recorded, which a registry cannot re-evaluate)
+    facts: ProductFacts | None = None
 
 
 class Summary(Frozen):
@@ -193,3 +200,6 @@ class AssessmentReport(Frozen):
     summary: Summary
     verdicts: tuple[RequirementVerdict, ...]
     attempts: tuple[CheckAttempt, ...] = ()
+    #: the vendor's answers the verdicts were evaluated from, so that anyone (the registry)
+    #: can re-run the evaluation; None in a report from before they were recorded
+    answers: dict[str, Answer] | None = None

@@ -9,6 +9,7 @@ from collections import Counter
 
 from jcstar import __version__
 from jcstar.assessment.models import (
+    Answer,
     AssessmentPlan,
     AssessmentReport,
     CatalogInfo,
@@ -71,7 +72,10 @@ def assemble_report(
     attempts: tuple[CheckAttempt, ...],
     verdicts: tuple[RequirementVerdict, ...],
     generated_at: dt.datetime | None = None,
+    answers: dict[str, Answer] | None = None,
 ) -> AssessmentReport:
+    """The report; it carries what ``evaluate`` was given (the profile's facts, the
+    answers: none when ``answers`` is left out) so that the verdicts can be re-derived."""
     generated_at = generated_at or report_time()
     all_inputs = tuple(inputs + document_digests(attempts))
     counts = Counter(v.verdict for v in verdicts)
@@ -95,10 +99,13 @@ def assemble_report(
             firmware_version=profile.firmware_version,
             support_period_end=profile.support_period_end,
             vulnerability_contact=profile.vulnerability_contact,
+            vendor_corporate_number=profile.vendor_corporate_number,
+            facts=profile.facts,
         ),
         inputs=all_inputs,
         overall=overall(verdicts),
         summary=Summary.model_validate(dict(counts)),
         verdicts=verdicts,
         attempts=attempts,
+        answers=dict(answers or {}),
     )

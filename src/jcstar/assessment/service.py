@@ -36,4 +36,6 @@ def assess_files(
     )
     inputs += firmware_inputs
     verdicts = evaluate(plan, requirements, attempts, answers.answers)
-    return assemble_report(catalog, plan, profile, inputs, attempts, verdicts)
+    return assemble_report(
+        catalog, plan, profile, inputs, attempts, verdicts, answers=answers.answers
+    )

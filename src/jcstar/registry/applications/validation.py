@@ -1,9 +1,11 @@
 """Re-validate an assessment report at submission. Pure: no database, no I/O.
 
 The registry never trusts a vendor's ``overall``: it re-checks the report's shape, that it was
-made against this catalog, that its own figures agree with its verdicts, and that every
-applicable requirement is ``MET`` or a justified ``NOT_APPLICABLE``. A client can call the same
-functions before applying.
+made against this catalog by a jcstar it can re-run, that its own figures agree with its
+verdicts, that every verdict follows from the report's own evidence (the pure evaluation is run
+again on the report's check attempts, the vendor's answers and the product's facts), and that
+every applicable requirement is ``MET`` or a justified ``NOT_APPLICABLE``. A client can call the
+same functions before applying.
 """
 
 from __future__ import annotations
@@ -16,12 +18,31 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from jcstar.assessment.models import REPORT_SCHEMA_VERSION, AssessmentReport, Summary
+from jcstar import __version__
+from jcstar.assessment.evaluate import evaluate
+from jcstar.assessment.models import (
+    REPORT_SCHEMA_VERSION,
+    AssessmentReport,
+    ProductProfile,
+    RequirementVerdict,
+    Summary,
+)
+from jcstar.assessment.plan import PlanError, build_plan
 from jcstar.assessment.report import overall, report_id_for
 from jcstar.catalog.loader import CatalogIndex
 from jcstar.catalog.models import Catalog
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_RELEASE = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def _release(version: str) -> tuple[int, int, int] | None:
+    """``1.2.3`` of a version string (``0.1.0``, ``0.2.0.dev1+g1234``); None if not one."""
+    found = _RELEASE.match(version)
+    if found is None:
+        return None
+    major, minor, patch = found.groups()
+    return int(major), int(minor), int(patch or 0)
 
 
 class ReportFormatError(ValueError):
@@ -66,9 +87,97 @@ def submission_problems(
     assert scheme is not None
     problems += _consistency(report, CatalogIndex(catalog).requirement_ids(scheme))
     problems += _documents(report, route, document_kinds)
+    problems += _follows_from_evidence(report, catalog)
     waived = set(psti_waived) if route == "psti" and "psti_statement" in document_kinds else set()
     problems += _verdicts(report, catalog, scheme, waived)
     return problems
+
+
+class NotReevaluable(ValueError):
+    """The report lacks what its verdicts were evaluated from, so they cannot be re-derived."""
+
+
+def reevaluate(report: AssessmentReport, catalog: Catalog) -> tuple[RequirementVerdict, ...]:
+    """The verdicts the report's own evidence gives: the plan built again from its product's
+    facts, and the pure evaluation run again on its check attempts and the vendor's answers.
+
+    Raises ``NotReevaluable`` for a report that does not carry its answers and facts.
+    """
+    if report.answers is None or report.product.facts is None:
+        raise NotReevaluable(
+            f"the report does not carry the vendor's answers and the product's facts (made by "
+            f"jcstar {report.tool.version}); re-run jcstar assess with this version"
+        )
+    info = report.product
+    try:
+        profile = ProductProfile(
+            vendor=info.vendor,
+            product=info.product,
+            model_numbers=info.model_numbers,
+            product_type=info.product_type,
+            firmware_version=info.firmware_version,
+            level=report.level,
+            facts=info.facts,
+        )
+        plan = build_plan(catalog, profile)
+    except (ValidationError, PlanError) as exc:
+        raise NotReevaluable(f"the report's product cannot be planned again: {exc}") from exc
+    requirements = CatalogIndex(catalog).by_id(plan.scheme)
+    unknown = sorted(set(report.answers) - set(requirements))
+    if unknown:
+        raise NotReevaluable(f"the report answers {unknown[0]}, not a requirement of {plan.scheme}")
+    return evaluate(plan, requirements, report.attempts, report.answers)
+
+
+def _follows_from_evidence(report: AssessmentReport, catalog: Catalog) -> list[Problem]:
+    try:
+        expected = reevaluate(report, catalog)
+    except NotReevaluable as exc:
+        return [Problem(str(exc))]
+    stated = {v.requirement: v for v in report.verdicts}
+    problems = []
+    for want in expected:
+        got = stated.get(want.requirement)
+        if got is None:
+            continue  # named by the consistency check
+        if got.verdict != want.verdict:
+            why = "; ".join(want.reasons) or "no reason given"
+            problems.append(
+                Problem(
+                    f"the report says {got.verdict}, but its own evidence gives "
+                    f"{want.verdict} ({why})",
+                    want.requirement,
+                )
+            )
+        elif got != want:
+            problems.append(
+                Problem(
+                    "its reasons or evidence are not what the report's own evidence gives "
+                    "(edited afterwards?)",
+                    want.requirement,
+                )
+            )
+    return problems
+
+
+def _tool(report: AssessmentReport) -> list[Problem]:
+    """Only a jcstar no newer than the registry's: its verdicts can be re-run here."""
+    tool = report.tool
+    if tool.name != "jcstar":
+        return [
+            Problem(f"report was made by {tool.name}; the registry re-evaluates jcstar reports")
+        ]
+    made, ours = _release(tool.version), _release(__version__)
+    if made is None:
+        return [Problem(f"report names tool version {tool.version!r}, not a version number")]
+    if ours is not None and made > ours:
+        return [
+            Problem(
+                f"report was made by jcstar {tool.version}, newer than this registry's "
+                f"{__version__}: its evaluation cannot be re-run here"
+            )
+        ]
+    return []
 
 
 def _provenance(report: AssessmentReport, catalog: Catalog) -> list[Problem]:
@@ -87,6 +196,9 @@ def _provenance(report: AssessmentReport, catalog: Catalog) -> list[Problem]:
                 f"({catalog.digest}); re-run jcstar assess"
             )
         ]
+    tool = _tool(report)
+    if tool:
+        return tool
     level = next((lv for lv in catalog.levels if lv.level == report.level), None)
     if level is None or level.scheme is None:
         return [Problem(f"level {report.level} has no criteria in catalog {catalog.version}")]
