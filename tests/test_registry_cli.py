@@ -177,9 +177,14 @@ def start_registry(kind: str, workdir: Path) -> Iterator[Registry]:
         try:
             wait_until_serving(url, process)
             registry = Registry(url, database_url, workdir, key_dir, "", "")
-            for org, kind_ in ((VENDOR, "vendor"), (OPERATOR, "operator")):
-                created = registry.admin("create-org", org, "--kind", kind_)
-                assert created.code == 0, created.err
+            identity = [
+                *("--legal-name-ja", "エグザンプル・エナジー・システムズ株式会社"),
+                *("--legal-name-en", VENDOR, "--corporate-number", "8000000000001"),
+            ]
+            created = registry.admin("create-org", VENDOR, "--kind", "vendor", *identity)
+            assert created.code == 0, created.err
+            created = registry.admin("create-org", OPERATOR, "--kind", "operator")
+            assert created.code == 0, created.err
             registry.vendor_token = token_for(registry, VENDOR)
             registry.operator_token = token_for(registry, OPERATOR)
             yield registry

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,18 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from jcstar.assessment.models import Summary
+from jcstar.assessment.report import overall
 from jcstar.assessment.service import assess_files
-from jcstar.registry.accounts.service import create_org, create_token
+from jcstar.catalog.loader import load_catalog
+from jcstar.registry.accounts.service import (
+    Identity,
+    corporate_check_digit,
+    create_org,
+    create_token,
+)
 from jcstar.registry.app import create_app
+from jcstar.registry.applications.validation import parse_report, reevaluate
 from jcstar.registry.db import lock_for_write
 from jcstar.registry.settings import Settings
 from tests.conftest import CONFORMANT
@@ -92,18 +102,36 @@ class Party:
 MakeParty = Callable[..., Party]
 
 
+def corporate_number(seq: int) -> str:
+    """A valid 13-digit corporate number (法人番号) made from ``seq``: its check digit first."""
+    base = f"{seq:012d}"
+    return f"{corporate_check_digit(base)}{base}"
+
+
+def identity_for(name: str, seq: int) -> Identity:
+    """A Japanese vendor's identity whose legal names are ``name``."""
+    return Identity(
+        legal_name_en=name, legal_name_ja=name, country="JP", corporate_number=corporate_number(seq)
+    )
+
+
 def _newest_token_id(session: Session) -> int:
     return int(session.execute(text("SELECT max(id) FROM api_tokens")).scalar_one())
 
 
 @pytest.fixture
 def make_party(client: TestClient) -> MakeParty:
-    """An organisation of a kind, with a token (expired when ``expires_days`` is negative)."""
+    """An organisation of a kind, with a token (expired when ``expires_days`` is negative);
+    a vendor with a recorded identity (its name as legal name, a corporate number of its own)
+    unless ``identity`` is False."""
+    made = [0]
 
-    def make(name: str, kind: str, expires_days: int = 30) -> Party:
+    def make(name: str, kind: str, expires_days: int = 30, identity: bool = True) -> Party:
+        made[0] += 1
         with client.app.state.sessions() as session:  # type: ignore[attr-defined]
             lock_for_write(session)
-            org = create_org(session, name, kind)
+            who = identity_for(name, 1000 + made[0]) if identity and kind == "vendor" else None
+            org = create_org(session, name, kind, who)
             token = create_token(session, org, max(expires_days, 1))
             if expires_days < 0:
                 session.execute(
@@ -139,11 +167,37 @@ def report(example_report_data: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(example_report_data)
 
 
+def rederived(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with the verdicts, summary and overall its own evidence gives (what jcstar
+    assess writes), after a test changed the evidence (answers, attempts, facts)."""
+    verdicts = reevaluate(parse_report(data), load_catalog())
+    data["verdicts"] = [v.model_dump(mode="json") for v in verdicts]
+    summary = Summary.model_validate(dict(Counter(v.verdict for v in verdicts)))
+    data["summary"] = summary.model_dump(mode="json")
+    data["overall"] = overall(verdicts)
+    return data
+
+
+def with_answer(report: dict[str, Any], requirement: str, **answer: Any) -> dict[str, Any]:
+    """The report as assessed had the vendor answered ``requirement`` so (fields replaced)."""
+    data = copy.deepcopy(report)
+    data["answers"][requirement] = {**data["answers"].get(requirement, {}), **answer}
+    return rederived(data)
+
+
+def made_by(report: dict[str, Any], vendor: str) -> dict[str, Any]:
+    """The report as if ``vendor`` had assessed its own product (only the maker may apply)."""
+    return {**report, "product": {**report["product"], "vendor": vendor}}
+
+
 def apply(
     client: TestClient, vendor: Party, report: dict[str, Any], **extra: Any
 ) -> dict[str, Any]:
+    """Apply as ``vendor`` with ``report`` made its own (see ``made_by``)."""
     response = client.post(
-        "/api/v1/applications", json={"report": report, **extra}, headers=vendor.headers
+        "/api/v1/applications",
+        json={"report": made_by(report, vendor.name), **extra},
+        headers=vendor.headers,
     )
     assert response.status_code == 201, response.text
     data: dict[str, Any] = response.json()

@@ -54,9 +54,12 @@ def test_password_is_stored_as_argon2(client: TestClient, vendor: Party) -> None
 def test_admin_commands_create_orgs_and_working_tokens(database_url: str, tmp_path: object) -> None:
     runner = CliRunner()
     url = ["--database-url", database_url]
-    created = runner.invoke(cli_app, ["admin", "create-org", "ACME IoT", "--kind", "vendor", *url])
+    identity = ["--legal-name-ja", "アクメ株式会社", "--legal-name-en", "ACME IoT K.K."]
+    identity += ["--corporate-number", "4000000000005"]
+    vendor = ["admin", "create-org", "ACME IoT", "--kind", "vendor", *identity, *url]
+    created = runner.invoke(cli_app, vendor)
     assert created.exit_code == 0, created.output
-    again = runner.invoke(cli_app, ["admin", "create-org", "ACME IoT", "--kind", "vendor", *url])
+    again = runner.invoke(cli_app, vendor)
     assert again.exit_code == 2
     assert "already exists" in again.stderr
     bad_kind = runner.invoke(cli_app, ["admin", "create-org", "X", "--kind", "reseller", *url])

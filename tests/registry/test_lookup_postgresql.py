@@ -31,7 +31,7 @@ from jcstar.registry.db import lock_for_write, make_engine, session_factory
 from jcstar.registry.labels.batch_reader import AsyncReader
 from jcstar.registry.labels.documents import Reader
 from jcstar.registry.settings import Settings
-from tests.registry.conftest import BASE_URL, Party, issue_label, stop_server
+from tests.registry.conftest import BASE_URL, Party, identity_for, issue_label, stop_server
 
 STARTUP_S = 60.0
 #: these tests only mean anything on PostgreSQL (SQLite keeps the blocking reader)
@@ -113,8 +113,9 @@ def _parties(database_url: str) -> tuple[Party, Party]:
             lock_for_write(session)
             made = []
             for name, kind in (("Example Energy Systems K.K.", "vendor"), ("Op", "operator")):
+                who = identity_for(name, 1) if kind == "vendor" else None
                 made.append(
-                    Party(name, kind, create_token(session, create_org(session, name, kind)))
+                    Party(name, kind, create_token(session, create_org(session, name, kind, who)))
                 )
             session.commit()
     finally:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.registry.conftest import MakeParty, Party, apply, approve, submit
+from tests.registry.conftest import MakeParty, Party, apply, approve, made_by, submit
 
 ROLES = ("anonymous", "other_vendor", "lab_not_named", "procurer", "lab_named", "owner", "operator")
 
@@ -22,6 +22,7 @@ class World:
     client: TestClient
     parties: dict[str, Party | None]
     report: dict[str, Any]
+    made: int = 0
 
     def headers(self, role: str) -> dict[str, str]:
         party = self.parties[role]
@@ -30,7 +31,12 @@ class World:
     def application(self, state: str = "draft") -> int:
         owner, operator = self.parties["owner"], self.parties["operator"]
         assert owner and operator
-        app_id: int = apply(self.client, owner, self.report, lab="Lab Named")["id"]
+        # model numbers of its own: a model number carries one label at a time
+        self.made += 1
+        models = [f"HG-{self.made}"]
+        app_id: int = apply(self.client, owner, self.report, lab="Lab Named", model_numbers=models)[
+            "id"
+        ]
         if state in ("submitted", "accepted"):
             submit(self.client, owner, app_id)
         if state == "accepted":
@@ -73,7 +79,7 @@ def world(client: TestClient, make_party: MakeParty, report: dict[str, Any]) -> 
         "operator": make_party("Operator", "operator"),
         "procurer": make_party("Procurer", "procurer"),
     }
-    return World(client, parties, report)
+    return World(client, parties, made_by(report, "Owner Vendor"))
 
 
 Request = Callable[[World, str], tuple[str, str, dict[str, Any]]]
@@ -126,7 +132,8 @@ def _get(path: Callable[[World], str]) -> Request:
 MATRIX: dict[str, tuple[Request, dict[str, int]]] = {
     "create application": (
         lambda w, _r: ("POST", "/api/v1/applications", {"json": {"report": w.report}}),
-        {ANON: 401, LAB: 403, LAB_X: 403, OPS: 403, PROC: 403, OTHER: 201, OWNER: 201},
+        # only the maker: another vendor applying with the owner's report is refused
+        {ANON: 401, LAB: 403, LAB_X: 403, OPS: 403, PROC: 403, OTHER: 403, OWNER: 201},
     ),
     "read application": (
         _get(lambda w: f"/api/v1/applications/{w.application()}"),

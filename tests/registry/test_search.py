@@ -173,7 +173,7 @@ def test_results_are_the_labels_as_looked_up_with_their_status_today(
     [item] = client.get("/api/v1/labels", params={"q": "HG-100"}).json()["items"]
     looked_up = client.get(f"/api/v1/labels/{number}").json()
     assert item == {key: looked_up[key] for key in item}
-    assert set(looked_up) - set(item) == {"qr", "jws", "status_history", "notices"}
+    assert set(looked_up) - set(item) == {"qr", "jws", "superseded_by", "status_history", "notices"}
     assert item["model_numbers"] == ["HG-100", "HG-100W"]
 
     client.post(f"/api/v1/labels/{number}/suspend", json={"reason": "r"}, headers=operator.headers)

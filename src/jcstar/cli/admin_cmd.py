@@ -1,7 +1,9 @@
-"""``jcstar admin``: organisations, tokens and users, straight on the registry's database."""
+"""``jcstar admin``: organisations (a vendor with its identity), proxy authorisations, tokens
+and users, straight on the registry's database."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
@@ -12,6 +14,8 @@ from jcstar.cli.common import err_console, fail
 
 if TYPE_CHECKING:  # SQLAlchemy costs ~0.2 s to import: only admin commands pay for it
     from sqlalchemy.orm import Session
+
+    from jcstar.registry.accounts.service import Identity
 
 app = typer.Typer(help="Administer the registry's database directly.", no_args_is_help=True)
 
@@ -49,18 +53,129 @@ def _session(database_url: str | None) -> Iterator[Session]:
         engine.dispose()
 
 
+LegalNameJa = Annotated[
+    str | None,
+    typer.Option("--legal-name-ja", help="Legal name in Japanese (needed for a Japanese vendor)"),
+]
+LegalNameEn = Annotated[str | None, typer.Option("--legal-name-en", help="Legal name in English")]
+Country = Annotated[str, typer.Option(help="ISO 3166 two-letter country code")]
+CorporateNumber = Annotated[
+    str | None,
+    typer.Option(
+        "--corporate-number",
+        help="Japan: the 13-digit corporate number (法人番号, check digit verified); "
+        "elsewhere the registration number in the country's company register",
+    ),
+]
+
+
+def _identity(
+    legal_name_ja: str | None, legal_name_en: str | None, country: str, number: str | None
+) -> Identity:
+    from jcstar.registry.accounts.service import Identity
+
+    if legal_name_en is None or number is None:
+        fail(
+            "a vendor's identity needs --legal-name-en and --corporate-number (and, in Japan, "
+            "--legal-name-ja)"
+        )
+    return Identity(
+        legal_name_en=legal_name_en,
+        legal_name_ja=legal_name_ja,
+        country=country,
+        corporate_number=number,
+    )
+
+
 @app.command("create-org")
 def create_org(
     name: Annotated[str, typer.Argument(help="Organisation name")],
     kind: Annotated[str, typer.Option(help="vendor, lab, operator or procurer")],
+    legal_name_ja: LegalNameJa = None,
+    legal_name_en: LegalNameEn = None,
+    country: Country = "JP",
+    corporate_number: CorporateNumber = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Create an organisation."""
+    """Create an organisation; a vendor with its identity as the operator verified it."""
+    from jcstar.registry.accounts import service
+
+    identity = None
+    if kind == "vendor":
+        identity = _identity(legal_name_ja, legal_name_en, country, corporate_number)
+    elif legal_name_ja or legal_name_en or corporate_number:
+        fail(f"only a vendor has a recorded identity, not a {kind}")
+    with _session(database_url) as session:
+        org = service.create_org(session, name, kind, identity)
+        err_console.print(f"created {org.kind} organisation {org.name!r}", highlight=False)
+
+
+@app.command("set-identity")
+def set_identity(
+    org: Annotated[str, typer.Argument(help="Organisation name")],
+    legal_name_ja: LegalNameJa = None,
+    legal_name_en: LegalNameEn = None,
+    country: Country = "JP",
+    corporate_number: CorporateNumber = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Record (or correct) a vendor's identity; until then it cannot apply."""
+    from jcstar.registry.accounts import service
+
+    identity = _identity(legal_name_ja, legal_name_en, country, corporate_number)
+    with _session(database_url) as session:
+        found = service.record_identity(session, service.require_org(session, org), identity)
+        err_console.print(
+            f"recorded {found.name!r}: {found.country} {found.corporate_number}", highlight=False
+        )
+
+
+@app.command("authorise-proxy")
+def authorise_proxy(
+    maker: Annotated[str, typer.Option(help="The maker (organisation name)")],
+    proxy: Annotated[str, typer.Option(help="The organisation the maker's letter names")],
+    expires: Annotated[
+        dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="Last day in force (YYYY-MM-DD)")
+    ],
+    reference: Annotated[str, typer.Option(help="Where the signed letter (委任状) is kept")],
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", metavar="M", help="A model number it covers (repeat; default all)"),
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Record a maker's letter of authorisation (委任状): the proxy may apply for it."""
     from jcstar.registry.accounts import service
 
     with _session(database_url) as session:
-        org = service.create_org(session, name, kind)
-        err_console.print(f"created {org.kind} organisation {org.name!r}", highlight=False)
+        grant = service.authorise_proxy(
+            session,
+            service.require_org(session, maker),
+            service.require_org(session, proxy),
+            expires.date(),
+            reference,
+            model,
+        )
+        scope = ", ".join(model) if model else "every product"
+        err_console.print(
+            f"authorisation {grant.id}: {proxy!r} may apply for {maker!r} ({scope}) until "
+            f"{grant.expires_on}",
+            highlight=False,
+        )
+        typer.echo(grant.id)
+
+
+@app.command("withdraw-proxy")
+def withdraw_proxy(
+    authorisation: Annotated[int, typer.Argument(help="The id authorise-proxy printed")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Withdraw a proxy authorisation: the proxy's applications can no longer be submitted."""
+    from jcstar.registry.accounts import service
+
+    with _session(database_url) as session:
+        grant = service.withdraw_proxy(session, authorisation)
+        err_console.print(f"authorisation {grant.id} withdrawn", highlight=False)
 
 
 @app.command("create-token")

@@ -15,7 +15,15 @@ import jcstar
 from jcstar.assessment.service import assess_files
 from jcstar.labels import Keyring
 from jcstar.registry.accounts.models import Org
-from jcstar.registry.accounts.service import Principal, create_org, create_token, find_org
+from jcstar.registry.accounts.service import (
+    Identity,
+    Principal,
+    create_org,
+    create_token,
+    find_org,
+    has_identity,
+    record_identity,
+)
 from jcstar.registry.applications import service as applications
 from jcstar.registry.applications.schemas import ApplicationCreate
 from jcstar.registry.db import lock_for_write, make_engine, session_factory
@@ -23,6 +31,13 @@ from jcstar.registry.labels.models import Label
 from jcstar.registry.settings import Settings
 
 OPERATOR = "JC-STAR Demo Operator"
+#: the example vendor's identity: fictional, its corporate number made up (check digit valid)
+EXAMPLE_IDENTITY = Identity(
+    legal_name_en="Example Energy Systems K.K.",
+    legal_name_ja="エグザンプル・エナジー・システムズ株式会社",
+    country="JP",
+    corporate_number="8000000000001",
+)
 EXAMPLE = Path("examples") / "conformant-gateway"
 
 
@@ -60,8 +75,10 @@ def seed(settings: Settings) -> Demo:
         with session_factory(engine)() as session:
             lock_for_write(session)
             vendor = find_org(session, report.product.vendor) or create_org(
-                session, report.product.vendor, "vendor"
+                session, report.product.vendor, "vendor", EXAMPLE_IDENTITY
             )
+            if not has_identity(vendor):  # a demo database from before identities
+                record_identity(session, vendor, EXAMPLE_IDENTITY)
             operator = find_org(session, OPERATOR) or create_org(session, OPERATOR, "operator")
             label = session.scalar(select(Label).where(Label.vendor_org_id == vendor.id))
             if label is None:

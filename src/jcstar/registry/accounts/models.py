@@ -1,11 +1,11 @@
-"""Organisations (vendor, lab, operator, procurer), their users, tokens, sessions and the
-counts of failed logins."""
+"""Organisations (vendor, lab, operator, procurer) with a vendor's recorded identity, the
+makers' authorisations of proxies, users, tokens, sessions and the counts of failed logins."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jcstar.registry.db import Base, UTCDateTime
@@ -14,12 +14,50 @@ ORG_KINDS = ("vendor", "lab", "operator", "procurer")
 
 
 class Org(Base):
+    """An organisation. A vendor applies only once the operator has recorded its identity
+    (legal names, country and corporate or registration number; all null until then)."""
+
     __tablename__ = "orgs"
+    # an index, not a constraint: SQLite adds an index without rebuilding the table, which
+    # every other table references
+    __table_args__ = (
+        Index("ix_orgs_country_corporate_number", "country", "corporate_number", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    legal_name_ja: Mapped[str | None] = mapped_column(String(200))
+    legal_name_en: Mapped[str | None] = mapped_column(String(200))
+    #: ISO 3166-1 alpha-2
+    country: Mapped[str | None] = mapped_column(String(2))
+    #: Japan: the 13-digit corporate number (法人番号), check digit verified; elsewhere the
+    #: registration number in the country's company register
+    corporate_number: Mapped[str | None] = mapped_column(String(40))
+    identity_recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class ProxyAuthorisation(Base):
+    """A maker's letter of authorisation (委任状) naming a proxy that may apply for the
+    maker's products, as the operator recorded it: for some model numbers or all, until a
+    date, until withdrawn."""
+
+    __tablename__ = "proxy_authorisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    maker_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    proxy_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    #: JSON list of the model numbers it covers; null: every product of the maker
+    model_numbers: Mapped[str | None] = mapped_column(Text)
+    expires_on: Mapped[dt.date]
+    #: where the signed letter is kept (the operator's file reference)
+    reference: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    maker: Mapped[Org] = relationship(foreign_keys=[maker_org_id], lazy="joined")
+    proxy: Mapped[Org] = relationship(foreign_keys=[proxy_org_id], lazy="joined")
 
 
 class User(Base):

@@ -1,18 +1,30 @@
-"""Accounts: create organisations, users and tokens; recognise a caller by token or session."""
+"""Accounts: create organisations (a vendor with its identity), users and tokens; record a
+maker's authorisation of a proxy; recognise a caller by token or session."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import re
 import secrets
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from jcstar.registry.accounts.models import ORG_KINDS, ApiToken, LoginSession, Org, User
+from jcstar.registry.accounts.models import (
+    ORG_KINDS,
+    ApiToken,
+    LoginSession,
+    Org,
+    ProxyAuthorisation,
+    User,
+)
 from jcstar.registry.db import lock_for_write, utcnow
 
 TOKEN_PREFIX = "jcs_"
@@ -36,7 +48,213 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_org(session: Session, name: str, kind: str) -> Org:
+@dataclass(frozen=True)
+class Identity:
+    """Who a vendor is in law: its legal names and its number in its country's register."""
+
+    legal_name_en: str
+    country: str
+    corporate_number: str
+    legal_name_ja: str | None = None
+
+
+def corporate_check_digit(base: str) -> int:
+    """The check digit of a corporate number (法人番号) from its 12-digit base (国税庁's
+    rule): with P1 the base's last digit, 9 − (Σ Pn × Qn mod 9), Qn = 1 for odd n, 2 for even;
+    the check digit is the number's first digit."""
+    if not (len(base) == 12 and base.isascii() and base.isdigit()):
+        raise ValueError("a corporate number's base is 12 digits")
+    total = sum(int(p) * (1 if n % 2 else 2) for n, p in enumerate(reversed(base), start=1))
+    return 9 - total % 9
+
+
+def normal_corporate_number(number: str) -> str:
+    """Digits and letters only, in their ASCII forms (``７０００-０１２…`` → ``7000012…``)."""
+    return "".join(c for c in unicodedata.normalize("NFKC", number) if c.isalnum()).upper()
+
+
+def check_corporate_number(number: str) -> str:
+    """The corporate number (法人番号) in its 13-digit form; ``AccountError`` if it is not one."""
+    digits = normal_corporate_number(number)
+    if not (len(digits) == 13 and digits.isascii() and digits.isdigit()):
+        raise AccountError(f"corporate number {number!r}: a Japanese corporate number is 13 digits")
+    if int(digits[0]) != corporate_check_digit(digits[1:]):
+        raise AccountError(f"corporate number {number!r}: its check digit (the first) is wrong")
+    return digits
+
+
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+def checked_identity(identity: Identity) -> Identity:
+    """The identity with its number in normal form, or ``AccountError`` naming the field."""
+    country = identity.country.strip().upper()
+    if not _COUNTRY.match(country):
+        raise AccountError(f"country {identity.country!r}: give the ISO 3166 two-letter code")
+    name_en = identity.legal_name_en.strip()
+    name_ja = (identity.legal_name_ja or "").strip() or None
+    if not name_en:
+        raise AccountError("the legal name in English is needed")
+    if country == "JP":
+        if name_ja is None:
+            raise AccountError("a Japanese organisation needs its legal name in Japanese")
+        number = check_corporate_number(identity.corporate_number)
+    else:
+        number = normal_corporate_number(identity.corporate_number)
+        if not 1 <= len(number) <= 40:
+            raise AccountError(
+                "the registration number in its country is 1 to 40 letters or digits"
+            )
+    if len(name_en) > 200 or (name_ja and len(name_ja) > 200):
+        raise AccountError("a legal name has at most 200 characters")
+    return Identity(name_en, country, number, name_ja)
+
+
+def record_identity(session: Session, org: Org, identity: Identity) -> Org:
+    """Record (or correct) a vendor's identity, as the operator verified it."""
+    if org.kind != "vendor":
+        raise AccountError(f"{org.name!r} is a {org.kind}; only a vendor has a recorded identity")
+    checked = checked_identity(identity)
+    holder = session.scalar(
+        select(Org).where(
+            Org.country == checked.country,
+            Org.corporate_number == checked.corporate_number,
+            Org.id != org.id,
+        )
+    )
+    if holder is not None:
+        raise AccountError(
+            f"{checked.country} {checked.corporate_number} is already {holder.name!r}'s number"
+        )
+    org.legal_name_en = checked.legal_name_en
+    org.legal_name_ja = checked.legal_name_ja
+    org.country = checked.country
+    org.corporate_number = checked.corporate_number
+    org.identity_recorded_at = utcnow()
+    session.flush()
+    return org
+
+
+def has_identity(org: Org) -> bool:
+    return org.identity_recorded_at is not None and org.corporate_number is not None
+
+
+def normal_name(name: str) -> str:
+    """A name compared by its letters and digits: width, case, spaces and punctuation aside
+    (``Example Energy Systems K.K.`` = ``EXAMPLE ENERGY SYSTEMS KK``)."""
+    return "".join(c for c in unicodedata.normalize("NFKC", name).casefold() if c.isalnum())
+
+
+def is_maker(org: Org, vendor: str, corporate_number: str | None) -> bool:
+    """Whether a report's vendor (and corporate number, if it gives one) is ``org``."""
+    if not has_identity(org):
+        return False
+    if corporate_number is not None:
+        return normal_corporate_number(corporate_number) == org.corporate_number
+    wanted = normal_name(vendor)
+    names = (org.name, org.legal_name_en, org.legal_name_ja)
+    return bool(wanted) and any(n is not None and normal_name(n) == wanted for n in names)
+
+
+def normal_model(model: str) -> str:
+    """A model number compared across widths and case (``ＨＧ－１００`` = ``hg-100``)."""
+    return " ".join(unicodedata.normalize("NFKC", model).casefold().split())
+
+
+def find_makers(session: Session, vendor: str, corporate_number: str | None) -> list[Org]:
+    """The vendor organisations with a recorded identity that a report's vendor names."""
+    query = select(Org).where(Org.kind == "vendor", Org.identity_recorded_at.is_not(None))
+    if corporate_number is not None:
+        query = query.where(Org.corporate_number == normal_corporate_number(corporate_number))
+    return [org for org in session.scalars(query) if is_maker(org, vendor, corporate_number)]
+
+
+def authorise_proxy(
+    session: Session,
+    maker: Org,
+    proxy: Org,
+    expires_on: dt.date,
+    reference: str,
+    model_numbers: Iterable[str] | None = None,
+) -> ProxyAuthorisation:
+    """Record a maker's letter of authorisation (委任状) naming a proxy."""
+    if maker.kind != "vendor" or proxy.kind != "vendor":
+        raise AccountError("a maker and its proxy are both vendor organisations")
+    if maker.id == proxy.id:
+        raise AccountError("a maker needs no authorisation to apply for itself")
+    if not has_identity(maker) or not has_identity(proxy):
+        raise AccountError("record the identity of both the maker and the proxy first")
+    if expires_on < utcnow().date():
+        raise AccountError(f"the authorisation would have expired already ({expires_on})")
+    reference = reference.strip()
+    if not 1 <= len(reference) <= 200:
+        raise AccountError("give the letter's reference (1 to 200 characters)")
+    models = [m.strip() for m in model_numbers] if model_numbers is not None else None
+    if models is not None and (not models or any(not m or len(m) > 100 for m in models)):
+        raise AccountError("each model number must be 1 to 100 characters")
+    grant = ProxyAuthorisation(
+        maker_org_id=maker.id,
+        proxy_org_id=proxy.id,
+        model_numbers=json.dumps(models, ensure_ascii=False) if models is not None else None,
+        expires_on=expires_on,
+        reference=reference,
+        recorded_at=utcnow(),
+    )
+    session.add(grant)
+    session.flush()
+    return grant
+
+
+def withdraw_proxy(session: Session, grant_id: int) -> ProxyAuthorisation:
+    grant = session.get(ProxyAuthorisation, grant_id)
+    if grant is None:
+        raise AccountError(f"no authorisation {grant_id}")
+    if grant.withdrawn_at is None:
+        grant.withdrawn_at = utcnow()
+        session.flush()
+    return grant
+
+
+def proxy_authorisation(
+    session: Session, maker_id: int, proxy_id: int, models: Iterable[str], on: dt.date
+) -> ProxyAuthorisation | None:
+    """An authorisation in force on ``on`` that lets the proxy apply for all of ``models``."""
+    wanted = {normal_model(m) for m in models}
+    grants = session.scalars(
+        select(ProxyAuthorisation)
+        .where(
+            ProxyAuthorisation.maker_org_id == maker_id,
+            ProxyAuthorisation.proxy_org_id == proxy_id,
+            ProxyAuthorisation.withdrawn_at.is_(None),
+            ProxyAuthorisation.expires_on >= on,
+        )
+        .order_by(ProxyAuthorisation.id)
+    )
+    for grant in grants:
+        if grant.model_numbers is None:
+            return grant
+        if wanted <= {normal_model(m) for m in json.loads(grant.model_numbers)}:
+            return grant
+    return None
+
+
+def proxies_of(session: Session, org: Org) -> list[ProxyAuthorisation]:
+    """Every authorisation naming ``org`` as maker or proxy, oldest first."""
+    return list(
+        session.scalars(
+            select(ProxyAuthorisation)
+            .where(
+                or_(
+                    ProxyAuthorisation.maker_org_id == org.id,
+                    ProxyAuthorisation.proxy_org_id == org.id,
+                )
+            )
+            .order_by(ProxyAuthorisation.id)
+        )
+    )
+
+
+def create_org(session: Session, name: str, kind: str, identity: Identity | None = None) -> Org:
     if kind not in ORG_KINDS:
         raise AccountError(f"unknown organisation kind {kind!r} (one of {', '.join(ORG_KINDS)})")
     name = name.strip()
@@ -44,9 +262,13 @@ def create_org(session: Session, name: str, kind: str) -> Org:
         raise AccountError("an organisation needs a name")
     if find_org(session, name) is not None:
         raise AccountError(f"an organisation named {name!r} already exists")
+    if identity is not None and kind != "vendor":
+        raise AccountError("only a vendor organisation has a recorded identity")
     org = Org(name=name, kind=kind, created_at=utcnow())
     session.add(org)
     session.flush()
+    if identity is not None:
+        record_identity(session, org, identity)
     return org
 
 

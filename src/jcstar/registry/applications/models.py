@@ -18,6 +18,7 @@ class Application(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_no: Mapped[str] = mapped_column(String(40), unique=True)
+    #: the maker: the label is issued in its name
     vendor_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
     lab_org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"), index=True)
     state: Mapped[str] = mapped_column(String(20), index=True)
@@ -34,11 +35,42 @@ class Application(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     vendor: Mapped[Org] = relationship(foreign_keys=[vendor_org_id], lazy="joined")
+    proxy_link: Mapped[ApplicationProxy | None] = relationship(
+        lazy="joined", cascade="all, delete-orphan"
+    )
     lab: Mapped[Org | None] = relationship(foreign_keys=[lab_org_id], lazy="joined")
     documents: Mapped[list[Document]] = relationship(
         order_by="Document.id", back_populates="application"
     )
     events: Mapped[list[ApplicationEvent]] = relationship(order_by="ApplicationEvent.id")
+
+    @property
+    def proxy(self) -> Org | None:
+        """Who applies on the maker's behalf (代理申請); None when the maker applies itself."""
+        return self.proxy_link.proxy if self.proxy_link else None
+
+    @property
+    def proxy_org_id(self) -> int | None:
+        return self.proxy_link.proxy_org_id if self.proxy_link else None
+
+    @property
+    def applicant_org_id(self) -> int:
+        """The organisation that files and corrects the application."""
+        return self.proxy_link.proxy_org_id if self.proxy_link else self.vendor_org_id
+
+
+class ApplicationProxy(Base):
+    """The proxy that applies for the maker under the maker's recorded authorisation.
+
+    A table of its own rather than a column: SQLite adds and drops a table without rebuilding
+    ``applications``, which other tables reference."""
+
+    __tablename__ = "application_proxies"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    proxy_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+
+    proxy: Mapped[Org] = relationship(lazy="joined")
 
 
 class Document(Base):

@@ -52,7 +52,10 @@ class ApplicationPublic(BaseModel):
     id: int
     application_no: str
     state: str
+    #: the maker, in whose name the label is issued
     vendor: str
+    #: who applies on the maker's behalf (代理申請), if not the maker itself
+    proxy: str | None = None
     product: str
     level: int
     route: str

@@ -6,18 +6,32 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from jcstar.assessment.models import AssessmentReport
 from jcstar.catalog.loader import load_catalog
 from jcstar.labels import Keyring, LabelError
 from jcstar.registry.accounts.models import Org
-from jcstar.registry.accounts.service import Principal, find_org
+from jcstar.registry.accounts.service import (
+    Principal,
+    find_makers,
+    find_org,
+    has_identity,
+    is_maker,
+    normal_model,
+    proxy_authorisation,
+)
 from jcstar.registry.applications.documents import DOCUMENT_KINDS, sniff_media_type
-from jcstar.registry.applications.models import Application, ApplicationEvent, Document
+from jcstar.registry.applications.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationProxy,
+    Document,
+)
 from jcstar.registry.applications.schemas import (
     ApplicationCreate,
     ApplicationPublic,
@@ -40,7 +54,7 @@ from jcstar.registry.errors import (
     UnsupportedType,
 )
 from jcstar.registry.labels import service as labels
-from jcstar.registry.labels.models import Label
+from jcstar.registry.labels.models import Label, LabelModel
 from jcstar.registry.settings import Settings
 
 EDITABLE = ("draft", "returned")
@@ -48,7 +62,11 @@ IN_REVIEW = ("submitted", "accepted", "under_review")
 
 
 def _visible(app: Application, caller: Principal) -> bool:
-    return caller.kind == "operator" or caller.org_id in (app.vendor_org_id, app.lab_org_id)
+    return caller.kind == "operator" or caller.org_id in (
+        app.vendor_org_id,
+        app.proxy_org_id,
+        app.lab_org_id,
+    )
 
 
 def load(session: Session, caller: Principal, app_id: int) -> Application:
@@ -61,7 +79,7 @@ def load(session: Session, caller: Principal, app_id: int) -> Application:
 
 def load_own(session: Session, caller: Principal, app_id: int) -> Application:
     app = load(session, caller, app_id)
-    if app.vendor_org_id != caller.org_id:
+    if app.applicant_org_id != caller.org_id:
         raise Forbidden("only the applying vendor may do this")
     return app
 
@@ -69,7 +87,12 @@ def load_own(session: Session, caller: Principal, app_id: int) -> Application:
 def listing(session: Session, caller: Principal, state: str | None) -> list[Application]:
     query = select(Application).order_by(Application.id)
     if caller.kind == "vendor":
-        query = query.where(Application.vendor_org_id == caller.org_id)
+        query = query.outerjoin(ApplicationProxy).where(
+            or_(
+                Application.vendor_org_id == caller.org_id,
+                ApplicationProxy.proxy_org_id == caller.org_id,
+            )
+        )
     elif caller.kind == "lab":
         query = query.where(Application.lab_org_id == caller.org_id)
     if state:
@@ -100,6 +123,112 @@ def _model_numbers(given: list[str] | None, report: AssessmentReport) -> list[st
     if len(set(models)) != len(models):
         raise Unprocessable("model numbers must not repeat")
     return models
+
+
+def _maker(
+    session: Session, caller: Principal, report: AssessmentReport, models: list[str]
+) -> tuple[Org, int | None]:
+    """The maker the report is of, and the proxy applying for it (None: the maker itself).
+
+    The caller needs a recorded identity; the report's vendor (its corporate number when it
+    gives one, else its name in either language) must be the caller, or a registered maker
+    whose authorisation (委任状) in force names the caller for all of ``models``.
+    """
+    applicant = session.get(Org, caller.org_id)
+    assert applicant is not None
+    if not has_identity(applicant):
+        raise Forbidden(
+            f"{applicant.name} has no recorded identity (legal names, country, corporate "
+            "number): the operator records it (jcstar admin set-identity) before it can apply"
+        )
+    vendor, number = report.product.vendor, report.product.vendor_corporate_number
+    if is_maker(applicant, vendor, number):
+        return applicant, None
+    who = f"{vendor!r}" + (f" (corporate number {number})" if number else "")
+    makers = find_makers(session, vendor, number)
+    if not makers:
+        raise Forbidden(
+            f"the report's vendor {who} is not {applicant.name}: only the maker, or a proxy it "
+            "authorised, may apply (the maker is not registered)"
+        )
+    if len(makers) > 1:
+        raise Unprocessable(
+            f"the report's vendor {who} names {len(makers)} registered organisations; give "
+            "vendor_corporate_number in the profile and assess again"
+        )
+    maker = makers[0]
+    if proxy_authorisation(session, maker.id, applicant.id, models, utcnow().date()) is None:
+        raise Forbidden(
+            f"the report's vendor is {maker.name}: {applicant.name} holds no authorisation "
+            f"(委任状) from it in force for {', '.join(models)}"
+        )
+    return maker, applicant.id
+
+
+def _assign_maker(
+    session: Session, caller: Principal, app: Application, report: AssessmentReport
+) -> None:
+    maker, proxy = _maker(session, caller, report, json.loads(app.model_numbers))
+    app.vendor_org_id, app.vendor = maker.id, maker
+    _set_proxy(session, app, proxy)
+
+
+def _set_proxy(session: Session, app: Application, proxy: int | None) -> None:
+    if proxy is None:
+        app.proxy_link = None
+    elif app.proxy_link is None or app.proxy_link.proxy_org_id != proxy:
+        org = session.get(Org, proxy)
+        assert org is not None
+        app.proxy_link = ApplicationProxy(proxy_org_id=proxy, proxy=org)
+
+
+def _model_variants(models: list[str]) -> set[str]:
+    return set(models) | {unicodedata.normalize("NFKC", m) for m in models}
+
+
+def superseded_labels(session: Session, app: Application) -> list[Label]:
+    """The labels the application's label will supersede: the maker's own live labels for any
+    of its model numbers (a renewal or a level change). ``Conflict`` naming the registration
+    number when a model number is under another maker's label, under a suspended label, or
+    under a label that covers model numbers the application leaves out."""
+    models: list[str] = json.loads(app.model_numbers)
+    wanted = {normal_model(m) for m in models}
+    found = session.scalars(
+        select(Label)
+        .join(LabelModel, LabelModel.label_id == Label.id)
+        .where(
+            LabelModel.model_number.in_(_model_variants(models)),
+            Label.status.in_(("valid", "suspended")),
+        )
+        .options(selectinload(Label.models))
+        .order_by(Label.id)
+    ).unique()
+    on = labels.today()
+    live = []
+    for label in found:
+        status = labels.current_status(label, on)
+        if status == "expired":
+            continue
+        covered = [m.model_number for m in label.models]
+        shared = ", ".join(m for m in covered if normal_model(m) in wanted)
+        if label.vendor_org_id != app.vendor_org_id:
+            raise Conflict(
+                f"model number {shared} is under label {label.registration_no} of "
+                f"{label.vendor}: a model number carries one label at a time"
+            )
+        if status != "valid":
+            raise Conflict(
+                f"model number {shared} is under label {label.registration_no}, which is "
+                f"{status}: it cannot be superseded until it is reinstated or revoked"
+            )
+        left_out = [m for m in covered if normal_model(m) not in wanted]
+        if left_out:
+            raise Conflict(
+                f"label {label.registration_no} also covers {', '.join(left_out)}: an "
+                "application that supersedes it must cover all of its model numbers"
+            )
+        live.append(label)
+    return live
 
 
 def _apply_report(app: Application, report: AssessmentReport, data: dict[str, Any]) -> None:
@@ -135,16 +264,19 @@ def create(
 ) -> Application:
     report = _report(body.report)
     lab = _lab(session, body.lab)
+    models = _model_numbers(body.model_numbers, report)
+    maker, proxy = _maker(session, caller, report, models)
     app = Application(
         application_no=_next_number(session, settings),
-        vendor_org_id=caller.org_id,
+        vendor_org_id=maker.id,
         lab_org_id=lab.id if lab else None,
         route=body.route,
-        model_numbers=json.dumps(_model_numbers(body.model_numbers, report), ensure_ascii=False),
+        model_numbers=json.dumps(models, ensure_ascii=False),
         created_at=utcnow(),
         events=[],
     )
     _apply_report(app, report, body.report)
+    _set_proxy(session, app, proxy)
     app.fee_jpy = settings.fee_for(app.level, app.route)
     _event(app, "draft", caller)
     session.add(app)
@@ -169,6 +301,7 @@ def update(
     if body.lab is not None:
         lab = _lab(session, body.lab)
         app.lab_org_id = lab.id if lab else None
+    _assign_maker(session, caller, app, report or _report(json.loads(app.report_json)))
     app.fee_jpy = settings.fee_for(app.level, app.route)
     session.flush()
     return app
@@ -241,6 +374,7 @@ def submit(session: Session, settings: Settings, caller: Principal, app_id: int)
     app = load_own(session, caller, app_id)
     _require_state(app, EDITABLE, "submitted")
     report = _report(json.loads(app.report_json))
+    _assign_maker(session, caller, app, report)  # an authorisation may have been withdrawn
     problems = submission_problems(
         report,
         load_catalog(),
@@ -251,6 +385,7 @@ def submit(session: Session, settings: Settings, caller: Principal, app_id: int)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise Unprocessable(f"cannot submit: {problems[0]}{more}")
+    superseded_labels(session, app)  # refused now rather than at approval
     _event(app, "submitted", caller)
     session.flush()
     return app
@@ -291,10 +426,14 @@ def approve(
     if app.state == "submitted":
         _event(app, "accepted", caller)
     _event(app, "approved", caller, reason)
+    older = superseded_labels(session, app)
     try:
-        return labels.issue(session, settings, keyring, app, caller)
+        label = labels.issue(session, settings, keyring, app, caller)
     except (LabelError, ValueError) as exc:
         raise Unprocessable(f"cannot issue the label: {exc}") from exc
+    for old in older:
+        labels.supersede(session, old, label, caller)
+    return label
 
 
 def public(session: Session, app: Application) -> ApplicationPublic:
@@ -306,6 +445,7 @@ def public(session: Session, app: Application) -> ApplicationPublic:
         application_no=app.application_no,
         state=app.state,
         vendor=app.vendor.name,
+        proxy=app.proxy.name if app.proxy else None,
         product=app.product,
         level=app.level,
         route=app.route,

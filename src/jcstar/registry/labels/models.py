@@ -11,7 +11,7 @@ from jcstar.registry.accounts.models import Org
 from jcstar.registry.db import Base, UTCDateTime
 
 #: what is stored; ``expired`` is derived at read time from ``expires_on``
-STORED_STATUSES = ("valid", "suspended", "revoked")
+STORED_STATUSES = ("valid", "suspended", "revoked", "superseded")
 
 
 class Label(Base):
@@ -30,6 +30,9 @@ class Label(Base):
     support_period_end: Mapped[dt.date | None]
     vulnerability_contact: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20))
+    #: the label that replaced this one (status ``superseded``): a renewal or a level change
+    #: of the same model numbers by the same maker
+    superseded_by: Mapped[str | None] = mapped_column(String(40))
     #: the URL the signed claims carry (kept, so a later change of base URL cannot split them)
     product_url: Mapped[str] = mapped_column(String(300))
     jws: Mapped[str] = mapped_column(Text)
@@ -50,7 +53,8 @@ class LabelModel(Base):
 
 
 class LabelEvent(Base):
-    """One entry of a label's status history: issued, suspended, revoked, reinstated, renewed."""
+    """One entry of a label's status history: issued, suspended, revoked, reinstated, renewed,
+    superseded."""
 
     __tablename__ = "label_events"
 

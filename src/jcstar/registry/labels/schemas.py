@@ -52,6 +52,8 @@ class LabelPublic(LabelSummary):
 
     qr: str
     jws: str
+    #: the registration number of the label that replaced this one (status ``superseded``)
+    superseded_by: str | None = None
     status_history: list[StatusEventPublic]
     notices: list[NoticePublic]
 

@@ -180,6 +180,14 @@ def renew(
     _record(session, label, "renewed", by, reason)
 
 
+def supersede(session: Session, old: Label, new: Label, by: Principal) -> None:
+    """``old`` replaced by ``new`` (same maker, same model numbers): final, with the new
+    number in its history, on its page and in the log."""
+    old.status = "superseded"
+    old.superseded_by = new.registration_no
+    _record(session, old, "superseded", by, f"superseded by {new.registration_no}")
+
+
 def add_notice(
     session: Session, label: Label, by: Principal, title: str, body: str, url: str | None
 ) -> Notice:
@@ -267,6 +275,7 @@ def public(label: Label) -> LabelPublic:
         **base.model_dump(),
         qr=qr_of(label),
         jws=label.jws,
+        superseded_by=label.superseded_by,
         status_history=[
             StatusEventPublic(
                 status=e.status, event=e.event, at=e.at, reason=e.reason, expires_on=e.expires_on

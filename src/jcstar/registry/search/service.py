@@ -39,7 +39,7 @@ from jcstar.registry.labels.schemas import LabelSummary
 from jcstar.registry.search import postgresql_paths
 from jcstar.registry.search_keys import is_short, query_terms
 
-STATUSES = ("valid", "expired", "suspended", "revoked")
+STATUSES = ("valid", "expired", "suspended", "revoked", "superseded")
 #: matches counted at most; beyond it a search reports "at least COUNT_CAP" (our judgement:
 #: as many as the search page shows; counting to 1,000 cost PostgreSQL 10-40 ms a query)
 COUNT_CAP = 100
