@@ -24,6 +24,7 @@ STATUS_NAMES = {
     "expired": "期限切れ / Expired",
     "suspended": "一時停止 / Suspended",
     "revoked": "取消し / Revoked",
+    "superseded": "後継ラベルに置換え / Superseded",
 }
 
 
