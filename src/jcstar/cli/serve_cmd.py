@@ -60,7 +60,9 @@ def serve(
     except (SQLAlchemyError, LabelError, DemoError, OSError) as exc:
         fail(f"cannot start the registry: {' '.join(str(exc).split())[:300]}")
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        # proxy_headers off: uvicorn would take X-Forwarded-For from any local client; the
+        # app reads it from the proxies in JCSTAR_TRUSTED_PROXIES alone (registry/proxies.py)
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
         return
     # several processes: each builds its app from the environment; the database is already
     # migrated and the keys exist, so the workers do neither (they would race each other)
@@ -78,6 +80,7 @@ def serve(
         host=host,
         port=port,
         log_level="info",
+        proxy_headers=False,
     )
 
 

@@ -2,45 +2,79 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+import math
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
-from starlette.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy.orm import Session, sessionmaker
 
 from jcstar import __version__
 from jcstar.labels import Keyring
 from jcstar.registry import migrate
 from jcstar.registry.accounts.router import router as accounts_router
 from jcstar.registry.applications.router import router as applications_router
+from jcstar.registry.csrf import OriginCheck
 from jcstar.registry.db import make_engine, session_factory
-from jcstar.registry.errors import RegistryError
+from jcstar.registry.deps import principal_from, require_signed_in, signed_in
+from jcstar.registry.errors import NotFound, RegistryError
 from jcstar.registry.labels.lookup import LabelLookup
 from jcstar.registry.labels.router import router as labels_router
+from jcstar.registry.limits import BodyGuard, Identify, route_rules
 from jcstar.registry.log.router import router as log_router
+from jcstar.registry.proxies import ClientAddress
 from jcstar.registry.search.router import router as search_router
+from jcstar.registry.security_headers import SecurityHeaders
 from jcstar.registry.settings import Settings
+from jcstar.registry.web.docs import router as docs_router
 from jcstar.registry.web.router import router as web_router
 
-#: room for the multipart envelope around an upload at the size limit
-_ENVELOPE_BYTES = 64 * 1024
+#: the id columns are INTEGER: 32 bits on PostgreSQL; no row has an id beyond this
+ID_MAX = 2**31 - 1
+_ID_NAMES = {"app_id": "application", "doc_id": "document"}
 
 
-class BodyLimit:
-    """Refuse a request whose declared body is larger than any upload may be, before reading it."""
+def _ids_in_range(request: Request) -> None:
+    """An id no row can have is unknown (404), not a fault of the database (500)."""
+    for name, value in request.path_params.items():
+        if not (name.endswith("_id") and isinstance(value, str)):
+            continue
+        digits = value.strip().lstrip("+-")
+        if digits.isdigit() and (len(digits) > 12 or int(digits) > ID_MAX):
+            raise NotFound(f"no {_ID_NAMES.get(name, name.removesuffix('_id'))} {value}")
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length")
-            if length and length.isdigit() and int(length) > self.limit:
-                detail = f"request body larger than the limit of {self.limit} bytes"
-                response = JSONResponse({"detail": detail}, status_code=413)
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+def _json_safe(value: object) -> object:
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return str(value)
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, object]]:
+    """FastAPI's error list without the input: a body is never sent back (20 MB in must not
+    be 40 MB out), and a value JSON cannot hold (NaN) cannot break the answer."""
+    details = []
+    for error in exc.errors():
+        detail: dict[str, object] = {
+            "type": error.get("type"),
+            "loc": [_json_safe(part) for part in error.get("loc", ())],
+            "msg": error.get("msg"),
+        }
+        if isinstance(error.get("ctx"), dict):
+            detail["ctx"] = {str(k): _json_safe(v) for k, v in error["ctx"].items()}
+        details.append(detail)
+    return details
+
+
+def _identify(sessions: sessionmaker[Session]) -> Identify:
+    def identify(authorization: str | None, cookie: str | None) -> None:
+        with sessions() as db:
+            require_signed_in(principal_from(db, authorization, cookie))
+
+    return identify
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -52,6 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="JC-STAR label registry",
         version=__version__,
         description="Applications, review, signed labels, the public registry and its log.",
+        # the documentation page is ours (web/docs.py): FastAPI's loads Swagger UI and ReDoc
+        # from a CDN
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -61,6 +99,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(RegistryError)
     async def _registry_error(_request: Request, exc: RegistryError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _validation_details(exc)}, status_code=422)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(_request: Request, _exc: OverflowError) -> JSONResponse:
+        # SQLite: an integer beyond 64 bits reached the database
+        return JSONResponse({"detail": "a value is out of range"}, status_code=422)
 
     @app.exception_handler(DataError)
     async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
@@ -78,15 +125,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keys: dict[str, object] = keyring.jwks()
         return keys
 
-    for router in (
+    routers = (
         accounts_router,
         applications_router,
         search_router,
         labels_router,
         log_router,
         web_router,
-    ):
-        app.include_router(router)
+        docs_router,
+    )
+    for router in routers:
+        app.include_router(router, dependencies=[Depends(_ids_in_range)])
+    # each router's own routes carry their full paths (FastAPI keeps included ones apart)
+    routes = [route for router in routers for route in router.routes]
+    # outermost last: headers on every answer; the client's address; the origin of a
+    # cookie's change; then the body, before anything reads it
     app.add_middleware(LabelLookup, engine=engine)
-    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + _ENVELOPE_BYTES)
+    app.add_middleware(
+        BodyGuard,
+        settings=settings,
+        identify=_identify(app.state.sessions),
+        rules=route_rules(routes, signed_in),
+    )
+    app.add_middleware(OriginCheck, origins=settings.origins)
+    app.add_middleware(ClientAddress, trusted_proxies=settings.trusted_proxies)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -40,31 +40,41 @@ Config = Annotated[Settings, Depends(_settings)]
 Signer = Annotated[Keyring, Depends(_keyring)]
 
 
-def _caller(request: Request, db: Db) -> Principal | None:
-    header = request.headers.get("authorization")
-    if header:
-        scheme, _, token = header.partition(" ")
+def principal_from(db: Session, authorization: str | None, cookie: str | None) -> Principal | None:
+    """Who calls with these credentials: a bearer token wins over a session cookie; a bad
+    token is an error, a stale cookie makes an anonymous caller."""
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("the Authorization header must be 'Bearer <token>'")
         principal = principal_for_token(db, token.strip())
         if principal is None:
             raise Unauthorized("the token is unknown or has expired")
         return principal
-    cookie = request.cookies.get(SESSION_COOKIE)
     # a stale cookie makes a browser anonymous (public pages still open), not an error
     return principal_for_session(db, cookie) if cookie else None
+
+
+def require_signed_in(principal: Principal | None) -> Principal:
+    if principal is None:
+        raise Unauthorized("this needs a token (Authorization: Bearer <token>) or a session")
+    return principal
+
+
+def _caller(request: Request, db: Db) -> Principal | None:
+    return principal_from(
+        db, request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE)
+    )
 
 
 Caller = Annotated[Principal | None, Depends(_caller)]
 
 
-def _signed_in(caller: Caller) -> Principal:
-    if caller is None:
-        raise Unauthorized("this needs a token (Authorization: Bearer <token>) or a session")
-    return caller
+def signed_in(caller: Caller) -> Principal:
+    return require_signed_in(caller)
 
 
-SignedIn = Annotated[Principal, Depends(_signed_in)]
+SignedIn = Annotated[Principal, Depends(signed_in)]
 
 
 def role(*kinds: str) -> Callable[[Principal], Principal]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///./jcstar-registry.db"
 DEFAULT_KEY_DIR = "./jcstar-registry-keys"
@@ -40,6 +41,15 @@ class Settings:
     migrate_on_start: bool = True
     #: how long a login session lasts, in hours (our judgement)
     session_hours: int = 12
+    #: largest accepted body of any other request (JSON), in bytes, counted as it arrives
+    #: (our judgement: an assessment report is tens of kilobytes; a firmware SBOM adds more)
+    max_body_bytes: int = 4 * 1024 * 1024
+    #: origins (``scheme://host:port``) whose pages may make cookie-authenticated changes;
+    #: empty: the origin of ``base_url`` alone
+    trusted_origins: tuple[str, ...] = ()
+    #: addresses (or networks, ``10.0.0.0/8``) of reverse proxies whose ``X-Forwarded-For``
+    #: names the client; empty: no one's, the connection's own address counts
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -53,6 +63,12 @@ class Settings:
             env["base_url"] = base
         if limit := os.environ.get("JCSTAR_MAX_UPLOAD_BYTES"):
             env["max_upload_bytes"] = int(limit)
+        if limit := os.environ.get("JCSTAR_MAX_BODY_BYTES"):
+            env["max_body_bytes"] = int(limit)
+        if origins := os.environ.get("JCSTAR_TRUSTED_ORIGINS"):
+            env["trusted_origins"] = _words(origins)
+        if proxies := os.environ.get("JCSTAR_TRUSTED_PROXIES"):
+            env["trusted_proxies"] = _words(proxies)
         if os.environ.get("JCSTAR_MIGRATE_ON_START") == "0":
             env["migrate_on_start"] = False
         env.update({k: v for k, v in overrides.items() if v is not None})
@@ -60,5 +76,31 @@ class Settings:
             env["base_url"] = str(env["base_url"]).rstrip("/")
         return cls(**env)  # type: ignore[arg-type]
 
+    @property
+    def origins(self) -> frozenset[str]:
+        """The origins trusted for cookie-authenticated changes, each ``scheme://host:port``."""
+        return frozenset(origin_of(o) for o in (self.trusted_origins or (self.base_url,)))
+
     def fee_for(self, level: int, route: str) -> int | None:
         return self.fees_jpy.get((level, route))
+
+
+def _words(value: str) -> tuple[str, ...]:
+    return tuple(word for word in value.replace(",", " ").split() if word)
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host:port`` of a URL, the port always written (as browsers compare them)."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:  # a port that is not a number: no origin matches it
+        return ""
+    host = (parts.hostname or "").lower()
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{port}" if scheme and host and port else ""
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}

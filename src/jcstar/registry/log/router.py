@@ -40,7 +40,8 @@ class LogVerifyPublic(BaseModel):
 @router.get("")
 def read_log(
     db: Db,
-    after: Annotated[int, Query(ge=0)] = 0,
+    # seq is an INTEGER column (32 bits on PostgreSQL): beyond it is bad input, not a 500
+    after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> LogPublic:
     return LogPublic(

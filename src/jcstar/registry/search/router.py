@@ -22,6 +22,20 @@ from jcstar.registry.search.service import LabelQuery, search_ids, summaries
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
 CSV_COLUMNS = tuple(LabelSummary.model_fields)
+#: the deepest page of a search (the exports give every label at once)
+MAX_OFFSET = 1_000_000
+#: a cell starting with one of these is run as a formula by spreadsheet programs
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value as a CSV cell a spreadsheet shows as text: a leading ``'`` before anything
+    it would run as a formula (``=HYPERLINK(...)``, ``@SUM(...)``, ``-1+cmd|...``)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 @router.get("/labels", response_model=LabelPage)
@@ -35,7 +49,8 @@ def search_labels(
     level: Annotated[int | None, Query(ge=1, le=4)] = None,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    # bounded: an offset the database cannot hold would be a 500 (SQLite: 64 bits)
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> JSONResponse:
     query = LabelQuery(q, vendor, product, model, registration_no, level, status)
     on = today()
@@ -96,7 +111,7 @@ class _Csv(_Render):
         for item in self.items:
             row = item.model_dump(mode="json")
             row["model_numbers"] = ";".join(item.model_numbers)
-            writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
+            writer.writerow([csv_cell(row[c]) for c in CSV_COLUMNS])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
