@@ -213,3 +213,57 @@ def test_a_login_sweeps_expired_sessions(
     # only the new session is left: the user's two old ones and the other user's are gone
     assert count_rows(client, "SELECT count(*) FROM login_sessions") == 1
     assert client.get("/api/v1/me").json()["kind"] == "operator"
+
+
+def test_a_success_between_guesses_does_not_reset_the_address_count(
+    client: TestClient, user: str, clock: Clock
+) -> None:
+    # password spraying from one address, with a login to the attacker's own account after
+    # every 19 failures: the successes prove that account's password, nothing about the rest
+    answers = []
+    for round_ in range(3):
+        for n in range(throttle.ADDRESS_LIMIT - 1):
+            answers.append(login(client, f"victim{round_}-{n}@operator.test", WRONG).status_code)
+        answers.append(login(client, user, PASSWORD).status_code)
+    assert answers[: throttle.ADDRESS_LIMIT] == [401] * (throttle.ADDRESS_LIMIT - 1) + [200]
+    assert 429 in answers
+    # the 20th failure from the address set the delay; the next attempt waits
+    first_refusal = answers.index(429)
+    failures_before = answers[:first_refusal].count(401)
+    assert failures_before == throttle.ADDRESS_LIMIT
+    assert answer(login(client, "one-more@operator.test", WRONG))[0] == 429
+
+
+def test_forwarded_for_is_read_only_from_a_trusted_proxy(
+    settings: Settings, user: str, clock: Clock
+) -> None:
+    from dataclasses import replace
+
+    app = create_app(replace(settings, trusted_proxies=("10.0.0.0/8",)))
+    try:
+        via_proxy = TestClient(app, base_url="https://testserver", client=("10.1.2.3", 40000))
+        direct = TestClient(app, base_url="https://testserver", client=("192.0.2.7", 40000))
+
+        def from_(client: TestClient, forwarded: str, email: str) -> int:
+            response = client.post(
+                "/api/v1/auth/login",
+                json={"email": email, "password": WRONG},
+                headers={"X-Forwarded-For": forwarded},
+            )
+            return response.status_code
+
+        # behind the proxy: the client it names is counted (its own left-most claim is not)
+        statuses = [
+            from_(via_proxy, f"198.51.100.{n}, 203.0.113.9", f"a{n}@operator.test")
+            for n in range(throttle.ADDRESS_LIMIT + 1)
+        ]
+        assert statuses[-1] == 429
+        assert from_(via_proxy, "203.0.113.10", "b@operator.test") == 401  # another client
+        # not a proxy: a new header value on each request is the same client all along
+        statuses = [
+            from_(direct, f"198.51.100.{n}", f"c{n}@operator.test")
+            for n in range(throttle.ADDRESS_LIMIT + 1)
+        ]
+        assert statuses[-1] == 429
+    finally:
+        app.state.engine.dispose()

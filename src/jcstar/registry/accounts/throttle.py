@@ -9,7 +9,11 @@ between attempts that grows with each failure. Every number here is our own judg
   15 min: at the cap, one guess per 15 min, under 100 a day;
 - a client address is refused likewise after 20 consecutive failures on any e-mail
   addresses (password spraying: one common password tried on many accounts);
-- a successful login resets both counts; a count with no failure for 24 h starts again.
+- a successful login resets the e-mail address's count; the client address's count only
+  loses the attempt itself (a success proves one account's password, not that the address's
+  other failures were honest: an attacker who logs into an account of their own between
+  guesses must not get a fresh allowance each time); a count with no failure for 24 h
+  starts again.
 
 The counts live in the database (``login_throttles``), so they hold across worker processes
 and restarts. Each attempt is counted as a failure *before* its password is checked and the
@@ -107,13 +111,21 @@ def admit(session: Session, keys: tuple[Key, ...]) -> int | None:
 
 
 def succeeded(session: Session, keys: tuple[Key, ...]) -> None:
-    """The password was right: clear the counts it went into, and forget stale ones."""
+    """The password was right: clear the e-mail address's count, take this attempt (counted
+    as failed by ``admit``) off the client address's, and forget stale counts."""
     for key in keys:
+        if key.scope == "address":
+            for row in _rows(session, (key,)):
+                row.failures = max(row.failures - 1, 0)
+                delay = delay_after(row.failures, _LIMITS[key.scope])
+                row.blocked_until = None if delay is None else row.last_failure_at + delay
+            continue
         session.execute(
             delete(LoginThrottle).where(
                 LoginThrottle.scope == key.scope, LoginThrottle.digest == key.digest
             )
         )
+    session.flush()
     now = utcnow()
     session.execute(
         delete(LoginThrottle).where(
