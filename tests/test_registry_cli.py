@@ -379,6 +379,10 @@ def test_registry_refuses_a_non_conformant_report_naming_the_requirement(
     registry: Registry,
 ) -> None:
     report = assessed_report(registry, NONCONFORMANT, "monitor-report")
+    # the registry's vendor as its maker (only the maker may apply; its id is unaffected)
+    data = json.loads(report.read_text("utf-8"))
+    data["product"]["vendor"] = VENDOR
+    report.write_text(json.dumps(data), "utf-8")
     refused = registry.as_vendor("apply", report)
     assert refused.code == 1
     assert "S1.1-" in refused.err  # the server's reason names the requirement

@@ -164,7 +164,9 @@ def test_lookups_read_together_answer_each_its_own_label_as_the_blocking_reader_
     client: TestClient, settings: Settings, vendor: Party, operator: Party, report: dict[str, Any]
 ) -> None:
     first = issue_label(client, vendor, operator, report)
-    second = issue_label(client, vendor, operator, report)
+    # another product: a model number carries one label at a time
+    other = {**report, "product": {**report["product"], "model_numbers": ["HG-200"]}}
+    second = issue_label(client, vendor, operator, other)
     expiry = dt.date.fromisoformat(first["expires_on"])
     after_expiry = expiry + dt.timedelta(days=1)
     # concurrent lookups share a query: the same label twice on different days, another
