@@ -7,14 +7,19 @@ named; never a key or URL the label itself carries.
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from PIL import Image, UnidentifiedImageError
+
 from jcstar.client.api import RegistryClient, fetch_json
 from jcstar.client.errors import RegistryError
 from jcstar.labels import LabelFormatError, Verification, verify_offline
-from jcstar.labels.qr import is_compact_jws, parse_qr_text, read_qr_image
+from jcstar.labels.qr import is_compact_jws, parse_qr_text, read_qr_bytes
 from jcstar.labels.verify import (
     TrustedKeys,
     load_jwks,
@@ -23,6 +28,12 @@ from jcstar.labels.verify import (
 )
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+#: the largest image file read (a photo of a label is a few MB)
+MAX_IMAGE_BYTES = 32 * 1024 * 1024
+#: the most pixels decoded: a 48-megapixel phone photo fits; decoding it (RGB, then grey) takes
+#: about 200 MB. A PNG of 40,000 x 40,000 pixels is 1.5 MB on disk and gigabytes decoded: it
+#: is refused from its header, before any pixel is decoded
+MAX_IMAGE_PIXELS = 50_000_000
 
 OFFLINE_NOTE = (
     "status not checked: offline verification cannot know whether the label was suspended"
@@ -41,17 +52,60 @@ def read_label_text(argument: str) -> str:
     fails its checks is invalid (exit 1), decided by ``verify_label``.
     """
     if Path(argument).suffix.lower() in IMAGE_SUFFIXES:
-        try:
-            return read_qr_image(Path(argument))
-        except LabelFormatError as exc:
-            raise LabelInputError(str(exc)) from None
-    text = argument.strip()
-    if not is_compact_jws(text):
-        try:
-            parse_qr_text(text)
-        except LabelFormatError as exc:
-            raise LabelInputError(f"not a label: {exc}") from None
+        text = _read_image(Path(argument))
+    else:
+        text = argument.strip()
+        if not is_compact_jws(text):
+            try:
+                parse_qr_text(text)
+            except LabelFormatError as exc:
+                raise LabelInputError(f"not a label: {exc}") from None
+    _check_header(text)
     return text
+
+
+def _read_image(path: Path) -> str:
+    """The QR text in an image file, decoding no image larger than ``MAX_IMAGE_PIXELS``."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_IMAGE_BYTES:
+            raise LabelInputError(
+                f"{path}: {size} bytes; an image of a label is at most {MAX_IMAGE_BYTES}"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LabelInputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        # the header only: the size is known before any pixel is decoded
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except Image.DecompressionBombError:  # Pillow's own limit, far past ours
+        raise LabelInputError(
+            f"{path}: larger than a label's image may be ({MAX_IMAGE_PIXELS:,} pixels)"
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise LabelInputError(f"{path} is not an image that can be read ({exc})") from None
+    if width * height > MAX_IMAGE_PIXELS:
+        raise LabelInputError(
+            f"{path}: {width}x{height} pixels is larger than a label's image may be "
+            f"({MAX_IMAGE_PIXELS:,} pixels)"
+        )
+    try:
+        return read_qr_bytes(data, str(path))
+    except (LabelFormatError, Image.DecompressionBombError, ValueError) as exc:
+        raise LabelInputError(str(exc)) from None
+
+
+def _check_header(text: str) -> None:
+    """A label's JWS header must decode to a JSON object; anything else is not a label."""
+    token = text.rpartition("#")[2].strip()
+    header = token.split(".", 1)[0]
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+    except (ValueError, RecursionError):
+        decoded = None
+    if not isinstance(decoded, dict):
+        raise LabelInputError("not a label: its JWS header is not a JSON object")
 
 
 def trusted_keys(jwks: str | None, client: RegistryClient | None) -> TrustedKeys:
