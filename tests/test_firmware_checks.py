@@ -30,7 +30,7 @@ from jcstar.assessment.models import ProductFacts, ProductProfile
 from jcstar.assessment.plan import build_plan, only_checks
 from jcstar.assessment.runner import budget, check_input, run_check, run_plan
 from jcstar.catalog.loader import CatalogIndex, load_catalog
-from jcstar.checks.base import Check, CheckAttempt, CheckInput
+from jcstar.checks.base import CannotJudge, Check, CheckAttempt, CheckInput
 from jcstar.checks.firmware import secrets as secrets_module
 from jcstar.checks.firmware import services as services_module
 from jcstar.checks.firmware.accounts import (
@@ -600,7 +600,7 @@ def test_boot_scripts_beyond_the_budget_make_a_pass_inconclusive(
     root = tree(tmp_path, {"etc/init.d/S01a": "mount -a\n", "etc/init.d/S99z": "#" * 200})
     scan = scan_boot(root)
     assert scan.not_read == ("/etc/init.d/S99z",)
-    with pytest.raises(RuntimeError, match="1 boot script\\(s\\) not read"):
+    with pytest.raises(CannotJudge, match="1 boot script\\(s\\) not read"):
         boot_observation([("", scan)], {})
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from jcstar.assessment.models import AssessmentPlan, ProductProfile
-from jcstar.checks.base import Check, CheckAttempt, CheckInput, SkipCheck
+from jcstar.checks.base import CannotJudge, Check, CheckAttempt, CheckInput, SkipCheck
 from jcstar.checks.network.pacing import Pacer
 from jcstar.checks.registry import get_check
 
@@ -78,8 +78,10 @@ async def run_check(check: Check, given: CheckInput, timeout_s: float | None) ->
         return attempt(status="skipped", reason=str(exc))
     except TimeoutError:
         return attempt(status="error", reason=f"timed out after {timeout_s:g} s")
-    except Exception as exc:  # a broken check or target is an error, not a pass
-        return attempt(status="error", reason=f"{type(exc).__name__}: {exc}")
+    except CannotJudge as exc:  # the check says in plain words why it cannot judge
+        return attempt(status="error", reason=exc.reason)
+    except Exception as exc:  # a broken check: an error, not a pass, and named as a fault
+        return attempt(status="error", reason=f"internal error in the check: {exc!r}")
     if not observations:
         return attempt(status="error", reason="check returned no observation")
     return attempt(status="completed", observations=observations)

@@ -15,7 +15,9 @@ from typing import Any, ClassVar, Literal, Protocol, TypeVar, cast
 from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
-Outcome = Literal["pass", "fail", "info"]
+#: pass / fail: what was seen settles it; info: seen, but it settles nothing (a review);
+#: inconclusive: part of what the check had to judge could not be judged (INCONCLUSIVE)
+Outcome = Literal["pass", "fail", "info", "inconclusive"]
 AttemptStatus = Literal["completed", "error", "skipped"]
 
 
@@ -79,6 +81,22 @@ class CheckInput(Frozen):
 
 class SkipCheck(Exception):
     """Raised by a check that lacks the input it needs; the attempt is ``skipped``."""
+
+
+CannotJudgeKind = Literal[
+    "unreachable", "timed_out", "refused", "unsupported", "cut_short", "undetermined"
+]
+
+
+class CannotJudge(Exception):
+    """Raised by a check that ran but cannot judge: the attempt is an ``error`` whose
+    reason is this plain sentence (INCONCLUSIVE, never a pass). Anything else a check
+    raises is a fault of the check and is reported as one."""
+
+    def __init__(self, reason: str, kind: CannotJudgeKind = "undetermined") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.kind: CannotJudgeKind = kind
 
 
 class Check(Protocol):

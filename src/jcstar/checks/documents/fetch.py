@@ -14,13 +14,14 @@ from typing import ClassVar
 
 import httpx
 
+from jcstar.checks.base import CannotJudge
 from jcstar.checks.httpbody import read_capped
 
 MAX_BYTES = 1_000_000
 TIMEOUT_S = 10.0
 
 
-class DocumentError(Exception):
+class DocumentError(CannotJudge):
     """The document could not be read (network error, HTTP error, too large)."""
 
 

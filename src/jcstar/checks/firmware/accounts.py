@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import ClassVar, Literal, NamedTuple
 
-from jcstar.checks.base import CheckInput, Frozen, Observation
+from jcstar.checks.base import CannotJudge, CheckInput, Frozen, Observation
 from jcstar.checks.firmware.accountfiles import find_databases
 from jcstar.checks.firmware.image import (
     DEFAULT_BUDGET_S,
@@ -373,7 +373,7 @@ def compared_accounts(
     try:
         own: Observation | None = accounts_observation(scans, image.complete, image.problems)
         unjudged = ""
-    except RuntimeError as exc:  # no account database, or a pass on a cut-short image
+    except CannotJudge as exc:  # no account database, or a pass on a cut-short image
         if not shared:
             raise
         own, unjudged = None, str(exc)
@@ -426,15 +426,15 @@ def accounts_observation(
 ) -> Observation:
     """One observation over the scans of each root filesystem (``prefix``, scan).
 
-    Raises RuntimeError when no account database was found: that is missing evidence.
+    Raises CannotJudge when no account database was found: that is missing evidence.
     What the image does not show (an account file written at run time) is said, never
     read as locked: with nothing else found the outcome is ``info`` (a review), not a
     pass."""
     found = [(prefix, scan) for prefix, scan in scans if scan.databases or scan.undetermined]
     if not found:
         if not complete:
-            raise RuntimeError("no account database found (the image was cut short)")
-        raise RuntimeError("no account database found (/etc/passwd)")
+            raise CannotJudge("no account database found (the image was cut short)")
+        raise CannotJudge("no account database found (/etc/passwd)")
     unknown = [prefix + u for prefix, scan in found for u in scan.undetermined]
     details: dict[str, object] = {
         "databases": [prefix + d for prefix, scan in found for d in scan.databases],

@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from jcstar.checks.base import CannotJudge
 from jcstar.targets.firmware import (
     PathEscape,
     UnpackedImage,
@@ -20,8 +21,11 @@ from jcstar.targets.firmware import (
 TEXT_LIMIT = 1024 * 1024
 
 
-class IncompleteImage(RuntimeError):
+class IncompleteImage(CannotJudge):
     """The image was cut short, so an absence (no key, no telnetd) is not evidence."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, "cut_short")
 
 
 def rootfs_dirs(image: UnpackedImage) -> list[Path]:

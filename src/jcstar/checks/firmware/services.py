@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Literal
 import yaml
 from pydantic import Field
 
-from jcstar.checks.base import CheckInput, Frozen, Observation
+from jcstar.checks.base import CannotJudge, CheckInput, Frozen, Observation
 from jcstar.checks.firmware.image import DEFAULT_BUDGET_S, TARGET, check_budget, unpacked_image
 from jcstar.checks.firmware.reading import (
     location,
@@ -354,7 +354,7 @@ def boot_observation(
     """One observation over the scans of each root filesystem (``prefix``, scan)."""
     sources = [prefix + s for prefix, scan in scans for s in scan.sources]
     if not sources:
-        raise RuntimeError(
+        raise CannotJudge(
             "no boot configuration found (inittab, rc scripts, systemd units)"
             + ("; the image was cut short" if not complete else "")
         )
@@ -380,7 +380,7 @@ def boot_observation(
         )
     require_complete(complete, problems, "finding no risky service at boot")
     if details["not_read"]:
-        raise RuntimeError(
+        raise CannotJudge(
             f"{len(details['not_read'])} boot script(s) not read: more than "
             f"{MAX_SCRIPT_BYTES // 1024**2} MiB of boot scripts (first: {details['not_read'][0]})"
         )

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import httpx
 
-from jcstar.checks.base import CheckInput, Observation
+from jcstar.checks.base import CannotJudge, CheckInput, Observation
 from jcstar.checks.network.device import TARGET, device_params
 from jcstar.checks.network.logins.http import _client, _request
 from jcstar.checks.network.services import Service
@@ -94,7 +94,7 @@ class UnauthenticatedAccessCheck:
                 ),
             )
         if unknown and len(unknown) == len(surfaces):
-            raise RuntimeError(
+            raise CannotJudge(
                 "could not tell whether any service asks for authentication: "
                 + "; ".join(f"{s.name}: {s.open_result.detail}" for s in unknown)
             )

@@ -19,7 +19,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from jcstar.checks.base import CheckInput, Observation
+from jcstar.checks.base import CannotJudge, CheckInput, Observation
 from jcstar.checks.network.default_creds import default_credential_trials
 from jcstar.checks.network.device import TARGET, DeviceParams, device_params, pacer
 from jcstar.checks.network.logins import LoginResult
@@ -280,7 +280,7 @@ class BruteForceCheck:
             )
         if "untestable" in kinds:
             # a surface that crashed, stalled or vanished under the burst shows no protection
-            raise RuntimeError(f"brute-force burst could not show protection: {lines}")
+            raise CannotJudge(f"brute-force burst could not show protection: {lines}")
         if kinds == {"protected"}:
             return (
                 Observation(

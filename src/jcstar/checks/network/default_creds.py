@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from jcstar.checks.base import CheckInput, Observation
+from jcstar.checks.base import CannotJudge, CheckInput, Observation
 from jcstar.checks.network.credentials import for_service
 from jcstar.checks.network.device import TARGET, device_params, pacer
 from jcstar.checks.network.logins import login_session
@@ -191,7 +191,7 @@ class DefaultCredentialsCheck:
             )
         untested = [t for t in trials if t.rejected == 0 and not t.no_password]
         if untested:
-            raise RuntimeError(
+            raise CannotJudge(
                 "could not test default credentials on "
                 + "; ".join(f"{t.surface}: {t.stopped or 'no attempt completed'}" for t in untested)
             )

@@ -12,7 +12,7 @@ import asyncio
 import time
 from typing import ClassVar
 
-from jcstar.checks.base import CheckInput, Observation, SkipCheck
+from jcstar.checks.base import CannotJudge, CheckInput, Observation, SkipCheck
 from jcstar.checks.network.credentials import for_service
 from jcstar.checks.network.device import TARGET, device_params
 from jcstar.checks.network.surfaces import Surface, login_surfaces, login_target
@@ -43,10 +43,10 @@ async def run_command(command: str, timeout_s: float) -> str:
     except TimeoutError:
         process.kill()
         await process.wait()
-        raise RuntimeError(f"power-cycle command did not finish in {timeout_s:g} s") from None
+        raise CannotJudge(f"power-cycle command did not finish in {timeout_s:g} s") from None
     if process.returncode != 0:
         text = out.decode(errors="replace").strip()[-200:]
-        raise RuntimeError(f"power-cycle command failed ({process.returncode}): {text}")
+        raise CannotJudge(f"power-cycle command failed ({process.returncode}): {text}")
     return out.decode(errors="replace")
 
 
@@ -80,7 +80,7 @@ class ResilienceCheck:
                 device.address, surface.service.port, user, password, device.login_timeout_s
             )
             if before.outcome != "accepted":
-                raise RuntimeError(
+                raise CannotJudge(
                     f"{surface.name}: the given credential does not work before the power cycle "
                     f"({before.detail})"
                 )
@@ -90,7 +90,7 @@ class ResilienceCheck:
             if not await wait_until_open(
                 device.address, surface.service.port, device.restart_wait_s
             ):
-                raise RuntimeError(
+                raise CannotJudge(
                     f"{surface.name} did not come back within {device.restart_wait_s:g} s"
                 )
             login = login_target(surface)
@@ -98,7 +98,7 @@ class ResilienceCheck:
                 device.address, surface.service.port, user, password, device.login_timeout_s
             )
             if after.outcome == "error":
-                raise RuntimeError(f"{surface.name}: login after restart failed: {after.detail}")
+                raise CannotJudge(f"{surface.name}: login after restart failed: {after.detail}")
             if after.outcome == "rejected":
                 problems.append(f"{surface.name}: the changed credential for {user} was lost")
             else:

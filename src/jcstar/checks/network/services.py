@@ -18,6 +18,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from jcstar.checks.base import CannotJudge
 from jcstar.checks.network.pacing import Pacer
 from jcstar.checks.network.protocols import (
     Match,
@@ -39,8 +40,11 @@ UNIDENTIFIED = frozenset({"unknown", "tls"})
 _TLS_HINT_PORTS = {443, 8443, 8883, 993, 995, 636, 5061}
 
 
-class ProbeError(Exception):
+class ProbeError(CannotJudge):
     """The device could not be probed at all (never answers, unreachable)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, "unreachable")
 
 
 class RiskyPort(BaseModel):

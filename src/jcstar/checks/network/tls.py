@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
-from jcstar.checks.base import CheckInput, Observation
+from jcstar.checks.base import CannotJudge, CheckInput, Observation
 from jcstar.checks.network.device import TARGET, device_params, device_scan, pacer
 from jcstar.checks.network.pacing import Pacer
 from jcstar.checks.network.services import Service
@@ -152,7 +152,7 @@ class TlsCheck:
         broken = [s.key for s in scanned if s.tls_failed]
         if broken:
             # garbage or stalled TLS: the port is there but cannot be judged
-            raise RuntimeError(f"TLS handshake failed on {', '.join(broken)} (no usable TLS)")
+            raise CannotJudge(f"TLS handshake failed on {', '.join(broken)} (no usable TLS)")
         services: list[Service] = [s for s in scanned if s.tls]
         if not services:
             return (Observation(topic="tls", outcome="info", message="no TLS service found"),)
@@ -162,7 +162,7 @@ class TlsCheck:
         ]
         found = [p for facts in reports for p in problems(facts)]
         if any(not facts["offered"] for facts in reports):
-            raise RuntimeError(
+            raise CannotJudge(
                 "a TLS port completed no handshake in any version (garbage or stalled TLS)"
             )
         summary = "; ".join(f"{f['port']}/tcp {', '.join(f['offered'])}" for f in reports)
