@@ -14,7 +14,7 @@ from jcstar.assessment.plan import PlanError, build_plan
 from jcstar.assessment.report import overall
 from jcstar.assessment.runner import run_check
 from jcstar.catalog.loader import CatalogIndex, load_catalog
-from jcstar.checks.base import CheckAttempt, CheckInput, Observation, SkipCheck
+from jcstar.checks.base import CannotJudge, CheckAttempt, CheckInput, Observation, SkipCheck
 
 CATALOG = load_catalog()
 STAR1 = CatalogIndex(CATALOG).by_id("jcstar-1")
@@ -190,6 +190,8 @@ class FakeCheck:
             await asyncio.sleep(60)
         if self.behaviour == "crash":
             raise ConnectionResetError("peer reset")
+        if self.behaviour == "cannot judge":
+            raise CannotJudge("the device closed every connection", "refused")
         if self.behaviour == "skip":
             raise SkipCheck("no target")
         if self.behaviour == "empty":
@@ -201,7 +203,9 @@ class FakeCheck:
     ("behaviour", "status", "reason"),
     [
         ("hang", "error", "timed out after 0.2 s"),
-        ("crash", "error", "ConnectionResetError: peer reset"),
+        # a fault of the check is named as one; a check that cannot judge says why, plainly
+        ("crash", "error", "internal error in the check: ConnectionResetError('peer reset')"),
+        ("cannot judge", "error", "the device closed every connection"),
         ("skip", "skipped", "no target"),
         ("empty", "error", "check returned no observation"),
         ("ok", "completed", ""),
@@ -267,3 +271,17 @@ def test_an_unanswered_entry_is_never_met():
     verdict, reasons = verdicts(answers={"S1.1-03": Answer(status=None)})["S1.1-03"]
     assert verdict == "NEEDS_REVIEW"
     assert "no evidence" in reasons[0]
+
+
+def test_an_observation_that_could_not_be_judged_is_inconclusive_never_met():
+    attempt = CheckAttempt(
+        check="documents.vdp",
+        check_version="1.0",
+        status="completed",
+        observations=(
+            Observation(topic="policy", outcome="inconclusive", message="could not read part"),
+        ),
+    )
+    verdict, reasons = verdicts(attempts=[attempt], answers={"S1.1-05": IMPLEMENTED})["S1.1-05"]
+    assert verdict == "INCONCLUSIVE"  # the vendor's claim does not outweigh it
+    assert reasons[0] == "documents.vdp: could not read part"

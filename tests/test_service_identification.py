@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from jcstar.checks.network.interfaces import plaintext_observation, risky_observation
+from jcstar.checks.network.services import ScanResult, Service
 from tests.conftest import invoke
 from tests.lab.profiles_services import MODBUS_REGISTERS
 from tests.sim import SimDevice, flood, garbage
@@ -207,7 +209,7 @@ def test_a_port_number_is_not_a_service(cli, behaviour):
     assert out.startswith("{"), err
     verdicts = {v["requirement"]: v for v in json.loads(out)["verdicts"]}
     for rid in ("S1.1-12", "S1.1-13"):
-        assert verdicts[rid]["verdict"] in ("NEEDS_REVIEW", "INCONCLUSIVE"), verdicts[rid]
+        assert verdicts[rid]["verdict"] == "INCONCLUSIVE", verdicts[rid]
     text = said(verdicts["S1.1-13"])
     assert "could not identify 21/tcp: " in text, text
     for port in (23, 502):
@@ -216,3 +218,16 @@ def test_a_port_number_is_not_a_service(cli, behaviour):
         assert wrong not in text + said(verdicts["S1.1-12"])
     assert_plain(verdicts)
     assert code == 3
+
+
+def test_an_unidentified_port_the_vendor_declares_needed_is_a_review_not_inconclusive():
+    scan = ScanResult(host="127.0.0.1", scanned_tcp=2)
+    scan.services = [Service(port=9999, protocol="tcp", name="unknown", detail="sent 512 bytes")]
+    undeclared = risky_observation(scan, {}, set())
+    assert undeclared.outcome == "inconclusive"
+    assert "could not identify 9999/tcp" in undeclared.message
+    declared = risky_observation(scan, {(9999, "tcp"): "vendor control protocol"}, set())
+    assert declared.outcome == "pass"
+    assert plaintext_observation(scan).outcome == "inconclusive"
+    needed = {(9999, "tcp"): "vendor control protocol"}
+    assert plaintext_observation(scan, needed).outcome == "info"

@@ -5,7 +5,9 @@ The rules, in order (the first that fires decides):
 1. the profile makes the requirement not applicable -> NOT_APPLICABLE
 2. an automated check observed a failure -> NOT_MET (evidence beats a claim)
 3. the vendor says it is not implemented -> NOT_MET
-4. a check could not run to the end -> INCONCLUSIVE (never MET)
+4. a check could not run to the end, or could not judge part of what it saw (an
+   ``inconclusive`` observation, e.g. an open port that spoke no protocol we know)
+   -> INCONCLUSIVE (never MET)
 5. the vendor says not applicable: with a justification, and only for a
    requirement that has applicability conditions -> NOT_APPLICABLE; else NEEDS_REVIEW
 6. a possible exemption is unconfirmed and the vendor shows no implementation -> NEEDS_REVIEW
@@ -106,6 +108,11 @@ def _evaluate_one(
     errors = [a for a in attempts if a.status == "error"]
     if errors:
         return verdict("INCONCLUSIVE", "an automated check could not complete")
+    undecided = [
+        f"{check}: {obs.message}" for check, obs in observed if obs.outcome == "inconclusive"
+    ]
+    if undecided:
+        return verdict("INCONCLUSIVE", *undecided)
     if answer and answer.status == "not_applicable":
         if not (req.applies_if or req.exempt_if):
             return verdict(

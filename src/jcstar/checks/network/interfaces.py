@@ -43,10 +43,10 @@ def _service_list(services: list[Service]) -> list[dict[str, object]]:
 QUESTION = "not declared needed (needed_ports): is this interface needed? why?"
 
 
-def unidentified(result: ScanResult) -> list[str]:
-    """Open TCP ports whose protocol could not be identified, with what was seen."""
+def unidentified_services(result: ScanResult) -> list[tuple[Service, str]]:
+    """Open TCP ports whose protocol could not be identified, each with what was seen."""
     return [
-        f"{s.key}: {s.detail}" if s.detail else s.key
+        (s, f"{s.key}: {s.detail}" if s.detail else s.key)
         for s in result.services
         if not s.identified and s.protocol == "tcp"
     ]
@@ -88,7 +88,12 @@ def risky_observation(
         else:
             flagged.append(line)
     silent = [s.key for s in result.services if s.silent]
-    unknown = unidentified(result)
+    # a port the vendor declares needed (with its reason) is accounted for, known or not
+    unknown = [
+        line
+        for service, line in unidentified_services(result)
+        if (service.port, service.protocol) not in needed
+    ]
     details = {
         "scanned_tcp_ports": result.scanned_tcp,
         "silent": silent,
@@ -113,7 +118,9 @@ def risky_observation(
     if open_questions:
         return Observation(
             topic="risky_interfaces",
-            outcome="info",
+            # an open port we could not identify may be anything: INCONCLUSIVE; a hardened
+            # service nobody declared is a question to the vendor: NEEDS_REVIEW
+            outcome="inconclusive" if unknown else "info",
             message=f"no high-risk service shown open among {result.scanned_tcp} TCP ports "
             f"scanned, but not settled: {'; '.join(open_questions)}",
             details=details,
@@ -136,18 +143,23 @@ def redirects_to_tls(service: Service) -> bool:
     )
 
 
-def plaintext_observation(result: ScanResult) -> Observation:
+def plaintext_observation(
+    result: ScanResult, needed: dict[tuple[int, str], str] | None = None
+) -> Observation:
+    """A port we could not identify may carry anything in plaintext (INCONCLUSIVE); one
+    the vendor declares needed is theirs to explain (a review)."""
+    needed = needed or {}
     offered = [
         s
         for s in result.services
         if s.name in PLAINTEXT_LOGIN and not s.tls and not redirects_to_tls(s)
     ]
     lines = [f"{s.key} {PLAINTEXT_LOGIN[s.name]} without TLS" for s in offered]
-    unknown = [
-        f"{s.key}: {s.detail}" if s.detail else s.key
-        for s in result.services
-        if s.name == "unknown" and s.protocol == "tcp"
+    unknown_services = [
+        (s, line) for s, line in unidentified_services(result) if s.name == "unknown"
     ]
+    unknown = [line for _, line in unknown_services]
+    undeclared = [line for s, line in unknown_services if (s.port, s.protocol) not in needed]
     if lines:
         return Observation(
             topic="plaintext",
@@ -158,7 +170,7 @@ def plaintext_observation(result: ScanResult) -> Observation:
     if unknown:
         return Observation(
             topic="plaintext",
-            outcome="info",
+            outcome="inconclusive" if undeclared else "info",
             message="no plaintext login or data surface among the identified services; "
             "could not tell what these carry without TLS: " + "; ".join(unknown),
             details={"unidentified": unknown},
@@ -214,8 +226,9 @@ class ExposedServicesCheck:
         surfaces = await login_surfaces(given)
         open_ports = {s.service.key for s in surfaces if s.open_result.outcome == "accepted"}
         seen = {s.service.key: s.open_result.detail for s in surfaces}
+        needed = needed_ports(given)
         return (
-            risky_observation(result, needed_ports(given), open_ports, seen),
-            plaintext_observation(result),
+            risky_observation(result, needed, open_ports, seen),
+            plaintext_observation(result, needed),
             model_observation(result, models, await page_texts(given)),
         )
