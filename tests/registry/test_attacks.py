@@ -506,8 +506,13 @@ class Served:
                 return int(line.split()[1])
         raise AssertionError("no VmHWM")
 
-    def disk_bytes(self) -> int:
-        return sum(p.stat().st_size for p in self.tmpdir.rglob("*") if p.is_file())
+    def written_bytes(self) -> int:
+        """Bytes the server process has written so far (every write(2): files, even unnamed
+        temporary ones, and sockets), from /proc/<pid>/io."""
+        for line in Path(f"/proc/{self.process.pid}/io").read_text().splitlines():
+            if line.startswith("wchar:"):
+                return int(line.split()[1])
+        raise AssertionError("no wchar")
 
 
 @pytest.fixture
@@ -551,13 +556,18 @@ def served(settings: Settings, tmp_path: Path) -> Iterator[Served]:
         log.close()
 
 
-def _raw_chunked(served: Served, path: str, headers: dict[str, str], total: int) -> int:
-    """POST ``total`` bytes chunked (1 MB chunks) while reading the answer; its status."""
+def _raw_chunked(
+    served: Served, path: str, headers: dict[str, str], total: int, start: bytes = b""
+) -> int:
+    """POST ``start`` and ``total`` bytes more chunked (1 MB chunks) while reading the
+    answer; its status."""
     sock = socket.create_connection(("127.0.0.1", served.port), timeout=60)
     head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{served.port}\r\n"
     head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     head += "Transfer-Encoding: chunked\r\n\r\n"
     sock.sendall(head.encode())
+    if start:
+        sock.sendall(b"%x\r\n" % len(start) + start + b"\r\n")
     chunk = b"%x\r\n" % MB + b"a" * MB + b"\r\n"
 
     def pour() -> None:
@@ -582,12 +592,20 @@ def _raw_chunked(served: Served, path: str, headers: dict[str, str], total: int)
 def test_a_real_server_refuses_200_mb_chunked_within_bounded_memory(served: Served) -> None:
     before = served.peak_rss_kb()
     json_type = {"Content-Type": "application/json"}
-    status = _raw_chunked(served, "/api/v1/auth/login", json_type, 200 * MB)
+    status = _raw_chunked(
+        served, "/api/v1/auth/login", json_type, 200 * MB, b'{"password": "x", "email": "'
+    )
     assert status == 413
     # an anonymous upload: refused before the body is read, nothing written to disk
     multipart = {"Content-Type": "multipart/form-data; boundary=x"}
-    assert _raw_chunked(served, "/api/v1/applications/1/documents", multipart, 150 * MB) == 401
-    assert served.disk_bytes() == 0
+    written = served.written_bytes()
+    part = (
+        b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+        b"Content-Type: application/pdf\r\n\r\n%PDF-1.7\n"
+    )
+    upload = "/api/v1/applications/1/documents"
+    assert _raw_chunked(served, upload, multipart, 150 * MB, part) == 401
+    assert served.written_bytes() - written < 64 * 1024  # the answer and a log line
     grown_mb = (served.peak_rss_kb() - before) / 1024
     assert grown_mb < 64, f"the server grew by {grown_mb:.0f} MB"
     assert httpx.get(f"{served.url}/api/v1/labels").status_code == 200  # still serving
