@@ -155,6 +155,11 @@ def test_ssh_with_public_keys_only_is_a_question_not_a_failure(lab_device, tmp_p
     defaults = said(verdicts["S1.1-02"])
     assert "22/tcp ssh password authentication not offered" in defaults, defaults
     assert "refused" not in defaults
+    # no burst against a server that takes no password: said, and never counted as protection
+    burst = verdicts["S1.1-04"]
+    assert burst["verdict"] == "NEEDS_REVIEW", burst
+    assert "no password login surface to test: 22/tcp ssh" in said(burst), burst
+    assert "password authentication not offered" in said(burst), burst
     assert_plain(verdicts)
 
 

@@ -257,17 +257,21 @@ class BruteForceCheck:
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         device_params(given)
-        surfaces = [s for s in await login_surfaces(given) if s.asks_for_credentials]
+        asking = [s for s in await login_surfaces(given) if s.asks_for_credentials]
+        surfaces = [s for s in asking if s.takes_passwords]
+        # public keys only: nothing to guess, so no burst; said, never counted as protection
+        keys_only = [f"{s.name}: {s.open_result.detail}" for s in asking if not s.takes_passwords]
         if not surfaces:
-            return (
-                Observation(
-                    topic="bruteforce", outcome="info", message="no network login surface found"
-                ),
+            message = (
+                "no password login surface to test: " + "; ".join(keys_only)
+                if keys_only
+                else "no network login surface found"
             )
+            return (Observation(topic="bruteforce", outcome="info", message=message),)
         tried = [await burst(given, s) for s in surfaces]
         outcomes = [await settle(given, t) for t in tried]
-        details = {"surfaces": outcomes}
-        lines = "; ".join(f"{o['surface']}: {o['why']}" for o in outcomes)
+        details = {"surfaces": outcomes, "keys_only": keys_only}
+        lines = "; ".join([*(f"{o['surface']}: {o['why']}" for o in outcomes), *keys_only])
         kinds = {o["verdict"] for o in outcomes}
         if "unprotected" in kinds:
             return (

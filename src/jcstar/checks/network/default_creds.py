@@ -16,7 +16,6 @@ from jcstar.checks.base import CannotJudge, CheckInput, Observation
 from jcstar.checks.network.credentials import for_service
 from jcstar.checks.network.device import TARGET, device_params, pacer
 from jcstar.checks.network.logins import login_session
-from jcstar.checks.network.logins.ssh import PASSWORD_NOT_OFFERED
 from jcstar.checks.network.surfaces import Surface, login_surfaces, login_target
 
 #: pause between attempts on one surface, so a real device is not flooded
@@ -81,7 +80,7 @@ async def try_defaults(given: CheckInput, surface: Surface) -> SurfaceTrial:
     pending = deque((c.username, c.password) for c in for_service(family, device.max_defaults))
     retried: set[tuple[str, str]] = set()
     trial = SurfaceTrial(surface.name)
-    if PASSWORD_NOT_OFFERED in surface.open_result.detail:
+    if not surface.takes_passwords:
         trial.no_password = surface.open_result.detail
         return trial
     in_a_row = 0

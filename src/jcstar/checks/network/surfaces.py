@@ -20,6 +20,7 @@ from jcstar.checks.network.logins import (
     LoginResult,
     LoginSurface,
 )
+from jcstar.checks.network.logins.ssh import PASSWORD_NOT_OFFERED
 from jcstar.checks.network.services import Service
 from jcstar.checks.network.web_pages import WEB_SERVICES, web_login_surfaces
 
@@ -41,6 +42,12 @@ class Surface:
     @property
     def asks_for_credentials(self) -> bool:
         return self.open_result.outcome == "rejected"
+
+    @property
+    def takes_passwords(self) -> bool:
+        """Asks for credentials and would take a password (SSH offering public keys only
+        asks, but there is no password to guess)."""
+        return self.asks_for_credentials and PASSWORD_NOT_OFFERED not in self.open_result.detail
 
 
 def _with_tls(surface: LoginSurface, tls: bool) -> LoginSurface:
