@@ -22,7 +22,9 @@ import pytest
 
 from jcstar.checks.network import bruteforce
 from jcstar.checks.network.bruteforce import judge
+from jcstar.checks.network.interfaces import model_observation
 from jcstar.checks.network.logins import HttpFormSurface, LoginResult
+from jcstar.checks.network.services import ScanResult, Service
 from tests.conftest import invoke
 from tests.lab.profiles_web import LANDING_PAGE, OPEN_SETTINGS_PAGE
 from tests.sim import SimDevice
@@ -221,6 +223,19 @@ def test_model_number_in_the_page_title_is_evidence(cli, tmp_path):
     verdicts = probe(cli, "127.0.6.11", tmp_path, web)
     evidence = " ".join(e["summary"] for e in verdicts["S1.1-10"]["evidence"])
     assert "model number HGW-2200" in evidence and "web page" in evidence, evidence
+    # visible in the web UI is what S1.1-10 asks: met without the vendor's answer
+    assert verdicts["S1.1-10"]["verdict"] == "MET", verdicts["S1.1-10"]
+
+
+def test_model_number_only_in_a_banner_supports_but_does_not_settle_s1_1_10():
+    scan = ScanResult(host="127.0.0.1", scanned_tcp=1)
+    scan.services = [
+        Service(port=22, protocol="tcp", name="ssh", banner="SSH-2.0-dropbear (HGW-2200)")
+    ]
+    banner_only = model_observation(scan, ["HGW-2200"])
+    assert banner_only.outcome == "pass" and not banner_only.conclusive
+    on_a_page = model_observation(scan, ["HGW-2200"], [("the title of the web page", "HGW-2200")])
+    assert on_a_page.conclusive
 
 
 # --- 4: rate limiting is protection; a crash or a stall is not ----------------------------

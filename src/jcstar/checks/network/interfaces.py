@@ -180,13 +180,16 @@ def plaintext_observation(
     )
 
 
+BANNER = "a service banner"
+
+
 def model_observation(
     result: ScanResult, model_numbers: list[str], pages: Sequence[tuple[str, str]] = ()
 ) -> Observation:
     """``pages``: (where, text) of the web pages' titles and text (web_pages.page_texts)."""
     # whole-word matches of model numbers long enough not to match by chance
     patterns = {m: re.compile(rf"(?<![\w-]){re.escape(m)}(?![\w-])", re.I) for m in model_numbers}
-    places = [("a service banner", s.banner) for s in result.services] + list(pages)
+    places = [(BANNER, s.banner) for s in result.services] + list(pages)
     where: dict[str, str] = {}
     for m, pattern in patterns.items():
         if len(m) >= 3:
@@ -200,6 +203,10 @@ def model_observation(
             topic="model_number",
             outcome="pass",
             message=f"the device shows its model number {', '.join(shown)} in {', '.join(spots)}",
+            # S1.1-10 asks that the model number be visible in the device's web UI (or on
+            # the device): a web page that shows it settles it; a protocol banner is where
+            # no user looks (our judgement), so it only supports the vendor's answer
+            conclusive=any(place != BANNER for place in where.values()),
             details={"model_numbers": shown, "where": where},
         )
     return Observation(
