@@ -189,7 +189,8 @@ def model_observation(
     """``pages``: (where, text) of the web pages' titles and text (web_pages.page_texts)."""
     # whole-word matches of model numbers long enough not to match by chance
     patterns = {m: re.compile(rf"(?<![\w-]){re.escape(m)}(?![\w-])", re.I) for m in model_numbers}
-    places = [(BANNER, s.banner) for s in result.services] + list(pages)
+    # the web UI first: where a user looks, and what settles S1.1-10
+    places = [*pages, *((BANNER, s.banner) for s in result.services)]
     where: dict[str, str] = {}
     for m, pattern in patterns.items():
         if len(m) >= 3:
