@@ -7,26 +7,14 @@ never leaves the namespace the lab created.
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
+
+from tests.lab.probing import probe_in
 
 pytestmark = pytest.mark.network
 
 DEVICE_FAILURES = ("S1.1-02", "S1.1-04", "S1.1-12", "S1.1-13")
-
-
-def probe_in(device, tmp_path: Path, profile_text: str | None = None) -> tuple[int, dict]:
-    command = [sys.executable, "-m", "jcstar", "probe", device.host, "--format", "json"]
-    if profile_text is not None:
-        profile = tmp_path / "profile.yaml"
-        profile.write_text(profile_text, encoding="utf-8")
-        command += ["--profile", str(profile)]
-    result = device.run(command, timeout=600)
-    assert result.stdout.startswith("{"), result.stderr
-    report = json.loads(result.stdout)
-    return result.returncode, {v["requirement"]: v for v in report["verdicts"]}
 
 
 def test_vulnerable_device_fails_the_device_requirements_with_evidence(vulnerable_device, tmp_path):

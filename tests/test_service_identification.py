@@ -23,27 +23,18 @@ import pytest
 from jcstar.checks.network.interfaces import plaintext_observation, risky_observation
 from jcstar.checks.network.services import ScanResult, Service
 from tests.conftest import invoke
+from tests.lab.probing import probe_in
 from tests.lab.profiles_services import MODBUS_REGISTERS
 from tests.sim import SimDevice, flood, garbage
 
 pytestmark = pytest.mark.network
 
-ROOT = Path(__file__).resolve().parent.parent
 # an exception's type or an object's repr in a report is an internal text, not evidence
 INTERNAL = re.compile(r"\b[A-Z]\w*(Error|Exception): |<\w+[^<>]*(object at|closed=|fd=)")
 
 
 def lab_probe(device, tmp_path: Path, profile_text: str | None = None) -> dict[str, dict]:
-    command = [str(ROOT / ".venv/bin/jcstar"), "probe", device.host, "--format", "json"]
-    if not Path(command[0]).exists():
-        command[:1] = [sys.executable, "-m", "jcstar"]
-    if profile_text is not None:
-        profile = tmp_path / "profile.yaml"
-        profile.write_text(profile_text, encoding="utf-8")
-        command += ["--profile", str(profile)]
-    result = device.run(command, timeout=600)
-    assert result.stdout.startswith("{"), result.stderr
-    return {v["requirement"]: v for v in json.loads(result.stdout)["verdicts"]}
+    return probe_in(device, tmp_path, profile_text)[1]
 
 
 def said(verdict: dict) -> str:

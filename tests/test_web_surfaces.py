@@ -12,7 +12,6 @@ import contextlib
 import json
 import socket
 import struct
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from jcstar.checks.network.interfaces import model_observation
 from jcstar.checks.network.logins import HttpFormSurface, LoginResult
 from jcstar.checks.network.services import ScanResult, Service
 from tests.conftest import invoke
+from tests.lab.probing import probe_in
 from tests.lab.profiles_web import LANDING_PAGE, OPEN_SETTINGS_PAGE
 from tests.sim import SimDevice
 
@@ -310,16 +310,11 @@ def curl(dev, *args: str) -> str:
 
 
 def lab_probe(dev, tmp_path: Path) -> dict[str, dict]:
-    profile = tmp_path / "profile.yaml"
-    profile.write_text(
+    profile = (
         "vendor: Lab\nproduct: Web\nmodel_numbers: [HGW-2200]\nproduct_type: router\n"
-        "firmware_version: '1'\ndevice: {address: 127.0.0.1}\n",
-        encoding="utf-8",
+        "firmware_version: '1'\ndevice: {address: 127.0.0.1}\n"
     )
-    cmd = [sys.executable, "-m", "jcstar", "probe", "127.0.0.1", "--format", "json"]
-    result = dev.run([*cmd, "--profile", str(profile)], timeout=600)
-    assert result.stdout.startswith("{"), result.stderr
-    return {v["requirement"]: v for v in json.loads(result.stdout)["verdicts"]}
+    return probe_in(dev, tmp_path, profile)[1]
 
 
 def test_lab_web_devices_are_what_they_claim(lab_device):
