@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 from jcstar.checks.base import CannotJudge, CheckInput, Observation
 from jcstar.checks.network.default_creds import default_credential_trials
 from jcstar.checks.network.device import TARGET, DeviceParams, device_params, pacer
+from jcstar.checks.network.limits import LIMITED, retry_after_s
 from jcstar.checks.network.logins import LoginResult
 from jcstar.checks.network.surfaces import Surface, login_surfaces, login_target
 
@@ -29,15 +30,6 @@ PACE_S = 0.05
 #: how long a surface that refused connections mid-burst may take to answer again before
 #: we call it gone (a crash or a long block) rather than a rate limit
 RECOVERY_MAX_S = 60.0
-_LIMIT_WORDS = re.compile(
-    r"too many|locked|lockout|try again later|rate[- ]limit|blocked|HTTP 429|"
-    r"server busy|server unavailable|quota exceeded|connection rate exceeded",
-    re.I,
-)
-#: the device answered, saying it limits us: proof it is alive and protecting the login
-#: (HTTP 429, an MQTT CONNACK "server busy"/"quota exceeded", SSH "too many
-#: authentication failures")
-_LIMITED = _LIMIT_WORDS
 #: a connection-level refusal: a limit or a dead service, told apart by whether it comes back
 _REFUSED = re.compile(
     r"refused|reset|closed|EOF|disconnect|ConnectError|connection attempts failed|"
@@ -45,7 +37,6 @@ _REFUSED = re.compile(
     re.I,
 )
 _STALLED = re.compile(r"timed out|timeout", re.I)
-_RETRY_AFTER = re.compile(r"Retry-After: (\d+(?:\.\d+)?)", re.I)
 
 
 def growing_delay(times: list[float]) -> bool:
@@ -58,18 +49,13 @@ def growing_delay(times: list[float]) -> bool:
 def error_kind(detail: str) -> str:
     """limited (the device says it limits us), refused (connections refused or dropped),
     stalled (no answer in time) or other."""
-    if _LIMITED.search(detail):
+    if LIMITED.search(detail):
         return "limited"
     if _STALLED.search(detail):
         return "stalled"
     if _REFUSED.search(detail):
         return "refused"
     return "other"
-
-
-def retry_after_s(detail: str) -> float | None:
-    found = _RETRY_AFTER.search(detail)
-    return float(found.group(1)) if found else None
 
 
 @dataclass(frozen=True)
@@ -100,7 +86,7 @@ def judge(
         return "untestable", "no attempt made"
     if any(r.outcome == "accepted" for r in burst):
         return "untestable", "a random password was accepted: the surface does not check it"
-    limited = [r for r in (*burst, *([after] if after else [])) if _LIMITED.search(r.detail)]
+    limited = [r for r in (*burst, *([after] if after else [])) if LIMITED.search(r.detail)]
     if limited:
         where = burst.index(limited[0]) if limited[0] in burst else len(burst)
         when = f"after {where} attempts" if where else "from the first attempt of the burst"

@@ -7,7 +7,6 @@ public defaults, not secrets). Attempts are paced and bounded per surface.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -15,6 +14,7 @@ from typing import Any, ClassVar
 from jcstar.checks.base import CannotJudge, CheckInput, Observation
 from jcstar.checks.network.credentials import for_service
 from jcstar.checks.network.device import TARGET, device_params, pacer
+from jcstar.checks.network.limits import RATE_LIMITED, retry_after_s
 from jcstar.checks.network.logins import login_session
 from jcstar.checks.network.surfaces import Surface, login_surfaces, login_target
 
@@ -27,12 +27,6 @@ MAX_ERRORS_IN_A_ROW = 3
 MAX_BACKOFF_S = 5.0
 #: ... and at most this long in all per surface, then the sweep stops there
 MAX_LIMITED_WAIT_S = 60.0
-_LIMITED = re.compile(
-    r"HTTP 429|too many|try again later|rate[- ]limit|server busy|quota exceeded|"
-    r"connection rate exceeded",
-    re.I,
-)
-_RETRY_AFTER = re.compile(r"Retry-After: (\d+(?:\.\d+)?)", re.I)
 
 
 @dataclass
@@ -107,7 +101,7 @@ async def try_defaults(given: CheckInput, surface: Surface) -> SurfaceTrial:
                 if result.outcome == "rejected":
                     trial.rejected += 1
                     in_a_row = 0
-                elif _LIMITED.search(result.detail):
+                elif RATE_LIMITED.search(result.detail):
                     trial.tried -= 1  # not an answer about this pair: ask again after a pause
                     trial.limited += 1
                     trial.limited_detail = result.detail
@@ -118,8 +112,8 @@ async def try_defaults(given: CheckInput, surface: Surface) -> SurfaceTrial:
                             f"{trial.limited_wait_s:.0f} s"
                         )
                         return
-                    found = _RETRY_AFTER.search(result.detail)
-                    pause = float(found.group(1)) if found else 2.0 ** min(trial.limited, 3) / 2
+                    asked = retry_after_s(result.detail)
+                    pause = asked if asked is not None else 2.0 ** min(trial.limited, 3) / 2
                     pause = min(max(pause, 0.5), MAX_BACKOFF_S)
                     trial.limited_wait_s += pause
                     await asyncio.sleep(pause)
