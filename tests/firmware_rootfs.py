@@ -34,6 +34,15 @@ VERSIONS = {"busybox": "1.35.0", "dropbear": "2022.83", "openssl": "3.0.19", "li
 KERNEL = "4.9.118"
 
 
+def tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write ``files`` (path under ``root`` -> text or bytes) and return ``root``."""
+    for path, content in files.items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content.encode() if isinstance(content, str) else content)
+    return root
+
+
 def _write(root: Path, path: str, data: str | bytes, mode: int = 0o644) -> Path:
     target = root / path.lstrip("/")
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -78,6 +78,7 @@ from tests.firmware_rootfs import (
     DEFAULT_ROOT_PASSWORD,
     make_rootfs,
     self_signed,
+    tree,
 )
 
 with warnings.catch_warnings():
@@ -116,14 +117,6 @@ def only(result: CheckAttempt, topic: str) -> tuple[str, str, bool]:
     assert result.status == "completed", result.reason
     (obs,) = [o for o in result.observations if o.topic == topic]
     return obs.outcome, obs.message, obs.conclusive
-
-
-def tree(root: Path, files: dict[str, str | bytes]) -> Path:
-    for path, content in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content.encode() if isinstance(content, str) else content)
-    return root
 
 
 # --- S1.1-02: accounts ------------------------------------------------------------------

@@ -29,6 +29,7 @@ from tests.firmware_rootfs import (
     make_broadcom,
     make_debian_initrd,
     make_openwrt,
+    tree,
 )
 
 with warnings.catch_warnings():
@@ -47,14 +48,6 @@ def verdict(report: dict[str, Any], requirement: str) -> tuple[str, str]:
     (found,) = [v for v in report["verdicts"] if v["requirement"] == requirement]
     text = " ".join([*found["reasons"], *(e["summary"] for e in found["evidence"])])
     return found["verdict"], text
-
-
-def tree(root: Path, files: dict[str, str | bytes]) -> Path:
-    for path, content in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content.encode() if isinstance(content, str) else content)
-    return root
 
 
 # --- 8: no false cleartext passwords -----------------------------------------------------------
