@@ -1,4 +1,4 @@
-"""The label's compact COSE seal and criteria version (placeholder: its owner fills it in; empty until then).
+"""The label's compact COSE seal (placeholder: its owner fills it in; empty until then).
 
 Revision ID: 0009
 Revises: 0008
