@@ -31,8 +31,17 @@ class Application(Base):
     vulnerability_contact: Mapped[str | None] = mapped_column(String(200))
     report_json: Mapped[str] = mapped_column(Text)
     report_sha256: Mapped[str] = mapped_column(String(64))
+    #: before acceptance the fee the table gives; from acceptance the amount invoiced
     fee_jpy: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: the acceptance number (受理番号) the operator gives on accepting; until then a vendor
+    #: may not claim the product is "applied for" (jcstar-facts §3.3)
+    acceptance_no: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)
+    #: when the operator recorded the fee paid, and the payment's reference; review waits
+    fee_paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    fee_reference: Mapped[str | None] = mapped_column(String(200))
+    #: the registration number of the label this application renews (same maker)
+    renews: Mapped[str | None] = mapped_column(String(40))
 
     vendor: Mapped[Org] = relationship(foreign_keys=[vendor_org_id], lazy="joined")
     proxy_link: Mapped[ApplicationProxy | None] = relationship(
@@ -100,5 +109,9 @@ class ApplicationEvent(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     by_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
     reason: Mapped[str | None] = mapped_column(Text)
+    #: the person (a user) or machine (a token) that made the change; null on events from
+    #: before people were recorded (migration 0008) and on the registry's own (demo, backfill)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
 
     by: Mapped[Org] = relationship(lazy="joined")
