@@ -61,6 +61,8 @@ class ProxyAuthorisation(Base):
 
 
 class User(Base):
+    """A person who logs in with a password; what they may change is in their roles."""
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,8 +70,27 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(200), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: set when the organisation's administrator removed the user: no login, no roles; the row
+    #: stays because the histories and the log name it
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     org: Mapped[Org] = relationship(lazy="joined")
+    role_rows: Mapped[list[UserRole]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="UserRole.role"
+    )
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.role_rows)
+
+
+class UserRole(Base):
+    """One role a user holds (see ``roles``)."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
 
 
 class ApiToken(Base):
@@ -82,8 +103,26 @@ class ApiToken(Base):
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: what the machine is, as its creator named it (shown with the token's id in histories)
+    name: Mapped[str | None] = mapped_column(String(100))
 
     org: Mapped[Org] = relationship(lazy="joined")
+    role_rows: Mapped[list[TokenRole]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="TokenRole.role"
+    )
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.role_rows)
+
+
+class TokenRole(Base):
+    """One role a token holds, given when it was made."""
+
+    __tablename__ = "api_token_roles"
+
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
 
 
 class LoginSession(Base):

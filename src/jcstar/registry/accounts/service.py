@@ -23,8 +23,11 @@ from jcstar.registry.accounts.models import (
     LoginSession,
     Org,
     ProxyAuthorisation,
+    TokenRole,
     User,
+    UserRole,
 )
+from jcstar.registry.accounts.roles import RoleError, checked_roles, roles_of_kind
 from jcstar.registry.db import lock_for_write, utcnow
 
 TOKEN_PREFIX = "jcs_"
@@ -37,11 +40,46 @@ class AccountError(ValueError):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: an organisation, whatever credential it used."""
+    """Who is calling: the organisation, the person (a user) or machine (a token) acting for
+    it, and the roles that credential holds. Made without a user or token, it is the registry
+    acting for the organisation itself (the demo, a backfill)."""
 
     org_id: int
     org_name: str
     kind: str
+    roles: frozenset[str] = frozenset()
+    user_id: int | None = None
+    email: str | None = None
+    token_id: int | None = None
+    token_name: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """A stable pseudonymous id of who acted (``user:12``, ``token:3``): what the public
+        log records; only the registry's own database maps it to a person."""
+        if self.user_id is not None:
+            return f"user:{self.user_id}"
+        if self.token_id is not None:
+            return f"token:{self.token_id}"
+        return f"org:{self.org_id}"
+
+    @property
+    def person(self) -> str:
+        """Who acted, as the organisation's own people and the operator see it."""
+        if self.email is not None:
+            return self.email
+        if self.token_id is not None:
+            return f"token {self.token_id}" + (f" ({self.token_name})" if self.token_name else "")
+        return self.org_name
+
+    def holds(self, *roles: str) -> bool:
+        """Whether the caller holds at least one of ``roles``."""
+        return not self.roles.isdisjoint(roles)
+
+    def by(self) -> dict[str, str]:
+        """Who acted, as a log entry's payload names it (no e-mail address: the log is public
+        and can never be edited)."""
+        return {"org": self.org_name, "actor": self.actor}
 
 
 def digest(secret: str) -> str:
@@ -283,42 +321,73 @@ def require_org(session: Session, name: str) -> Org:
     return org
 
 
-def create_token(session: Session, org: Org, expires_days: int = 365) -> str:
-    """A new API token for ``org``; the secret is returned once and stored only as a digest."""
+def _roles_for(org: Org, roles: Iterable[str] | None) -> frozenset[str]:
+    """``roles`` checked against the org's kind; ``None``: every role of its kind."""
+    if roles is None:
+        return frozenset(roles_of_kind(org.kind))
+    try:
+        return checked_roles(org.kind, roles)
+    except RoleError as exc:
+        raise AccountError(str(exc)) from None
+
+
+def create_token(
+    session: Session,
+    org: Org,
+    expires_days: int = 365,
+    roles: Iterable[str] | None = None,
+    name: str | None = None,
+) -> str:
+    """A new API token for ``org`` holding ``roles`` (``None``: every role of the org's
+    kind; empty: none, so it can only read); the secret is returned once and stored only
+    as a digest."""
     if expires_days < 1:
         raise AccountError("a token must be valid for at least one day")
+    held = _roles_for(org, roles)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(
-        ApiToken(
-            org_id=org.id,
-            digest=digest(token),
-            created_at=now,
-            expires_at=now + dt.timedelta(days=expires_days),
-        )
+    row = ApiToken(
+        org_id=org.id,
+        digest=digest(token),
+        created_at=now,
+        expires_at=now + dt.timedelta(days=expires_days),
+        name=(name or "").strip()[:100] or None,
     )
+    row.role_rows = [TokenRole(role=r) for r in sorted(held)]
+    session.add(row)
     session.flush()
     return token
 
 
-def create_user(session: Session, org: Org, email: str, password: str) -> User:
+def create_user(
+    session: Session, org: Org, email: str, password: str, roles: Iterable[str] | None = None
+) -> User:
+    """A user of ``org`` holding ``roles`` (``None``: every role of the org's kind)."""
     if len(password) < 12:
         raise AccountError("a password needs at least 12 characters")
     if session.scalar(select(User).where(User.email == email)) is not None:
         raise AccountError(f"a user {email!r} already exists")
+    held = _roles_for(org, roles)
     user = User(
         org_id=org.id, email=email, password_hash=_hasher.hash(password), created_at=utcnow()
     )
+    user.role_rows = [UserRole(role=r) for r in sorted(held)]
     session.add(user)
     session.flush()
     return user
+
+
+def principal_of_user(user: User) -> Principal:
+    org = user.org
+    return Principal(org.id, org.name, org.kind, user.roles, user_id=user.id, email=user.email)
 
 
 def principal_for_token(session: Session, token: str) -> Principal | None:
     row = session.scalar(select(ApiToken).where(ApiToken.digest == digest(token)))
     if row is None or row.expires_at <= utcnow():
         return None
-    return Principal(row.org.id, row.org.name, row.org.kind)
+    org = row.org
+    return Principal(org.id, org.name, org.kind, row.roles, token_id=row.id, token_name=row.name)
 
 
 def principal_for_session(session: Session, cookie: str) -> Principal | None:
@@ -332,13 +401,14 @@ def principal_for_session(session: Session, cookie: str) -> Principal | None:
         session.execute(delete(LoginSession).where(LoginSession.id == row.id))
         session.commit()
         return None
-    org = row.user.org
-    return Principal(org.id, org.name, org.kind)
+    if row.user.removed_at is not None:  # removed since it logged in
+        return None
+    return principal_of_user(row.user)
 
 
 def check_password(session: Session, email: str, password: str) -> User | None:
     """The user whose password this is, or ``None``."""
-    user = session.scalar(select(User).where(User.email == email))
+    user = session.scalar(select(User).where(User.email == email, User.removed_at.is_(None)))
     if user is None:
         _hasher.hash(password)  # spend the same time whether or not the user exists
         return None
