@@ -216,3 +216,46 @@ def test_lint_reports_a_file_that_does_not_match_its_model(cli, catalog_copy):
     code, out = lint_messages(cli, catalog_copy)
     assert code == 1
     assert "jcstar-1.yaml: colour: Extra inputs are not permitted" in out
+
+
+# -- criteria versions -------------------------------------------------------------------
+
+
+def test_star1_names_the_criteria_version_uk_law_cites_marked_as_our_judgement():
+    levels = {lv.level: lv for lv in load_catalog().levels}
+    current = levels[1].current_criteria
+    assert current is not None
+    assert current.id == "JST-CR-01-01-2024R1"
+    assert current.published == "2024-12"
+    # jcstar-facts §2 [S]: a secondary summary of UK S.I. 2025/1267, not IPA's own text
+    assert (current.tag, current.basis) == ("S", "judgement")
+    assert "UKSI" in current.sources
+    # ★2 and above: criteria ids unknown [U]; nothing is made up
+    assert [levels[n].criteria_versions for n in (2, 3, 4)] == [(), (), ()]
+
+
+def test_lint_refuses_an_unverified_criteria_id_claiming_an_official_basis(cli, catalog_copy):
+    def officialise(data):
+        data["levels"][0]["criteria_versions"][0]["basis"] = "official"
+
+    edit_yaml(catalog_copy / "levels.yaml", officialise)
+    code, out = lint_messages(cli, catalog_copy)
+    assert code == 1
+    assert "JST-CR-01-01-2024R1: tagged S, not verified: basis cannot be official" in out
+
+
+def test_lint_finds_an_assessable_level_without_a_criteria_version(cli, catalog_copy):
+    edit_yaml(catalog_copy / "levels.yaml", lambda d: d["levels"][0].pop("criteria_versions"))
+    code, out = lint_messages(cli, catalog_copy)
+    assert code == 1
+    assert "level 1 has no criteria version" in out
+
+
+def test_lint_finds_a_criteria_version_with_an_unknown_source(cli, catalog_copy):
+    def unsource(data):
+        data["levels"][0]["criteria_versions"][0]["sources"] = ["NOWHERE"]
+
+    edit_yaml(catalog_copy / "levels.yaml", unsource)
+    code, out = lint_messages(cli, catalog_copy)
+    assert code == 1
+    assert "JST-CR-01-01-2024R1: unknown source NOWHERE" in out

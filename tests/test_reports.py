@@ -186,6 +186,54 @@ def test_markdown_footer_names_versions_digests_and_time(report: AssessmentRepor
         assert item.sha256 in footer
 
 
+# --- criteria version --------------------------------------------------------------------
+
+
+def _without_criteria(report: AssessmentReport) -> AssessmentReport:
+    """A report as written before the criteria version was recorded (no such key)."""
+    data = json.loads(report.model_dump_json())
+    del data["criteria_version"]
+    return AssessmentReport.model_validate(data)
+
+
+def test_every_human_format_names_the_criteria_version(report: AssessmentReport) -> None:
+    assert report.criteria_version == "JST-CR-01-01-2024R1"
+    md = render(report, "md").decode("utf-8").split("\n---\n")[-1]
+    assert "Criteria version: JST-CR-01-01-2024R1" in md
+    assert "Criteria version: JST-CR-01-01-2024R1</li>" in render(report, "html").decode("utf-8")
+    header = {
+        row[0]: row[2]
+        for row in _workbook(render(report, "xlsx"))["チェックリスト"].iter_rows(
+            max_row=9, values_only=True
+        )
+    }
+    assert header["適合基準版"] == "JST-CR-01-01-2024R1"
+
+
+def test_oscal_carries_the_criteria_version_as_a_property(report: AssessmentReport) -> None:
+    doc = json.loads(render(report, "oscal"))["assessment-results"]
+    meta = {p["name"]: p["value"] for p in doc["metadata"]["props"]}
+    assert meta["jcstar-criteria-version"] == "JST-CR-01-01-2024R1"
+    catalog = doc["back-matter"]["resources"][0]
+    assert {
+        "name": "jcstar-criteria-version",
+        "ns": "urn:jcstar:oscal",
+        "value": "JST-CR-01-01-2024R1",
+    } in catalog["props"]
+
+
+def test_a_report_from_before_criteria_versions_still_renders_as_not_recorded(
+    report: AssessmentReport,
+) -> None:
+    old = _without_criteria(report)
+    assert old.criteria_version is None
+    assert "Criteria version: 記録なし / not recorded" in render(old, "md").decode("utf-8")
+    assert "not recorded</li>" in render(old, "html").decode("utf-8")
+    oscal = render(old, "oscal").decode("utf-8")
+    assert "jcstar-criteria-version" not in oscal  # OSCAL forbids an empty property value
+    Model.model_validate(json.loads(oscal))
+
+
 # --- HTML -----------------------------------------------------------------------------
 
 
@@ -236,15 +284,16 @@ def test_xlsx_header_block_and_table_layout(report: AssessmentReport) -> None:
     wb = _workbook(render(report, "xlsx"))
     assert wb.sheetnames == ["チェックリスト", "証跡"]
     ws = wb["チェックリスト"]
-    header = {row[0]: row[2] for row in ws.iter_rows(max_row=8, values_only=True)}
+    header = {row[0]: row[2] for row in ws.iter_rows(max_row=9, values_only=True)}
     assert header["製品名"] == "スマートゲートウェイ SG-100"
     assert header["総合判定"] == "NOT_CONFORMANT"
     assert header["評価日"] == dt.datetime(2025, 1, 15)
-    assert ws.freeze_panes == "A11"
-    assert ws.auto_filter.ref == "A10:H15"
-    assert ws["E11"].fill.fgColor.rgb.endswith("DDEBF7")  # NEEDS_REVIEW
-    assert ws["E15"].fill.fgColor.rgb.endswith("C6EFCE")  # MET
-    assert ws["F11"].alignment.wrap_text
+    assert header["適合基準版"] == "JST-CR-01-01-2024R1"
+    assert ws.freeze_panes == "A12"
+    assert ws.auto_filter.ref == "A11:H16"
+    assert ws["E12"].fill.fgColor.rgb.endswith("DDEBF7")  # NEEDS_REVIEW
+    assert ws["E16"].fill.fgColor.rgb.endswith("C6EFCE")  # MET
+    assert ws["F12"].alignment.wrap_text
 
 
 def test_xlsx_evidence_sheet_lists_every_attempt(report: AssessmentReport) -> None:
@@ -266,8 +315,8 @@ def test_xlsx_properties_are_reproducible(report: AssessmentReport) -> None:
 def test_xlsx_never_turns_vendor_text_into_a_formula(report: AssessmentReport) -> None:
     hostile = _with_evidence(report, 0, vendor_statement='=HYPERLINK("http://x","y")')
     ws = _workbook(render(hostile, "xlsx"))["チェックリスト"]
-    assert ws["H11"].data_type == "s"
-    assert ws["H11"].value == '=HYPERLINK("http://x","y")'
+    assert ws["H12"].data_type == "s"
+    assert ws["H12"].value == '=HYPERLINK("http://x","y")'
 
 
 # --- OSCAL ----------------------------------------------------------------------------

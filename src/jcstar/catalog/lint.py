@@ -69,6 +69,7 @@ def lint(catalog: Catalog, source_ids: set[str] | None = None) -> list[Problem]:
                         )
     problems += _duplicates("catalog", "requirement id across schemes", native_ids)
     problems += _lint_levels(catalog, index)
+    problems += _lint_criteria_versions(catalog, source_ids)
     for walk in catalog.crosswalks:
         problems += _lint_crosswalk(index, walk)
     return problems
@@ -123,6 +124,40 @@ def _lint_levels(catalog: Catalog, index: CatalogIndex) -> list[Problem]:
                         message=f"{req.id}: neither mapped to a check nor marked manual",
                     )
                 )
+    return problems
+
+
+def _lint_criteria_versions(catalog: Catalog, source_ids: set[str] | None) -> list[Problem]:
+    """Criteria versions: ids unique across levels, in date order, each with its sources;
+    an id that is not verified from the operator's own text cannot claim an official basis."""
+    where = "levels.yaml"
+    every = [cv.id for lv in catalog.levels for cv in lv.criteria_versions]
+    problems = _duplicates(where, "criteria version", every)
+    for level in catalog.levels:
+        dates = [cv.effective_on for cv in level.criteria_versions]
+        if dates != sorted(dates):
+            problems.append(
+                Problem(
+                    where=where, message=f"level {level.level}: criteria versions out of date order"
+                )
+            )
+        if level.scheme is not None and not level.criteria_versions:
+            problems.append(
+                Problem(where=where, message=f"level {level.level} has no criteria version")
+            )
+        for cv in level.criteria_versions:
+            if cv.tag != "V" and cv.basis == "official":
+                problems.append(
+                    Problem(
+                        where=where,
+                        message=f"{cv.id}: tagged {cv.tag}, not verified: basis cannot be official",
+                    )
+                )
+            if not cv.sources:
+                problems.append(Problem(where=where, message=f"{cv.id}: no source"))
+            for src in cv.sources:
+                if source_ids is not None and src not in source_ids:
+                    problems.append(Problem(where=where, message=f"{cv.id}: unknown source {src}"))
     return problems
 
 

@@ -11,12 +11,18 @@ where a fact comes from, so nobody mistakes our judgement for an official text:
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Basis = Literal["official", "seed", "judgement"]
 Relationship = Literal["equal", "subset", "superset", "intersect"]
+#: the confidence tags of jcstar-facts: verified, secondary, inferred, unverified
+SourceTag = Literal["V", "S", "I", "U"]
+#: how criteria documents are numbered (e.g. ``JST-CR-01-01-2024R1``); short, since a label
+#: signs it and its QR code carries it
+CRITERIA_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
 
 
 class Frozen(BaseModel):
@@ -132,6 +138,25 @@ class Crosswalk(Frozen):
     links: tuple[Link, ...] = ()
 
 
+class CriteriaVersion(Frozen):
+    """A published version of a level's conformity criteria, which reports and labels name.
+
+    ``published`` is as precise as the source gives it (``2024-12`` when only the month is
+    known). ``effective_on`` is the first day assessments use it. ``tag`` is the jcstar-facts
+    confidence of the identification; ``basis`` says whether the id is from an official text
+    or our own judgement.
+    """
+
+    id: str = Field(pattern=CRITERIA_ID_PATTERN)
+    title: str
+    published: str = Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$")
+    effective_on: dt.date
+    tag: SourceTag
+    basis: Basis
+    sources: tuple[str, ...] = ()
+    note: str = ""
+
+
 class Level(Frozen):
     level: int = Field(ge=1, le=4)
     name_ja: str
@@ -143,6 +168,13 @@ class Level(Frozen):
     note: str = ""
     basis: Basis = "official"
     sources: tuple[str, ...] = ()
+    #: the criteria versions of this level, oldest first (empty: not known to us)
+    criteria_versions: tuple[CriteriaVersion, ...] = ()
+
+    @property
+    def current_criteria(self) -> CriteriaVersion | None:
+        """The newest criteria version (the one a new assessment is made against)."""
+        return self.criteria_versions[-1] if self.criteria_versions else None
 
 
 class Catalog(Frozen):

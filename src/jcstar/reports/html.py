@@ -10,6 +10,7 @@ from jcstar.assessment.models import VERDICTS, AssessmentReport
 from jcstar.reports.markdown import (
     OVERALL_JA,
     VERDICT_JA,
+    criteria_label,
     evidence_ref_parts,
     evidence_source,
     level_label,
@@ -43,6 +44,7 @@ def render_html(report: AssessmentReport) -> str:
         verdict_ja=VERDICT_JA,
         overall_ja=OVERALL_JA,
         level=level_label(report.level),
+        criteria=criteria_label(report),
         short_reason=short_reason,
         evidence_source=evidence_source,
         evidence_ref_parts=evidence_ref_parts,

@@ -31,6 +31,15 @@ OVERALL_JA: dict[str, str] = {
 SHORT_REASON_CHARS = 80
 
 
+NOT_RECORDED = "記録なし / not recorded"
+
+
+def criteria_label(report: AssessmentReport) -> str:
+    """The criteria version the report was assessed against; a report from before it was
+    recorded says so rather than guess."""
+    return report.criteria_version or NOT_RECORDED
+
+
 def level_label(level: int) -> str:
     return f"★{level}"
 
@@ -193,6 +202,7 @@ def _footer(report: AssessmentReport) -> list[str]:
         f"- ツール / Tool: {report.tool.name} {report.tool.version}",
         f"- カタログ / Catalog: {c.version} ({c.digest})",
         f"- スキーム / Scheme: {scheme}",
+        f"- 適合基準版 / Criteria version: {inline(criteria_label(report))}",
         f"- レポート形式 / Report schema version: {report.schema_version}",
         f"- レポートID / Report ID: {report.report_id}",
         "- 入力 / Inputs:",

@@ -208,6 +208,7 @@ def _back_matter(report: AssessmentReport) -> oc.BackMatter:
             catalog_digest=c.digest,
             scheme=c.scheme,
             scheme_version=c.scheme_version,
+            criteria_version=report.criteria_version,
         ),
     )
     inputs = [
@@ -233,6 +234,7 @@ def build_assessment_results(report: AssessmentReport) -> AssessmentResults:
         props=_props(
             report_id=report.report_id,
             report_schema_version=report.schema_version,
+            criteria_version=report.criteria_version,
             tool=f"{report.tool.name} {report.tool.version}",
             vendor=p.vendor,
             product=p.product,

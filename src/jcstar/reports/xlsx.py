@@ -18,7 +18,12 @@ from openpyxl.writer.excel import ExcelWriter
 
 from jcstar.assessment.models import AssessmentReport, RequirementVerdict
 from jcstar.checks.base import CheckAttempt
-from jcstar.reports.markdown import evidence_text, level_label, observations_text
+from jcstar.reports.markdown import (
+    criteria_label,
+    evidence_text,
+    level_label,
+    observations_text,
+)
 
 CHECKLIST_SHEET = "チェックリスト"
 EVIDENCE_SHEET = "証跡"
@@ -100,6 +105,7 @@ def _header_block(ws: Worksheet, report: AssessmentReport) -> int:
         ("評価日", report.generated_at.date()),
         ("総合判定", report.overall),
         ("カタログ版数", f"{report.catalog.version} ({report.catalog.digest})"),
+        ("適合基準版", criteria_label(report)),
     ]
     for number, (label, value) in enumerate(rows, start=1):
         _put(ws, number, 1, label)
