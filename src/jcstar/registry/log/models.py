@@ -20,3 +20,20 @@ class LogEntry(Base):
     payload_sha256: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class LogCheckpoint(Base):
+    """A signed head of the log (``log.note``): one per transaction that appended entries,
+    plus those made at start-up. Rows are only ever inserted."""
+
+    __tablename__ = "log_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: the number of entries the checkpoint covers (its last entry's seq)
+    size: Mapped[int] = mapped_column(Integer, index=True)
+    head: Mapped[str] = mapped_column(String(64))
+    #: ISO 8601 UTC text, signed as it is
+    at: Mapped[str] = mapped_column(String(32))
+    origin: Mapped[str] = mapped_column(String(300))
+    kid: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(100))

@@ -18,6 +18,7 @@ from jcstar.registry.log.chain import (
     entry_hash,
     sha256_hex,
 )
+from jcstar.registry.log.checkpoints import APPENDED
 from jcstar.registry.log.models import LogEntry
 
 
@@ -42,6 +43,8 @@ def append(session: Session, kind: str, subject: str, payload: dict[str, Any]) -
     )
     session.add(entry)
     session.flush()
+    # signed with the head before this transaction commits (``checkpoints.sign_on_commit``)
+    session.info[APPENDED] = True
     return entry
 
 
@@ -52,7 +55,7 @@ def entries(session: Session, after: int = 0, limit: int | None = None) -> list[
     return list(session.scalars(query))
 
 
-def _stream(session: Session) -> Iterator[ChainEntry]:
+def stream(session: Session) -> Iterator[ChainEntry]:
     rows = session.execute(
         select(LogEntry).order_by(LogEntry.seq).execution_options(yield_per=1000)
     )
@@ -70,4 +73,4 @@ def _stream(session: Session) -> Iterator[ChainEntry]:
 
 
 def verify(session: Session) -> ChainCheck:
-    return check_chain(_stream(session))
+    return check_chain(stream(session))
