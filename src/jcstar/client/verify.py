@@ -18,7 +18,7 @@ from PIL import Image, UnidentifiedImageError
 
 from jcstar.client.api import RegistryClient, fetch_json
 from jcstar.client.errors import RegistryError
-from jcstar.labels import LabelFormatError, Verification, verify_offline
+from jcstar.labels import LabelFormatError, Verification, seal, verify_offline
 from jcstar.labels.qr import is_compact_jws, parse_qr_text, read_qr_bytes
 from jcstar.labels.verify import (
     TrustedKeys,
@@ -47,6 +47,7 @@ class LabelInputError(ValueError):
 
 def read_label_text(argument: str) -> str:
     """The QR text from the argument: the text itself, or the QR code in a PNG/JPEG file.
+    Either form: a compact seal (``<registry>/L/<digits>``) or a JWS label (or bare JWS).
 
     Text that is not even shaped like a label is bad input (exit 2); a well-shaped label that
     fails its checks is invalid (exit 1), decided by ``verify_label``.
@@ -55,13 +56,27 @@ def read_label_text(argument: str) -> str:
         text = _read_image(Path(argument))
     else:
         text = argument.strip()
-        if not is_compact_jws(text):
-            try:
-                parse_qr_text(text)
-            except LabelFormatError as exc:
-                raise LabelInputError(f"not a label: {exc}") from None
+    if seal.is_seal_qr(text):
+        _check_seal(text)
+        return text
+    if not is_compact_jws(text):
+        try:
+            parse_qr_text(text)
+        except LabelFormatError as exc:
+            raise LabelInputError(f"not a label: {exc}") from None
     _check_header(text)
     return text
+
+
+def _check_seal(text: str) -> None:
+    """A seal must come apart into a COSE_Sign1; one with a header other than ours is still a
+    seal (refused as invalid by ``verify_label``, naming the header)."""
+    try:
+        seal.parse(seal.split_seal_qr(text)[1])
+    except seal.SealHeaderError:
+        return
+    except seal.SealError as exc:
+        raise LabelInputError(f"not a label: {exc}") from None
 
 
 def _read_image(path: Path) -> str:

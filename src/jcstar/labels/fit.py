@@ -3,14 +3,17 @@
 A format-2 label carries up to ``MODELS_IN_QR`` model numbers (the count and digest cover the
 rest), but eight long model numbers with long Japanese names may still need a QR code larger
 than ``MAX_QR_VERSION``; then fewer are carried, down to one, before the label is refused.
+
+The compact seal (``labels.seal``) is fitted the same way to its own, smaller limit.
 """
 
 from __future__ import annotations
 
+from jcstar.labels import seal
 from jcstar.labels.claims import LabelClaims
 from jcstar.labels.errors import LabelFormatError
 from jcstar.labels.keyring import Keyring
-from jcstar.labels.qr import qr_text
+from jcstar.labels.qr import qr_text, qr_version
 
 
 def sign_to_fit(keyring: Keyring, claims: LabelClaims) -> tuple[LabelClaims, str, str]:
@@ -28,3 +31,19 @@ def sign_to_fit(keyring: Keyring, claims: LabelClaims) -> tuple[LabelClaims, str
             raise first_error
         carried -= 1
         claims = claims.carrying(carried)
+
+
+def seal_to_fit(keyring: Keyring, claims: LabelClaims) -> str | None:
+    """The QR text of the compact seal for ``claims``, carrying as many of the first
+    SEAL_MODELS model numbers as fit MAX_SEAL_QR_VERSION; None when even one does not fit or
+    the claims cannot be sealed (the label's QR then carries the JWS, as before the seal)."""
+    try:
+        seal.seal_claims(claims)
+    except seal.SealError:
+        return None
+    for carried in range(min(seal.SEAL_MODELS, len(claims.model_numbers)), 0, -1):
+        cose = seal.sign(keyring.sign_bytes, seal.seal_claims(claims, carried))
+        text = seal.seal_qr_text(claims.issuer, cose)
+        if qr_version(text) <= seal.MAX_SEAL_QR_VERSION:
+            return text
+    return None

@@ -32,6 +32,16 @@ def _sodium_key(raw_public: bytes) -> VerifyKey:
     return VerifyKey(raw_public)
 
 
+def ed25519_verifies(raw_public: bytes, message: bytes, signature: bytes) -> bool:
+    """Whether ``signature`` is the Ed25519 signature of ``message`` by ``raw_public``
+    (libsodium, as for JWS labels; the compact seal's COSE signature is checked here too)."""
+    try:
+        _sodium_key(raw_public).verify(message, signature)
+    except (BadSignatureError, ValueError):  # ValueError: not a 64-byte signature
+        return False
+    return True
+
+
 class Ed25519Signature(EdDSAAlgorithm):
     """JWS ``EdDSA`` restricted to the Ed25519 curve."""
 
@@ -41,12 +51,7 @@ class Ed25519Signature(EdDSAAlgorithm):
             raise InvalidKeyCurveError(f"labels are signed with {CRV} keys, not {key.curve_name}")
 
     def verify(self, msg: bytes, sig: bytes, key: OKPKey) -> bool:
-        verifier = _sodium_key(key.public_key.public_bytes_raw())
-        try:
-            verifier.verify(msg, sig)
-        except (BadSignatureError, ValueError):  # ValueError: not a 64-byte signature
-            return False
-        return True
+        return ed25519_verifies(key.public_key.public_bytes_raw(), msg, sig)
 
 
 ED25519 = Ed25519Signature()

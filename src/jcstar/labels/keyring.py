@@ -12,12 +12,13 @@ from __future__ import annotations
 import fcntl
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
@@ -112,6 +113,14 @@ class Keyring:
         return jws.serialize_compact(
             header, claims.to_payload(), state.keys[state.active_kid], registry=LABEL_JWS
         )
+
+    def sign_bytes(self, message_for: Callable[[str], bytes]) -> tuple[str, bytes]:
+        """``(kid, Ed25519 signature)`` over ``message_for(kid)`` with the active key (the
+        compact seal's COSE signature, whose signed header names the kid)."""
+        state = self._current()
+        private = state.keys[state.active_kid].private_key
+        assert isinstance(private, Ed25519PrivateKey)
+        return state.active_kid, private.sign(message_for(state.active_kid))
 
     def jwks(self) -> dict[str, Any]:
         """The public JWKS: every key that may still have signed a valid label, active first."""

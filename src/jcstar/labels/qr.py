@@ -1,8 +1,13 @@
-"""The QR code on a label: ``<product_url>#<compact JWS>``.
+"""The QR code on a label, in one of two forms:
 
-The URL opens the product page; the fragment is never sent to a server, so the signed label
-rides along for offline checking. Error correction M (about 15% of the symbol may be
-damaged) and the 4-module quiet zone ISO/IEC 18004 asks for.
+- the compact seal (issued now, ``labels.seal``): ``<registry URL>/L/<digits>``, the link in
+  a byte-mode segment and the digits in a numeric-mode one;
+- the JWS label (issued before the seal, kept until renewal): ``<product_url>#<compact JWS>``.
+  The URL opens the product page; the fragment is never sent to a server, so the signed
+  label rides along for offline checking.
+
+Error correction M (about 15% of the symbol may be damaged) and the 4-module quiet zone
+ISO/IEC 18004 asks for.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import io
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import segno
@@ -34,6 +40,8 @@ _QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 _B64URL_SEGMENT = r"[A-Za-z0-9_-]+"
 # the signature part may be empty so an unsigned ("alg": "none") label is refused by name
 _COMPACT_JWS = re.compile(rf"^{_B64URL_SEGMENT}\.{_B64URL_SEGMENT}\.[A-Za-z0-9_-]*$")
+# the seal's link and digits (labels.seal.SEAL_PATH); the digits go in numeric mode
+_SEAL_PARTS = re.compile(r"^(.+/L/)([0-9]+)$")
 
 
 def qr_text(product_url: str, jws: str) -> str:
@@ -82,11 +90,21 @@ def parse_qr_text(text: str) -> tuple[str, str]:
     return url, jws
 
 
+def segments(text: str) -> str | list[tuple[str, int]]:
+    """What segno encodes: seal text as a byte-mode link and numeric-mode digits (segno
+    would otherwise put the whole text in byte mode, 8 bits a digit instead of 3.3)."""
+    parts = _SEAL_PARTS.match(text)
+    if parts is None:
+        return text
+    return [(parts[1], segno_consts.MODE_BYTE), (parts[2], segno_consts.MODE_NUMERIC)]
+
+
 @lru_cache(maxsize=128)
 def _make(text: str) -> segno.QRCode:
     # building the symbol (mask selection in pure Python) takes ~0.1 s for a label; the
     # registry renders the same label's artwork again and again, so keep recent ones
-    return segno.make_qr(text, error=ERROR_CORRECTION, boost_error=False, encoding="utf-8")
+    content: Any = segments(text)  # segno's stubs omit the list of (text, mode) it accepts
+    return segno.make_qr(content, error=ERROR_CORRECTION, boost_error=False, encoding="utf-8")
 
 
 def qr_version(text: str) -> int:
@@ -95,9 +113,11 @@ def qr_version(text: str) -> int:
     Asks segno's encoder for the version alone (under a millisecond) rather than building
     the symbol; raises segno.DataOverflowError when no QR code holds ``text``."""
     # segno's encoder module is untyped; these are the two steps segno.make_qr itself runs
-    segments = segno_encoder.prepare_data(text, None, "utf-8")  # type: ignore[no-untyped-call]
+    prepared = segno_encoder.prepare_data(  # type: ignore[no-untyped-call]
+        segments(text), None, "utf-8"
+    )
     version = segno_encoder.find_version(  # type: ignore[no-untyped-call]
-        segments, _ERROR_M, eci=False, micro=False
+        prepared, _ERROR_M, eci=False, micro=False
     )
     return int(version)
 
@@ -134,7 +154,7 @@ def read_qr(image: Image.Image, source: str = "image") -> str:
     if not texts:
         raise LabelFormatError(f"no readable QR code found in {source}")
     for text in texts:
-        if "#" in text:
+        if "#" in text or _SEAL_PARTS.match(text):
             return text
     return texts[0]
 

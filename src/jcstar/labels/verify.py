@@ -1,5 +1,6 @@
-"""Offline label verification: is this QR text (or bare JWS) a label the registry signed,
-unaltered, for the product page it links to, and within its validity period?
+"""Offline label verification: is this QR text (a compact seal or a JWS label, or a bare JWS)
+a label the registry signed, unaltered, for the product page it links to, and within its
+validity period?
 
 A verifier trusts only the keys it is given (a JWKS file or a registry it names), never a key
 the label itself points to. Every refusal carries a one-line ``reason`` for the user and a
@@ -19,9 +20,18 @@ from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 from pydantic import BaseModel, SkipValidation, ValidationError
 
+from jcstar.labels import seal
 from jcstar.labels.claims import LabelClaims, first_error
 from jcstar.labels.errors import LabelFormatError
-from jcstar.labels.jose import ALG, CRV, ED25519, LABEL_JWS, TYP, signature_matches
+from jcstar.labels.jose import (
+    ALG,
+    CRV,
+    ED25519,
+    LABEL_JWS,
+    TYP,
+    ed25519_verifies,
+    signature_matches,
+)
 from jcstar.labels.qr import MAX_INPUT_CHARS, is_compact_jws, parse_qr_text
 
 MAX_JWKS_BYTES = 1_000_000
@@ -104,6 +114,13 @@ class TrustedKeys:
         key = self._keys.get(kid)
         return key is not None and kid in self._usable and signature_matches(signed, key)
 
+    def signed_bytes(self, message: bytes, signature: bytes, kid: str) -> bool:
+        """Whether trusted key ``kid`` made the Ed25519 ``signature`` over ``message`` (a seal)."""
+        key = self._keys.get(kid)
+        if key is None or kid not in self._usable:
+            return False
+        return ed25519_verifies(key.public_key.public_bytes_raw(), message, signature)
+
 
 def _fits_label_algorithm(key: OKPKey) -> bool:
     """Whether ``key`` may verify EdDSA/Ed25519 labels (use, key type, alg, curve)."""
@@ -140,6 +157,8 @@ def verify_offline(qr_or_jws: str, jwks: dict[str, Any] | TrustedKeys, today: da
     text = qr_or_jws.strip()
     if len(text) > MAX_INPUT_CHARS:
         return _refuse(VerifyCode.MALFORMED, f"input is {len(text)} characters; not a label")
+    if seal.is_seal_qr(text):
+        return _verify_seal(text, jwks, today)
     url: str | None = None
     token = text
     if not is_compact_jws(text):
@@ -201,6 +220,60 @@ def verify_offline(qr_or_jws: str, jwks: dict[str, Any] | TrustedKeys, today: da
             claims=claims,
             kid=kid,
         )
+    return _within_validity(claims, kid, today)
+
+
+def _verify_seal(text: str, jwks: dict[str, Any] | TrustedKeys, today: date) -> Verification:
+    """The checks of ``verify_offline`` for a compact seal (``labels.seal``), in the same
+    order with the same codes: shape, header, key, signature, claims, link, dates."""
+    try:
+        issuer, cose_bytes = seal.split_seal_qr(text)
+        parsed = seal.parse(cose_bytes)
+    except seal.SealAlgorithmError as exc:
+        return _refuse(VerifyCode.BAD_ALGORITHM, str(exc))
+    except seal.SealHeaderError as exc:
+        return _refuse(VerifyCode.BAD_HEADER, str(exc))
+    except seal.SealError as exc:
+        return _refuse(VerifyCode.MALFORMED, str(exc))
+    trusted = jwks if isinstance(jwks, TrustedKeys) else TrustedKeys.from_jwks(jwks)
+    kid = parsed.kid
+    if trusted.get(kid) is None:
+        return _refuse(
+            VerifyCode.UNKNOWN_KEY,
+            f"label was signed with key {kid}, which is not among the trusted keys "
+            "(forged, or signed with a key the registry no longer publishes)",
+            kid=kid,
+        )
+    if not trusted.signed_bytes(parsed.message, parsed.signature, kid):
+        return _refuse(
+            VerifyCode.BAD_SIGNATURE,
+            f"signature does not match key {kid}: the label was altered or forged",
+            kid=kid,
+        )
+    try:
+        claims = parsed.claims()
+    except seal.SealError as exc:
+        return _refuse(
+            VerifyCode.BAD_CLAIMS, f"signed claims are not a JC-STAR label: {exc}", kid=kid
+        )
+    except ValidationError as exc:
+        return _refuse(
+            VerifyCode.BAD_CLAIMS,
+            f"signed claims are not a JC-STAR label: {first_error(exc)}",
+            kid=kid,
+        )
+    if issuer != claims.issuer:
+        return _refuse(
+            VerifyCode.URL_MISMATCH,
+            f"QR link {issuer}{seal.SEAL_PATH}… is not the signing registry {claims.issuer}",
+            claims=claims,
+            kid=kid,
+        )
+    return _within_validity(claims, kid, today)
+
+
+def _within_validity(claims: LabelClaims, kid: str, today: date) -> Verification:
+    """The last offline checks, the same for both forms: the label's dates."""
     if today < claims.issued_on:
         return _refuse(
             VerifyCode.NOT_YET_VALID,
