@@ -10,9 +10,10 @@ same functions before applying.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,7 @@ from jcstar.assessment.plan import PlanError, build_plan
 from jcstar.assessment.report import overall, report_id_for
 from jcstar.catalog.loader import CatalogIndex
 from jcstar.catalog.models import Catalog
+from jcstar.registry.criteria.rules import Published, submission_problem
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _RELEASE = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")
@@ -78,11 +80,26 @@ def submission_problems(
     route: str = "standard",
     document_kinds: Collection[str] = (),
     psti_waived: Collection[str] = frozenset(),
+    criteria: Sequence[Published] | None = None,
+    on: dt.date | None = None,
+    refuse_superseded: bool = False,
 ) -> list[Problem]:
-    """Everything that stops ``report`` from being submitted; empty when it holds."""
+    """Everything that stops ``report`` from being submitted; empty when it holds.
+
+    ``criteria``: the criteria versions the registry has published for the report's level,
+    oldest first (the catalog's own when not given); ``refuse_superseded`` (the lapse rule is
+    on) refuses a report against a version superseded on ``on`` (today by default)."""
     problems = _provenance(report, catalog)
     if problems:
         return problems  # a report from another catalog cannot be judged against this one
+    if criteria is None:
+        criteria = catalog_criteria(catalog, report.level)
+    on = on or dt.datetime.now(tz=dt.UTC).date()
+    wrong = submission_problem(
+        report.criteria_version, report.level, criteria, on, refuse_superseded=refuse_superseded
+    )
+    if wrong:
+        return [Problem(wrong)]  # its verdicts answer criteria this registry does not hold
     scheme = next(lv.scheme for lv in catalog.levels if lv.level == report.level)
     assert scheme is not None
     problems += _consistency(report, CatalogIndex(catalog).requirement_ids(scheme))
@@ -91,6 +108,13 @@ def submission_problems(
     waived = set(psti_waived) if route == "psti" and "psti_statement" in document_kinds else set()
     problems += _verdicts(report, catalog, scheme, waived)
     return problems
+
+
+def catalog_criteria(catalog: Catalog, level: int) -> list[Published]:
+    """The criteria versions the catalog names for ``level``, oldest first."""
+    found = next((lv for lv in catalog.levels if lv.level == level), None)
+    versions = found.criteria_versions if found else ()
+    return [Published(cv.id, cv.effective_on) for cv in versions]
 
 
 class NotReevaluable(ValueError):
