@@ -36,13 +36,21 @@ def test_vendor_applies_operator_approves_and_label_verifies_offline(
     assert label["registration_no"].startswith("JC1-")
     assert label["status"] == "valid"
     assert label["product_url"] == f"{BASE_URL}/p/{label['registration_no']}"
-    assert label["qr"] == f"{label['product_url']}#{label['jws']}"
     issued = dt.date.fromisoformat(label["issued_on"])
     assert dt.date.fromisoformat(label["expires_on"]) <= issued.replace(year=issued.year + 2)
 
     after = client.get(f"/api/v1/applications/{app['id']}", headers=vendor.headers).json()
     assert after["state"] == "approved"
-    assert [h["state"] for h in after["history"]] == ["draft", "submitted", "accepted", "approved"]
+    assert [h["state"] for h in after["history"]] == [
+        "draft",
+        "submitted",
+        "accepted",
+        "fee_paid",
+        "approved",
+    ]
+    assert after["acceptance_no"].startswith("R-")
+    assert after["acceptance_no"] in after["history"][2]["reason"]
+    assert after["fee_jpy"] == 198_000 and after["fee_reference"] == "TRANSFER-0001"
     assert after["registration_no"] == label["registration_no"]
 
     public = client.get(f"/api/v1/labels/{label['registration_no']}")
@@ -79,9 +87,17 @@ def test_accept_review_return_and_resubmit(
     app_id = apply(client, vendor, report)["id"]
     submit(client, vendor, app_id)
     ops = operator.headers
-    assert client.post(f"/api/v1/applications/{app_id}/accept", headers=ops).json()["state"] == (
-        "accepted"
+    accepted = client.post(f"/api/v1/applications/{app_id}/accept", headers=ops).json()
+    assert accepted["state"] == "accepted"
+    number = accepted["acceptance_no"]
+    # review waits for the fee, and says which acceptance number it waits on
+    unpaid = client.post(f"/api/v1/applications/{app_id}/start-review", headers=ops)
+    assert unpaid.status_code == 409
+    assert number in unpaid.json()["detail"] and "not recorded paid" in unpaid.json()["detail"]
+    paid = client.post(
+        f"/api/v1/applications/{app_id}/fee-paid", json={"reference": "BANK-77"}, headers=ops
     )
+    assert paid.json()["fee_paid_at"] is not None
     started = client.post(f"/api/v1/applications/{app_id}/start-review", headers=ops)
     assert started.json()["state"] == "under_review"
     returned = client.post(
@@ -97,6 +113,9 @@ def test_accept_review_return_and_resubmit(
     )
     assert patched.json()["model_numbers"] == ["HG-100"]
     submit(client, vendor, app_id)
+    # accepted again: the same acceptance number, the fee already paid (not refundable)
+    again = client.post(f"/api/v1/applications/{app_id}/accept", headers=ops).json()
+    assert again["acceptance_no"] == number and again["fee_reference"] == "BANK-77"
     label = approve(client, operator, app_id)
     assert label["model_numbers"] == ["HG-100"]
 
@@ -173,7 +192,7 @@ def test_status_changes_renewal_and_notices(
     assert "取消し / Revoked" in page and "Fixes CVE-2026-0001." in page
 
 
-def test_expiry_is_derived_and_renewal_resigns(
+def test_expiry_is_derived_and_the_bare_re_sign_is_refused(
     client: TestClient, vendor: Party, operator: Party, report: dict[str, Any]
 ) -> None:
     label = issue_label(client, vendor, operator, report)
@@ -187,14 +206,14 @@ def test_expiry_is_derived_and_renewal_resigns(
     assert client.get(f"/api/v1/labels/{no}").json()["status"] == "expired"
     expired = client.get("/api/v1/labels", params={"status": "expired"}).json()
     assert [item["registration_no"] for item in expired["items"]] == [no]
-    renewed = client.post(f"/api/v1/labels/{no}/renew", headers=operator.headers).json()
-    assert renewed["status"] == "valid"
-    assert dt.date.fromisoformat(renewed["expires_on"]) > dt.date.today()
-    assert renewed["status_history"][-1]["event"] == "renewed"
-    jwks = client.get("/.well-known/jwks.json").json()
-    checked = verify_offline(renewed["qr"], jwks, dt.date.today())
-    assert checked.valid and checked.claims is not None
-    assert checked.claims.expires_on.isoformat() == renewed["expires_on"]
+    # no more re-signing for two years without a new report: a renewal application does it
+    refused = client.post(f"/api/v1/labels/{no}/renew", headers=operator.headers)
+    assert refused.status_code == 409
+    assert "renewal application" in refused.json()["detail"]
+    assert f"--renews {no}" in refused.json()["detail"]
+    after = client.get(f"/api/v1/labels/{no}").json()
+    assert after["status"] == "expired"
+    assert [e["event"] for e in after["status_history"]] == ["issued"]
 
 
 def test_reviewers_read_the_documents_and_report(

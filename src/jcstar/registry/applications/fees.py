@@ -40,6 +40,11 @@ class FeeRow(BaseModel):
             raise ValueError("received_from is after received_until")
         return self
 
+    @property
+    def dated(self) -> bool:
+        """An offer limited in time (it wins over the standing fee while it runs)."""
+        return self.received_from is not None or self.received_until is not None
+
     def applies(self, level: int, route: str, received: dt.date) -> bool:
         return (
             self.level == level
@@ -60,7 +65,9 @@ class FeeTable(BaseModel):
         rows = [r for r in self.fees if r.applies(level, route, received)]
         if not rows:
             return None
-        return max(rows, key=lambda r: (r.received_from or dt.date.min, r.received_until is not None))
+        return max(
+            rows, key=lambda r: (r.received_from or dt.date.min, r.received_until is not None)
+        )
 
     def amount_for(self, level: int, route: str, received: dt.date) -> int | None:
         row = self.row_for(level, route, received)
