@@ -1,4 +1,5 @@
-"""Request dependencies: the database session, the settings, and who is calling."""
+"""Request dependencies: the database session, the settings, and who is calling (its
+organisation's kind, and for changes the role the person or token holds in it)."""
 
 from __future__ import annotations
 
@@ -93,3 +94,48 @@ Vendor = Annotated[Principal, Depends(role("vendor"))]
 VendorOrLab = Annotated[Principal, Depends(role("vendor", "lab"))]
 Reviewer = Annotated[Principal, Depends(role("vendor", "lab", "operator"))]
 VendorOrOperator = Annotated[Principal, Depends(role("vendor", "operator"))]
+
+
+def may(**roles_by_kind: tuple[str, ...]) -> Callable[[Principal], Principal]:
+    """A dependency that admits organisations of the kinds named, and among them only callers
+    holding one of the roles named for that kind (``may(operator=("approver",))``)."""
+    kinds = tuple(roles_by_kind)
+
+    def check(caller: SignedIn) -> Principal:
+        if caller.kind not in roles_by_kind:
+            raise Forbidden(f"only {' or '.join(kinds)} organisations may do this")
+        needed = roles_by_kind[caller.kind]
+        if not caller.holds(*needed):
+            held = ", ".join(sorted(caller.roles)) or "none"
+            raise Forbidden(
+                f"this needs the {' or '.join(needed)} role in your organisation (you hold: {held})"
+            )
+        return caller
+
+    return check
+
+
+#: operator staff who do the case work: accept, review, return, reject, record fees
+OperatorReviewer = Annotated[Principal, Depends(may(operator=("reviewer",)))]
+#: operator staff who decide a label's trust: approve, renew, suspend, revoke, reinstate
+OperatorApprover = Annotated[Principal, Depends(may(operator=("approver",)))]
+#: a vendor's people who file, correct and submit applications
+Applicant = Annotated[Principal, Depends(may(vendor=("applicant",)))]
+#: who attaches documents: the vendor's applicants, the named lab's evaluators
+ApplicantOrEvaluator = Annotated[Principal, Depends(may(vendor=("applicant",), lab=("evaluator",)))]
+#: who publishes a label's notices: the vendor's applicants, the operator's staff
+NoticeAuthor = Annotated[
+    Principal, Depends(may(vendor=("applicant",), operator=("reviewer", "approver")))
+]
+#: an organisation's administrator: manages its own users and their roles
+OrgAdministrator = Annotated[
+    Principal,
+    Depends(
+        may(
+            vendor=("administrator",),
+            lab=("administrator",),
+            operator=("administrator",),
+            procurer=("administrator",),
+        )
+    ),
+]
