@@ -48,6 +48,9 @@ def test_log_records_each_change_and_a_client_can_recompute_it(
         "head": prev,
         "problem": None,
         "first_bad_seq": None,
+        "checkpoint_problem": None,
+        "signed_size": 3,
+        "disagreements": [],
     }
 
 

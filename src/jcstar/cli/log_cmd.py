@@ -1,26 +1,34 @@
-"""``jcstar log verify``: recompute the registry's transparency log chain on this machine."""
+"""``jcstar log verify``: recompute the registry's transparency log on this machine, check its
+signed head, and compare every label the log describes with what the registry publishes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import replace
+import datetime as dt
+import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from jcstar.cli.common import EXIT_NOT_CONFORMANT, TextFormat, console, print_json
+from jcstar.cli.common import EXIT_NOT_CONFORMANT, TextFormat, console, fail, print_json
 from jcstar.cli.label_cmd import FormatOption
 from jcstar.cli.registry_options import RegistryOption, connect, registry_errors
-from jcstar.client.log_chain import check_chain, fetch_entries
+from jcstar.client.log_chain import LogAudit, audit
+from jcstar.labels.errors import LabelFormatError
 
 app = typer.Typer(help="The registry's transparency log.", no_args_is_help=True)
 
 
-def _watching(entries: Iterable[dict[str, Any]], head: str, seen: list[bool]) -> Iterator[Any]:
-    for entry in entries:
-        if entry.get("hash") == head:
-            seen.append(True)
-        yield entry
+def _read_checkpoint(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        fail(f"--checkpoint {path}: cannot read it ({exc.strerror or exc})")
+    except ValueError:
+        fail(f"--checkpoint {path}: not JSON (save one with --save-checkpoint)")
+    if not isinstance(data, dict):
+        fail(f"--checkpoint {path}: not a checkpoint object")
+    return data
 
 
 @app.command()
@@ -33,42 +41,73 @@ def verify(
             help="A head printed by an earlier verify: it must still be in the chain",
         ),
     ] = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="A signed checkpoint kept from before: today's log must extend it",
+        ),
+    ] = None,
+    save_checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE", help="Keep the latest signed checkpoint here when the log verifies"
+        ),
+    ] = None,
     fmt: FormatOption = TextFormat.table,
 ) -> None:
-    """Fetch every log entry and recompute the hash chain here (not trusting /log/verify).
+    """Fetch every log entry and check it here (not trusting /log/verify): the hash chain;
+    the latest signed checkpoint (its signature against the registry's JWKS, and the chain's
+    entry at its size has the head it signed, so a rewritten history fails without --head);
+    then each label replayed from the signed log against what the registry publishes.
 
-    A registry could rewrite its whole history with fresh hashes; --head HASH (kept from an
-    earlier run) catches that. Exit 0 the chain is intact, 1 broken (the first bad entry is
-    named) or the earlier head is gone, 5 registry unreachable.
+    Exit 0 all holds, 1 something does not (each problem named), 2 bad --checkpoint file,
+    5 registry unreachable.
     """
-    seen: list[bool] = []
+    kept = _read_checkpoint(checkpoint) if checkpoint else None
     with connect(registry) as client, registry_errors():
-        entries = fetch_entries(client)
-        result = check_chain(_watching(entries, head, seen) if head else entries)
-    if result.ok and head and not seen:
-        result = replace(
-            result, ok=False, problem=f"earlier head {head} is not in the chain (history rewritten)"
-        )
+        try:
+            result = audit(client, dt.datetime.now(dt.UTC).date(), kept, head)
+        except LabelFormatError as exc:
+            fail(f"registry JWKS: {exc}", EXIT_NOT_CONFORMANT)
+    ok = result.ok
     if fmt is TextFormat.json:
         print_json(
             {
-                "ok": result.ok,
-                "entries": result.entries,
-                "head": result.head,
-                "first_bad_seq": result.first_bad_seq,
-                "problem": result.problem,
+                "ok": ok,
+                "entries": result.chain.entries,
+                "head": result.chain.head,
+                "first_bad_seq": result.chain.first_bad_seq,
+                "problem": result.chain.problem,
+                "signed_size": (result.checkpoint or {}).get("size"),
+                "labels_compared": result.labels_compared,
+                "problems": list(result.problems),
             }
         )
-    elif result.ok:
+    else:
+        _print(result)
+    if not ok:
+        raise typer.Exit(EXIT_NOT_CONFORMANT)
+    if save_checkpoint and result.checkpoint is not None:
+        save_checkpoint.write_text(json.dumps(result.checkpoint, indent=2) + "\n", "utf-8")
+
+
+def _print(result: LogAudit) -> None:
+    chain = result.chain
+    if chain.ok:
+        signed = (result.checkpoint or {}).get("size", 0)
         console.print(
-            f"log intact: {result.entries} entries, head {result.head}",
+            f"log intact: {chain.entries} entries, head {chain.head} (signed checkpoint at "
+            f"size {signed}; {result.labels_compared} labels replayed and compared)",
             highlight=False,
             soft_wrap=True,
         )
     else:
-        held = f" ({result.entries} entries before it hold)" if result.first_bad_seq else ""
+        held = f" ({chain.entries} entries before it hold)" if chain.first_bad_seq else ""
         console.print(
-            f"[bold red]log broken[/]: {result.problem}{held}", highlight=False, soft_wrap=True
+            f"[bold red]log broken[/]: {chain.problem}{held}", highlight=False, soft_wrap=True
         )
-    if not result.ok:
-        raise typer.Exit(EXIT_NOT_CONFORMANT)
+    for problem in result.problems:
+        console.print(f"[bold red]problem[/]: {problem}", highlight=False, soft_wrap=True)
+    if result.ok:
+        console.print("log verified: the registry agrees with its signed log", highlight=False)
