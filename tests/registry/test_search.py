@@ -30,9 +30,62 @@ def catalogue(
     for product, models, vendor_name in PRODUCTS:
         vendor = vendors.get(vendor_name) or make_party(vendor_name, "vendor")
         vendors[vendor_name] = vendor
+        # no consumer information: each label is found by its registered name alone
         data = {
             **report,
-            "product": {**report["product"], "product": product, "model_numbers": models},
+            "product": {
+                **report["product"],
+                "product": product,
+                "model_numbers": models,
+                "consumer": None,
+            },
+        }
+        numbers[product] = issue_label(client, vendor, operator, data)["registration_no"]
+    return numbers
+
+
+#: registered name, model, Japanese name, English name, category
+BILINGUAL = [
+    (
+        "Network Camera HG-100",
+        "HG-100C",
+        "ネットワークカメラ HG-100",
+        "Network Camera HG-100",
+        None,
+    ),
+    (
+        "屋外用防犯カメラ OC-5",
+        "OC-5",
+        "屋外用防犯カメラ OC-5",
+        "Outdoor Security Camera OC-5",
+        None,
+    ),
+    ("ZX-9", "ZX-9", None, None, "network_camera"),
+]
+
+
+@pytest.fixture
+def bilingual(
+    client: TestClient,
+    catalogue: dict[str, str],
+    make_party: MakeParty,
+    operator: Party,
+    report: dict[str, Any],
+) -> dict[str, str]:
+    """Beside ``catalogue``, labels whose profiles gave Japanese and English names (or only a
+    category); registered name → registration number."""
+    vendor = make_party("カメラ工業株式会社", "vendor")
+    numbers = {}
+    for product, model, name_ja, name_en, category in BILINGUAL:
+        consumer = {"product_name_ja": name_ja, "product_name_en": name_en, "category": category}
+        data = {
+            **report,
+            "product": {
+                **report["product"],
+                "product": product,
+                "model_numbers": [model],
+                "consumer": consumer,
+            },
         }
         numbers[product] = issue_label(client, vendor, operator, data)["registration_no"]
     return numbers
@@ -173,7 +226,15 @@ def test_results_are_the_labels_as_looked_up_with_their_status_today(
     [item] = client.get("/api/v1/labels", params={"q": "HG-100"}).json()["items"]
     looked_up = client.get(f"/api/v1/labels/{number}").json()
     assert item == {key: looked_up[key] for key in item}
-    assert set(looked_up) - set(item) == {"qr", "jws", "superseded_by", "status_history", "notices"}
+    assert set(looked_up) - set(item) == {
+        "qr",
+        "jws",
+        "superseded_by",
+        "renews",
+        "criteria",
+        "status_history",
+        "notices",
+    }
     assert item["model_numbers"] == ["HG-100", "HG-100W"]
 
     client.post(f"/api/v1/labels/{number}/suspend", json={"reason": "r"}, headers=operator.headers)
@@ -281,3 +342,62 @@ def test_every_way_to_read_a_search_gives_the_same_page(
     assert walked[0] == ([sorted(catalogue.values())[0]], 2, False)
     monkeypatch.setattr(postgresql_paths, "WINDOW", window)
     assert answers() == walked
+
+
+def test_a_japanese_query_finds_a_product_registered_in_english(
+    client: TestClient, bilingual: dict[str, str]
+) -> None:
+    # "Network Camera HG-100" has the Japanese name ネットワークカメラ HG-100; NC-20 is
+    # registered in Japanese; ZX-9 is in the network camera category
+    assert _found(client, q="ネットワークカメラ") == [
+        "Network Camera HG-100",
+        "ZX-9",
+        "ネットワークカメラ NC-20",
+    ]
+    assert _found(client, q="ネットワークカメラ HG-100") == ["Network Camera HG-100"]
+    assert _found(client, q="ﾈｯﾄﾜｰｸｶﾒﾗ") == _found(client, q="ネットワークカメラ")  # half width
+
+
+def test_an_english_query_finds_a_product_registered_in_japanese(
+    client: TestClient, bilingual: dict[str, str]
+) -> None:
+    # 屋外用防犯カメラ OC-5 has the English name Outdoor Security Camera OC-5
+    assert _found(client, q="security camera") == ["屋外用防犯カメラ OC-5"]
+    assert _found(client, q="camera") == ["Network Camera HG-100", "ZX-9", "屋外用防犯カメラ OC-5"]
+    assert _found(client, q="防犯") == ["屋外用防犯カメラ OC-5"]  # two characters: gram index
+    assert _found(client, product="outdoor") == ["屋外用防犯カメラ OC-5"]
+    assert _found(client, product="ネットワークカメラ") == [
+        "Network Camera HG-100",
+        "ネットワークカメラ NC-20",
+    ]
+    page = client.get("/", params={"q": "security camera"}).text
+    assert bilingual["屋外用防犯カメラ OC-5"] in page and "Outdoor Security Camera OC-5" in page
+
+
+def test_labels_from_before_consumer_names_keep_their_search_text(
+    client: TestClient, catalogue: dict[str, str], settings: Settings
+) -> None:
+    from sqlalchemy import text
+
+    from jcstar.registry import migrate
+    from jcstar.registry.db import make_engine
+
+    keys = "SELECT registration_no, search_text FROM labels ORDER BY id"
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            before = connection.execute(text(keys)).all()
+        migrate.downgrade(engine, "0006")  # as a registry was before migration 0007
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            assert connection.execute(text(keys)).all() == before
+    finally:
+        engine.dispose()
+    assert _found(client, q="ゲートウェイ") == ["スマートホームゲートウェイ SG-1"]
+    assert _found(client, q="家電") == [
+        "スマートホームゲートウェイ SG-1",
+        "ネットワークカメラ NC-20",
+    ]
+    number = catalogue["HEMS Gateway HG-100"]
+    assert client.get(f"/api/v1/labels/{number}").json()["product_name_en"] is None
+    assert "未記載 / not stated" in client.get(f"/p/{number}").text

@@ -1,5 +1,10 @@
 """The text a label is found by, and the terms a query looks for, in one normal form.
 
+A label is found by its vendor, product name, model numbers and registration number, and by the
+product's names in Japanese and English and its category's names when the vendor gave them
+(a search for ネットワークカメラ finds "Network Camera HG-100", "camera" finds
+「ネットワークカメラ HG-100」).
+
 People type the same thing many ways: ``FD-6101`` or ``ＦＤ－６１０１`` (full width), ``ｶﾒﾗ`` (half
 width) or ``カメラ``, ``router`` or ``Router``. Both sides are therefore put in Unicode NFKC form
 and case-folded before they meet, so every script matches whatever width and case was typed,
@@ -27,9 +32,22 @@ def normal(text: str) -> str:
     return " ".join("".join(c for c in folded if c.isprintable() or c.isspace()).split())
 
 
-def search_key(vendor: str, product: str, models: Iterable[str], registration_no: str) -> str:
-    """What ``labels.search_text`` holds for a label."""
-    return normal(" ".join([vendor, product, *models, registration_no]))
+def search_key(
+    vendor: str,
+    product: str,
+    models: Iterable[str],
+    registration_no: str,
+    names: Iterable[str] = (),
+) -> str:
+    """What ``labels.search_text`` holds for a label. ``names`` are the product's other names
+    (Japanese, English, its category's): a Japanese query then finds a product registered under
+    an English name and the other way round. A name the key already holds is not repeated;
+    without names the key is what labels issued before names were indexed hold."""
+    key = normal(" ".join([vendor, product]))
+    for name in map(normal, names):
+        if name not in key:
+            key = f"{key} {name}"
+    return normal(" ".join([key, *models, registration_no]))
 
 
 def query_terms(q: str | None) -> list[str]:

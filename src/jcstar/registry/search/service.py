@@ -25,6 +25,7 @@ from sqlalchemy import (
     column,
     func,
     literal,
+    or_,
     select,
     table,
 )
@@ -33,7 +34,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 from sqlalchemy.sql.expression import TableClause
 
 from jcstar.registry.errors import Unprocessable
-from jcstar.registry.labels.documents import LabelDocument, status_on
+from jcstar.registry.labels.documents import LabelDocument, status_on, support_ended_in
 from jcstar.registry.labels.models import Label, LabelModel
 from jcstar.registry.labels.schemas import LabelSummary
 from jcstar.registry.search import postgresql_paths
@@ -142,7 +143,9 @@ def _matching(query: LabelQuery, sqlite: bool, on: dt.date, walking: bool = Fals
     if query.vendor:
         where.append(_contains(Label.vendor, query.vendor.strip(), sqlite))
     if query.product:
-        where.append(_contains(Label.product, query.product.strip(), sqlite))
+        # the product's name as registered, or its Japanese or English name
+        names = (Label.product, Label.product_name_ja, Label.product_name_en)
+        where.append(or_(*(_contains(col, query.product.strip(), sqlite) for col in names)))
     if query.model:
         models = select(LabelModel.label_id).where(LabelModel.model_number == query.model.strip())
         where.append(Label.id.in_(models))
@@ -255,5 +258,6 @@ def summaries(session: Session, ids: list[int], on: dt.date) -> list[dict[str, A
         document = json.loads(body)
         item = {name: document.get(name) for name in SUMMARY_FIELDS}
         item["status"] = status_on(status, expires_on, on)
+        item["support_ended"] = support_ended_in(body, on)  # with the calendar, as status
         found[label_id] = item
     return [found[i] for i in ids]
