@@ -35,15 +35,17 @@ def sign_to_fit(keyring: Keyring, claims: LabelClaims) -> tuple[LabelClaims, str
 
 def seal_to_fit(keyring: Keyring, claims: LabelClaims) -> str | None:
     """The QR text of the compact seal for ``claims``, carrying as many of the first
-    SEAL_MODELS model numbers as fit MAX_SEAL_QR_VERSION; None when even one does not fit or
-    the claims cannot be sealed (the label's QR then carries the JWS, as before the seal)."""
+    SEAL_MODELS model numbers as fit MAX_SEAL_QR_VERSION, then with names cut shorter; None
+    when even that does not fit or the claims cannot be sealed (the label's QR then carries
+    the JWS, as before the seal)."""
     try:
         seal.seal_claims(claims)
     except seal.SealError:
         return None
-    for carried in range(min(seal.SEAL_MODELS, len(claims.model_numbers)), 0, -1):
-        cose = seal.sign(keyring.sign_bytes, seal.seal_claims(claims, carried))
-        text = seal.seal_qr_text(claims.issuer, cose)
-        if qr_version(text) <= seal.MAX_SEAL_QR_VERSION:
-            return text
+    for name_bytes in (seal.NAME_BYTES, seal.SHORT_NAME_BYTES):
+        for carried in range(min(seal.SEAL_MODELS, len(claims.model_numbers)), 0, -1):
+            sealed = seal.seal_claims(claims, carried, name_bytes)
+            text = seal.seal_qr_text(claims.issuer, seal.sign(keyring.sign_bytes, sealed))
+            if qr_version(text) <= seal.MAX_SEAL_QR_VERSION:
+                return text
     return None

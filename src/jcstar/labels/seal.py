@@ -38,19 +38,24 @@ NAME_BYTES and model numbers past the first few. A verifier in the field needs t
 the registry signed this level for this product until this date; the rest is on the product
 page the link opens, and an online check compares the full model list with the digest.
 
-Measured with segno at error correction M (bench figures, ``tests/test_label_seal.py``):
+Measured with segno at error correction M (``tests/test_label_seal.py`` checks this table
+against the code): the example label there, model numbers like ``GW-000-JPX``; typical names
+"Example Networks K.K." / "ExampleGateway Home Router", long Japanese names of 23 and 35
+characters. Version, and modules a side (17 + 4 × version):
 
-    ================================================  ==========  ===========
-    label                                             JWS QR      seal QR
-    ================================================  ==========  ===========
-    typical names, 1 model number                     v19 (93)    v12 (65)
-    typical names, 8 model numbers                    v22 (105)   v13 (69)
-    long Japanese names, 1 model number               v23 (109)   v13 (69)
-    long Japanese names, 8 model numbers              v25 (117)   v14 (73)
-    ================================================  ==========  ===========
+    ==============================================  ==========  ==========
+    label                                           JWS QR      seal QR
+    ==============================================  ==========  ==========
+    typical names, 1 model number                   v23 (109)   v13 (69)
+    typical names, 8 model numbers                  v24 (113)   v14 (73)
+    long Japanese names, 1 model number             v25 (117)   v13 (69)
+    long Japanese names, 8 model numbers            v25 (117)   v14 (73)
+    ==============================================  ==========  ==========
 
-(version, modules a side). The seal carries at most SEAL_MODELS model numbers; with long
-names it carries fewer (``seal_to_fit``) to stay within MAX_SEAL_QR_VERSION.
+The seal carries at most SEAL_MODELS model numbers; with long names or model numbers it
+carries fewer, then cuts names to SHORT_NAME_BYTES (``fit.seal_to_fit``), to stay within
+MAX_SEAL_QR_VERSION. Claims that still do not fit (e.g. several 60-character model numbers
+with long Japanese names) get no seal: the label keeps its JWS QR code.
 """
 
 from __future__ import annotations
@@ -71,9 +76,11 @@ SEAL_PATH = "/L/"
 COSE_SIGN1_TAG = 18
 ALG_EDDSA = -8  # COSE algorithm EdDSA (RFC 9053 §2.2)
 HEADER_ALG, HEADER_KID = 1, 4
-# our own judgement: enough to recognise a maker and product ("株式会社エグザンプル ネットワ…"
-# is 14 Japanese characters); the full names are on the product page
+# our own judgement: enough to recognise a maker and product (42 bytes is 14 Japanese
+# characters, "株式会社エグザンプル・ネッ…"); the full names are on the product page. When
+# that does not fit, names are cut to SHORT_NAME_BYTES (8 Japanese characters)
 NAME_BYTES = 42
+SHORT_NAME_BYTES = 24
 # the model numbers a seal carries at most (the rest are counted and hashed)
 SEAL_MODELS = 3
 # our own judgement from the photo test (tests/registry/test_label_photo.py): version 14
@@ -150,8 +157,11 @@ def cut(name: str, limit: int = NAME_BYTES) -> str:
     return kept.rstrip() + "…"
 
 
-def seal_claims(claims: LabelClaims, carried: int = SEAL_MODELS) -> dict[int, cbor.Value]:
-    """The claim map a seal signs for ``claims``, carrying at most ``carried`` model numbers.
+def seal_claims(
+    claims: LabelClaims, carried: int = SEAL_MODELS, name_bytes: int = NAME_BYTES
+) -> dict[int, cbor.Value]:
+    """The claim map a seal signs for ``claims``, carrying at most ``carried`` model numbers
+    and names of at most ``name_bytes``.
 
     Raises SealError when the claims cannot be sealed (a product page not at
     ``<issuer>/p/<registration number>``, which the seal does not sign separately)."""
@@ -167,8 +177,8 @@ def seal_claims(claims: LabelClaims, carried: int = SEAL_MODELS) -> dict[int, cb
         K_ISSUER: claims.issuer,
         K_ISSUED: _days(claims.issued_on),
         K_EXPIRES: _days(claims.expires_on),
-        K_VENDOR: cut(claims.vendor),
-        K_PRODUCT: cut(claims.product),
+        K_VENDOR: cut(claims.vendor, name_bytes),
+        K_PRODUCT: cut(claims.product, name_bytes),
         K_MODELS: list[cbor.Value](models),
     }
     if claims.covered_count != len(models):
