@@ -18,6 +18,7 @@ from jcstar.registry.app import create_app
 from jcstar.registry.db import utcnow
 from jcstar.registry.labels.service import claims_in
 from jcstar.registry.settings import Settings
+from tests.conftest import invoke
 from tests.registry.conftest import MakeParty, Party, apply, issue_label
 
 STAR1 = "JST-CR-01-01-2024R1"
@@ -201,3 +202,31 @@ def test_claims_without_a_criteria_version_still_parse() -> None:
         '"iss":"https://registry.test"}'
     )
     assert LabelClaims.from_payload(payload).criteria_version is None
+
+
+def test_admin_publish_criteria_publishes_once_and_names_a_bad_id(
+    cli: Any, client: TestClient, database_url: str
+) -> None:
+    args = ("--level", "1", "--title", "revised", "--published-on", "2026-11")
+    base = ("admin", "publish-criteria", NEXT, *args, "--effective-on", "2026-12-01")
+    code, _, err = invoke(cli, *base, "--database-url", database_url)
+    assert code == 0, err
+    assert f"published ★1 criteria {NEXT}, effective 2026-12-01" in err
+    assert [v["id"] for v in client.get("/api/v1/criteria").json()] == [STAR1, NEXT]
+    code, _, err = invoke(cli, *base, "--database-url", database_url)
+    assert code == 2
+    assert f"criteria version {NEXT} is already published" in err
+    code, _, err = invoke(
+        cli,
+        "admin",
+        "publish-criteria",
+        "bad id!",
+        *args,
+        "--effective-on",
+        "2026-12-01",
+        "--database-url",
+        database_url,
+    )
+    assert code == 2
+    assert "id: String should match pattern" in err
+    assert [v["id"] for v in client.get("/api/v1/criteria").json()] == [STAR1, NEXT]

@@ -25,6 +25,6 @@ def publish_criteria_version(
     """Publish a new criteria version of a level (logged; labels on earlier versions show it,
     and lapse on the day the lapse rule gives when ``JCSTAR_CRITERIA_LAPSE_WEEKS`` is set)."""
     lock_for_write(db)
-    row = service.publish(db, settings, caller, body)
+    row = service.publish(db, settings, caller.org_name, body)
     db.commit()
     return service.public(row)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from jcstar.registry.accounts.service import Principal
 from jcstar.registry.criteria import lookup
 from jcstar.registry.criteria.models import CriteriaVersion
 from jcstar.registry.criteria.rules import lapse_date
@@ -30,8 +29,9 @@ def public(row: CriteriaVersion) -> CriteriaVersionPublic:
 
 
 def publish(
-    session: Session, settings: Settings, by: Principal, body: CriteriaVersionCreate
+    session: Session, settings: Settings, by: str, body: CriteriaVersionCreate
 ) -> CriteriaVersion:
+    """Store and log a new version of a level's criteria; ``by`` names who published it."""
     if session.scalar(select(CriteriaVersion).where(CriteriaVersion.criteria_id == body.id)):
         raise Conflict(f"criteria version {body.id} is already published")
     earlier = lookup.rows(session, body.level)
@@ -57,7 +57,7 @@ def publish(
         session,
         "criteria.published",
         body.id,
-        {**public(row).model_dump(mode="json"), "by": by.org_name},
+        {**public(row).model_dump(mode="json"), "by": by},
     )
     _restore_documents(session, body.level)
     return row
