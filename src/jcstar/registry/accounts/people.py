@@ -58,7 +58,7 @@ def _administrators(session: Session, org_id: int) -> set[int]:
 
 
 def _keep_an_administrator(session: Session, admin: Principal, user: User, after: set[str]) -> None:
-    if "administrator" in after:
+    if "administrator" in after or "administrator" not in user.roles:
         return
     if _administrators(session, user.org_id) - {user.id}:
         return
