@@ -19,9 +19,11 @@ from typer.testing import CliRunner
 
 from jcstar.assessment.consumer import CATEGORIES, UPDATE_MODES, ProductCategory, UpdateMode
 from jcstar.assessment.inputs import InputError, load_profile
+from jcstar.assessment.service import assess_files
 from jcstar.catalog.loader import load_catalog
 from jcstar.cli.common import EXIT_USAGE
 from jcstar.registry.applications.validation import parse_report
+from jcstar.reports import render
 from tests.conftest import CONFORMANT, NONCONFORMANT, invoke
 from tests.registry.conftest import Party, issue_label
 
@@ -126,6 +128,25 @@ def test_the_categories_the_catalog_names_are_offered() -> None:
         "communication equipment",
         "network camera",
     }
+
+
+def test_the_report_shows_it_where_it_shows_the_product() -> None:
+    report = assess_files(CONFORMANT / "profile.yaml", CONFORMANT / "answers.yaml")
+    markdown = render(report, "md").decode("utf-8")
+    assert "- 製品名（日本語） / Product name (Japanese): HEMSゲートウェイ HG-100" in markdown
+    assert (
+        "- 製品分類 / Product category: エネルギー管理機器（HEMS・EMS・パワコン等） / "
+        "Energy management equipment (HEMS, EMS, power conditioners)"
+    ) in markdown
+    assert "- ソフトウェア更新 / Software updates: 自動で更新されます / " in markdown
+    html = render(report, "html").decode("utf-8")
+    assert "<dt>製品名（英語） / Product name (English)</dt><dd>HEMS Gateway HG-100</dd>" in html
+    assert "https://example-energy.example/support/hg-100/password" in html
+    # a report without it shows no such line
+    bare = report.model_copy(
+        update={"product": report.product.model_copy(update={"consumer": None})}
+    )
+    assert "Product name (Japanese)" not in render(bare, "md").decode("utf-8")
 
 
 # -- the registry -----------------------------------------------------------------------------

@@ -82,7 +82,7 @@ def _holds(term: str) -> ColumnElement[bool]:
     return Label.search_text.like(_like_pattern(term), escape="\\")
 
 
-def _contains(col: InstrumentedAttribute[str], term: str, sqlite: bool) -> ColumnElement[bool]:
+def _contains(col: InstrumentedAttribute[Any], term: str, sqlite: bool) -> ColumnElement[bool]:
     """A display column (vendor, product) holds the term, in any ASCII letter case."""
     if sqlite or term.lower() == term.upper():
         # a term without letter case (kana, kanji, digits) needs no ILIKE on PostgreSQL,
