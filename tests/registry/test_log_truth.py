@@ -128,6 +128,31 @@ def test_a_clean_registry_verifies_clean_and_signs_every_append(
     assert result["problems"] == []
 
 
+def test_every_kind_of_change_replays_to_what_the_registry_serves(
+    client: TestClient, vendor: Party, operator: Party, report: dict[str, Any]
+) -> None:
+    first: str = issue_label(client, vendor, operator, report)["registration_no"]
+    ops = operator.headers
+    for action, reason in (("suspend", "inspection"), ("reinstate", "cleared")):
+        changed = client.post(
+            f"/api/v1/labels/{first}/{action}", json={"reason": reason}, headers=ops
+        )
+        assert changed.status_code == 200, changed.text
+    notice = {"title": "Firmware 1.2", "body": "fixes a flaw"}
+    assert (
+        client.post(f"/api/v1/labels/{first}/notices", json=notice, headers=ops).status_code == 201
+    )
+    # the maker's new label for the same models supersedes the first
+    second: str = issue_label(client, vendor, operator, report)["registration_no"]
+    assert client.get(f"/api/v1/labels/{first}").json()["superseded_by"] == second
+
+    verdict = client.get("/api/v1/log/verify").json()
+    assert (verdict["ok"], verdict["disagreements"]) == (True, [])
+    with served(client.app) as url:  # type: ignore[arg-type]
+        code, result = log_verify(url)
+    assert (code, result["problems"], result["labels_compared"]) == (0, [], 2)
+
+
 def test_an_empty_registry_verifies_clean(client: TestClient) -> None:
     assert client.get("/api/v1/log/checkpoints/latest").status_code == 404
     assert client.get("/api/v1/log/verify").json()["ok"] is True
