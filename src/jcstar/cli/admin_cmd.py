@@ -1,5 +1,5 @@
 """``jcstar admin``: organisations (a vendor with its identity), proxy authorisations, tokens
-and users, straight on the registry's database."""
+and users with their roles, straight on the registry's database."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from jcstar.cli.common import err_console, fail
 if TYPE_CHECKING:  # SQLAlchemy costs ~0.2 s to import: only admin commands pay for it
     from sqlalchemy.orm import Session
 
-    from jcstar.registry.accounts.service import Identity
+    from jcstar.registry.accounts.models import Org, User
+    from jcstar.registry.accounts.service import Identity, Principal
 
 app = typer.Typer(help="Administer the registry's database directly.", no_args_is_help=True)
 
@@ -35,6 +36,7 @@ def _session(database_url: str | None) -> Iterator[Session]:
     from jcstar.registry import migrate
     from jcstar.registry.accounts.service import AccountError
     from jcstar.registry.db import lock_for_write, make_engine, session_factory
+    from jcstar.registry.errors import RegistryError
     from jcstar.registry.settings import Settings
 
     settings = Settings.from_env(database_url=database_url)
@@ -45,12 +47,38 @@ def _session(database_url: str | None) -> Iterator[Session]:
             lock_for_write(session)
             yield session
             session.commit()
-    except AccountError as exc:
-        fail(str(exc))
+    except (AccountError, RegistryError) as exc:
+        fail(str(exc) if isinstance(exc, AccountError) else exc.detail)
     except SQLAlchemyError as exc:
         fail(f"database error: {' '.join(str(exc).split())[:300]}")
     finally:
         engine.dispose()
+
+
+Roles = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--role",
+        metavar="ROLE",
+        help="A role it holds (repeat). operator: reviewer, approver, administrator; vendor: "
+        "applicant, administrator; lab: evaluator, administrator; procurer: administrator. "
+        "Default: every role of the organisation's kind",
+    ),
+]
+
+
+def _roles_line(kind: str, roles: frozenset[str]) -> str:
+    from jcstar.registry.accounts.roles import in_order
+
+    return ", ".join(in_order(kind, roles)) or "no roles (it can only read)"
+
+
+def _org_principal(org: Org) -> Principal:
+    """The registry acting for the organisation (the log names ``org:<id>`` for these
+    commands: run on the database by whoever runs the registry, not by one of its users)."""
+    from jcstar.registry.accounts.service import Principal
+
+    return Principal(org.id, org.name, org.kind)
 
 
 LegalNameJa = Annotated[
@@ -182,13 +210,24 @@ def withdraw_proxy(
 def create_token(
     org: Annotated[str, typer.Option(help="Organisation name")],
     expires_days: Annotated[int, typer.Option(help="Days until the token expires", min=1)] = 365,
+    role: Roles = None,
+    name: Annotated[
+        str | None, typer.Option(help="What the machine is (shown in histories)")
+    ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create an API token for an organisation and print it (it is shown only once)."""
     from jcstar.registry.accounts import service
 
     with _session(database_url) as session:
-        token = service.create_token(session, service.require_org(session, org), expires_days)
+        found = service.require_org(session, org)
+        token = service.create_token(session, found, expires_days, role, name)
+        held = service.principal_for_token(session, token)
+        assert held is not None
+        err_console.print(
+            f"token {held.token_id} for {org!r} with roles: {_roles_line(found.kind, held.roles)}",
+            highlight=False,
+        )
     typer.echo(token)
 
 
@@ -199,11 +238,63 @@ def create_user(
     password: Annotated[
         str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Password")
     ],
+    role: Roles = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create a user who logs in with a password (argon2-hashed)."""
     from jcstar.registry.accounts import service
 
     with _session(database_url) as session:
-        user = service.create_user(session, service.require_org(session, org), email, password)
-        err_console.print(f"created user {user.email} in {org!r}", highlight=False)
+        found = service.require_org(session, org)
+        user = service.create_user(session, found, email, password, role)
+        err_console.print(
+            f"created user {user.email} in {org!r} with roles: "
+            f"{_roles_line(found.kind, user.roles)}",
+            highlight=False,
+        )
+
+
+def _user(session: Session, email: str) -> User:
+    from sqlalchemy import select
+
+    from jcstar.registry.accounts.models import User
+
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        fail(f"no user {email!r}")
+    return user
+
+
+@app.command("set-roles")
+def set_roles(
+    email: Annotated[str, typer.Argument(help="The user's e-mail address")],
+    role: Annotated[
+        list[str] | None,
+        typer.Option("--role", metavar="ROLE", help="A role the user holds (repeat; none: none)"),
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Replace a user's roles (logged); an organisation keeps at least one administrator."""
+    from jcstar.registry.accounts import people
+
+    with _session(database_url) as session:
+        user = _user(session, email)
+        org = user.org
+        changed = people.set_roles(session, _org_principal(org), user.id, role or [])
+        err_console.print(
+            f"{changed.email} now holds: {_roles_line(org.kind, changed.roles)}", highlight=False
+        )
+
+
+@app.command("remove-user")
+def remove_user(
+    email: Annotated[str, typer.Argument(help="The user's e-mail address")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Remove a user (logged): no more logins, no roles; their past actions keep their name."""
+    from jcstar.registry.accounts import people
+
+    with _session(database_url) as session:
+        user = _user(session, email)
+        people.remove_member(session, _org_principal(user.org), user.id)
+        err_console.print(f"removed {email}", highlight=False)
