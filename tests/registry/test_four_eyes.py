@@ -15,8 +15,8 @@ from tests.registry.conftest import (
     MakeParty,
     Party,
     accept_and_pay,
-    apply,
     application_state,
+    apply,
     submit,
 )
 
