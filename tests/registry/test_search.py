@@ -61,6 +61,7 @@ BILINGUAL = [
         None,
     ),
     ("ZX-9", "ZX-9", None, None, "network_camera"),
+    ("AB-1", "AB-1", None, None, "other"),
 ]
 
 
@@ -356,6 +357,8 @@ def test_a_japanese_query_finds_a_product_registered_in_english(
     ]
     assert _found(client, q="ネットワークカメラ HG-100") == ["Network Camera HG-100"]
     assert _found(client, q="ﾈｯﾄﾜｰｸｶﾒﾗ") == _found(client, q="ネットワークカメラ")  # half width
+    # "other" names no kind of product: it is not a search word
+    assert _found(client, q="その他") == _found(client, q="other") == []
 
 
 def test_an_english_query_finds_a_product_registered_in_japanese(

@@ -116,8 +116,9 @@ class ConsumerInfo(BaseModel):
     default_password: DefaultPassword | None = None
 
     def names(self) -> tuple[str, ...]:
-        """The product's names and its category's names, for search."""
+        """The product's names and its category's names, for search ("other" names no kind
+        of product: a search for "other" should not find every such label)."""
         found = [self.product_name_ja, self.product_name_en]
-        if self.category is not None:
+        if self.category is not None and self.category != "other":
             found += [CATEGORIES[self.category].ja, CATEGORIES[self.category].en]
         return tuple(name for name in found if name)
