@@ -247,9 +247,18 @@ def issue_label(registry: Registry) -> dict[str, object]:
     assert applied.code == 0, applied.err
     application = applied.json()
     assert application["state"] == "submitted"
+    accept_and_pay(registry, str(application["id"]))
     approved = registry.as_operator("review", "approve", str(application["id"]))
     assert approved.code == 0, approved.err
     return approved.json()
+
+
+def accept_and_pay(registry: Registry, app_id: str) -> None:
+    """The operator accepts (acceptance number, fee invoiced) and records the fee paid."""
+    accepted = registry.as_operator("review", "accept", app_id)
+    assert accepted.code == 0, accepted.err
+    paid = registry.as_operator("review", "fee-paid", app_id, "--reference", "TRF-1")
+    assert paid.code == 0, paid.err
 
 
 def verify(registry: Registry, label: str | Path, *trust: str | Path) -> tuple[int, Any]:
@@ -429,6 +438,7 @@ def test_wrong_role_unknown_ids_and_bad_input_have_distinct_exit_codes(
     assert no_reason.code == 2
     assert "--reason" in no_reason.err
     # a step the application's state no longer allows (409 → exit 2)
+    accept_and_pay(registry, app_id)
     assert registry.as_operator("review", "approve", app_id).code == 0
     twice = registry.as_operator("review", "approve", app_id)
     assert twice.code == 2
@@ -539,3 +549,45 @@ def test_chain_check_accepts_an_intact_log_and_names_the_first_altered_entry() -
     result = check_chain(dropped)
     assert not result.ok and result.first_bad_seq == 3
     assert "missing" in (result.problem or "")
+
+
+@pytest.mark.network
+def test_acceptance_fee_and_claim_check_through_the_cli(registry: Registry) -> None:
+    report = assessed_report(registry, CONFORMANT, "gateway-report")
+    applied = registry.as_vendor("apply", report, "--model", "CLAIM-7")
+    assert applied.code == 0, applied.err
+    app_id = str(applied.json()["id"])
+    # submitted is not accepted: a marketplace sees the claim is not backed (exit 1)
+    unbacked = registry.public("registry", "check-claim", "claim-7", "--registry", registry.url)
+    assert unbacked.code == 1, unbacked.err
+    assert unbacked.json()["accepted"] is False and "NOT BACKED" in unbacked.err
+
+    accepted = registry.as_operator("review", "accept", app_id)
+    assert accepted.code == 0, accepted.err
+    number = accepted.json()["acceptance_no"]
+    assert f"acceptance number {number}, fee ¥198,000 invoiced" in accepted.err
+    backed = registry.public("registry", "check-claim", "CLAIM-7", "--registry", registry.url)
+    assert backed.code == 0, backed.err
+    assert backed.json()["matches"][0]["acceptance_no"] == number
+    assert f"accepted application {number}" in backed.err
+
+    # review waits for the fee (409 → exit 2, naming the acceptance number)
+    early = registry.as_operator("review", "start", app_id)
+    assert early.code == 2 and number in early.err
+    no_reference = registry.as_operator("review", "fee-paid", app_id)
+    assert no_reference.code == 2 and "--reference" in no_reference.err
+    paid = registry.as_operator("review", "fee-paid", app_id, "--reference", "TRF-9")
+    assert paid.code == 0, paid.err
+    assert paid.json()["fee_reference"] == "TRF-9" and "fee ¥198,000 paid" in paid.err
+    label = registry.as_operator("review", "approve", app_id)
+    assert label.code == 0, label.err
+    registration_no = label.json()["registration_no"]
+
+    # renewal is an application with a current report, not a re-signing
+    resign = registry.as_operator("label", "renew", registration_no)
+    assert resign.code == 2 and f"--renews {registration_no}" in resign.err
+    early_renewal = registry.as_vendor(
+        "apply", report, "--model", "CLAIM-7", "--renews", registration_no
+    )
+    assert early_renewal.code == 2
+    assert f"renewal of label {registration_no} opens on" in early_renewal.err

@@ -62,8 +62,17 @@ def apply(
     lab: Annotated[
         str | None, typer.Option(metavar="NAME", help="Evaluation lab named on the application")
     ] = None,
+    renews: Annotated[
+        str | None,
+        typer.Option(
+            metavar="REG_NO", help="Renew this label of yours (a current report, all its models)"
+        ),
+    ] = None,
 ) -> None:
     """Apply for a label: create the application, attach documents and submit it.
+
+    With --renews REG_NO the application renews that label: it opens a set number of days
+    before the label expires (the registry says when), and needs a recent report.
 
     Prints the application as JSON. Exit 0 submitted, 1 the registry refused the report
     (its reason names the requirement), 2 bad input, 4 token or role refused, 5 unreachable.
@@ -71,7 +80,7 @@ def apply(
     data = read_report(report)
     documents = [document_spec(spec) for spec in document or []]
     with connect(registry, token) as client, registry_errors():
-        application = client.create_application(data, model or None, route.value, lab)
+        application = client.create_application(data, model or None, route.value, lab, renews)
         app_id = str(application["id"])
         err_console.print(
             f"created {application.get('application_no')} (id {app_id}); if a step below fails"

@@ -137,13 +137,21 @@ def reinstate(
 @app.command()
 def renew(
     registration_no: Annotated[str, typer.Argument(metavar="REG_NO")],
-    registry: RegistryOption,
-    token: TokenOption,
+    registry: OptionalRegistryOption = None,
+    token: OptionalTokenOption = None,
     reason: ReasonOption = None,
-    fmt: FormatOption = TextFormat.json,
 ) -> None:
-    """Renew a label (operator): a new expiry and a newly signed QR text."""
-    _change("renew", registration_no, registry, token, reason, fmt, reason_required=False)
+    """No longer a re-signing: a label is renewed by its maker's renewal application.
+
+    Exits 2 with the command that does it (jcstar apply REPORT.json --renews REG_NO): the
+    product is assessed again and the application reviewed like any other.
+    """
+    # the old options are still taken, so an old script gets this answer, not a usage error
+    del registry, token, reason
+    fail(
+        f"labels are renewed by a renewal application with a current report: the maker runs "
+        f"jcstar apply REPORT.json --renews {registration_no}, then the operator reviews it"
+    )
 
 
 def show_check(check: Verification, fmt: TextFormat) -> None:

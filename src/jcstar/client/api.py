@@ -100,7 +100,9 @@ class RegistryClient:
         model_numbers: list[str] | None = None,
         route: str | None = None,
         lab: str | None = None,
+        renews: str | None = None,
     ) -> JsonObject:
+        """A draft application; ``renews``: the registration number of the label it renews."""
         body: JsonObject = {"report": report}
         if model_numbers:
             body["model_numbers"] = model_numbers
@@ -108,6 +110,8 @@ class RegistryClient:
             body["route"] = route
         if lab:
             body["lab"] = lab
+        if renews:
+            body["renews"] = renews
         return self._json("POST", f"{API}/applications", json=body)
 
     def upload_document(self, application_id: str, kind: str, path: Path) -> JsonObject:
@@ -123,11 +127,32 @@ class RegistryClient:
         return self._json("POST", f"{API}/applications/{_segment(application_id)}/submit")
 
     def review(self, application_id: str, action: str, reason: str | None = None) -> JsonObject:
-        """``action``: accept, start-review, return, reject or approve (approve → the label)."""
+        """``action``: start-review, return, reject or approve (approve → the label)."""
         body = {"reason": reason} if reason is not None else None
         return self._json(
             "POST", f"{API}/applications/{_segment(application_id)}/{action}", json=body
         )
+
+    def accept(self, application_id: str, fee_jpy: int | None = None) -> JsonObject:
+        """Accept: the acceptance number, the fee invoiced (``fee_jpy`` where the fee table has
+        no amount)."""
+        body = {"fee_jpy": fee_jpy} if fee_jpy is not None else None
+        return self._json(
+            "POST", f"{API}/applications/{_segment(application_id)}/accept", json=body
+        )
+
+    def fee_paid(self, application_id: str, reference: str) -> JsonObject:
+        return self._json(
+            "POST",
+            f"{API}/applications/{_segment(application_id)}/fee-paid",
+            json={"reference": reference},
+        )
+
+    # -- public claim check (anyone) ---------------------------------------------------------
+
+    def check_claim(self, model: str) -> JsonObject:
+        """Whether an accepted application or a label covers ``model`` (``accepted``)."""
+        return self._json("GET", f"{API}/public/accepted", params={"model": model})
 
     # -- labels (public read, operator changes) ----------------------------------------------
 
@@ -137,7 +162,7 @@ class RegistryClient:
     def change_label(
         self, registration_no: str, action: str, reason: str | None = None
     ) -> JsonObject:
-        """``action``: suspend, revoke, reinstate or renew."""
+        """``action``: suspend, revoke or reinstate."""
         body = {"reason": reason} if reason is not None else None
         return self._json("POST", f"{API}/labels/{_segment(registration_no)}/{action}", json=body)
 
