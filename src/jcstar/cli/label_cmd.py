@@ -187,6 +187,8 @@ def verify(
 ) -> None:
     """Verify a label's signature offline (--jwks) and its current status online (--registry).
 
+    The QR text may be a compact seal (<registry>/L/<digits>) or a JWS label (<page>#<JWS>).
+
     Exit 0 valid, 1 invalid or not currently valid (the reason is printed), 2 bad input.
     Only keys you name are trusted, never keys the label points to; with --registry and no
     --jwks, the registry's published JWKS is fetched.

@@ -1,5 +1,6 @@
 """Signed labels: the claims a label carries, the registry's signing keys, the QR code that
-holds the signed label, the label artwork, and offline verification against published keys.
+holds the signed label (the compact COSE seal, ``seal``, or the JWS), the label artwork, and
+offline verification against published keys.
 
 This layer knows nothing of the registry service; the registry signs with it and the client
 verifies with it.
