@@ -290,6 +290,9 @@ def test_renewal_opens_in_the_window_and_links_both_labels(
     assert [e["event"] for e in new_record["status_history"]] == ["issued", "renews"]
     assert new_record["status_history"][-1]["reason"] == f"renews {old}"
     assert f'href="/p/{old}"' in client.get(f"/p/{new}").text
+    # the old label is final: it cannot be renewed again
+    again = _renewal(client, vendor, report, old)
+    assert again.status_code == 409 and f"label {old} is superseded" in again.json()["detail"]
 
 
 def test_an_expired_label_can_be_renewed(
