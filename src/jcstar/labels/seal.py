@@ -88,6 +88,8 @@ SEAL_MODELS = 3
 MAX_SEAL_QR_VERSION = 14
 # the longest seal accepted, in digits (a seal is ~600); refused before any decoding
 MAX_SEAL_DIGITS = 2400
+# the longest seal QR text: the digits behind a registry URL of up to 300 characters
+MAX_SEAL_TEXT = MAX_SEAL_DIGITS + 300
 
 (
     K_FORMAT,
@@ -121,13 +123,14 @@ def seal_qr_text(issuer: str, cose_bytes: bytes) -> str:
 
 
 def is_seal_qr(text: str) -> bool:
-    return bool(_SEAL_QR.match(text.strip()))
+    text = text.strip()
+    return len(text) <= MAX_SEAL_TEXT and bool(_SEAL_QR.match(text))
 
 
 def split_seal_qr(text: str) -> tuple[str, bytes]:
     """``(issuer the link names, COSE bytes)`` from seal QR text; SealError otherwise."""
     text = text.strip()
-    if len(text) > MAX_SEAL_DIGITS + 300:
+    if len(text) > MAX_SEAL_TEXT:
         raise SealError(f"seal QR text is {len(text)} characters; a seal is far shorter")
     match = _SEAL_QR.match(text)
     if not match:
