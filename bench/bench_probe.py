@@ -61,8 +61,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jcstar.checks.network.credentials import for_service
-from jcstar.checks.network.device import DeviceParams
+from jcstar.checks.credentials import for_service
+from jcstar.checks.network.collect.device import DeviceParams
 
 HERE = Path(__file__).resolve().parent
 SIMFLEET = HERE / "simfleet.py"

@@ -31,8 +31,8 @@ from jcstar.assessment.plan import build_plan, only_checks
 from jcstar.assessment.runner import budget, check_input, run_check, run_plan
 from jcstar.catalog.loader import CatalogIndex, load_catalog
 from jcstar.checks.base import CannotJudge, Check, CheckAttempt, CheckInput
+from jcstar.checks.firmware import boot_services as services_module
 from jcstar.checks.firmware import secrets as secrets_module
-from jcstar.checks.firmware import services as services_module
 from jcstar.checks.firmware.accounts import (
     Account,
     FirmwareAccountsCheck,
@@ -41,27 +41,20 @@ from jcstar.checks.firmware.accounts import (
     scan_accounts,
     shared_hashes,
 )
-from jcstar.checks.firmware.components import (
-    FirmwareComponentsCheck,
-    binary_components,
-    package_components,
-)
-from jcstar.checks.firmware.params import FirmwareParams
-from jcstar.checks.firmware.reading import IncompleteImage
-from jcstar.checks.firmware.sbom import build_sbom, sbom_json
-from jcstar.checks.firmware.secrets import (
-    FirmwareSecretsCheck,
-    scan_secrets,
-    secrets_observation,
-)
-from jcstar.checks.firmware.services import (
+from jcstar.checks.firmware.boot_services import (
     FirmwareBootServicesCheck,
     boot_observation,
     scan_boot,
 )
-from jcstar.checks.firmware.signature import UpdateInputError, load_public_key, verify_signature
-from jcstar.checks.firmware.update import FirmwareUpdateCheck, scan_verifiers
-from jcstar.checks.firmware.vulnfeed import (
+from jcstar.checks.firmware.collect.params import FirmwareParams
+from jcstar.checks.firmware.collect.reading import IncompleteImage
+from jcstar.checks.firmware.collect.sbom import build_sbom, sbom_json
+from jcstar.checks.firmware.collect.signature import (
+    UpdateInputError,
+    load_public_key,
+    verify_signature,
+)
+from jcstar.checks.firmware.collect.vulnfeed import (
     Component,
     FeedError,
     OsvEvent,
@@ -70,6 +63,17 @@ from jcstar.checks.firmware.vulnfeed import (
     load_feed,
     match_components,
 )
+from jcstar.checks.firmware.components import (
+    FirmwareComponentsCheck,
+    binary_components,
+    package_components,
+)
+from jcstar.checks.firmware.secrets import (
+    FirmwareSecretsCheck,
+    scan_secrets,
+    secrets_observation,
+)
+from jcstar.checks.firmware.update import FirmwareUpdateCheck, scan_verifiers
 from jcstar.targets.firmware import UnpackedImage
 from tests.conftest import require_tool
 from tests.firmware_rootfs import (

@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from jcstar.checks.firmware.accounts import accounts_observation, scan_accounts
+from jcstar.checks.firmware.collect.configfiles import judge, nvram_records
 from jcstar.checks.firmware.components import binary_components, package_components
-from jcstar.checks.firmware.configfiles import judge, nvram_records
 from jcstar.checks.firmware.secrets import nvram_secrets, text_secrets
 from tests import firmware_images as fi
 from tests.conftest import CONFORMANT, invoke, require_tool

@@ -18,7 +18,7 @@ import pytest
 from jcstar.assessment.inputs import load_profile
 from jcstar.assessment.runner import check_input
 from jcstar.checks.base import CheckInput, SkipCheck
-from jcstar.checks.firmware.image import unpacked_image
+from jcstar.checks.firmware.collect.image import unpacked_image
 from jcstar.targets.firmware import (
     Limits,
     PathEscape,

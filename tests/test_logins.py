@@ -31,12 +31,12 @@ from urllib.parse import parse_qs
 import asyncssh
 import pytest
 
-from jcstar.checks.network.credentials import (
+from jcstar.checks.credentials import (
     CredentialDataError,
     for_service,
     load_default_credentials,
 )
-from jcstar.checks.network.logins import (
+from jcstar.checks.network.collect.logins import (
     MAX_READ_BYTES,
     SURFACES,
     HttpBasicSurface,
@@ -329,10 +329,10 @@ def test_telnet_session_does_not_reuse_a_connection_after_an_unclear_reply():
 def defaults_on(device: TelnetDevice, **params: int) -> tuple[dict, TelnetDevice]:
     """The default-credential sweep on one telnet surface, with DeviceParams ``params``."""
     from jcstar.checks.base import CheckInput
-    from jcstar.checks.network.default_creds import try_defaults
-    from jcstar.checks.network.device import DeviceParams
-    from jcstar.checks.network.services import Service
-    from jcstar.checks.network.surfaces import Surface
+    from jcstar.checks.network.collect.device import DeviceParams
+    from jcstar.checks.network.collect.scan import Service
+    from jcstar.checks.network.collect.surfaces import Surface
+    from jcstar.checks.network.default_credentials import try_defaults
 
     async def main() -> dict:
         async with tcp_server(device) as port:

@@ -220,7 +220,7 @@ def test_http_basic_learns_the_challenge_once_per_device():
     import asyncio
     import base64
 
-    from jcstar.checks.network.logins import HttpBasicSurface
+    from jcstar.checks.network.collect.logins import HttpBasicSurface
 
     seen: list[str] = []
 
@@ -250,7 +250,7 @@ def test_http_basic_open_check_teaches_the_challenge_and_one_client_serves_the_d
     import asyncio
     import base64
 
-    from jcstar.checks.network.logins import HttpBasicSurface
+    from jcstar.checks.network.collect.logins import HttpBasicSurface
 
     seen: list[str] = []
     peers: set[int] = set()

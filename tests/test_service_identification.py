@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from jcstar.checks.network.interfaces import plaintext_observation, risky_observation
-from jcstar.checks.network.services import ScanResult, Service
+from jcstar.checks.network.collect.scan import ScanResult, Service
+from jcstar.checks.network.services import plaintext_observation, risky_observation
 from tests.conftest import invoke
 from tests.lab.probing import probe_in
 from tests.lab.profiles_services import MODBUS_REGISTERS

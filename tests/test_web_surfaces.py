@@ -21,9 +21,9 @@ import pytest
 
 from jcstar.checks.network import bruteforce
 from jcstar.checks.network.bruteforce import judge
-from jcstar.checks.network.interfaces import model_observation
-from jcstar.checks.network.logins import HttpFormSurface, LoginResult
-from jcstar.checks.network.services import ScanResult, Service
+from jcstar.checks.network.collect.logins import HttpFormSurface, LoginResult
+from jcstar.checks.network.collect.scan import ScanResult, Service
+from jcstar.checks.network.services import model_observation
 from tests.conftest import invoke
 from tests.lab.probing import probe_in
 from tests.lab.profiles_web import LANDING_PAGE, OPEN_SETTINGS_PAGE

@@ -19,15 +19,15 @@ from jcstar.assessment.report import assemble_report
 from jcstar.assessment.runner import OnAttempt, check_input, run_plan_async
 from jcstar.catalog.loader import CatalogIndex, load_catalog
 from jcstar.checks.base import CheckAttempt, CheckInput
-from jcstar.checks.firmware.image import (
+from jcstar.checks.firmware.collect.image import (
     PROGRESS,
     firmware_params,
     image_labels,
     image_sha256,
     unpacked_image,
 )
-from jcstar.checks.firmware.inputs import FILE_FIELDS, check_files
-from jcstar.checks.firmware.params import FirmwareParams
+from jcstar.checks.firmware.collect.inputs import FILE_FIELDS, check_files
+from jcstar.checks.firmware.collect.params import FirmwareParams
 from jcstar.targets.firmware import UnpackedImage, sha256_file, workspace
 from jcstar.targets.firmware.unblob import Progress
 

@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from jcstar.assessment.models import Answers, InputDigest, ProductProfile
-from jcstar.checks.firmware.inputs import check_files
+from jcstar.checks.firmware.collect.inputs import check_files
 
 Model = TypeVar("Model", bound=BaseModel)
 

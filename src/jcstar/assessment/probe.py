@@ -25,9 +25,9 @@ from jcstar.assessment.plan import build_plan, only_checks
 from jcstar.assessment.report import assemble_report
 from jcstar.assessment.runner import OnAttempt, check_input, run_plan_async
 from jcstar.catalog.loader import CatalogIndex, load_catalog
-from jcstar.checks.network.device import DeviceParams
-from jcstar.checks.network.pacing import Pacer
-from jcstar.checks.network.target import TargetError, parse_host
+from jcstar.checks.network.collect.device import DeviceParams
+from jcstar.checks.network.collect.pacing import Pacer
+from jcstar.checks.network.collect.target import TargetError, parse_host
 
 NETWORK_PREFIX = "network."
 T = TypeVar("T")

@@ -10,7 +10,7 @@ from typing import Any
 
 from jcstar.assessment.models import AssessmentPlan, ProductProfile
 from jcstar.checks.base import CannotJudge, Check, CheckAttempt, CheckInput, SkipCheck
-from jcstar.checks.network.pacing import Pacer
+from jcstar.checks.network.collect.pacing import Pacer
 from jcstar.checks.registry import get_check
 
 DEFAULT_TIMEOUT_S = 30.0

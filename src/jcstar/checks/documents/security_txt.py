@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from sectxt import Parser
 
 from jcstar.checks.base import CheckInput, Observation, SkipCheck
-from jcstar.checks.documents.fetch import Document, DocumentError, is_url, read_document
+from jcstar.checks.documents.collect.fetch import Document, DocumentError, is_url, read_document
 
 TARGET = "security_txt"
 

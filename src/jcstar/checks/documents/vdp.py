@@ -12,7 +12,7 @@ import re
 from typing import ClassVar
 
 from jcstar.checks.base import CheckInput, Observation, SkipCheck
-from jcstar.checks.documents.fetch import Document, DocumentError, read_document
+from jcstar.checks.documents.collect.fetch import Document, DocumentError, read_document
 from jcstar.checks.documents.security_txt import (
     TARGET as SECURITY_TXT,
 )

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import ClassVar, Literal, NamedTuple
 
 from jcstar.checks.base import CannotJudge, CheckInput, Frozen, Observation
-from jcstar.checks.firmware.accountfiles import find_databases
-from jcstar.checks.firmware.image import (
+from jcstar.checks.credentials import load_default_credentials
+from jcstar.checks.firmware.collect.accountfiles import find_databases
+from jcstar.checks.firmware.collect.image import (
     DEFAULT_BUDGET_S,
     TARGET,
     OtherImage,
@@ -25,15 +26,14 @@ from jcstar.checks.firmware.image import (
     read_same_model,
     unpacked_image,
 )
-from jcstar.checks.firmware.passwords import Scheme, hash_scheme, too_costly, verifies
-from jcstar.checks.firmware.reading import (
+from jcstar.checks.firmware.collect.passwords import Scheme, hash_scheme, too_costly, verifies
+from jcstar.checks.firmware.collect.reading import (
     IncompleteImage,
     location,
     read_text,
     require_complete,
     rootfs_dirs,
 )
-from jcstar.checks.network.credentials import load_default_credentials
 from jcstar.targets.firmware import UnpackedImage
 
 #: distinct hashes verified per root filesystem; more are listed as unchecked

@@ -23,21 +23,27 @@ from packageurl import PackageURL
 from pydantic import Field
 
 from jcstar.checks.base import CheckInput, Frozen, Observation
-from jcstar.checks.firmware.image import (
+from jcstar.checks.firmware.collect.image import (
     DEFAULT_BUDGET_S,
     TARGET,
     check_budget,
     firmware_params,
     unpacked_image,
 )
-from jcstar.checks.firmware.reading import (
+from jcstar.checks.firmware.collect.reading import (
     cut_short,
     device_location,
     location,
     read_text,
     rootfs_dirs,
 )
-from jcstar.checks.firmware.vulnfeed import Component, Feed, VulnMatch, load_feed, match_feed
+from jcstar.checks.firmware.collect.vulnfeed import (
+    Component,
+    Feed,
+    VulnMatch,
+    load_feed,
+    match_feed,
+)
 from jcstar.targets.firmware import PathEscape, UnpackedImage, iter_files, open_in_rootfs, safe_path
 
 PACKAGE_DATABASES = {
@@ -268,7 +274,7 @@ class FirmwareComponentsCheck:
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         # imported here: cyclonedx takes a quarter of a second to import, which every
         # jcstar command would pay through the check registry
-        from jcstar.checks.firmware.sbom import build_sbom, sbom_json, write_sbom
+        from jcstar.checks.firmware.collect.sbom import build_sbom, sbom_json, write_sbom
 
         params = firmware_params(given)
         feed: Feed | None = None

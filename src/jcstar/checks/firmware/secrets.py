@@ -23,7 +23,7 @@ import yaml
 from pydantic import Field
 
 from jcstar.checks.base import CheckInput, Frozen, Observation
-from jcstar.checks.firmware.configfiles import (
+from jcstar.checks.firmware.collect.configfiles import (
     Format,
     KeyKind,
     Setting,
@@ -34,9 +34,21 @@ from jcstar.checks.firmware.configfiles import (
     names_no_values,
     nvram_records,
 )
-from jcstar.checks.firmware.image import DEFAULT_BUDGET_S, TARGET, check_budget, unpacked_image
-from jcstar.checks.firmware.keys import CHUNK, Kind, Secret, dropbear_secret, pem_blocks, pem_secret
-from jcstar.checks.firmware.reading import (
+from jcstar.checks.firmware.collect.image import (
+    DEFAULT_BUDGET_S,
+    TARGET,
+    check_budget,
+    unpacked_image,
+)
+from jcstar.checks.firmware.collect.keys import (
+    CHUNK,
+    Kind,
+    Secret,
+    dropbear_secret,
+    pem_blocks,
+    pem_secret,
+)
+from jcstar.checks.firmware.collect.reading import (
     OUTSIDE,
     device_location,
     fingerprint,

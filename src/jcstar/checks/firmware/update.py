@@ -11,21 +11,21 @@ from pathlib import Path
 from typing import ClassVar
 
 from jcstar.checks.base import CheckInput, Frozen, Observation
-from jcstar.checks.firmware.image import (
+from jcstar.checks.firmware.collect.image import (
     DEFAULT_BUDGET_S,
     TARGET,
     check_budget,
     firmware_params,
     unpacked_image,
 )
-from jcstar.checks.firmware.reading import (
+from jcstar.checks.firmware.collect.reading import (
     cut_short,
     location,
     require_complete,
     rootfs_dirs,
     text_files,
 )
-from jcstar.checks.firmware.signature import verify_signature
+from jcstar.checks.firmware.collect.signature import verify_signature
 from jcstar.targets.firmware import UnpackError
 
 

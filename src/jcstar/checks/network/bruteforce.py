@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from jcstar.checks.base import CannotJudge, CheckInput, Observation
-from jcstar.checks.network.default_creds import default_credential_trials
-from jcstar.checks.network.device import TARGET, DeviceParams, device_params, pacer
-from jcstar.checks.network.limits import LIMITED, retry_after_s
-from jcstar.checks.network.logins import LoginResult
-from jcstar.checks.network.surfaces import Surface, login_surfaces, login_target
+from jcstar.checks.network.collect.device import TARGET, DeviceParams, device_params, pacer
+from jcstar.checks.network.collect.limits import LIMITED, retry_after_s
+from jcstar.checks.network.collect.logins import LoginResult
+from jcstar.checks.network.collect.surfaces import Surface, login_surfaces, login_target
+from jcstar.checks.network.default_credentials import default_credential_trials
 
 PACE_S = 0.05
 #: how long a surface that refused connections mid-burst may take to answer again before

@@ -13,9 +13,9 @@ import time
 from typing import ClassVar
 
 from jcstar.checks.base import CannotJudge, CheckInput, Observation, SkipCheck
-from jcstar.checks.network.credentials import for_service
-from jcstar.checks.network.device import TARGET, device_params
-from jcstar.checks.network.surfaces import Surface, login_surfaces, login_target
+from jcstar.checks.credentials import for_service
+from jcstar.checks.network.collect.device import TARGET, device_params
+from jcstar.checks.network.collect.surfaces import Surface, login_surfaces, login_target
 
 DEFAULTS_AFTER = 5  # default credentials tried after the restart
 

@@ -1,363 +1,242 @@
-"""Find the services a device offers: TCP connect scan, banners, TLS, UDP pings.
-
-One scan per device run (shared between checks through ``SharedWork``). Every
-connection has a timeout and every read a byte cap, so a device that stalls or
-floods us costs bounded time and memory.
-"""
+"""What the device exposes: risky interfaces (S1.1-13), plaintext login surfaces
+(S1.1-12) and the model number it shows (S1.1-10)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import ssl
-from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
-from typing import Literal
+import re
+from collections.abc import Sequence
+from typing import ClassVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from jcstar.checks.base import CheckInput, Observation
+from jcstar.checks.network.collect.device import TARGET, device_params, device_scan, needed_ports
+from jcstar.checks.network.collect.scan import ScanResult, Service, risky_entry
+from jcstar.checks.network.collect.surfaces import login_surfaces
+from jcstar.checks.network.collect.web_pages import page_texts
 
-from jcstar.checks.base import CannotJudge
-from jcstar.checks.network.pacing import Pacer
-from jcstar.checks.network.protocols import (
-    Match,
-    banner_service,
-    judge,
-    ordered,
-    probe_names,
-    tls_alert,
-)
-from jcstar.checks.network.tlsctx import shared_observing_context
-from jcstar.checks.network.udp import TFTP_FILES, ask, describe_served, probes, tftp_served
-
-Protocol = Literal["tcp", "udp"]
-BANNER_BYTES = 2048
-#: how long one request waits for its answer (or a greeting)
-READ_S = 1.5
-#: names of services whose protocol was not recognised
-UNIDENTIFIED = frozenset({"unknown", "tls"})
-_TLS_HINT_PORTS = {443, 8443, 8883, 993, 995, 636, 5061}
+# services where a user logs in; offered without TLS they expose credentials in transit
+PLAINTEXT_LOGIN = {
+    "telnet": "telnet",
+    "ftp": "FTP",
+    "http": "HTTP",
+    "mqtt": "MQTT",
+    "rtsp": "RTSP",
+    # industrial protocols carry commands and data, with no login and no encryption
+    "modbus": "Modbus/TCP",
+    "dnp3": "DNP3",
+    "iec-104": "IEC 60870-5-104",
+}
 
 
-class ProbeError(CannotJudge):
-    """The device could not be probed at all (never answers, unreachable)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason, "unreachable")
-
-
-class RiskyPort(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    port: int = Field(ge=1, le=65535)
-    protocol: Protocol
-    service: str
-    risk: str = Field(min_length=1)
-    basis: Literal["seed", "official", "judgement"]
-    #: flagged only when the service lets a client in without credentials
-    only_if_open: bool = False
-    #: for ``only_if_open``: a service that asks for credentials is left alone (``ignore``)
-    #: or asked about (``review``: a question to the vendor, not a failure)
-    otherwise: Literal["ignore", "review"] = "ignore"
-    #: the service names that, identified on this port, are this entry (default: ``service``)
-    speaks: tuple[str, ...] = ()
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return self.speaks or (self.service,)
+def _service_list(services: list[Service]) -> list[dict[str, object]]:
+    return [
+        {
+            "port": s.port,
+            "protocol": s.protocol,
+            "service": s.name,
+            "tls": s.tls,
+            "detail": s.detail,
+        }
+        for s in services
+    ]
 
 
-@dataclass(frozen=True)
-class Service:
-    port: int
-    protocol: Protocol
-    name: str
-    tls: bool = False
-    banner: str = ""
-    detail: str = ""
-    #: accepted the connection but said nothing, to a greeting or to HTTP
-    silent: bool = False
-    #: a port where TLS is the norm, whose TLS handshake failed
-    tls_failed: bool = False
-    #: what it handed out to anyone, without credentials (a TFTP server's config file)
-    hands_out: str = ""
-
-    @property
-    def key(self) -> str:
-        return f"{self.port}/{self.protocol}"
-
-    @property
-    def identified(self) -> bool:
-        """Named by what it spoke (a banner, an answer in its protocol)."""
-        return self.name not in UNIDENTIFIED
+QUESTION = "not declared needed (needed_ports): is this interface needed? why?"
 
 
-@dataclass
-class ScanResult:
-    host: str
-    scanned_tcp: int
-    services: list[Service] = field(default_factory=list)
-    filtered: int = 0
-    errors: dict[int, str] = field(default_factory=dict)
+def unidentified_services(result: ScanResult) -> list[tuple[Service, str]]:
+    """Open TCP ports whose protocol could not be identified, each with what was seen."""
+    return [
+        (s, f"{s.key}: {s.detail}" if s.detail else s.key)
+        for s in result.services
+        if not s.identified and s.protocol == "tcp"
+    ]
 
 
-@cache
-def risky_ports() -> dict[tuple[int, str], RiskyPort]:
-    path = resources.files("jcstar.checks") / "data" / "risky-ports.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    ports = [RiskyPort.model_validate(p) for p in data["ports"]]
-    return {(p.port, p.protocol): p for p in ports}
+def risky_observation(
+    result: ScanResult,
+    needed: dict[tuple[int, str], str],
+    open_ports: set[str],
+    seen: dict[str, str] | None = None,
+) -> Observation:
+    """``open_ports``: services that let a client in with no credentials (``1883/tcp``);
+    ``seen``: what each login surface showed when asked without credentials (by key).
 
-
-def risky_entry(service: Service) -> RiskyPort | None:
-    """The entry for what this service is: the one for its port when the service was
-    identified as that entry's protocol, else the first entry for its protocol on any
-    port (telnet on 2324 is telnet). An unidentified service has none."""
-    if not service.identified:
-        return None
-    risky = risky_ports()
-    entry = risky.get((service.port, service.protocol))
-    if entry is not None and service.name in entry.names:
-        return entry
-    return next(
-        (
-            r
-            for r in risky.values()
-            if r.protocol == service.protocol and service.name in r.names and not r.speaks
-        ),
-        None,
-    )
-
-
-async def _connect(
-    host: str, port: int, timeout_s: float, pacer: Pacer
-) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    await pacer.wait()
-    return await asyncio.wait_for(asyncio.open_connection(host, port), timeout_s)
-
-
-async def _close(writer: asyncio.StreamWriter) -> None:
-    writer.close()
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(writer.wait_closed(), 1.0)
-
-
-async def _port_state(host: str, port: int, timeout_s: float, pacer: Pacer) -> str:
-    try:
-        _, writer = await _connect(host, port, timeout_s, pacer)
-    except TimeoutError:
-        return "filtered"
-    except ConnectionRefusedError:
-        return "closed"
-    except OSError as exc:
-        return f"error: {exc.strerror or exc}"
-    await _close(writer)
-    return "open"
-
-
-async def _read_some(reader: asyncio.StreamReader, timeout_s: float) -> bytes:
-    with contextlib.suppress(TimeoutError, OSError):
-        return await asyncio.wait_for(reader.read(BANNER_BYTES), timeout_s)
-    return b""
-
-
-async def _speaks_tls(host: str, port: int, timeout_s: float, pacer: Pacer) -> bool:
-    await pacer.wait()
-    try:
-        _, writer = await asyncio.wait_for(
-            asyncio.open_connection(
-                host, port, ssl=shared_observing_context(), server_hostname=None
-            ),
-            timeout_s,
-        )
-    except (TimeoutError, OSError, ssl.SSLError):
-        return False
-    await _close(writer)
-    return True
-
-
-async def _exchange(
-    host: str, port: int, request: bytes, tls: bool, timeout_s: float, pacer: Pacer
-) -> bytes | None:
-    """Connect (in TLS if ``tls``), send ``request`` (nothing: wait for a greeting) and
-    return what comes back within READ_S; None when the connection itself failed."""
-    await pacer.wait()
-    try:
-        if tls:
-            connecting = asyncio.open_connection(
-                host, port, ssl=shared_observing_context(), server_hostname=None
-            )
+    A service is flagged for what it is (identified by what it spoke), not for its port
+    number. A hardened service of a kind that needs a reason (SSH that asks for
+    credentials) and is not declared needed is a question to the vendor, not a failure;
+    a port that could not be identified keeps the requirement from being met."""
+    seen = seen or {}
+    flagged: list[str] = []
+    accepted: list[str] = []
+    review: list[str] = []
+    for service in result.services:
+        entry = risky_entry(service)
+        if entry is None:
+            continue
+        reason = needed.get((service.port, service.protocol))
+        line = f"{service.key} {entry.service}: {entry.risk}"
+        if reason:
+            accepted.append(f"{line} (needed: {reason})")
+        elif entry.only_if_open and service.key not in open_ports:
+            if entry.otherwise == "review":
+                shown = seen.get(service.key) or service.detail
+                review.append(
+                    f"{service.key} {entry.service}"
+                    + (f" ({shown})" if shown else "")
+                    + f": {QUESTION}"
+                )
         else:
-            connecting = asyncio.open_connection(host, port)
-        reader, writer = await asyncio.wait_for(connecting, timeout_s)
-    except (TimeoutError, OSError, ssl.SSLError):
-        return None
-    try:
-        if request:
-            writer.write(request)
-            with contextlib.suppress(OSError):
-                await writer.drain()
-        return await _read_some(reader, min(timeout_s, READ_S))
-    finally:
-        await _close(writer)
-
-
-@dataclass
-class _Heard:
-    """What one port said to our requests."""
-
-    found: Match = None
-    #: the reply that named it, or else the first bytes the port sent
-    reply: bytes = b""
-    answered: bool = False
-    tls_alert: bool = False
-    #: at least one connection (and TLS handshake, in TLS) succeeded
-    connected: bool = False
-
-
-async def _identify(host: str, port: int, tls: bool, timeout_s: float, pacer: Pacer) -> _Heard:
-    """Ask the port in turn: the protocols its number suggests, then nothing (a greeting),
-    then every other protocol of ``PROBES``. The first reply that shows a protocol names
-    the service. A greeting no protocol matches ends the search: a service that speaks
-    first is not one of the client-speaks-first protocols asked after it."""
-    hinted, others = ordered(port)
-    heard = _Heard()
-    for probe in [*hinted, None, *others]:
-        request, state = probe.request(host, port) if probe else (b"", None)
-        reply = await _exchange(host, port, request, tls, timeout_s, pacer)
-        if reply is None:
-            break  # no connection (closed, a rate limit, or no TLS in a TLS attempt)
-        heard.connected = True
-        if not reply:
-            continue
-        found = judge(probe, reply, state, tls, port)
-        if found:
-            return _Heard(found, reply, True, connected=True)
-        heard.answered = True
-        heard.reply = heard.reply or reply
-        if not tls and tls_alert(reply):
-            heard.tls_alert = True
-            break  # it wants a TLS handshake, not plaintext
-        if probe is None:
-            break  # an unknown greeting
-    return heard
-
-
-def _unidentified(heard: _Heard, tls: bool) -> str:
-    """Why a port has no name, in plain words."""
-    asked = f"asked: {probe_names()}"
-    if heard.tls_alert:
-        return "answers plaintext with a TLS alert, but no TLS handshake completed"
-    if heard.answered:
-        where = " inside TLS" if tls else ""
-        return f"sent {len(heard.reply)} byte(s){where} that no known protocol starts with"
-    if tls:
-        return f"speaks TLS, but no known protocol answered inside it ({asked})"
-    return f"accepts connections but answers nothing ({asked})"
-
-
-def identify(port: int, banner: bytes, tls: bool) -> tuple[str, str]:
-    """(service name, short detail) from what the port said first; ``unknown`` (or
-    ``tls``) when it showed no protocol: a port number alone names nothing."""
-    found = banner_service(banner, tls, port)
-    if found:
-        return found
-    return ("tls" if tls else "unknown"), ""
-
-
-async def describe(host: str, port: int, timeout_s: float, pacer: Pacer) -> Service:
-    tls = False
-    if port in _TLS_HINT_PORTS:
-        # the first request in TLS is also the handshake test (one connection less to a
-        # device that limits new connections)
-        heard = await _identify(host, port, True, timeout_s, pacer)
-        tls = heard.connected
-    if not tls:
-        heard = await _identify(host, port, False, timeout_s, pacer)
-    if not tls and heard.found is None and (not heard.answered or heard.tls_alert):
-        tls = port not in _TLS_HINT_PORTS and await _speaks_tls(host, port, timeout_s, pacer)
-        if tls:
-            heard = await _identify(host, port, True, timeout_s, pacer)
-    if heard.found:
-        name, detail = heard.found
-    else:
-        name, detail = ("tls" if tls else "unknown"), _unidentified(heard, tls)
-    text = heard.reply.decode("latin-1", errors="replace")[:512]
-    return Service(
-        port=port,
-        protocol="tcp",
-        name=name,
-        tls=tls,
-        banner=text,
-        detail=detail,
-        silent=not heard.answered and not tls,
-        tls_failed=port in _TLS_HINT_PORTS and not tls and name in UNIDENTIFIED,
+            flagged.append(line)
+    silent = [s.key for s in result.services if s.silent]
+    # a port the vendor declares needed (with its reason) is accounted for, known or not
+    unknown = [
+        line
+        for service, line in unidentified_services(result)
+        if (service.port, service.protocol) not in needed
+    ]
+    details = {
+        "scanned_tcp_ports": result.scanned_tcp,
+        "silent": silent,
+        "unidentified": unknown,
+        "open": _service_list(result.services),
+        "flagged": flagged,
+        "to_review": review,
+        "declared_needed": accepted,
+    }
+    open_questions = [f"to the vendor: {q}" for q in review]
+    if unknown:
+        open_questions.append("could not identify " + "; ".join(unknown))
+    if flagged:
+        return Observation(
+            topic="risky_interfaces",
+            outcome="fail",
+            message=f"{len(flagged)} high-risk service(s) answer: "
+            + "; ".join(flagged)
+            + (f" (also: {'; '.join(open_questions)})" if open_questions else ""),
+            details=details,
+        )
+    if open_questions:
+        return Observation(
+            topic="risky_interfaces",
+            # an open port we could not identify may be anything: INCONCLUSIVE; a hardened
+            # service nobody declared is a question to the vendor: NEEDS_REVIEW
+            outcome="inconclusive" if unknown else "info",
+            message=f"no high-risk service shown open among {result.scanned_tcp} TCP ports "
+            f"scanned, but not settled: {'; '.join(open_questions)}",
+            details=details,
+        )
+    return Observation(
+        topic="risky_interfaces",
+        outcome="pass",
+        message=f"no undeclared high-risk service among {result.scanned_tcp} TCP ports scanned",
+        details=details,
     )
 
 
-async def scan_udp(host: str, timeout_s: float, pacer: Pacer) -> list[Service]:
-    """The UDP services that answer their probe (see ``udp.py``); a TFTP server is also
-    asked for the configuration files devices are known to hand out."""
-    asked = probes(host)
-    details = await asyncio.gather(*(ask(host, p, timeout_s, pacer) for p in asked))
-    found = []
-    for probe, detail in zip(asked, details, strict=True):
-        if not detail:
-            continue
-        hands_out = ""
-        if probe.service == "tftp":
-            served = await tftp_served(host, probe.port, timeout_s, pacer)
-            hands_out = describe_served(served) if served else ""
-            detail = hands_out or f"{detail}; none of {len(TFTP_FILES)} known file names served"
-        found.append(
-            Service(
-                port=probe.port,
-                protocol="udp",
-                name=probe.service,
-                detail=detail,
-                hands_out=hands_out,
-            )
+def redirects_to_tls(service: Service) -> bool:
+    """Plain HTTP that only sends the browser to HTTPS carries no login or data."""
+    lines = service.banner.splitlines()
+    status = lines[0].split() if lines else []
+    moved = len(status) > 1 and status[1] in ("301", "302", "303", "307", "308")
+    return moved and any(
+        ln.lower().startswith("location:") and "https://" in ln.lower() for ln in lines
+    )
+
+
+def plaintext_observation(
+    result: ScanResult, needed: dict[tuple[int, str], str] | None = None
+) -> Observation:
+    """A port we could not identify may carry anything in plaintext (INCONCLUSIVE); one
+    the vendor declares needed is theirs to explain (a review)."""
+    needed = needed or {}
+    offered = [
+        s
+        for s in result.services
+        if s.name in PLAINTEXT_LOGIN and not s.tls and not redirects_to_tls(s)
+    ]
+    lines = [f"{s.key} {PLAINTEXT_LOGIN[s.name]} without TLS" for s in offered]
+    unknown_services = [
+        (s, line) for s, line in unidentified_services(result) if s.name == "unknown"
+    ]
+    unknown = [line for _, line in unknown_services]
+    undeclared = [line for s, line in unknown_services if (s.port, s.protocol) not in needed]
+    if lines:
+        return Observation(
+            topic="plaintext",
+            outcome="fail",
+            message="login or data surfaces in plaintext: " + "; ".join(lines),
+            details={"plaintext": lines, "unidentified": unknown},
         )
-    return found
-
-
-async def scan(
-    host: str,
-    ports: tuple[int, ...],
-    timeout_s: float = 2.0,
-    concurrency: int = 200,
-    pacer: Pacer | None = None,
-) -> ScanResult:
-    """Connect-scan ``ports`` and describe the open ones. Raises ProbeError if the
-    device answers on no port at all (it may be down or dropping everything)."""
-    pacer = pacer or Pacer()
-    gate = asyncio.Semaphore(concurrency)
-
-    async def state(port: int) -> tuple[int, str]:
-        async with gate:
-            return port, await _port_state(host, port, timeout_s, pacer)
-
-    states = dict(await asyncio.gather(*(state(p) for p in ports)))
-    result = ScanResult(host=host, scanned_tcp=len(ports))
-    result.filtered = sum(1 for s in states.values() if s == "filtered")
-    result.errors = {p: s[7:] for p, s in states.items() if s.startswith("error")}
-    open_ports = sorted(p for p, s in states.items() if s == "open")
-    if not open_ports and len(result.errors) == len(ports):
-        raise ProbeError(f"{host}: {next(iter(result.errors.values()))}")
-    if not open_ports and result.filtered:
-        raise ProbeError(f"{host} answered on none of {len(ports)} ports (all timed out)")
-
-    async def described(port: int) -> Service:
-        async with gate:
-            return await describe(host, port, timeout_s, pacer)
-
-    result.services = list(await asyncio.gather(*(described(p) for p in open_ports)))
-    result.services += await scan_udp(host, min(timeout_s, 2.0), pacer)
-    if result.services and all(s.silent for s in result.services):
-        ports_text = ", ".join(s.key for s in result.services)
-        raise ProbeError(
-            f"{host} accepts connections on {ports_text} but answers nothing "
-            f"(asked: a greeting, TLS, {probe_names()})"
+    if unknown:
+        return Observation(
+            topic="plaintext",
+            outcome="inconclusive" if undeclared else "info",
+            message="no plaintext login or data surface among the identified services; "
+            "could not tell what these carry without TLS: " + "; ".join(unknown),
+            details={"unidentified": unknown},
         )
-    return result
+    return Observation(
+        topic="plaintext", outcome="pass", message="no plaintext login or data surface found"
+    )
+
+
+BANNER = "a service banner"
+
+
+def model_observation(
+    result: ScanResult, model_numbers: list[str], pages: Sequence[tuple[str, str]] = ()
+) -> Observation:
+    """``pages``: (where, text) of the web pages' titles and text (web_pages.page_texts)."""
+    # whole-word matches of model numbers long enough not to match by chance
+    patterns = {m: re.compile(rf"(?<![\w-]){re.escape(m)}(?![\w-])", re.I) for m in model_numbers}
+    # the web UI first: where a user looks, and what settles S1.1-10
+    places = [*pages, *((BANNER, s.banner) for s in result.services)]
+    where: dict[str, str] = {}
+    for m, pattern in patterns.items():
+        if len(m) >= 3:
+            hit = next((place for place, text in places if pattern.search(text)), None)
+            if hit:
+                where[m] = hit
+    shown = sorted(where)
+    if shown:
+        spots = sorted(set(where.values()))
+        return Observation(
+            topic="model_number",
+            outcome="pass",
+            message=f"the device shows its model number {', '.join(shown)} in {', '.join(spots)}",
+            # S1.1-10 asks that the model number be visible in the device's web UI (or on
+            # the device): a web page that shows it settles it; a protocol banner is where
+            # no user looks (our judgement), so it only supports the vendor's answer
+            conclusive=any(place != BANNER for place in where.values()),
+            details={"model_numbers": shown, "where": where},
+        )
+    return Observation(
+        topic="model_number",
+        outcome="info",
+        message="no model number seen in service banners or web pages "
+        "(it may be on the label or behind the login)",
+    )
+
+
+class ExposedServicesCheck:
+    id: ClassVar[str] = "network.services"
+    version: ClassVar[str] = "1.0"
+    title: ClassVar[str] = "Open services, high-risk interfaces and plaintext surfaces"
+    needs: ClassVar[tuple[str, ...]] = (TARGET,)
+    topics: ClassVar[tuple[str, ...]] = ("risky_interfaces", "plaintext", "model_number")
+    sequence: ClassVar[int] = 10
+    budget_s: ClassVar[float] = 300
+
+    async def run(self, given: CheckInput) -> tuple[Observation, ...]:
+        device_params(given)
+        result = await device_scan(given)
+        models = list(given.params.get("model_numbers", []))
+        surfaces = await login_surfaces(given)
+        open_ports = {s.service.key for s in surfaces if s.open_result.outcome == "accepted"}
+        seen = {s.service.key: s.open_result.detail for s in surfaces}
+        needed = needed_ports(given)
+        return (
+            risky_observation(result, needed, open_ports, seen),
+            plaintext_observation(result, needed),
+            model_observation(result, models, await page_texts(given)),
+        )

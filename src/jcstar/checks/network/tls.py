@@ -17,10 +17,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
 from jcstar.checks.base import CannotJudge, CheckInput, Observation
-from jcstar.checks.network.device import TARGET, device_params, device_scan, pacer
-from jcstar.checks.network.pacing import Pacer
-from jcstar.checks.network.services import Service
-from jcstar.checks.network.tlsctx import observing_context
+from jcstar.checks.network.collect.device import TARGET, device_params, device_scan, pacer
+from jcstar.checks.network.collect.pacing import Pacer
+from jcstar.checks.network.collect.scan import Service
+from jcstar.checks.network.collect.tlsctx import observing_context
 
 VERSIONS: tuple[tuple[str, ssl.TLSVersion], ...] = (
     ("TLSv1.0", ssl.TLSVersion.TLSv1),

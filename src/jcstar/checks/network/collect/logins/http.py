@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from jcstar.checks.httpbody import read_capped
-from jcstar.checks.network.logins.base import (
+from jcstar.checks.network.collect.logins.base import (
     MAX_READ_BYTES,
     USER_AGENT,
     LoginResult,
@@ -21,8 +21,8 @@ from jcstar.checks.network.logins.base import (
     bounded,
     host_in_url,
 )
-from jcstar.checks.network.tlsctx import shared_observing_context
-from jcstar.checks.network.web_forms import ParsedPage, WebForm, parse_page
+from jcstar.checks.network.collect.tlsctx import shared_observing_context
+from jcstar.checks.network.collect.web_forms import ParsedPage, WebForm, parse_page
 
 # --- http (basic/digest and forms) -------------------------------------------------
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jcstar.checks.network.logins.base import LoginResult, Verdict, bounded
-from jcstar.checks.network.pacing import Pacer
-from jcstar.checks.network.udp import TFTP_FILES, describe_served, tftp_served
+from jcstar.checks.network.collect.logins.base import LoginResult, Verdict, bounded
+from jcstar.checks.network.collect.pacing import Pacer
+from jcstar.checks.network.collect.udp import TFTP_FILES, describe_served, tftp_served
 
 
 async def _tftp_open(host: str, port: int, timeout_s: float) -> Verdict:

@@ -11,7 +11,7 @@ from typing import Literal
 
 import telnetlib3
 
-from jcstar.checks.network.logins.base import (
+from jcstar.checks.network.collect.logins.base import (
     MAX_READ_BYTES,
     LoginResult,
     OutputLimitExceeded,

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Literal, NamedTuple
 
-from jcstar.checks.firmware.configfiles import (
+from jcstar.checks.firmware.collect.configfiles import (
     Setting,
     file_settings,
     is_documentation,
@@ -24,8 +24,8 @@ from jcstar.checks.firmware.configfiles import (
     key_kind,
     nvram_records,
 )
-from jcstar.checks.firmware.reading import TEXT_LIMIT, is_text, read_text, text_files
-from jcstar.checks.firmware.shell import commands, words
+from jcstar.checks.firmware.collect.reading import TEXT_LIMIT, is_text, read_text, text_files
+from jcstar.checks.firmware.collect.shell import commands, words
 from jcstar.targets.firmware import PathEscape, iter_files, read_in_rootfs, safe_path
 
 ACCOUNT_FILES = ("/etc/passwd", "/etc/shadow")

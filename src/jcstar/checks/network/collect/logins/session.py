@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from jcstar.checks.network.logins.base import (
+from jcstar.checks.network.collect.logins.base import (
     LoginResult,
     LoginSurface,
 )
-from jcstar.checks.network.logins.telnet import TelnetSurface
+from jcstar.checks.network.collect.logins.telnet import TelnetSurface
 
 # --- several attempts on one surface -------------------------------------------------
 

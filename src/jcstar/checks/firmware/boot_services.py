@@ -22,16 +22,21 @@ import yaml
 from pydantic import Field
 
 from jcstar.checks.base import CannotJudge, CheckInput, Frozen, Observation
-from jcstar.checks.firmware.image import DEFAULT_BUDGET_S, TARGET, check_budget, unpacked_image
-from jcstar.checks.firmware.reading import (
+from jcstar.checks.firmware.collect.image import (
+    DEFAULT_BUDGET_S,
+    TARGET,
+    check_budget,
+    unpacked_image,
+)
+from jcstar.checks.firmware.collect.reading import (
     location,
     read_text,
     require_complete,
     rootfs_dirs,
     text_files,
 )
-from jcstar.checks.firmware.shell import commands, words
-from jcstar.checks.network.device import needed_ports
+from jcstar.checks.firmware.collect.shell import commands, words
+from jcstar.checks.network.collect.device import needed_ports
 from jcstar.targets.firmware import PathEscape, safe_path
 
 RC_DIRS = ("/etc/init.d", "/etc/rc.d", "/etc/init")

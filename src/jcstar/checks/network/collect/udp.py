@@ -14,7 +14,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from jcstar.checks.network.pacing import Pacer
+from jcstar.checks.network.collect.pacing import Pacer
 
 REPLY_BYTES = 2048
 

@@ -7,11 +7,11 @@ from typing import ClassVar
 import httpx
 
 from jcstar.checks.base import CannotJudge, CheckInput, Observation
-from jcstar.checks.network.device import TARGET, device_params
-from jcstar.checks.network.logins.http import _client, _request
-from jcstar.checks.network.services import Service
-from jcstar.checks.network.surfaces import Surface, login_surfaces
-from jcstar.checks.network.web_pages import WEB_SERVICES, base_url
+from jcstar.checks.network.collect.device import TARGET, device_params
+from jcstar.checks.network.collect.logins.http import _client, _request
+from jcstar.checks.network.collect.scan import Service
+from jcstar.checks.network.collect.surfaces import Surface, login_surfaces
+from jcstar.checks.network.collect.web_pages import WEB_SERVICES, base_url
 
 
 async def settings_page(

@@ -22,7 +22,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from jcstar.checks.network.udp import sip_options
+from jcstar.checks.network.collect.udp import sip_options
 
 #: what a reply showed: (service name, short detail), or None when it is not this protocol
 Match = tuple[str, str] | None

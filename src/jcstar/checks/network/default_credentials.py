@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from jcstar.checks.base import CannotJudge, CheckInput, Observation
-from jcstar.checks.network.credentials import for_service
-from jcstar.checks.network.device import TARGET, device_params, pacer
-from jcstar.checks.network.limits import RATE_LIMITED, retry_after_s
-from jcstar.checks.network.logins import login_session
-from jcstar.checks.network.surfaces import Surface, login_surfaces, login_target
+from jcstar.checks.credentials import for_service
+from jcstar.checks.network.collect.device import TARGET, device_params, pacer
+from jcstar.checks.network.collect.limits import RATE_LIMITED, retry_after_s
+from jcstar.checks.network.collect.logins import login_session
+from jcstar.checks.network.collect.surfaces import Surface, login_surfaces, login_target
 
 #: pause between attempts on one surface, so a real device is not flooded
 PACE_S = 0.05

@@ -27,7 +27,7 @@ from univers.versions import (
 )
 
 from jcstar.checks.base import Frozen
-from jcstar.checks.firmware import vex as csaf
+from jcstar.checks.firmware.collect import vex as csaf
 
 
 class FeedError(ValueError):

@@ -9,7 +9,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 
-from jcstar.checks.network.logins.base import (
+from jcstar.checks.network.collect.logins.base import (
     MAX_READ_BYTES,
     LoginOutcome,
     LoginResult,

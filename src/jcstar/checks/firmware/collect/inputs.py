@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from jcstar.checks.firmware.params import FirmwareParams
+from jcstar.checks.firmware.collect.params import FirmwareParams
 from jcstar.targets.firmware import UnpackError, refuse_host_root
 
 #: option name on the command line of each file field (the profile uses the field name)
@@ -31,8 +31,8 @@ def check_files(params: FirmwareParams, fields: tuple[str, ...] = FILE_FIELDS) -
     """ValueError (one line naming the file) unless each named file is usable: the image
     and same-model images exist, the public key loads, the vulnerability feed parses."""
     # imported here: these pull in cryptography and univers, which most commands never need
-    from jcstar.checks.firmware.signature import load_public_key
-    from jcstar.checks.firmware.vulnfeed import load_feed
+    from jcstar.checks.firmware.collect.signature import load_public_key
+    from jcstar.checks.firmware.collect.vulnfeed import load_feed
 
     check_image(params.image)
     for other in params.same_model:

@@ -15,9 +15,9 @@ import secrets
 import struct
 from dataclasses import dataclass, field
 
-from jcstar.checks.network.logins.base import LoginResult, Verdict, bounded
-from jcstar.checks.network.protocols import modbus_read, modbus_reply
-from jcstar.checks.network.tlsctx import shared_observing_context
+from jcstar.checks.network.collect.logins.base import LoginResult, Verdict, bounded
+from jcstar.checks.network.collect.protocols import modbus_read, modbus_reply
+from jcstar.checks.network.collect.tlsctx import shared_observing_context
 
 #: exceptions that show the read was processed: the address or the count is wrong
 _PROCESSED = {2: "no register at that address", 3: "the value is not accepted"}

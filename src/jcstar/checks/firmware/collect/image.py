@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from jcstar.checks.base import CheckInput, Frozen, SkipCheck
-from jcstar.checks.firmware.params import ANALYSIS_S, FirmwareParams
+from jcstar.checks.firmware.collect.params import ANALYSIS_S, FirmwareParams
 from jcstar.targets.firmware import UnpackedImage, UnpackError, remove_tree, sha256_file, unpack
 
 T = TypeVar("T")

@@ -12,17 +12,17 @@ import dataclasses
 from dataclasses import dataclass
 
 from jcstar.checks.base import CheckInput
-from jcstar.checks.network.device import device_params, device_scan, pacer
-from jcstar.checks.network.logins import (
+from jcstar.checks.network.collect.device import device_params, device_scan, pacer
+from jcstar.checks.network.collect.logins import (
     SURFACES,
     HttpBasicSurface,
     HttpFormSurface,
     LoginResult,
     LoginSurface,
 )
-from jcstar.checks.network.logins.ssh import PASSWORD_NOT_OFFERED
-from jcstar.checks.network.services import Service
-from jcstar.checks.network.web_pages import WEB_SERVICES, web_login_surfaces
+from jcstar.checks.network.collect.logins.ssh import PASSWORD_NOT_OFFERED
+from jcstar.checks.network.collect.scan import Service
+from jcstar.checks.network.collect.web_pages import WEB_SERVICES, web_login_surfaces
 
 
 @dataclass(frozen=True)

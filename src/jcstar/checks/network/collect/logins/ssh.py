@@ -11,7 +11,7 @@ from functools import cache
 
 import asyncssh
 
-from jcstar.checks.network.logins.base import (
+from jcstar.checks.network.collect.logins.base import (
     LoginResult,
     Verdict,
     bounded,

@@ -7,7 +7,7 @@ import base64
 import re
 from dataclasses import dataclass, field
 
-from jcstar.checks.network.logins.base import (
+from jcstar.checks.network.collect.logins.base import (
     MAX_READ_BYTES,
     USER_AGENT,
     LoginResult,

@@ -7,9 +7,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from jcstar.checks.base import CheckInput, SkipCheck
-from jcstar.checks.network.pacing import Pacer
-from jcstar.checks.network.services import ScanResult, scan
-from jcstar.checks.network.target import DEFAULT_TCP_PORTS, parse_host, parse_ports
+from jcstar.checks.network.collect.pacing import Pacer
+from jcstar.checks.network.collect.scan import ScanResult, scan
+from jcstar.checks.network.collect.target import DEFAULT_TCP_PORTS, parse_host, parse_ports
 
 TARGET = "device"
 

@@ -24,9 +24,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from jcstar.checks.base import CheckInput
-from jcstar.checks.network.device import device_params, device_scan, pacer
-from jcstar.checks.network.logins.base import LoginResult, LoginSurface, host_in_url
-from jcstar.checks.network.logins.http import (
+from jcstar.checks.network.collect.device import device_params, device_scan, pacer
+from jcstar.checks.network.collect.logins.base import LoginResult, LoginSurface, host_in_url
+from jcstar.checks.network.collect.logins.http import (
     HttpBasicSurface,
     HttpFormSurface,
     _challenges,
@@ -35,8 +35,8 @@ from jcstar.checks.network.logins.http import (
     _request,
     judge_open_page,
 )
-from jcstar.checks.network.services import Service
-from jcstar.checks.network.web_forms import same_origin_paths
+from jcstar.checks.network.collect.scan import Service
+from jcstar.checks.network.collect.web_forms import same_origin_paths
 
 WEB_SERVICES = ("http", "https")
 _REALM = re.compile(r'realm\s*=\s*"([^"]*)"', re.I)

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from jcstar.checks.base import Frozen
-from jcstar.checks.firmware.reading import fingerprint
+from jcstar.checks.firmware.collect.reading import fingerprint
 
 CHUNK = 1024**2
 #: a PEM block longer than this is not a key (an RSA-16384 key is about 12 kB)

@@ -43,22 +43,22 @@ followed, and no proxy, netrc, SSH config, SSH agent or key of the tester is use
 
 from __future__ import annotations
 
-from jcstar.checks.network.logins.base import (
+from jcstar.checks.network.collect.logins.base import (
     MAX_READ_BYTES,
     LoginOutcome,
     LoginResult,
     LoginSurface,
     host_in_url,
 )
-from jcstar.checks.network.logins.ftp import FtpSurface
-from jcstar.checks.network.logins.http import HttpBasicSurface, HttpFormSurface
-from jcstar.checks.network.logins.modbus import ModbusSurface
-from jcstar.checks.network.logins.mqtt import MqttSurface
-from jcstar.checks.network.logins.rtsp import RtspSurface
-from jcstar.checks.network.logins.session import LoginSession, login_session
-from jcstar.checks.network.logins.ssh import SshSurface
-from jcstar.checks.network.logins.telnet import TelnetSurface
-from jcstar.checks.network.logins.tftp import TftpSurface
+from jcstar.checks.network.collect.logins.ftp import FtpSurface
+from jcstar.checks.network.collect.logins.http import HttpBasicSurface, HttpFormSurface
+from jcstar.checks.network.collect.logins.modbus import ModbusSurface
+from jcstar.checks.network.collect.logins.mqtt import MqttSurface
+from jcstar.checks.network.collect.logins.rtsp import RtspSurface
+from jcstar.checks.network.collect.logins.session import LoginSession, login_session
+from jcstar.checks.network.collect.logins.ssh import SshSurface
+from jcstar.checks.network.collect.logins.telnet import TelnetSurface
+from jcstar.checks.network.collect.logins.tftp import TftpSurface
 
 SURFACES: dict[str, LoginSurface] = {
     surface.service: surface

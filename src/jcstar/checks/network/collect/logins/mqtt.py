@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 import aiomqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
-from jcstar.checks.network.logins.base import (
+from jcstar.checks.network.collect.logins.base import (
     LoginResult,
     Verdict,
     bounded,
 )
-from jcstar.checks.network.tlsctx import shared_observing_context
+from jcstar.checks.network.collect.tlsctx import shared_observing_context
 
 # --- mqtt --------------------------------------------------------------------------
 
