@@ -30,6 +30,7 @@ from jcstar.registry.accounts.service import (
     corporate_check_digit,
     create_org,
     create_token,
+    require_org,
 )
 from jcstar.registry.app import create_app
 from jcstar.registry.applications.validation import parse_report, reevaluate
@@ -90,9 +91,13 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 @dataclass(frozen=True)
 class Party:
+    """An organisation as one of its tokens acts for it (holding ``roles``; ``None``: every
+    role of its kind, as ``create_token`` gives by default)."""
+
     name: str
     kind: str
     token: str
+    roles: tuple[str, ...] | None = None
 
     @property
     def headers(self) -> dict[str, str]:
@@ -100,6 +105,7 @@ class Party:
 
 
 MakeParty = Callable[..., Party]
+MakeMember = Callable[..., Party]
 
 
 def corporate_number(seq: int) -> str:
@@ -126,20 +132,41 @@ def make_party(client: TestClient) -> MakeParty:
     unless ``identity`` is False."""
     made = [0]
 
-    def make(name: str, kind: str, expires_days: int = 30, identity: bool = True) -> Party:
+    def make(
+        name: str,
+        kind: str,
+        expires_days: int = 30,
+        identity: bool = True,
+        roles: tuple[str, ...] | None = None,
+    ) -> Party:
         made[0] += 1
         with client.app.state.sessions() as session:  # type: ignore[attr-defined]
             lock_for_write(session)
             who = identity_for(name, 1000 + made[0]) if identity and kind == "vendor" else None
             org = create_org(session, name, kind, who)
-            token = create_token(session, org, max(expires_days, 1))
+            token = create_token(session, org, max(expires_days, 1), roles)
             if expires_days < 0:
                 session.execute(
                     text("UPDATE api_tokens SET created_at = :at, expires_at = :at WHERE id = :id"),
                     {"at": "2020-01-01 00:00:00", "id": _newest_token_id(session)},
                 )
             session.commit()
-        return Party(name, kind, token)
+        return Party(name, kind, token, roles)
+
+    return make
+
+
+@pytest.fixture
+def make_member(client: TestClient) -> MakeMember:
+    """Another token of an existing organisation, holding only ``roles``: a second person
+    (or machine) inside it, e.g. an operator reviewer beside an approver."""
+
+    def make(org: Party, *roles: str) -> Party:
+        with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+            lock_for_write(session)
+            token = create_token(session, require_org(session, org.name), 30, roles)
+            session.commit()
+        return Party(org.name, org.kind, token, roles)
 
     return make
 
@@ -212,6 +239,10 @@ def submit(client: TestClient, vendor: Party, app_id: int) -> dict[str, Any]:
 
 
 def approve(client: TestClient, operator: Party, app_id: int) -> dict[str, Any]:
+    """Approve as the operator; a submitted application is accepted and its fee recorded paid
+    first (the registry approves nothing straight from ``submitted``)."""
+    if application_state(client, operator, app_id) == "submitted":
+        accept_and_pay(client, operator, app_id)
     response = client.post(f"/api/v1/applications/{app_id}/approve", headers=operator.headers)
     assert response.status_code == 200, response.text
     data: dict[str, Any] = response.json()
@@ -234,3 +265,27 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def application_state(client: TestClient, party: Party, app_id: int) -> str:
+    response = client.get(f"/api/v1/applications/{app_id}", headers=party.headers)
+    assert response.status_code == 200, response.text
+    state: str = response.json()["state"]
+    return state
+
+
+def accept_and_pay(
+    client: TestClient, operator: Party, app_id: int, reference: str = "TRANSFER-0001"
+) -> dict[str, Any]:
+    """Accept a submitted application (acceptance number, fee invoiced) and record the fee
+    paid, as the operator: what review and approval wait for."""
+    path = f"/api/v1/applications/{app_id}"
+    accepted = client.post(f"{path}/accept", headers=operator.headers)
+    assert accepted.status_code == 200, accepted.text
+    if accepted.json()["fee_paid_at"]:  # accepted again after a return: paid the first time
+        data: dict[str, Any] = accepted.json()
+        return data
+    paid = client.post(f"{path}/fee-paid", json={"reference": reference}, headers=operator.headers)
+    assert paid.status_code == 200, paid.text
+    data = paid.json()
+    return data

@@ -35,6 +35,7 @@ from tests.registry.conftest import (
     BASE_URL,
     MakeParty,
     Party,
+    accept_and_pay,
     apply,
     issue_label,
     stop_server,
@@ -336,6 +337,7 @@ def test_an_operator_cookie_cannot_approve_from_another_origin(
 ) -> None:
     app_id = apply(client, vendor, report)["id"]
     submit(client, vendor, app_id)
+    accept_and_pay(client, operator, app_id)
     browser = _sign_in(client, operator, "reviewer@operator.test")
     approve = f"/api/v1/applications/{app_id}/approve"
     attempts = [
@@ -350,7 +352,7 @@ def test_an_operator_cookie_cannot_approve_from_another_origin(
         assert response.status_code == 403, (headers, response.text)
     assert _count(client, Label) == 0
     state = client.get(f"/api/v1/applications/{app_id}", headers=vendor.headers).json()
-    assert state["state"] == "submitted"
+    assert state["state"] == "accepted"
     # the registry's own page may (its origin, port written or not)
     assert browser.post(approve, headers={"origin": BASE_URL}).status_code == 200
     assert _count(client, Label) == 1

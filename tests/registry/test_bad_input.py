@@ -12,7 +12,15 @@ from sqlalchemy import func, select
 from jcstar.registry.applications.models import Application, ApplicationEvent, Document
 from jcstar.registry.labels.models import Label
 from jcstar.registry.log.models import LogEntry
-from tests.registry.conftest import MakeParty, Party, apply, approve, submit, with_answer
+from tests.registry.conftest import (
+    MakeParty,
+    Party,
+    accept_and_pay,
+    apply,
+    approve,
+    submit,
+    with_answer,
+)
 
 
 def _count(client: TestClient, model: type[Any]) -> int:
@@ -165,11 +173,12 @@ def test_label_that_cannot_be_signed_stores_nothing(
     vendor = make_party("株式会社" + "長" * 196, "vendor")
     app_id = apply(client, vendor, report)["id"]
     submit(client, vendor, app_id)
+    accept_and_pay(client, operator, app_id)
     response = client.post(f"/api/v1/applications/{app_id}/approve", headers=operator.headers)
     assert response.status_code == 422
     assert "cannot issue the label" in response.json()["detail"]
     state = client.get(f"/api/v1/applications/{app_id}", headers=vendor.headers).json()
-    assert state["state"] == "submitted"
+    assert state["state"] == "accepted"
     assert _count(client, Label) == 0
     assert _count(client, LogEntry) == 0
 

@@ -174,6 +174,15 @@ def issue(registry: Registry, report: dict[str, Any], models: list[str]) -> dict
     app_id = created.json()["id"]
     submitted = httpx.post(f"{api}/applications/{app_id}/submit", headers=vendor, timeout=60)
     assert submitted.status_code == 200, submitted.text
+    accepted = httpx.post(f"{api}/applications/{app_id}/accept", headers=operator, timeout=60)
+    assert accepted.status_code == 200, accepted.text
+    paid = httpx.post(
+        f"{api}/applications/{app_id}/fee-paid",
+        json={"reference": f"TRANSFER-{app_id}"},
+        headers=operator,
+        timeout=60,
+    )
+    assert paid.status_code == 200, paid.text
     approved = httpx.post(f"{api}/applications/{app_id}/approve", headers=operator, timeout=60)
     assert approved.status_code == 200, approved.text
     label: dict[str, Any] = approved.json()

@@ -13,13 +13,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from jcstar.labels import LabelClaims, verify_offline
+from jcstar.client.api import RegistryClient
+from jcstar.client.verify import verify_label
+from jcstar.labels import LabelClaims, TrustedKeys, verify_offline
 from jcstar.registry.app import create_app
 from jcstar.registry.db import utcnow
 from jcstar.registry.labels.service import claims_in
 from jcstar.registry.settings import Settings
 from tests.conftest import invoke
 from tests.registry.conftest import MakeParty, Party, apply, issue_label
+from tests.registry.test_signed_labels import ThroughTestClient
 
 STAR1 = "JST-CR-01-01-2024R1"
 NEXT = "JST-CR-01-01-2026R2"
@@ -230,3 +233,25 @@ def test_admin_publish_criteria_publishes_once_and_names_a_bad_id(
     assert code == 2
     assert "id: String should match pattern" in err
     assert [v["id"] for v in client.get("/api/v1/criteria").json()] == [STAR1, NEXT]
+
+
+def test_online_verification_says_a_label_lapsed_once_its_criteria_lapse_date_has_come(
+    lapsing_client: TestClient, make_party: MakeParty, report: dict[str, Any]
+) -> None:
+    client = lapsing_client
+    vendor = make_party("Example Energy Systems K.K.", "vendor")
+    operator = make_party("JC-STAR Operator", "operator")
+    label = issue_label(client, vendor, operator, report)
+    keys = TrustedKeys.from_jwks(client.get("/.well-known/jwks.json").json())
+    registry = RegistryClient("https://testserver", transport=ThroughTestClient(client))
+    # a version in effect five weeks ago: under the six-week rule the label lapses next week
+    assert _publish(client, operator, _today() - dt.timedelta(weeks=5)).status_code == 201
+    lapses_on = _today() + dt.timedelta(weeks=1)
+    assert verify_label(label["qr"], keys, registry, _today()).valid
+    assert verify_label(label["qr"], keys, registry, lapses_on - dt.timedelta(days=1)).valid
+    result = verify_label(label["qr"], keys, registry, lapses_on)
+    assert not result.valid and result.status == "lapsed"
+    assert f"superseded by {NEXT}: it lapsed on {lapses_on}" in result.reason
+    # offline (no registry), the signature and dates alone still hold: the lapse is a
+    # registry fact, as a revocation is
+    assert verify_offline(label["qr"], keys, lapses_on).valid

@@ -3,6 +3,7 @@ label built from its rows, filled in for labels from before they existed (migrat
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -68,6 +69,48 @@ def test_labels_from_before_documents_get_one_on_upgrade(
         migrate.upgrade(engine)
         with Session(engine) as session:
             assert len(session.scalars(select(LabelDocument.label_id)).all()) == 1
+    finally:
+        engine.dispose()
+    served = client.get(f"/api/v1/labels/{no}").json()
+    # the label as a registry from before documents held it (columns added since were dropped
+    # by the downgrade and come back empty: that loss is the downgrade's, not the backfill's)
+    held_in_0001 = (
+        "registration_no",
+        "level",
+        "status",
+        "issued_on",
+        "expires_on",
+        "vendor",
+        "product",
+        "model_numbers",
+        "support_period_end",
+        "vulnerability_contact",
+        "product_url",
+        "jws",
+    )
+    assert {k: served[k] for k in held_in_0001} == {k: expected[k] for k in held_in_0001}
+    assert [e["event"] for e in served["status_history"]] == ["issued"]
+
+
+def test_documents_of_an_older_shape_are_stored_again_on_upgrade(
+    client: TestClient, settings: Settings, vendor: Party, operator: Party, report: dict[str, Any]
+) -> None:
+    """A registry upgraded from 0011 served documents without the fields added since (the
+    label lookup serves what is stored): the upgrade stores each label's document again."""
+    no = issue_label(client, vendor, operator, report)["registration_no"]
+    expected = client.get(f"/api/v1/labels/{no}").json()
+    engine = make_engine(settings.database_url)
+    try:
+        migrate.downgrade(engine, "0011")
+        with Session(engine) as session:
+            stored = session.scalars(select(LabelDocument)).one()
+            old_shape = json.loads(stored.body)
+            for added in ("criteria", "renews", "product_name_ja", "product_category"):
+                old_shape.pop(added, None)
+            stored.body = json.dumps(old_shape)
+            session.commit()
+        assert "criteria" not in client.get(f"/api/v1/labels/{no}").json()
+        migrate.upgrade(engine)
     finally:
         engine.dispose()
     assert client.get(f"/api/v1/labels/{no}").json() == expected

@@ -375,3 +375,27 @@ def test_a_label_past_its_support_period_says_so_and_stays_valid(
     page = client.get(f"/p/{no}").text
     assert "No longer supported" in page and "有効 / Valid" in page
     assert "no longer supported" in client.get("/", params={"q": "HEMS"}).text
+
+
+def test_application_numbers_are_given_on_first_submission_and_never_reused(
+    client: TestClient, vendor: Party, operator: Party, report: dict[str, Any]
+) -> None:
+    """Drafts leave their reference series when filed; a later draft or filing never takes a
+    number another application holds, and a resubmission keeps its number."""
+    first = apply(client, vendor, report, model_numbers=["NUM-1"])
+    second = apply(client, vendor, report, model_numbers=["NUM-2"])
+    filed = submit(client, vendor, first["id"])
+    third = apply(client, vendor, report, model_numbers=["NUM-3"])
+    assert len({first["draft_no"], second["draft_no"], third["draft_no"]}) == 3
+    refiled = submit(client, vendor, second["id"])
+    assert filed["application_no"] != refiled["application_no"]
+    listed = client.get("/api/v1/applications", headers=vendor.headers).json()["items"]
+    numbers = [a["application_no"] or a["draft_no"] for a in listed]
+    assert len(set(numbers)) == len(numbers) == 3
+    returned = client.post(
+        f"/api/v1/applications/{first['id']}/return",
+        json={"reason": "attach the declaration"},
+        headers=operator.headers,
+    )
+    assert returned.status_code == 200, returned.text
+    assert submit(client, vendor, first["id"])["application_no"] == filed["application_no"]

@@ -37,10 +37,16 @@ class World:
         app_id: int = apply(self.client, owner, self.report, lab="Lab Named", model_numbers=models)[
             "id"
         ]
-        if state in ("submitted", "accepted"):
+        if state in ("submitted", "accepted", "paid"):
             submit(self.client, owner, app_id)
-        if state == "accepted":
+        if state in ("accepted", "paid"):
             self.client.post(f"/api/v1/applications/{app_id}/accept", headers=operator.headers)
+        if state == "paid":  # accepted and its fee recorded paid: what review waits for
+            self.client.post(
+                f"/api/v1/applications/{app_id}/fee-paid",
+                json={"reference": "T-1"},
+                headers=operator.headers,
+            )
         return app_id
 
     def document(self) -> int:
@@ -56,6 +62,16 @@ class World:
         )
         doc_id: int = response.json()["id"]
         return doc_id
+
+    def owner_user(self) -> int:
+        """A new user of the owner's organisation (made by its administrator token)."""
+        self.made += 1
+        body = {"email": f"u{self.made}@owner.test", "password": "x" * 12, "roles": ["applicant"]}
+        response = self.client.post(
+            "/api/v1/orgs/me/users", json=body, headers=self.headers("owner")
+        )
+        user_id: int = response.json()["id"]
+        return user_id
 
     def label(self, suspended: bool = False) -> str:
         operator = self.parties["operator"]
@@ -129,6 +145,11 @@ def _get(path: Callable[[World], str]) -> Request:
     return lambda world, _role: ("GET", path(world), {})
 
 
+def _add_user(world: World, role: str) -> tuple[str, str, dict[str, Any]]:
+    body = {"email": f"{role}@people.test", "password": "x" * 12, "roles": ["administrator"]}
+    return "POST", "/api/v1/orgs/me/users", {"json": body}
+
+
 MATRIX: dict[str, tuple[Request, dict[str, int]]] = {
     "create application": (
         lambda w, _r: ("POST", "/api/v1/applications", {"json": {"report": w.report}}),
@@ -164,14 +185,16 @@ MATRIX: dict[str, tuple[Request, dict[str, int]]] = {
         {ANON: 401, OTHER: 404, LAB_X: 403, LAB: 403, OPS: 403, PROC: 403, OWNER: 200},
     ),
     "accept": (_app_action("accept", "submitted"), OPERATOR_ONLY),
-    "start review": (_app_action("start-review", "accepted"), OPERATOR_ONLY),
+    "fee paid": (_app_action("fee-paid", "accepted", {"reference": "T-1"}), OPERATOR_ONLY),
+    "start review": (_app_action("start-review", "paid"), OPERATOR_ONLY),
     "return": (_app_action("return", "submitted", {"reason": "fix"}), OPERATOR_ONLY),
     "reject": (_app_action("reject", "submitted", {"reason": "no"}), OPERATOR_ONLY),
-    "approve": (_app_action("approve", "submitted"), OPERATOR_ONLY),
+    "approve": (_app_action("approve", "paid"), OPERATOR_ONLY),
     "suspend": (_label_action("suspend", {"reason": "r"}), OPERATOR_ONLY),
     "revoke": (_label_action("revoke", {"reason": "r"}), OPERATOR_ONLY),
     "reinstate": (_label_action("reinstate", {"reason": "r"}, suspended=True), OPERATOR_ONLY),
-    "renew": (_label_action("renew", None), OPERATOR_ONLY),
+    # gone: the operator is told to use a renewal application (409), nothing changes
+    "renew": (_label_action("renew", None), {**OPERATOR_ONLY, OPS: 409}),
     "post notice": (
         _label_action("notices", {"title": "t", "body": "b"}),
         {ANON: 401, OTHER: 403, LAB: 403, LAB_X: 403, PROC: 403, OWNER: 201, OPS: 201},
@@ -179,13 +202,68 @@ MATRIX: dict[str, tuple[Request, dict[str, int]]] = {
     "read label": (_get(lambda w: f"/api/v1/labels/{w.label()}"), PUBLIC),
     "search labels": (_get(lambda w: "/api/v1/labels?q=HEMS"), PUBLIC),
     "product page": (_get(lambda w: f"/p/{w.label()}"), PUBLIC),
+    # the link in a label's compact seal: on to the product page (followed)
+    "seal link": (
+        _get(
+            lambda w: (
+                "/L/" + w.client.get(f"/api/v1/labels/{w.label()}").json()["qr"].split("/L/")[1]
+            )
+        ),
+        PUBLIC,
+    ),
     "search page": (_get(lambda w: "/?q=HEMS"), PUBLIC),
     "export csv": (_get(lambda w: "/api/v1/export/labels.csv"), PUBLIC),
     "export json": (_get(lambda w: "/api/v1/export/labels.json"), PUBLIC),
     "log": (_get(lambda w: "/api/v1/log"), PUBLIC),
     "log verify": (_get(lambda w: "/api/v1/log/verify"), PUBLIC),
+    "log checkpoints": (_get(lambda w: "/api/v1/log/checkpoints"), PUBLIC),
+    # a label issued first: its log entry is what the checkpoint signs
+    "log latest checkpoint": (
+        _get(lambda w: (w.label(), "/api/v1/log/checkpoints/latest")[1]),
+        PUBLIC,
+    ),
     "jwks": (_get(lambda w: "/.well-known/jwks.json"), PUBLIC),
+    "claim check": (_get(lambda w: "/api/v1/public/accepted?model=HG-1"), PUBLIC),
     "me": (_get(lambda w: "/api/v1/me"), SIGNED_IN),
+    # four-eyes decisions (none pending here: four-eyes is off; see test_four_eyes.py)
+    "pending decisions": (_get(lambda w: "/api/v1/decisions"), OPERATOR_ONLY),
+    "withdraw decision": (
+        lambda w, _r: ("DELETE", "/api/v1/decisions/999999", {}),
+        {**OPERATOR_ONLY, OPS: 404},
+    ),
+    # an organisation's administrator (every party here holds every role of its kind)
+    "list users": (_get(lambda w: "/api/v1/orgs/me/users"), SIGNED_IN),
+    "add user": (_add_user, {**dict.fromkeys(ROLES, 201), ANON: 401}),
+    "set user roles": (
+        lambda w, _r: (
+            "PUT",
+            f"/api/v1/orgs/me/users/{w.owner_user()}/roles",
+            {"json": {"roles": ["applicant"]}},
+        ),
+        # another organisation's user is as unknown as a missing one
+        {**dict.fromkeys(ROLES, 404), ANON: 401, OWNER: 200},
+    ),
+    "remove user": (
+        lambda w, _r: ("DELETE", f"/api/v1/orgs/me/users/{w.owner_user()}", {}),
+        {**dict.fromkeys(ROLES, 404), ANON: 401, OWNER: 204},
+    ),
+    "list criteria versions": (_get(lambda w: "/api/v1/criteria"), PUBLIC),
+    "publish criteria version": (
+        lambda w, _r: (
+            "POST",
+            "/api/v1/criteria",
+            {
+                "json": {
+                    "level": 1,
+                    "id": "JST-CR-01-01-2026R2",
+                    "title": "revised",
+                    "published_on": "2026-11",
+                    "effective_on": "2026-12-01",
+                }
+            },
+        ),
+        {**OPERATOR_ONLY, OPS: 201},
+    ),
 }
 
 
@@ -234,3 +312,93 @@ def test_lab_may_attach_only_evaluation_reports(world: World) -> None:
         headers=world.headers(LAB),
     )
     assert response.status_code == 403
+
+
+# -- people inside organisations: each write endpoint × a token holding one role ------------
+
+#: tokens holding one role (or none) inside the world's organisations
+MEMBERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "ops_reviewer": (OPS, ("reviewer",)),
+    "ops_approver": (OPS, ("approver",)),
+    "ops_administrator": (OPS, ("administrator",)),
+    "ops_no_role": (OPS, ()),
+    "owner_applicant": (OWNER, ("applicant",)),
+    "owner_administrator": (OWNER, ("administrator",)),
+    "lab_evaluator": (LAB, ("evaluator",)),
+    "lab_administrator": (LAB, ("administrator",)),
+}
+
+#: endpoint (a row of MATRIX, played the same way) → the members whose role may call it; they
+#: get what the full organisation gets there, every other member 403
+MAY: dict[str, tuple[str, ...]] = {
+    "create application": ("owner_applicant",),
+    "update application": ("owner_applicant",),
+    "submit": ("owner_applicant",),
+    "accept": ("ops_reviewer",),
+    "start review": ("ops_reviewer",),
+    "return": ("ops_reviewer",),
+    "reject": ("ops_reviewer",),
+    "fee paid": ("ops_reviewer",),
+    "approve": ("ops_approver",),
+    "suspend": ("ops_approver",),
+    "revoke": ("ops_approver",),
+    "reinstate": ("ops_approver",),
+    "post notice": ("owner_applicant", "ops_reviewer", "ops_approver"),
+    "pending decisions": tuple(m for m in MEMBERS if m.startswith("ops_")),  # a read
+    "withdraw decision": ("ops_approver",),
+    "list users": ("ops_administrator", "owner_administrator", "lab_administrator"),
+    "add user": ("ops_administrator", "owner_administrator", "lab_administrator"),
+    # reads need no role: each member sees what its organisation sees
+    "read application": tuple(MEMBERS),
+}
+
+
+@pytest.fixture
+def people_world(world: World, make_member: Callable[..., Party]) -> World:
+    for member, (org, roles) in MEMBERS.items():
+        party = world.parties[org]
+        assert party
+        world.parties[member] = make_member(party, *roles)
+    return world
+
+
+def _member_upload(world: World, member: str) -> tuple[str, str, dict[str, Any]]:
+    kind = "evaluation_report" if member.startswith("lab") else "checklist"
+    files = {"file": ("doc.pdf", b"%PDF-1.7\n...", "application/pdf")}
+    path = f"/api/v1/applications/{world.application()}/documents"
+    return "POST", path, {"data": {"kind": kind}, "files": files}
+
+
+@pytest.mark.parametrize("endpoint", [*(e for e in MAY if e in MATRIX), "upload document (roles)"])
+def test_roles_inside_organisations(people_world: World, endpoint: str) -> None:
+    if endpoint == "upload document (roles)":
+        make_request: Request = _member_upload
+        allowed = {"owner_applicant": 201, "lab_evaluator": 201}
+    else:
+        make_request, whole = MATRIX[endpoint]
+        allowed = {m: whole[MEMBERS[m][0]] for m in MAY[endpoint]}
+    expected = {member: allowed.get(member, 403) for member in MEMBERS}
+    got = {}
+    for member in MEMBERS:
+        method, path, kwargs = make_request(people_world, member)
+        response = people_world.client.request(
+            method, path, headers=people_world.headers(member), **kwargs
+        )
+        got[member] = response.status_code
+        if response.status_code == 403:  # the wrong kind of organisation, or the wrong role
+            detail = response.json()["detail"]
+            assert "role" in detail or "organisations may" in detail, response.text
+    assert got == expected
+
+
+def test_a_reviewer_or_a_token_without_roles_approves_nothing(people_world: World) -> None:
+    client, app_id = people_world.client, people_world.application("submitted")
+    owner = people_world.headers(OWNER)
+    before = client.get(f"/api/v1/applications/{app_id}", headers=owner).json()
+    log_before = client.get("/api/v1/log").json()
+    for member in ("ops_reviewer", "ops_administrator", "ops_no_role"):
+        path = f"/api/v1/applications/{app_id}/approve"
+        assert client.post(path, headers=people_world.headers(member)).status_code == 403
+    assert client.get(f"/api/v1/applications/{app_id}", headers=owner).json() == before
+    assert client.get("/api/v1/log").json() == log_before
+    assert client.get("/api/v1/labels").json()["total"] == 0

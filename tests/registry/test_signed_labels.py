@@ -133,12 +133,19 @@ def test_renewal_of_a_label_with_60_models_is_signed_the_same_way(
     app = apply(client, vendor, report, model_numbers=MODELS)
     submit(client, vendor, app["id"])
     label = approve(client, operator, app["id"])
-    renewed = client.post(
-        f"/api/v1/labels/{label['registration_no']}/renew", headers=operator.headers
-    )
-    assert renewed.status_code == 200, renewed.text
+    # into the renewal window: a renewal is a new application naming the label it renews
+    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        session.execute(
+            text("UPDATE labels SET expires_on = :e WHERE registration_no = :n"),
+            {"e": dt.date.today() + dt.timedelta(days=30), "n": label["registration_no"]},
+        )
+        session.commit()
+    renewal = apply(client, vendor, report, model_numbers=MODELS, renews=label["registration_no"])
+    submit(client, vendor, renewal["id"])
+    renewed = approve(client, operator, renewal["id"])
+    assert renewed["renews"] == label["registration_no"]
     keys = client.get("/.well-known/jwks.json").json()
-    result = verify_offline(renewed.json()["qr"], keys, dt.date.today())
+    result = verify_offline(renewed["qr"], keys, dt.date.today())
     assert result.valid and result.claims is not None
     assert result.claims.covered_count == 60
 

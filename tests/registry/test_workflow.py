@@ -25,12 +25,17 @@ def test_vendor_applies_operator_approves_and_label_verifies_offline(
 ) -> None:
     app = apply(client, vendor, report)
     assert app["state"] == "draft"
-    assert app["application_no"].startswith("A-")
+    # a draft has a reference of its own; the application number comes when it is filed
+    assert app["application_no"] is None and app["draft_no"].startswith("D-")
     assert app["model_numbers"] == ["HG-100", "HG-100W"]
     assert app["fee_jpy"] == 198_000
 
     submitted = submit(client, vendor, app["id"])
     assert submitted["state"] == "submitted"
+    assert submitted["application_no"].startswith("A-") and submitted["draft_no"] is None
+    assert submitted["history"][-1]["reason"] == (
+        f"application number {submitted['application_no']} (draft {app['draft_no']})"
+    )
 
     label = approve(client, operator, app["id"])
     assert label["registration_no"].startswith("JC1-")

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from jcstar.assessment.consumer import ConsumerInfo
 from jcstar.checks.base import CheckAttempt
 from jcstar.checks.firmware.params import FirmwareParams
 from jcstar.checks.network.device import DeviceParams, NeededPort
@@ -55,6 +56,9 @@ class ProductProfile(Frozen):
     device: DeviceParams | None = None
     #: a firmware image to unpack and inspect
     firmware: FirmwareParams | None = None
+    #: what the label page tells consumers (names in Japanese and English, category,
+    #: updates, default password); decides no verdict
+    consumer: ConsumerInfo | None = None
 
 
 EvidenceKind = Literal["document", "test_report"]
@@ -175,6 +179,8 @@ class ProductInfo(Frozen):
     #: the profile's facts the plan was built from (None: a report from before they were
     #: recorded, which a registry cannot re-evaluate)
     facts: ProductFacts | None = None
+    #: the profile's consumer information, published with the label (None: not given)
+    consumer: ConsumerInfo | None = None
 
 
 class Summary(Frozen):
@@ -194,6 +200,10 @@ class AssessmentReport(Frozen):
     tool: ToolInfo
     catalog: CatalogInfo
     level: int
+    #: the criteria version of the level the report was assessed against (e.g.
+    #: ``JST-CR-01-01-2024R1``); None in a report from before it was recorded, or for a level
+    #: whose criteria version is not known
+    criteria_version: str | None = None
     product: ProductInfo
     inputs: tuple[InputDigest, ...]
     overall: Overall

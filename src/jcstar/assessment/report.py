@@ -80,6 +80,8 @@ def assemble_report(
     all_inputs = tuple(inputs + document_digests(attempts))
     counts = Counter(v.verdict for v in verdicts)
     scheme = next(s for s in catalog.schemes if s.id == plan.scheme)
+    level = next((lv for lv in catalog.levels if lv.level == plan.level), None)
+    criteria = level.current_criteria if level else None
     return AssessmentReport(
         report_id=report_id_for(catalog.digest, generated_at, all_inputs),
         generated_at=generated_at,
@@ -91,6 +93,7 @@ def assemble_report(
             scheme_version=scheme.version,
         ),
         level=plan.level,
+        criteria_version=criteria.id if criteria else None,
         product=ProductInfo(
             vendor=profile.vendor,
             product=profile.product,
@@ -101,6 +104,7 @@ def assemble_report(
             vulnerability_contact=profile.vulnerability_contact,
             vendor_corporate_number=profile.vendor_corporate_number,
             facts=profile.facts,
+            consumer=profile.consumer,
         ),
         inputs=all_inputs,
         overall=overall(verdicts),

@@ -9,12 +9,20 @@ is data and never reads as a pass.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar, Literal, Protocol, TypeVar, cast
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
+if TYPE_CHECKING:  # the targets' own modules import this one
+    from jcstar.checks.firmware.collect.image import FirmwareTarget
+    from jcstar.checks.network.collect.device import DeviceTarget
+    from jcstar.checks.product import ProductContext
+
 T = TypeVar("T")
+P = TypeVar("P")
 #: pass / fail: what was seen settles it; info: seen, but it settles nothing (a review);
 #: inconclusive: part of what the check had to judge could not be judged (INCONCLUSIVE)
 Outcome = Literal["pass", "fail", "info", "inconclusive"]
@@ -68,15 +76,90 @@ class SharedWork:
         return cast(T, await asyncio.shield(task))
 
 
-class CheckInput(Frozen):
-    """What a check is given: named targets from the profile and its parameters."""
+#: the target names a check may declare in ``needs`` besides a profile document kind
+DEVICE = "device"
+FIRMWARE_IMAGE = "firmware_image"
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
-    targets: dict[str, str] = Field(default_factory=dict)
-    params: dict[str, Any] = Field(default_factory=dict)
+class UndeclaredTarget(Exception):
+    """A check read a target it does not declare in ``needs``: a fault of the check (the
+    runner reports it as one), never a skip and never a pass."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckInput:
+    """What a check is given: the targets present in the profile, what the vendor says
+    about the product, and the check's parameters.
+
+    The runner hands each check a copy narrowed to the targets its ``needs`` declares
+    (:meth:`for_check`); read targets through :meth:`device_target`,
+    :meth:`firmware_target` and :meth:`document`, which name an undeclared read as the
+    check's fault. ``shared`` is the same object in every copy of one run."""
+
+    device: DeviceTarget | None = None
+    firmware: FirmwareTarget | None = None
+    #: profile documents by kind (e.g. ``vulnerability_disclosure_policy``): a URL or a path
+    documents: Mapping[str, str] = field(default_factory=dict)
+    product: ProductContext = field(default_factory=lambda: _product_context())
+    #: the check's parameters, read through :meth:`param` (empty today; issue 12 point 4
+    #: fills it from the catalog binding, see ``docs/adding-a-check.md``)
+    params: Mapping[str, object] = field(default_factory=dict)
+    #: directory that relative document paths are read from (the profile's)
     base_dir: str = "."
-    shared: SharedWork = Field(default_factory=SharedWork, exclude=True)
+    shared: SharedWork = field(default_factory=SharedWork, compare=False)
+    #: the targets the running check declared; None when not narrowed (tests, the assessment)
+    declared: frozenset[str] | None = None
+
+    @property
+    def targets(self) -> dict[str, str]:
+        """Each present target's location by name: what an attempt's ``target`` names."""
+        found = dict(self.documents)
+        if self.device is not None:
+            found[DEVICE] = self.device.params.address
+        if self.firmware is not None:
+            found[FIRMWARE_IMAGE] = self.firmware.params.image
+        return found
+
+    def for_check(self, needs: Iterable[str]) -> CheckInput:
+        """This input as one check may see it: only the targets it declares."""
+        declared = frozenset(needs)
+        return replace(
+            self,
+            device=self.device if DEVICE in declared else None,
+            firmware=self.firmware if FIRMWARE_IMAGE in declared else None,
+            documents={k: v for k, v in self.documents.items() if k in declared},
+            declared=declared,
+        )
+
+    def _reading(self, name: str) -> None:
+        if self.declared is not None and name not in self.declared:
+            raise UndeclaredTarget(f"the check reads {name!r} but does not declare it in needs")
+
+    def device_target(self) -> DeviceTarget | None:
+        self._reading(DEVICE)
+        return self.device
+
+    def firmware_target(self) -> FirmwareTarget | None:
+        self._reading(FIRMWARE_IMAGE)
+        return self.firmware
+
+    def document(self, kind: str) -> str | None:
+        self._reading(kind)
+        return self.documents.get(kind)
+
+    def param(self, name: str, kind: type[P], default: P) -> P:
+        """The check's parameter ``name`` (``default`` when not given); a value of another
+        type is a fault of whoever set it, named here."""
+        value = self.params.get(name, default)
+        if not isinstance(value, kind):
+            raise TypeError(f"parameter {name!r} must be {kind.__name__}, got {value!r}")
+        return value
+
+
+def _product_context() -> ProductContext:
+    from jcstar.checks.product import ProductContext  # product.py imports this module
+
+    return ProductContext()
 
 
 class SkipCheck(Exception):
@@ -99,13 +182,45 @@ class CannotJudge(Exception):
         self.kind: CannotJudgeKind = kind
 
 
-class Check(Protocol):
+#: a check's time budget when it declares none (the user's ``--timeout`` overrides any)
+DEFAULT_BUDGET_S = 30.0
+_DECLARED = ("id", "version", "title", "needs", "topics")
+
+
+class Check(ABC):
+    """A check's contract: everything the runner reads is declared here, with defaults.
+
+    A subclass names ``id`` (its module is named after it: ``network.tls`` lives in
+    ``checks/network/tls.py``), ``version``, ``title``, ``needs`` and ``topics``, and
+    implements :meth:`run`; forgetting one of the five is an error when the class is
+    defined, not when it first runs."""
+
     id: ClassVar[str]
     version: ClassVar[str]
     title: ClassVar[str]
-    #: profile targets this check reads (e.g. ``vulnerability_disclosure_policy``)
+    #: profile targets this check reads: ``device``, ``firmware_image`` or a document kind
     needs: ClassVar[tuple[str, ...]]
     #: what the check can observe; catalog bindings may narrow to one of these
     topics: ClassVar[tuple[str, ...]]
+    #: None: runs alongside the others; a number: runs alone, in this order among the
+    #: numbered checks (device checks: a brute-force burst must not race the credential
+    #: checks, it may trigger a lockout)
+    sequence: ClassVar[int | None] = None
+    #: how long the check may take when the user sets no limit
+    budget_s: ClassVar[float] = DEFAULT_BUDGET_S
 
-    async def run(self, given: CheckInput) -> tuple[Observation, ...]: ...
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        missing = [name for name in _DECLARED if not hasattr(cls, name)]
+        if missing and not getattr(cls, "__abstractmethods__", None):
+            raise TypeError(f"check {cls.__name__} does not declare {', '.join(missing)}")
+
+    def budget_for(self, given: CheckInput) -> float:
+        """The budget worked out from the input (a firmware check: the profile's unpack
+        time limit); ``budget_s`` unless a check knows better."""
+        return self.budget_s
+
+    @abstractmethod
+    async def run(self, given: CheckInput) -> tuple[Observation, ...]:
+        """Observe the target; raise :class:`SkipCheck` when a target is absent and
+        :class:`CannotJudge` when it cannot be judged."""

@@ -298,3 +298,47 @@ def remove_user(
         user = _user(session, email)
         people.remove_member(session, _org_principal(user.org), user.id)
         err_console.print(f"removed {email}", highlight=False)
+
+
+@app.command("publish-criteria")
+def publish_criteria(
+    criteria_id: Annotated[str, typer.Argument(help="The version's id, e.g. JST-CR-01-01-2024R1")],
+    level: Annotated[int, typer.Option(help="The level it is the criteria of (1-4)")],
+    title: Annotated[str, typer.Option(help="The criteria document's title")],
+    published_on: Annotated[str, typer.Option(help="YYYY-MM or YYYY-MM-DD, as the document")],
+    effective_on: Annotated[str, typer.Option(help="YYYY-MM-DD: the first day it applies")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Publish a new criteria version (logged). Labels on earlier versions show it, and lapse
+    on the day the rule gives when JCSTAR_CRITERIA_LAPSE_WEEKS is set."""
+    from pydantic import ValidationError
+
+    from jcstar.registry.criteria import service
+    from jcstar.registry.criteria.schemas import CriteriaVersionCreate
+    from jcstar.registry.errors import RegistryError
+    from jcstar.registry.settings import Settings
+
+    try:
+        body = CriteriaVersionCreate(
+            level=level,
+            id=criteria_id,
+            title=title,
+            published_on=published_on,
+            effective_on=effective_on,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
+    with _session(database_url) as session:
+        try:
+            row = service.publish(
+                session, Settings.from_env(), {"org": "jcstar admin", "actor": "cli"}, body
+            )
+        except RegistryError as exc:
+            fail(exc.detail)
+        lapse = row.earlier_lapse_on
+        err_console.print(
+            f"published ★{row.level} criteria {row.criteria_id}, effective {row.effective_on}"
+            + (f"; earlier versions lapse on {lapse}" if lapse else ""),
+            highlight=False,
+        )

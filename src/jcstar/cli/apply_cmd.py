@@ -83,7 +83,7 @@ def apply(
         application = client.create_application(data, model or None, route.value, lab, renews)
         app_id = str(application["id"])
         err_console.print(
-            f"created {application.get('application_no')} (id {app_id}); if a step below fails"
+            f"created draft {application.get('draft_no')} (id {app_id}); if a step below fails"
             " it stays a draft on the registry",
             highlight=False,
         )
@@ -91,4 +91,7 @@ def apply(
             client.upload_document(app_id, kind, path)
             err_console.print(f"attached {kind}: {path.name}", highlight=False)
         application = client.submit(app_id)
+    err_console.print(
+        f"submitted: application number {application.get('application_no')}", highlight=False
+    )
     print_json(application)

@@ -9,6 +9,7 @@ import typer
 from jcstar import __version__
 from jcstar.cli import admin_cmd, apply_cmd, catalog_cmd, label_cmd, log_cmd, report_cmd, review_cmd
 from jcstar.cli.assess_cmd import assess
+from jcstar.cli.claim_cmd import app as registry_app
 from jcstar.cli.common import console
 from jcstar.cli.crosswalk_cmd import crosswalk
 from jcstar.cli.firmware_cmd import firmware
@@ -35,6 +36,7 @@ app.add_typer(label_cmd.app, name="label")
 app.add_typer(log_cmd.app, name="log")
 app.command()(serve)
 app.add_typer(admin_cmd.app, name="admin")
+app.add_typer(registry_app, name="registry")
 
 
 def _version(value: bool) -> None:

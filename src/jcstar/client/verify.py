@@ -160,10 +160,31 @@ def verify_label(
     status = str(label.get("status"))
     if not result.valid:
         return result.model_copy(update={"status": status})
+    lapse = _criteria_lapse(label, today)
+    if status == "valid" and lapse:
+        return with_registry_status(result, "lapsed", lapse)
     if status == "valid":
         current = f"{result.reason}; the registry lists it as valid"
         return with_registry_status(result, status).model_copy(update={"reason": current})
     return with_registry_status(result, status, _latest_reason(label))
+
+
+def _criteria_lapse(label: dict[str, Any], today: date) -> str | None:
+    """Why a label the registry lists as valid no longer is: the criteria it was issued
+    against were superseded and the registry's lapse date has come (docs/registry-api.md)."""
+    criteria = label.get("criteria")
+    if not isinstance(criteria, dict) or not criteria.get("lapses_on"):
+        return None
+    try:
+        lapses_on = date.fromisoformat(str(criteria["lapses_on"]))
+    except ValueError:
+        return None
+    if lapses_on > today:
+        return None
+    return (
+        f"issued against criteria {criteria.get('version')}, superseded by "
+        f"{criteria.get('current')}: it lapsed on {lapses_on}"
+    )
 
 
 def _latest_reason(label: dict[str, Any]) -> str | None:

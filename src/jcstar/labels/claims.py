@@ -118,6 +118,11 @@ class LabelClaims(BaseModel):
     vulnerability_contact: str | None = Field(default=None, alias="vct", max_length=200)
     product_url: str = Field(alias="url", max_length=300)
     issuer: str = Field(alias="iss", max_length=200)
+    #: the criteria version the label was assessed and issued against (e.g.
+    #: ``JST-CR-01-01-2024R1``); absent in labels issued before it was recorded
+    criteria_version: str | None = Field(
+        default=None, alias="crv", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -12,9 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jcstar import __version__
 from jcstar.labels import Keyring
-from jcstar.registry import migrate
+from jcstar.registry import migrate, openapi
 from jcstar.registry.accounts.router import router as accounts_router
 from jcstar.registry.applications.router import router as applications_router
+from jcstar.registry.approvals.router import router as approvals_router
+from jcstar.registry.claims.router import router as claims_router
+from jcstar.registry.criteria.router import router as criteria_router
 from jcstar.registry.csrf import OriginCheck
 from jcstar.registry.db import make_engine, session_factory
 from jcstar.registry.deps import principal_from, require_signed_in, signed_in
@@ -22,6 +25,7 @@ from jcstar.registry.errors import NotFound, RegistryError
 from jcstar.registry.labels.lookup import LabelLookup
 from jcstar.registry.labels.router import router as labels_router
 from jcstar.registry.limits import BodyGuard, Identify, route_rules
+from jcstar.registry.log.crosscheck import start_log_checks
 from jcstar.registry.log.router import router as log_router
 from jcstar.registry.proxies import ClientAddress
 from jcstar.registry.search.router import router as search_router
@@ -95,6 +99,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.keyring = Keyring.load_or_create(settings.key_dir)
+    # appends signed on commit; the tables checked against the log now (loud errors, and the
+    # lookup answers a disputed label from the log: log/crosscheck.py)
+    app.state.disputes = start_log_checks(app.state.sessions, app.state.keyring, settings.base_url)
 
     @app.exception_handler(RegistryError)
     async def _registry_error(_request: Request, exc: RegistryError) -> JSONResponse:
@@ -128,8 +135,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (
         accounts_router,
         applications_router,
+        approvals_router,
         search_router,
         labels_router,
+        claims_router,
+        criteria_router,
         log_router,
         web_router,
         docs_router,
@@ -138,9 +148,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, dependencies=[Depends(_ids_in_range)])
     # each router's own routes carry their full paths (FastAPI keeps included ones apart)
     routes = [route for router in routers for route in router.routes]
+    openapi.install(app, routes, signed_in)
     # outermost last: headers on every answer; the client's address; the origin of a
     # cookie's change; then the body, before anything reads it
-    app.add_middleware(LabelLookup, engine=engine)
+    app.add_middleware(LabelLookup, engine=engine, disputes=app.state.disputes)
     app.add_middleware(
         BodyGuard,
         settings=settings,

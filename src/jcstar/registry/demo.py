@@ -28,6 +28,8 @@ from jcstar.registry.applications import service as applications
 from jcstar.registry.applications.schemas import ApplicationCreate
 from jcstar.registry.db import lock_for_write, make_engine, session_factory
 from jcstar.registry.labels.models import Label
+from jcstar.registry.log.checkpoints import sign_on_commit
+from jcstar.registry.log.note import log_origin
 from jcstar.registry.settings import Settings
 
 OPERATOR = "JC-STAR Demo Operator"
@@ -72,7 +74,10 @@ def seed(settings: Settings) -> Demo:
     engine = make_engine(settings.database_url)
     keyring = Keyring.load_or_create(settings.key_dir)
     try:
-        with session_factory(engine)() as session:
+        sessions = session_factory(engine)
+        # the demo's entries are signed as the server's are (a checkpoint per change)
+        sign_on_commit(sessions, keyring, log_origin(settings.base_url))
+        with sessions() as session:
             lock_for_write(session)
             vendor = find_org(session, report.product.vendor) or create_org(
                 session, report.product.vendor, "vendor", EXAMPLE_IDENTITY
@@ -85,6 +90,9 @@ def seed(settings: Settings) -> Demo:
                 body = ApplicationCreate(report=report.model_dump(mode="json"))
                 app = applications.create(session, settings, _principal(vendor), body)
                 applications.submit(session, settings, _principal(vendor), app.id)
+                ops = _principal(operator)  # accepted, the fee paid: what approval waits for
+                applications.accept(session, settings, ops, app.id, None)
+                applications.record_fee_paid(session, settings, ops, app.id, "demo")
                 label = applications.approve(
                     session, settings, keyring, _principal(operator), app.id, "demo"
                 )

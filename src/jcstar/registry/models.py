@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from jcstar.registry.accounts.models import ApiToken, LoginSession, Org, User
 from jcstar.registry.applications.models import Application, ApplicationEvent, Document
+from jcstar.registry.approvals.models import PendingDecision
+from jcstar.registry.criteria.models import CriteriaVersion
 from jcstar.registry.db import Base
 from jcstar.registry.labels.documents import LabelDocument
 from jcstar.registry.labels.models import Label, LabelEvent, LabelModel, Notice
@@ -15,6 +17,7 @@ __all__ = [
     "Application",
     "ApplicationEvent",
     "Base",
+    "CriteriaVersion",
     "Document",
     "Label",
     "LabelDocument",
@@ -24,6 +27,7 @@ __all__ = [
     "LoginSession",
     "Notice",
     "Org",
+    "PendingDecision",
     "User",
     "WriteLock",
 ]

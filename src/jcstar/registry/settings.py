@@ -7,18 +7,12 @@ are our own judgement and marked so. Every one can be changed without touching c
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///./jcstar-registry.db"
 DEFAULT_KEY_DIR = "./jcstar-registry-keys"
-
-
-def _default_fees() -> dict[tuple[int, str], int]:
-    # [V] §3.2: ★1 ¥198,000; ★1 for a product already declared compliant with UK PSTI ¥140,000.
-    # ★2 and above: amounts not published [U]; an application at those levels shows no fee.
-    return {(1, "standard"): 198_000, (1, "psti"): 140_000}
 
 
 @dataclass(frozen=True)
@@ -33,8 +27,21 @@ class Settings:
     validity_years: int = 2
     #: registration number format: not published [U], ours is our judgement
     registration_format: str = "JC{level}-{year}-{seq:06d}"
+    #: application number (申請番号) format, given when the vendor first submits ([I] §3.3:
+    #: number, then acceptance number, then registration number); the format is our judgement
     application_format: str = "A-{year}-{seq:06d}"
-    fees_jpy: dict[tuple[int, str], int] = field(default_factory=_default_fees)
+    #: acceptance number (受理番号) format, given when the operator accepts an application: IPA's
+    #: is not published [U]; ours is our judgement
+    acceptance_format: str = "R-{year}-{seq:06d}"
+    #: the fee table (levels, routes, dated offers, each with its source tag); None: the one
+    #: shipped in ``registry/data/fees.yaml`` ([V] §3.2 where IPA publishes an amount)
+    fees_path: Path | None = None
+    #: renewal opens this many days before a label expires (our judgement: IPA's renewal
+    #: procedure was not readable [U] §3.3)
+    renewal_window_days: int = 90
+    #: a renewal's assessment report must be at most this many days old when submitted (our
+    #: judgement: a renewal re-checks the product as it is now)
+    renewal_report_max_age_days: int = 90
     #: requirements the PSTI route waives when a statement of compliance is attached ([V] §4)
     psti_waived: frozenset[str] = frozenset({"S1.1-02", "S1.1-05", "S1.1-16"})
     #: apply the migrations when the app starts
@@ -50,6 +57,14 @@ class Settings:
     #: addresses (or networks, ``10.0.0.0/8``) of reverse proxies whose ``X-Forwarded-For``
     #: names the client; empty: no one's, the connection's own address counts
     trusted_proxies: tuple[str, ...] = ()
+    #: four-eyes: approving an application, suspending or revoking a label need two different
+    #: operator people (``approvals.service``); off unless the operator turns it on
+    four_eyes: bool = False
+
+    #: weeks after a new criteria version takes effect when labels on earlier versions lapse;
+    #: None: they stay valid. Germany's IT security label lapses six weeks after a criteria
+    #: change; adopting such a rule here is our judgement, off by default (criteria.rules)
+    criteria_lapse_weeks: int | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -65,10 +80,20 @@ class Settings:
             env["max_upload_bytes"] = int(limit)
         if limit := os.environ.get("JCSTAR_MAX_BODY_BYTES"):
             env["max_body_bytes"] = int(limit)
+        if fees := os.environ.get("JCSTAR_FEES_FILE"):
+            env["fees_path"] = Path(fees)
+        if days := os.environ.get("JCSTAR_RENEWAL_WINDOW_DAYS"):
+            env["renewal_window_days"] = int(days)
+        if days := os.environ.get("JCSTAR_RENEWAL_REPORT_MAX_AGE_DAYS"):
+            env["renewal_report_max_age_days"] = int(days)
         if origins := os.environ.get("JCSTAR_TRUSTED_ORIGINS"):
             env["trusted_origins"] = _words(origins)
         if proxies := os.environ.get("JCSTAR_TRUSTED_PROXIES"):
             env["trusted_proxies"] = _words(proxies)
+        if os.environ.get("JCSTAR_FOUR_EYES") == "1":
+            env["four_eyes"] = True
+        if weeks := os.environ.get("JCSTAR_CRITERIA_LAPSE_WEEKS"):
+            env["criteria_lapse_weeks"] = int(weeks) or None
         if os.environ.get("JCSTAR_MIGRATE_ON_START") == "0":
             env["migrate_on_start"] = False
         env.update({k: v for k, v in overrides.items() if v is not None})
@@ -80,9 +105,6 @@ class Settings:
     def origins(self) -> frozenset[str]:
         """The origins trusted for cookie-authenticated changes, each ``scheme://host:port``."""
         return frozenset(origin_of(o) for o in (self.trusted_origins or (self.base_url,)))
-
-    def fee_for(self, level: int, route: str) -> int | None:
-        return self.fees_jpy.get((level, route))
 
 
 def _words(value: str) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from jcstar.assessment.models import VERDICTS, AssessmentReport
 from jcstar.reports.markdown import (
     OVERALL_JA,
     VERDICT_JA,
+    consumer_facts,
     criteria_label,
     evidence_ref_parts,
     evidence_source,
@@ -45,6 +46,7 @@ def render_html(report: AssessmentReport) -> str:
         overall_ja=OVERALL_JA,
         level=level_label(report.level),
         criteria=criteria_label(report),
+        consumer_facts=consumer_facts(report),
         short_reason=short_reason,
         evidence_source=evidence_source,
         evidence_ref_parts=evidence_ref_parts,

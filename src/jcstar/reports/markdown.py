@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from jcstar.assessment.consumer import CATEGORIES, UPDATE_MODES
 from jcstar.assessment.models import (
     VERDICTS,
     AssessmentReport,
@@ -110,6 +111,30 @@ def fence(text: str) -> list[str]:
     return [f"{marker}text", *text.splitlines(), marker]
 
 
+def consumer_facts(report: AssessmentReport) -> list[tuple[str, str]]:
+    """The product's consumer information (profile ``consumer:``) as bilingual
+    (label, value) pairs, only what the vendor gave."""
+    info = report.product.consumer
+    if info is None:
+        return []
+    facts = []
+    if info.product_name_ja:
+        facts.append(("製品名（日本語） / Product name (Japanese)", info.product_name_ja))
+    if info.product_name_en:
+        facts.append(("製品名（英語） / Product name (English)", info.product_name_en))
+    if info.category:
+        named = CATEGORIES[info.category]
+        facts.append(("製品分類 / Product category", f"{named.ja} / {named.en}"))
+    if info.update_mode:
+        mode = UPDATE_MODES[info.update_mode]
+        facts.append(("ソフトウェア更新 / Software updates", f"{mode.ja} / {mode.en}"))
+    if info.default_password:
+        how = [info.default_password.how_to_change, info.default_password.url]
+        text = " — ".join(part for part in how if part)
+        facts.append(("初期パスワードの変更方法 / Changing the default password", text))
+    return facts
+
+
 def _header(report: AssessmentReport) -> list[str]:
     p = report.product
     lines = [
@@ -121,6 +146,7 @@ def _header(report: AssessmentReport) -> list[str]:
         f"- 製品種別 / Product type: {inline(p.product_type)}",
         f"- ファームウェア版数 / Firmware version: {inline(p.firmware_version)}",
     ]
+    lines += [f"- {label}: {inline(value)}" for label, value in consumer_facts(report)]
     if p.support_period_end:
         lines.append(f"- サポート期間終了 / Support period end: {p.support_period_end.isoformat()}")
     if p.vulnerability_contact:

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from sectxt import Parser
 
-from jcstar.checks.base import CheckInput, Observation, SkipCheck
+from jcstar.checks.base import Check, CheckInput, Observation, SkipCheck
 from jcstar.checks.documents.collect.fetch import Document, DocumentError, is_url, read_document
 
 TARGET = "security_txt"
@@ -42,7 +42,7 @@ def policy_urls(parsed: Parser) -> list[str]:
     return [str(line["value"]) for line in parsed.lines if line.get("field_name") == "policy"]
 
 
-class SecurityTxtCheck:
+class SecurityTxtCheck(Check):
     id: ClassVar[str] = "documents.security_txt"
     version: ClassVar[str] = "1.0"
     title: ClassVar[str] = "security.txt per RFC 9116"
@@ -50,7 +50,7 @@ class SecurityTxtCheck:
     topics: ClassVar[tuple[str, ...]] = ("security_txt",)
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
-        base = given.targets.get(TARGET)
+        base = given.document(TARGET)
         if not base:
             raise SkipCheck(f"profile gives no documents.{TARGET} base URL")
         if not is_url(base):

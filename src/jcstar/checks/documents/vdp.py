@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from jcstar.checks.base import CheckInput, Observation, SkipCheck
+from jcstar.checks.base import Check, CheckInput, Observation, SkipCheck
 from jcstar.checks.documents.collect.fetch import Document, DocumentError, read_document
 from jcstar.checks.documents.security_txt import (
     TARGET as SECURITY_TXT,
@@ -104,7 +104,7 @@ def assess_policy(document: Document) -> Observation:
     )
 
 
-class VulnerabilityDisclosurePolicyCheck:
+class VulnerabilityDisclosurePolicyCheck(Check):
     id: ClassVar[str] = "documents.vdp"
     version: ClassVar[str] = "1.0"
     title: ClassVar[str] = "Vulnerability disclosure policy names a contact and both timelines"
@@ -112,13 +112,13 @@ class VulnerabilityDisclosurePolicyCheck:
     topics: ClassVar[tuple[str, ...]] = ("policy",)
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
-        location = given.targets.get(TARGET) or await self._policy_from_security_txt(given)
+        location = given.document(TARGET) or await self._policy_from_security_txt(given)
         document = await read_document(location, given.base_dir)
         return (assess_policy(document),)
 
     @staticmethod
     async def _policy_from_security_txt(given: CheckInput) -> str:
-        base = given.targets.get(SECURITY_TXT)
+        base = given.document(SECURITY_TXT)
         if not base:
             raise SkipCheck(
                 f"profile gives neither documents.{TARGET} nor documents.{SECURITY_TXT}"

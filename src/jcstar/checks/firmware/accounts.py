@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import ClassVar, Literal, NamedTuple
 
-from jcstar.checks.base import CannotJudge, CheckInput, Frozen, Observation
+from jcstar.checks.base import CannotJudge, Check, CheckInput, Frozen, Observation
 from jcstar.checks.credentials import load_default_credentials
 from jcstar.checks.firmware.collect.accountfiles import find_databases
 from jcstar.checks.firmware.collect.image import (
@@ -497,13 +497,13 @@ def accounts_observation(
     )
 
 
-class FirmwareAccountsCheck:
+class FirmwareAccountsCheck(Check):
     id: ClassVar[str] = "firmware.accounts"
     version: ClassVar[str] = "1.0"
     title: ClassVar[str] = "Firmware accounts: empty and known default passwords"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("default_accounts",)
-    budget_s: ClassVar[float] = DEFAULT_BUDGET_S
+    budget_s = DEFAULT_BUDGET_S
 
     def budget_for(self, given: CheckInput) -> float:
         return check_budget(given, same_model=True)

@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Literal
 import yaml
 from pydantic import Field
 
-from jcstar.checks.base import CannotJudge, CheckInput, Frozen, Observation
+from jcstar.checks.base import CannotJudge, Check, CheckInput, Frozen, Observation
 from jcstar.checks.firmware.collect.image import (
     DEFAULT_BUDGET_S,
     TARGET,
@@ -36,7 +36,6 @@ from jcstar.checks.firmware.collect.reading import (
     text_files,
 )
 from jcstar.checks.firmware.collect.shell import commands, words
-from jcstar.checks.network.collect.device import needed_ports
 from jcstar.targets.firmware import PathEscape, safe_path
 
 RC_DIRS = ("/etc/init.d", "/etc/rc.d", "/etc/init")
@@ -399,13 +398,13 @@ def boot_observation(
     )
 
 
-class FirmwareBootServicesCheck:
+class FirmwareBootServicesCheck(Check):
     id: ClassVar[str] = "firmware.boot_services"
     version: ClassVar[str] = "1.0"
     title: ClassVar[str] = "Firmware: high-risk services and console shells started at boot"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("boot_services",)
-    budget_s: ClassVar[float] = DEFAULT_BUDGET_S
+    budget_s = DEFAULT_BUDGET_S
 
     def budget_for(self, given: CheckInput) -> float:
         return check_budget(given)
@@ -417,4 +416,4 @@ class FirmwareBootServicesCheck:
             return [(location(image, fs, ""), scan_boot(fs)) for fs in rootfs_dirs(image)]
 
         scans = await asyncio.to_thread(scan)
-        return (boot_observation(scans, needed_ports(given), image.complete, image.problems),)
+        return (boot_observation(scans, given.product.needed(), image.complete, image.problems),)

@@ -22,7 +22,7 @@ import yaml
 from packageurl import PackageURL
 from pydantic import Field
 
-from jcstar.checks.base import CheckInput, Frozen, Observation
+from jcstar.checks.base import Check, CheckInput, Frozen, Observation
 from jcstar.checks.firmware.collect.image import (
     DEFAULT_BUDGET_S,
     TARGET,
@@ -260,13 +260,13 @@ def identify_components(image: UnpackedImage) -> tuple[Component, ...]:
     return merge(found)
 
 
-class FirmwareComponentsCheck:
+class FirmwareComponentsCheck(Check):
     id: ClassVar[str] = "firmware.components"
     version: ClassVar[str] = "1.0"
     title: ClassVar[str] = "Firmware components (SBOM) and known vulnerabilities from a feed"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("sbom", "known_vulnerabilities")
-    budget_s: ClassVar[float] = DEFAULT_BUDGET_S
+    budget_s = DEFAULT_BUDGET_S
 
     def budget_for(self, given: CheckInput) -> float:
         return check_budget(given)

@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Literal
 import yaml
 from pydantic import Field
 
-from jcstar.checks.base import CheckInput, Frozen, Observation
+from jcstar.checks.base import Check, CheckInput, Frozen, Observation
 from jcstar.checks.firmware.collect.configfiles import (
     Format,
     KeyKind,
@@ -309,13 +309,13 @@ def secrets_observation(
     )
 
 
-class FirmwareSecretsCheck:
+class FirmwareSecretsCheck(Check):
     id: ClassVar[str] = "firmware.secrets"
     version: ClassVar[str] = "1.0"
     title: ClassVar[str] = "Firmware: private keys, tokens and passwords stored unprotected"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("stored_secrets",)
-    budget_s: ClassVar[float] = DEFAULT_BUDGET_S
+    budget_s = DEFAULT_BUDGET_S
 
     def budget_for(self, given: CheckInput) -> float:
         return check_budget(given)

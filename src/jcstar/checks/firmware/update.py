@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import ClassVar
 
-from jcstar.checks.base import CheckInput, Frozen, Observation
+from jcstar.checks.base import Check, CheckInput, Frozen, Observation
 from jcstar.checks.firmware.collect.image import (
     DEFAULT_BUDGET_S,
     TARGET,
@@ -165,13 +165,13 @@ def signature_observation(
     )
 
 
-class FirmwareUpdateCheck:
+class FirmwareUpdateCheck(Check):
     id: ClassVar[str] = "firmware.update"
     version: ClassVar[str] = "1.0"
     title: ClassVar[str] = "Firmware update: package signature and the image's verification step"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("update_signature", "update_verifier")
-    budget_s: ClassVar[float] = DEFAULT_BUDGET_S
+    budget_s = DEFAULT_BUDGET_S
 
     def budget_for(self, given: CheckInput) -> float:
         return check_budget(given)

@@ -19,7 +19,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from jcstar.checks.base import CannotJudge, CheckInput, Observation
+from jcstar.checks.base import CannotJudge, Check, CheckInput, Observation
 from jcstar.checks.network.collect.device import TARGET, DeviceParams, device_params, pacer
 from jcstar.checks.network.collect.limits import LIMITED, retry_after_s
 from jcstar.checks.network.collect.logins import LoginResult
@@ -232,14 +232,14 @@ async def settle(given: CheckInput, tried: Burst) -> dict[str, Any]:
     }
 
 
-class BruteForceCheck:
+class BruteForceCheck(Check):
     id: ClassVar[str] = "network.bruteforce"
     version: ClassVar[str] = "1.0"
     title: ClassVar[str] = "A bounded burst of failed logins meets protection"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("bruteforce",)
-    sequence: ClassVar[int] = 60  # last: it may lock the account the other checks use
-    budget_s: ClassVar[float] = 900
+    sequence = 60  # last: it may lock the account the other checks use
+    budget_s = 900
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         device_params(given)

@@ -11,7 +11,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from jcstar.checks.base import CannotJudge, CheckInput, Observation
+from jcstar.checks.base import CannotJudge, Check, CheckInput, Observation
 from jcstar.checks.credentials import for_service
 from jcstar.checks.network.collect.device import TARGET, device_params, pacer
 from jcstar.checks.network.collect.limits import RATE_LIMITED, retry_after_s
@@ -145,14 +145,14 @@ async def default_credential_trials(given: CheckInput) -> list[SurfaceTrial]:
     return await given.shared.once("network.default_credentials", run)
 
 
-class DefaultCredentialsCheck:
+class DefaultCredentialsCheck(Check):
     id: ClassVar[str] = "network.default_credentials"
     version: ClassVar[str] = "1.0"
     title: ClassVar[str] = "Known default credentials on every login surface"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("default_credentials",)
-    sequence: ClassVar[int] = 40
-    budget_s: ClassVar[float] = 1200
+    sequence = 40
+    budget_s = 1200
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         device_params(given)

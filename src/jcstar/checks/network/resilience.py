@@ -12,7 +12,7 @@ import asyncio
 import time
 from typing import ClassVar
 
-from jcstar.checks.base import CannotJudge, CheckInput, Observation, SkipCheck
+from jcstar.checks.base import CannotJudge, Check, CheckInput, Observation, SkipCheck
 from jcstar.checks.credentials import for_service
 from jcstar.checks.network.collect.device import TARGET, device_params
 from jcstar.checks.network.collect.surfaces import Surface, login_surfaces, login_target
@@ -50,14 +50,14 @@ async def run_command(command: str, timeout_s: float) -> str:
     return out.decode(errors="replace")
 
 
-class ResilienceCheck:
+class ResilienceCheck(Check):
     id: ClassVar[str] = "network.resilience"
     version: ClassVar[str] = "1.0"
     title: ClassVar[str] = "Changed credentials survive a power cycle"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("power_cycle",)
-    sequence: ClassVar[int] = 35  # before the credential bursts, which trip rate limits
-    budget_s: ClassVar[float] = 1200
+    sequence = 35  # before the credential bursts, which trip rate limits
+    budget_s = 1200
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         device = device_params(given)

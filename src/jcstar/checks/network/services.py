@@ -7,8 +7,8 @@ import re
 from collections.abc import Sequence
 from typing import ClassVar
 
-from jcstar.checks.base import CheckInput, Observation
-from jcstar.checks.network.collect.device import TARGET, device_params, device_scan, needed_ports
+from jcstar.checks.base import Check, CheckInput, Observation
+from jcstar.checks.network.collect.device import TARGET, device_params, device_scan
 from jcstar.checks.network.collect.scan import ScanResult, Service, risky_entry
 from jcstar.checks.network.collect.surfaces import login_surfaces
 from jcstar.checks.network.collect.web_pages import page_texts
@@ -218,23 +218,23 @@ def model_observation(
     )
 
 
-class ExposedServicesCheck:
+class ExposedServicesCheck(Check):
     id: ClassVar[str] = "network.services"
     version: ClassVar[str] = "1.0"
     title: ClassVar[str] = "Open services, high-risk interfaces and plaintext surfaces"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("risky_interfaces", "plaintext", "model_number")
-    sequence: ClassVar[int] = 10
-    budget_s: ClassVar[float] = 300
+    sequence = 10
+    budget_s = 300
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         device_params(given)
         result = await device_scan(given)
-        models = list(given.params.get("model_numbers", []))
+        models = list(given.product.model_numbers)
         surfaces = await login_surfaces(given)
         open_ports = {s.service.key for s in surfaces if s.open_result.outcome == "accepted"}
         seen = {s.service.key: s.open_result.detail for s in surfaces}
-        needed = needed_ports(given)
+        needed = given.product.needed()
         return (
             risky_observation(result, needed, open_ports, seen),
             plaintext_observation(result, needed),

@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
-from jcstar.checks.base import CannotJudge, CheckInput, Observation
+from jcstar.checks.base import CannotJudge, Check, CheckInput, Observation
 from jcstar.checks.network.collect.device import TARGET, device_params, device_scan, pacer
 from jcstar.checks.network.collect.pacing import Pacer
 from jcstar.checks.network.collect.scan import Service
@@ -137,14 +137,14 @@ def problems(facts: dict[str, Any]) -> list[str]:
     return [f"{facts['port']}/tcp: {p}" for p in found]
 
 
-class TlsCheck:
+class TlsCheck(Check):
     id: ClassVar[str] = "network.tls"
     version: ClassVar[str] = "1.0"
     title: ClassVar[str] = "TLS versions, cipher suites and certificate"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("tls",)
-    sequence: ClassVar[int] = 30
-    budget_s: ClassVar[float] = 300
+    sequence = 30
+    budget_s = 300
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         device = device_params(given)

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import httpx
 
-from jcstar.checks.base import CannotJudge, CheckInput, Observation
+from jcstar.checks.base import CannotJudge, Check, CheckInput, Observation
 from jcstar.checks.network.collect.device import TARGET, device_params
 from jcstar.checks.network.collect.logins.http import _client, _request
 from jcstar.checks.network.collect.scan import Service
@@ -49,14 +49,14 @@ async def truly_open(given: CheckInput, surfaces: list[Surface]) -> tuple[list[s
     return exposed, public
 
 
-class UnauthenticatedAccessCheck:
+class UnauthenticatedAccessCheck(Check):
     id: ClassVar[str] = "network.unauthenticated_access"
     version: ClassVar[str] = "1.0"
     title: ClassVar[str] = "Services that give access without any authentication"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("open_access",)
-    sequence: ClassVar[int] = 20
-    budget_s: ClassVar[float] = 300
+    sequence = 20
+    budget_s = 300
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
         device_params(given)

@@ -20,6 +20,7 @@ from jcstar.registry.accounts.service import Principal
 from jcstar.registry.db import lock_for_write
 from jcstar.registry.deps import SESSION_COOKIE, Config, Db, OrgAdministrator, SignedIn
 from jcstar.registry.errors import TooManyRequests, Unauthorized
+from jcstar.registry.openapi import CONFLICT
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -106,7 +107,7 @@ def list_users(db: Db, caller: OrgAdministrator) -> UserList:
     return UserList(items=[_user_public(u) for u in people.members(db, caller.org_id)])
 
 
-@router.post("/orgs/me/users", status_code=201)
+@router.post("/orgs/me/users", status_code=201, responses=CONFLICT)
 def add_user(body: UserCreate, db: Db, caller: OrgAdministrator) -> UserPublic:
     lock_for_write(db)
     user = people.add_member(db, caller, body.email, body.password, body.roles)
@@ -114,7 +115,7 @@ def add_user(body: UserCreate, db: Db, caller: OrgAdministrator) -> UserPublic:
     return _user_public(user)
 
 
-@router.put("/orgs/me/users/{user_id}/roles")
+@router.put("/orgs/me/users/{user_id}/roles", responses=CONFLICT)
 def set_user_roles(user_id: int, body: RolesUpdate, db: Db, caller: OrgAdministrator) -> UserPublic:
     lock_for_write(db)
     user = people.set_roles(db, caller, user_id, body.roles)
@@ -122,7 +123,7 @@ def set_user_roles(user_id: int, body: RolesUpdate, db: Db, caller: OrgAdministr
     return _user_public(user)
 
 
-@router.delete("/orgs/me/users/{user_id}", status_code=204)
+@router.delete("/orgs/me/users/{user_id}", status_code=204, responses=CONFLICT)
 def remove_user(user_id: int, db: Db, caller: OrgAdministrator) -> None:
     lock_for_write(db)
     people.remove_member(db, caller, user_id)

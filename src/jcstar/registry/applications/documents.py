@@ -9,8 +9,10 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from typing import Literal, get_args
 
-DOCUMENT_KINDS = ("checklist", "declaration", "evaluation_report", "psti_statement", "other")
+DocumentKind = Literal["checklist", "declaration", "evaluation_report", "psti_statement", "other"]
+DOCUMENT_KINDS: tuple[str, ...] = get_args(DocumentKind)
 
 _MAGIC = (
     (b"%PDF-", "application/pdf"),

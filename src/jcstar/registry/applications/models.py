@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal, get_args
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jcstar.registry.accounts.models import Org
+from jcstar.registry.accounts.models import ApiToken, Org, User
 from jcstar.registry.db import Base, UTCDateTime
 
-STATES = ("draft", "submitted", "accepted", "under_review", "returned", "rejected", "approved")
+ApplicationState = Literal[
+    "draft", "submitted", "accepted", "under_review", "returned", "rejected", "approved"
+]
+STATES: tuple[str, ...] = get_args(ApplicationState)
 
 
 class Application(Base):
@@ -115,3 +119,5 @@ class ApplicationEvent(Base):
     by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
 
     by: Mapped[Org] = relationship(lazy="joined")
+    by_user: Mapped[User | None] = relationship(lazy="joined")
+    by_token: Mapped[ApiToken | None] = relationship(lazy="joined")

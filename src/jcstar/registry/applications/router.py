@@ -9,66 +9,80 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Response, UploadFile
 
 from jcstar.registry.applications import service
-from jcstar.registry.applications.models import STATES
+from jcstar.registry.applications.documents import DocumentKind
+from jcstar.registry.applications.models import ApplicationState
 from jcstar.registry.applications.schemas import (
+    AcceptCreate,
     ApplicationCreate,
     ApplicationList,
     ApplicationPublic,
     ApplicationUpdate,
     DocumentPublic,
+    FeePaidCreate,
 )
+from jcstar.registry.approvals import service as approvals
+from jcstar.registry.approvals.schemas import PENDING_RESPONSE, PendingDecisionPublic, answer
 from jcstar.registry.db import lock_for_write
-from jcstar.registry.deps import Config, Db, Operator, Reviewer, Signer, Vendor, VendorOrLab
-from jcstar.registry.errors import Unprocessable
+from jcstar.registry.deps import (
+    Applicant,
+    ApplicantOrEvaluator,
+    Config,
+    Db,
+    OperatorApprover,
+    OperatorReviewer,
+    Reviewer,
+    Signer,
+)
 from jcstar.registry.labels import service as labels
 from jcstar.registry.labels.schemas import LabelPublic
+from jcstar.registry.openapi import CONFLICT
 from jcstar.registry.schemas import OptionalReasonCreate, ReasonCreate
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=CONFLICT)
 def create_application(
-    body: ApplicationCreate, db: Db, settings: Config, caller: Vendor
+    body: ApplicationCreate, db: Db, settings: Config, caller: Applicant
 ) -> ApplicationPublic:
     lock_for_write(db)
     app = service.create(db, settings, caller, body)
     db.commit()
-    return service.public(db, app)
+    return service.public(db, app, caller)
 
 
 @router.get("")
-def list_applications(db: Db, caller: Reviewer, state: str | None = None) -> ApplicationList:
-    if state is not None and state not in STATES:
-        raise Unprocessable(f"unknown state {state!r} (one of {', '.join(STATES)})")
+def list_applications(
+    db: Db, caller: Reviewer, state: ApplicationState | None = None
+) -> ApplicationList:
     return ApplicationList(
-        items=[service.public(db, app) for app in service.listing(db, caller, state)]
+        items=[service.public(db, app, caller) for app in service.listing(db, caller, state)]
     )
 
 
 @router.get("/{app_id}")
 def read_application(app_id: int, db: Db, caller: Reviewer) -> ApplicationPublic:
-    return service.public(db, service.load(db, caller, app_id))
+    return service.public(db, service.load(db, caller, app_id), caller)
 
 
-@router.patch("/{app_id}")
+@router.patch("/{app_id}", responses=CONFLICT)
 def update_application(
-    app_id: int, body: ApplicationUpdate, db: Db, settings: Config, caller: Vendor
+    app_id: int, body: ApplicationUpdate, db: Db, settings: Config, caller: Applicant
 ) -> ApplicationPublic:
     lock_for_write(db)
     app = service.update(db, settings, caller, app_id, body)
     db.commit()
-    return service.public(db, app)
+    return service.public(db, app, caller)
 
 
-@router.post("/{app_id}/documents", status_code=201)
+@router.post("/{app_id}/documents", status_code=201, responses=CONFLICT)
 def upload_document(
     app_id: int,
     file: Annotated[UploadFile, File()],
-    kind: Annotated[str, Form()],
+    kind: Annotated[DocumentKind, Form()],
     db: Db,
     settings: Config,
-    caller: VendorOrLab,
+    caller: ApplicantOrEvaluator,
 ) -> DocumentPublic:
     # read one byte past the limit: enough to know it is too large, never the whole of it
     content = file.file.read(settings.max_upload_bytes + 1)
@@ -110,60 +124,92 @@ def read_report(app_id: int, db: Db, caller: Reviewer) -> dict[str, Any]:
     return report
 
 
-@router.post("/{app_id}/submit")
-def submit_application(app_id: int, db: Db, settings: Config, caller: Vendor) -> ApplicationPublic:
+@router.post("/{app_id}/submit", responses=CONFLICT)
+def submit_application(
+    app_id: int, db: Db, settings: Config, caller: Applicant
+) -> ApplicationPublic:
     lock_for_write(db)
     app = service.submit(db, settings, caller, app_id)
     db.commit()
-    return service.public(db, app)
+    return service.public(db, app, caller)
 
 
-@router.post("/{app_id}/accept")
-def accept_application(app_id: int, db: Db, caller: Operator) -> ApplicationPublic:
+@router.post("/{app_id}/accept", responses=CONFLICT)
+def accept_application(
+    app_id: int,
+    db: Db,
+    settings: Config,
+    caller: OperatorReviewer,
+    body: AcceptCreate | None = None,
+) -> ApplicationPublic:
+    """Accept (受理): gives the acceptance number and invoices the fee (``fee_jpy`` only where
+    the fee table has no amount)."""
     lock_for_write(db)
-    app = service.accept(db, caller, app_id)
+    app = service.accept(db, settings, caller, app_id, body.fee_jpy if body else None)
     db.commit()
-    return service.public(db, app)
+    return service.public(db, app, caller)
 
 
-@router.post("/{app_id}/start-review")
-def start_review(app_id: int, db: Db, caller: Operator) -> ApplicationPublic:
+@router.post("/{app_id}/fee-paid", responses=CONFLICT)
+def record_fee_paid(
+    app_id: int, body: FeePaidCreate, db: Db, settings: Config, caller: OperatorReviewer
+) -> ApplicationPublic:
+    """The invoiced fee is paid; review may start."""
+    lock_for_write(db)
+    app = service.record_fee_paid(db, settings, caller, app_id, body.reference.strip())
+    db.commit()
+    return service.public(db, app, caller)
+
+
+@router.post("/{app_id}/start-review", responses=CONFLICT)
+def start_review(app_id: int, db: Db, caller: OperatorReviewer) -> ApplicationPublic:
     lock_for_write(db)
     app = service.start_review(db, caller, app_id)
     db.commit()
-    return service.public(db, app)
+    return service.public(db, app, caller)
 
 
-@router.post("/{app_id}/return")
+@router.post("/{app_id}/return", responses=CONFLICT)
 def return_application(
-    app_id: int, body: ReasonCreate, db: Db, caller: Operator
+    app_id: int, body: ReasonCreate, db: Db, caller: OperatorReviewer
 ) -> ApplicationPublic:
     lock_for_write(db)
     service.decide(db, caller, app_id, "returned", body.reason)
     db.commit()
-    return service.public(db, service.load(db, caller, app_id))
+    return service.public(db, service.load(db, caller, app_id), caller)
 
 
-@router.post("/{app_id}/reject")
+@router.post("/{app_id}/reject", responses=CONFLICT)
 def reject_application(
-    app_id: int, body: ReasonCreate, db: Db, caller: Operator
+    app_id: int, body: ReasonCreate, db: Db, caller: OperatorReviewer
 ) -> ApplicationPublic:
     lock_for_write(db)
     service.decide(db, caller, app_id, "rejected", body.reason)
     db.commit()
-    return service.public(db, service.load(db, caller, app_id))
+    return service.public(db, service.load(db, caller, app_id), caller)
 
 
-@router.post("/{app_id}/approve")
+@router.post("/{app_id}/approve", responses=PENDING_RESPONSE | CONFLICT)
 def approve_application(
     app_id: int,
     db: Db,
     settings: Config,
     keyring: Signer,
-    caller: Operator,
+    caller: OperatorApprover,
+    response: Response,
     body: OptionalReasonCreate | None = None,
-) -> LabelPublic:
+) -> LabelPublic | PendingDecisionPublic:
+    """Approve and issue the label; with four-eyes on, the first approver's call is recorded
+    as pending (202) and a second, different approver's same call issues it."""
     lock_for_write(db)
-    label = service.approve(db, settings, keyring, caller, app_id, body.reason if body else None)
+    outcome = approvals.gate(
+        db,
+        settings,
+        caller,
+        "approve",
+        f"application:{app_id}",
+        body.reason if body else None,
+        lambda reason: service.approve(db, settings, keyring, caller, app_id, reason),
+    )
     db.commit()
-    return labels.public(label)
+    return answer(outcome, response, labels.public)

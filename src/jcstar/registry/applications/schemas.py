@@ -19,6 +19,19 @@ class ApplicationCreate(BaseModel):
     route: Route = "standard"
     #: the evaluation lab (organisation name) for ★3/★4
     lab: str | None = None
+    #: a renewal: the registration number of the maker's label it renews
+    renews: str | None = Field(default=None, min_length=1, max_length=40)
+
+
+class AcceptCreate(BaseModel):
+    """Acceptance (受理): the fee to invoice, only where the fee table has no amount."""
+
+    fee_jpy: int | None = Field(default=None, ge=0, le=100_000_000)
+
+
+class FeePaidCreate(BaseModel):
+    #: the payment's reference (bank transfer, receipt number), kept in the history
+    reference: str = Field(min_length=1, max_length=200, pattern=r"\S")
 
 
 class ApplicationUpdate(BaseModel):
@@ -45,12 +58,18 @@ class EventPublic(BaseModel):
     state: str
     at: dt.datetime
     by: str
+    #: the person (e-mail) or token that made the change: shown to the operator and to the
+    #: person's own organisation; null for others and for events from before 0008
+    by_person: str | None = None
     reason: str | None
 
 
 class ApplicationPublic(BaseModel):
     id: int
-    application_no: str
+    #: the application number (申請番号), given on the first submission; null for a draft
+    application_no: str | None
+    #: a draft's reference until then (null once the application is numbered)
+    draft_no: str | None = None
     state: str
     #: the maker, in whose name the label is issued
     vendor: str
@@ -62,7 +81,15 @@ class ApplicationPublic(BaseModel):
     model_numbers: list[str]
     support_period_end: dt.date | None
     vulnerability_contact: str | None
+    #: the fee the table gives until acceptance; from acceptance the amount invoiced
     fee_jpy: int | None
+    #: the acceptance number (受理番号), given on acceptance; null before
+    acceptance_no: str | None = None
+    #: when the operator recorded the fee paid, and its reference; review waits for it
+    fee_paid_at: dt.datetime | None = None
+    fee_reference: str | None = None
+    #: a renewal: the registration number of the label it renews
+    renews: str | None = None
     lab: str | None
     report_sha256: str
     documents: list[DocumentPublic]

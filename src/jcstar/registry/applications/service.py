@@ -4,6 +4,7 @@ point leaves nothing half-stored."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import unicodedata
@@ -25,7 +26,9 @@ from jcstar.registry.accounts.service import (
     normal_model,
     proxy_authorisation,
 )
+from jcstar.registry.applications import renewal
 from jcstar.registry.applications.documents import DOCUMENT_KINDS, sniff_media_type
+from jcstar.registry.applications.fees import fee_table
 from jcstar.registry.applications.models import (
     Application,
     ApplicationEvent,
@@ -44,6 +47,7 @@ from jcstar.registry.applications.validation import (
     parse_report,
     submission_problems,
 )
+from jcstar.registry.criteria import lookup as criteria_lookup
 from jcstar.registry.db import utcnow
 from jcstar.registry.errors import (
     Conflict,
@@ -58,7 +62,12 @@ from jcstar.registry.labels.models import Label, LabelModel
 from jcstar.registry.settings import Settings
 
 EDITABLE = ("draft", "returned")
+#: a draft's reference until its first submission: IPA numbers an application when it is
+#: filed (jcstar-facts §3.3 [I]); the format is our judgement
+DRAFT_FORMAT = "D-{year}-{seq:06d}"
 IN_REVIEW = ("submitted", "accepted", "under_review")
+#: approval needs acceptance and the fee paid: never straight from ``submitted``
+APPROVABLE = ("accepted", "under_review")
 
 
 def _visible(app: Application, caller: Principal) -> bool:
@@ -241,21 +250,74 @@ def _apply_report(app: Application, report: AssessmentReport, data: dict[str, An
     app.vulnerability_contact = report.product.vulnerability_contact
 
 
-def _next_number(session: Session, settings: Settings) -> str:
+def _next_number(session: Session, number_format: str) -> str:
+    """The next free number of this year in ``number_format`` (callers hold the write lock;
+    a draft's reference leaves its series when the draft is numbered, so count, then skip)."""
     year = utcnow().year
-    prefix = settings.application_format.split("{seq", 1)[0].format(year=year)
+    prefix = number_format.split("{seq", 1)[0].format(year=year)
     count = session.scalar(
         select(func.count())
         .select_from(Application)
         .where(Application.application_no.startswith(prefix))
     )
-    return settings.application_format.format(year=year, seq=(count or 0) + 1)
+    seq = (count or 0) + 1
+    while True:
+        number = number_format.format(year=year, seq=seq)
+        if (
+            session.scalar(select(Application.id).where(Application.application_no == number))
+            is None
+        ):
+            return number
+        seq += 1
+
+
+def numbered(app: Application) -> bool:
+    """Whether the application has its application number (申請番号): given on its first
+    submission; until then ``application_no`` holds the draft's reference. Drafts made before
+    this rule were numbered when created, and keep that number."""
+    return not app.application_no.startswith(DRAFT_FORMAT.split("{", 1)[0])
+
+
+def _next_acceptance_no(session: Session, settings: Settings) -> str:
+    """The next acceptance number (受理番号) of this year (callers hold the write lock)."""
+    year = utcnow().year
+    prefix = settings.acceptance_format.split("{seq", 1)[0].format(year=year)
+    count = session.scalar(
+        select(func.count())
+        .select_from(Application)
+        .where(Application.acceptance_no.startswith(prefix))
+    )
+    return settings.acceptance_format.format(year=year, seq=(count or 0) + 1)
+
+
+def _received_on(app: Application) -> dt.date:
+    """The day the operator received the application: its latest submission (fees depend on
+    it, e.g. the introductory ★1 fee for applications received up to 2025-09-30)."""
+    submitted = [e.at for e in app.events if e.state == "submitted"]
+    return (submitted[-1] if submitted else utcnow()).date()
+
+
+def _table_fee(settings: Settings, app: Application, on: dt.date) -> int | None:
+    return fee_table(settings.fees_path).amount_for(app.level, app.route, on)
+
+
+def _set_renews(session: Session, settings: Settings, app: Application, renews: str | None) -> None:
+    app.renews = renews.strip() if renews else None
+    if app.renews:
+        renewal.renewed_label(session, settings, app)  # refused now rather than at submission
 
 
 def _event(app: Application, state: str, by: Principal, reason: str | None = None) -> None:
     app.state = state
     app.events.append(
-        ApplicationEvent(state=state, at=utcnow(), by_org_id=by.org_id, reason=reason)
+        ApplicationEvent(
+            state=state,
+            at=utcnow(),
+            by_org_id=by.org_id,
+            by_user_id=by.user_id,
+            by_token_id=by.token_id,
+            reason=reason,
+        )
     )
 
 
@@ -267,7 +329,7 @@ def create(
     models = _model_numbers(body.model_numbers, report)
     maker, proxy = _maker(session, caller, report, models)
     app = Application(
-        application_no=_next_number(session, settings),
+        application_no=_next_number(session, DRAFT_FORMAT),
         vendor_org_id=maker.id,
         lab_org_id=lab.id if lab else None,
         route=body.route,
@@ -277,7 +339,8 @@ def create(
     )
     _apply_report(app, report, body.report)
     _set_proxy(session, app, proxy)
-    app.fee_jpy = settings.fee_for(app.level, app.route)
+    _set_renews(session, settings, app, body.renews)
+    app.fee_jpy = _table_fee(settings, app, utcnow().date())
     _event(app, "draft", caller)
     session.add(app)
     session.flush()
@@ -302,7 +365,8 @@ def update(
         lab = _lab(session, body.lab)
         app.lab_org_id = lab.id if lab else None
     _assign_maker(session, caller, app, report or _report(json.loads(app.report_json)))
-    app.fee_jpy = settings.fee_for(app.level, app.route)
+    if app.acceptance_no is None:  # an invoiced fee stays what was invoiced
+        app.fee_jpy = _table_fee(settings, app, utcnow().date())
     session.flush()
     return app
 
@@ -381,26 +445,99 @@ def submit(session: Session, settings: Settings, caller: Principal, app_id: int)
         route=app.route,
         document_kinds={d.kind for d in app.documents},
         psti_waived=settings.psti_waived,
+        criteria=criteria_lookup.published(session, report.level),
+        on=utcnow().date(),
+        refuse_superseded=settings.criteria_lapse_weeks is not None,
     )
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise Unprocessable(f"cannot submit: {problems[0]}{more}")
+    if app.renews:
+        renewal.renewed_label(session, settings, app)
+        renewal.require_current_report(report, settings, utcnow())
     superseded_labels(session, app)  # refused now rather than at approval
-    _event(app, "submitted", caller)
+    if numbered(app):
+        _event(app, "submitted", caller)
+    else:  # filed for the first time: the application number (申請番号)
+        draft, app.application_no = (
+            app.application_no,
+            _next_number(session, settings.application_format),
+        )
+        _event(app, "submitted", caller, f"application number {app.application_no} (draft {draft})")
+    if app.acceptance_no is None:
+        app.fee_jpy = _table_fee(settings, app, _received_on(app))
     session.flush()
     return app
 
 
-def accept(session: Session, caller: Principal, app_id: int) -> Application:
+def accept(
+    session: Session, settings: Settings, caller: Principal, app_id: int, fee_jpy: int | None
+) -> Application:
+    """Accept (受理): give the acceptance number and invoice the fee. The amount comes from
+    the fee table; where it has none (★2 and above are not published) the operator states it.
+    An application accepted before (then returned and corrected) keeps its number and fee."""
     app = load(session, caller, app_id)
     _require_state(app, ("submitted",), "accepted")
-    _event(app, "accepted", caller)
+    if app.acceptance_no is None:
+        table = _table_fee(settings, app, _received_on(app))
+        if table is None and fee_jpy is None:
+            raise Unprocessable(
+                f"fee_jpy: the fee table has no amount for ★{app.level} on the {app.route} "
+                "route; state the fee to invoice"
+            )
+        if table is not None and fee_jpy is not None and fee_jpy != table:
+            raise Unprocessable(
+                f"fee_jpy: the fee for ★{app.level} on the {app.route} route is ¥{table:,} "
+                "(fee table); leave fee_jpy out or state that amount"
+            )
+        app.fee_jpy = table if table is not None else fee_jpy
+        app.acceptance_no = _next_acceptance_no(session, settings)
+    fee = "fee paid" if app.fee_paid_at else f"fee {_yen(app.fee_jpy)} invoiced"
+    _event(app, "accepted", caller, f"acceptance number {app.acceptance_no}; {fee}")
     return app
+
+
+def record_fee_paid(
+    session: Session, settings: Settings, caller: Principal, app_id: int, reference: str
+) -> Application:
+    """The operator records the invoiced fee paid (not refundable, jcstar-facts §3.2).
+    ``under_review`` too: an application taken into review before fees were recorded here."""
+    app = load(session, caller, app_id)
+    _require_state(app, ("accepted", "under_review"), "marked paid")
+    if app.fee_paid_at is not None:
+        raise Conflict(
+            f"the fee for acceptance number {app.acceptance_no} was recorded paid on "
+            f"{app.fee_paid_at.date().isoformat()} (reference {app.fee_reference})"
+        )
+    if app.acceptance_no is None:  # accepted before this registry gave numbers
+        app.acceptance_no = _next_acceptance_no(session, settings)
+    app.fee_paid_at, app.fee_reference = utcnow(), reference
+    paid = f"acceptance number {app.acceptance_no}: fee {_yen(app.fee_jpy)} paid"
+    # a step in the history, not a state: the application stays where it is
+    app.events.append(
+        ApplicationEvent(
+            state="fee_paid", at=utcnow(), by_org_id=caller.org_id, reason=f"{paid} ({reference})"
+        )
+    )
+    return app
+
+
+def _yen(amount: int | None) -> str:
+    return f"¥{amount:,}" if amount is not None else "(amount not recorded)"
+
+
+def _require_fee_paid(app: Application, action: str) -> None:
+    if app.fee_paid_at is None:
+        raise Conflict(
+            f"application {app.application_no} (acceptance number {app.acceptance_no}) cannot "
+            f"be {action}: its fee of {_yen(app.fee_jpy)} is not recorded paid"
+        )
 
 
 def start_review(session: Session, caller: Principal, app_id: int) -> Application:
     app = load(session, caller, app_id)
     _require_state(app, ("accepted",), "taken into review")
+    _require_fee_paid(app, "taken into review")
     _event(app, "under_review", caller)
     return app
 
@@ -420,29 +557,51 @@ def approve(
     app_id: int,
     reason: str | None,
 ) -> Label:
-    """Approve and issue the label; from ``submitted`` this records acceptance too."""
+    """Approve and issue the label. Only an accepted application whose fee is paid: the
+    registry has no shortcut from ``submitted`` (it would skip the acceptance number and the
+    fee)."""
     app = load(session, caller, app_id)
-    _require_state(app, IN_REVIEW, "approved")
-    if app.state == "submitted":
-        _event(app, "accepted", caller)
+    _require_state(app, APPROVABLE, "approved")
+    _require_fee_paid(app, "approved")
     _event(app, "approved", caller, reason)
     older = superseded_labels(session, app)
+    renewed = renewal.renewed_label(session, settings, app) if app.renews else None
+    if renewed is not None and renewed not in older:
+        older.append(renewed)  # an expired label is renewed too
     try:
         label = labels.issue(session, settings, keyring, app, caller)
     except (LabelError, ValueError) as exc:
         raise Unprocessable(f"cannot issue the label: {exc}") from exc
     for old in older:
         labels.supersede(session, old, label, caller)
+    if renewed is not None:
+        labels.mark_renewal(session, label, renewed, caller)
     return label
 
 
-def public(session: Session, app: Application) -> ApplicationPublic:
+def event_person(event: ApplicationEvent, viewer: Principal | None) -> str | None:
+    """Who made a change, for the operator and the person's own organisation; others see the
+    organisation only (a vendor is not shown the operator's staff)."""
+    if viewer is None or not (viewer.kind == "operator" or viewer.org_id == event.by_org_id):
+        return None
+    if event.by_user is not None:
+        return event.by_user.email
+    if event.by_token is not None:
+        name = f" ({event.by_token.name})" if event.by_token.name else ""
+        return f"token {event.by_token.id}{name}"
+    return None
+
+
+def public(
+    session: Session, app: Application, viewer: Principal | None = None
+) -> ApplicationPublic:
     registration_no = session.scalar(
         select(Label.registration_no).where(Label.application_id == app.id)
     )
     return ApplicationPublic(
         id=app.id,
-        application_no=app.application_no,
+        application_no=app.application_no if numbered(app) else None,
+        draft_no=None if numbered(app) else app.application_no,
         state=app.state,
         vendor=app.vendor.name,
         proxy=app.proxy.name if app.proxy else None,
@@ -453,6 +612,10 @@ def public(session: Session, app: Application) -> ApplicationPublic:
         support_period_end=app.support_period_end,
         vulnerability_contact=app.vulnerability_contact,
         fee_jpy=app.fee_jpy,
+        acceptance_no=app.acceptance_no,
+        fee_paid_at=app.fee_paid_at,
+        fee_reference=app.fee_reference,
+        renews=app.renews,
         lab=app.lab.name if app.lab else None,
         report_sha256=app.report_sha256,
         documents=[
@@ -469,7 +632,14 @@ def public(session: Session, app: Application) -> ApplicationPublic:
             for d in app.documents
         ],
         history=[
-            EventPublic(state=e.state, at=e.at, by=e.by.name, reason=e.reason) for e in app.events
+            EventPublic(
+                state=e.state,
+                at=e.at,
+                by=e.by.name,
+                by_person=event_person(e, viewer),
+                reason=e.reason,
+            )
+            for e in app.events
         ],
         registration_no=registration_no,
     )

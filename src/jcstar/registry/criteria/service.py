@@ -29,9 +29,10 @@ def public(row: CriteriaVersion) -> CriteriaVersionPublic:
 
 
 def publish(
-    session: Session, settings: Settings, by: str, body: CriteriaVersionCreate
+    session: Session, settings: Settings, by: dict[str, str], body: CriteriaVersionCreate
 ) -> CriteriaVersion:
-    """Store and log a new version of a level's criteria; ``by`` names who published it."""
+    """Store and log a new version of a level's criteria; ``by`` names who published it
+    (``Principal.by()``: the organisation and a pseudonymous actor, never an e-mail address)."""
     if session.scalar(select(CriteriaVersion).where(CriteriaVersion.criteria_id == body.id)):
         raise Conflict(f"criteria version {body.id} is already published")
     earlier = lookup.rows(session, body.level)

@@ -4,14 +4,16 @@ Building ``GET /api/v1/labels/{registration_no}`` from the label, its model numb
 history and notices costs four ORM queries and a Pydantic model per request (~5 ms). Instead,
 every change to a label stores the finished JSON in the same transaction (``labels.service``
 calls ``store``), and a lookup reads it with one Core SELECT on the primary key and returns it
-as it is. The one part not stored is ``status``: a valid label turns ``expired`` with the
-calendar, not with a write, so ``read`` puts it in from the label's status and expiry.
+as it is. The parts not stored are ``status`` and ``support_ended``: a valid label turns
+``expired``, and its support period ends, with the calendar, not with a write, so ``read`` puts
+them in from the label's status and expiry and the stored support period end.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from sqlalchemy import Engine, ForeignKey, Select, Text, bindparam, func, select
@@ -33,8 +35,12 @@ class LabelDocument(Base):
     body: Mapped[str] = mapped_column(Text)
 
 
+#: the fields worked out on the day of reading, never stored
+READ_TIME = frozenset({"status", "support_ended"})
+
+
 def body_of(label: LabelPublic) -> str:
-    return label.model_dump_json(exclude={"status"})
+    return label.model_dump_json(exclude=set(READ_TIME))
 
 
 def store(session: Session, label_id: int, label: LabelPublic) -> None:
@@ -69,12 +75,27 @@ def status_on(status: str, expires_on: object, on: dt.date) -> str:
     return status
 
 
+#: the stored support period end (the summary's own field comes before any notice text,
+#: where a quote would be escaped and so never match)
+_SUPPORT_END = re.compile(r'"support_period_end":"(\d{4}-\d{2}-\d{2})"')
+
+
+def support_ended_in(body: str, on: dt.date) -> bool:
+    """Whether the stored document's support period ended before ``on``."""
+    end = _SUPPORT_END.search(body)
+    return end is not None and end.group(1) < on.isoformat()
+
+
 def body_with_status(row: Any, on: dt.date) -> bytes:
-    """The lookup response body from a row of ``_LOOKUP``: the stored JSON with ``status``."""
+    """The lookup response body from a row of ``_LOOKUP``: the stored JSON with ``status``
+    and ``support_ended``."""
     status, expires_on, body = row
     assert isinstance(body, str)
     status = status_on(status, expires_on, on)
-    return ('{"status":' + json.dumps(status) + "," + body[1:]).encode()
+    ended = "true" if support_ended_in(body, on) else "false"
+    return (
+        '{"status":' + json.dumps(status) + ',"support_ended":' + ended + "," + body[1:]
+    ).encode()
 
 
 class Reader:

@@ -17,13 +17,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jcstar.registry.labels import batch_reader, documents
 from jcstar.registry.labels.service import today
+from jcstar.registry.log.crosscheck import Disputes
 
 PREFIX = "/api/v1/labels/"
 
 
 class LabelLookup:
-    def __init__(self, app: ASGIApp, engine: Engine) -> None:
+    def __init__(self, app: ASGIApp, engine: Engine, disputes: Disputes | None = None) -> None:
         self.app = app
+        #: labels whose tables disagree with the log: answered with the log's status
+        self.disputes = disputes
         # PostgreSQL: awaited reads, so a process serves other requests during a round trip
         # to the database server; SQLite: a blocking read of a local file (microseconds)
         self.async_reader = (
@@ -54,6 +57,8 @@ class LabelLookup:
                     # a worker thread and back (a fifth of a lookup's cost under load,
                     # py-spy); --workers N uses more cores
                     body = self.reader.read(registration_no, today())
+                if body is not None and self.disputes and registration_no in self.disputes:
+                    body = self.disputes.answer(registration_no, body, today())
                 if body is not None:
                     headers = [
                         (b"content-type", b"application/json"),

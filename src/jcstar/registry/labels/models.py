@@ -29,13 +29,29 @@ class Label(Base):
     expires_on: Mapped[dt.date]
     support_period_end: Mapped[dt.date | None]
     vulnerability_contact: Mapped[str | None] = mapped_column(String(200))
+    # what the label page tells consumers (the profile's ``consumer:``, migration 0007);
+    # null on labels issued before, or when the vendor did not say
+    product_name_ja: Mapped[str | None] = mapped_column(String(200))
+    product_name_en: Mapped[str | None] = mapped_column(String(200))
+    product_category: Mapped[str | None] = mapped_column(String(40))
+    update_mode: Mapped[str | None] = mapped_column(String(30))
+    password_change_text: Mapped[str | None] = mapped_column(String(500))
+    password_change_url: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(20))
     #: the label that replaced this one (status ``superseded``): a renewal or a level change
     #: of the same model numbers by the same maker
     superseded_by: Mapped[str | None] = mapped_column(String(40))
+    #: the label this one renews (its application named it; that label is now superseded)
+    renews: Mapped[str | None] = mapped_column(String(40))
+    #: the criteria version the label was assessed and issued against, as signed (migration
+    #: 0011); null on labels issued before it was recorded
+    criteria_version: Mapped[str | None] = mapped_column(String(40))
     #: the URL the signed claims carry (kept, so a later change of base URL cannot split them)
     product_url: Mapped[str] = mapped_column(String(300))
     jws: Mapped[str] = mapped_column(Text)
+    #: the QR text of the compact seal printed on the label (``labels.seal``, migration 0009);
+    #: null on labels issued before it, which keep their JWS QR code until renewal
+    seal_qr: Mapped[str | None] = mapped_column(Text)
     #: vendor, product, model numbers and registration number in one text, for full-text search
     search_text: Mapped[str] = mapped_column(Text)
 
@@ -65,6 +81,10 @@ class LabelEvent(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     by_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
     reason: Mapped[str | None] = mapped_column(Text)
+    #: the person (a user) or machine (a token) that made the change; null on events from
+    #: before people were recorded (migration 0008) and on the registry's own (demo, backfill)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
     expires_on: Mapped[dt.date]
 
     by: Mapped[Org] = relationship(lazy="joined")

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from jcstar.registry.approvals import service as approvals
+from jcstar.registry.approvals.schemas import PENDING_RESPONSE, PendingDecisionPublic, answer
 from jcstar.registry.db import lock_for_write
-from jcstar.registry.deps import Config, Db, Operator, Signer, VendorOrOperator
+from jcstar.registry.deps import Config, Db, NoticeAuthor, Operator, OperatorApprover
+from jcstar.registry.errors import Conflict
 from jcstar.registry.labels import service
 from jcstar.registry.labels.schemas import LabelPublic, NoticeCreate, NoticePublic
-from jcstar.registry.schemas import OptionalReasonCreate, ReasonCreate
+from jcstar.registry.openapi import CONFLICT
+from jcstar.registry.schemas import ReasonCreate
 
 router = APIRouter(prefix="/api/v1/labels", tags=["labels"])
 
@@ -23,63 +27,94 @@ def read_label(registration_no: str, db: Db) -> LabelPublic:
 @router.get("/{registration_no}/label.svg", response_class=Response)
 def label_artwork_svg(registration_no: str, db: Db) -> Response:
     label = service.find(db, registration_no)
-    return Response(service.artwork_svg(label.jws, label.product_url), media_type="image/svg+xml")
+    artwork = service.artwork_svg(label.jws, service.qr_of(label))
+    return Response(artwork, media_type="image/svg+xml")
 
 
 @router.get("/{registration_no}/label.png", response_class=Response)
 def label_artwork_png(registration_no: str, db: Db) -> Response:
     label = service.find(db, registration_no)
-    return Response(service.artwork_png(label.jws, label.product_url), media_type="image/png")
+    return Response(service.artwork_png(label.jws, service.qr_of(label)), media_type="image/png")
 
 
 def _change(
-    db: Db, registration_no: str, action: str, caller: Operator, reason: str
-) -> LabelPublic:
-    lock_for_write(db)
-    label = service.find(db, registration_no)
-    service.change_status(db, label, action, caller, reason)
-    db.commit()
-    return service.public(label)
-
-
-@router.post("/{registration_no}/suspend")
-def suspend_label(
-    registration_no: str, body: ReasonCreate, db: Db, caller: Operator
-) -> LabelPublic:
-    return _change(db, registration_no, "suspend", caller, body.reason)
-
-
-@router.post("/{registration_no}/revoke")
-def revoke_label(registration_no: str, body: ReasonCreate, db: Db, caller: Operator) -> LabelPublic:
-    return _change(db, registration_no, "revoke", caller, body.reason)
-
-
-@router.post("/{registration_no}/reinstate")
-def reinstate_label(
-    registration_no: str, body: ReasonCreate, db: Db, caller: Operator
-) -> LabelPublic:
-    return _change(db, registration_no, "reinstate", caller, body.reason)
-
-
-@router.post("/{registration_no}/renew")
-def renew_label(
-    registration_no: str,
     db: Db,
     settings: Config,
-    keyring: Signer,
-    caller: Operator,
-    body: OptionalReasonCreate | None = None,
-) -> LabelPublic:
+    response: Response,
+    registration_no: str,
+    action: str,
+    caller: OperatorApprover,
+    reason: str,
+) -> LabelPublic | PendingDecisionPublic:
+    """Change a label's status; with four-eyes on, suspension and revocation wait (202) for a
+    second approver's same call."""
     lock_for_write(db)
     label = service.find(db, registration_no)
-    service.renew(db, settings, keyring, label, caller, body.reason if body else None)
+    outcome = approvals.gate(
+        db,
+        settings,
+        caller,
+        action,
+        registration_no,
+        reason,
+        lambda why: service.change_status(db, label, action, caller, why or reason),
+    )
     db.commit()
-    return service.public(label)
+    return answer(outcome, response, lambda _: service.public(label))
+
+
+@router.post("/{registration_no}/suspend", responses=PENDING_RESPONSE | CONFLICT)
+def suspend_label(
+    registration_no: str,
+    body: ReasonCreate,
+    db: Db,
+    settings: Config,
+    response: Response,
+    caller: OperatorApprover,
+) -> LabelPublic | PendingDecisionPublic:
+    return _change(db, settings, response, registration_no, "suspend", caller, body.reason)
+
+
+@router.post("/{registration_no}/revoke", responses=PENDING_RESPONSE | CONFLICT)
+def revoke_label(
+    registration_no: str,
+    body: ReasonCreate,
+    db: Db,
+    settings: Config,
+    response: Response,
+    caller: OperatorApprover,
+) -> LabelPublic | PendingDecisionPublic:
+    return _change(db, settings, response, registration_no, "revoke", caller, body.reason)
+
+
+@router.post("/{registration_no}/reinstate", responses=CONFLICT)
+def reinstate_label(
+    registration_no: str,
+    body: ReasonCreate,
+    db: Db,
+    settings: Config,
+    response: Response,
+    caller: OperatorApprover,
+) -> LabelPublic | PendingDecisionPublic:
+    return _change(db, settings, response, registration_no, "reinstate", caller, body.reason)
+
+
+@router.post("/{registration_no}/renew", response_model=None, responses=CONFLICT)
+def renew_label(registration_no: str, db: Db, caller: Operator) -> None:
+    """Gone: re-signing a label for two more years without a new report is no renewal. A
+    label is renewed by its maker's renewal application (``renews``), reviewed like any
+    other; this answers 409 saying so, and changes nothing."""
+    label = service.find(db, registration_no)
+    raise Conflict(
+        f"labels are renewed by a renewal application, not re-signed: the maker applies with "
+        f'renews "{label.registration_no}" and a current report (jcstar apply REPORT.json '
+        f"--renews {label.registration_no}), which the operator reviews like any application"
+    )
 
 
 @router.post("/{registration_no}/notices", status_code=201)
 def post_notice(
-    registration_no: str, body: NoticeCreate, db: Db, caller: VendorOrOperator
+    registration_no: str, body: NoticeCreate, db: Db, caller: NoticeAuthor
 ) -> NoticePublic:
     lock_for_write(db)
     label = service.find(db, registration_no)

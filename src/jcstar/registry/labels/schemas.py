@@ -6,6 +6,8 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from jcstar.registry.criteria.schemas import CriteriaStanding
+
 
 class NoticeCreate(BaseModel):
     title: str = Field(min_length=1, max_length=200)
@@ -42,8 +44,22 @@ class LabelSummary(BaseModel):
     product: str
     model_numbers: list[str]
     support_period_end: dt.date | None
+    #: the support period is over ("no longer supported"); the label stays valid until it
+    #: expires. Worked out on the day it is read, like ``status``
+    support_ended: bool = False
     vulnerability_contact: str | None
     product_url: str
+    # what a consumer needs (the profile's ``consumer:``); null when the vendor did not say
+    # and on labels issued before these were recorded
+    product_name_ja: str | None = None
+    product_name_en: str | None = None
+    #: one of ``assessment.consumer.CATEGORIES``
+    product_category: str | None = None
+    #: ``automatic``, ``automatic_with_consent`` or ``manual``
+    update_mode: str | None = None
+    #: how to change the default password: a short instruction and/or a page
+    password_change_text: str | None = None
+    password_change_url: str | None = None
 
 
 class LabelPublic(LabelSummary):
@@ -54,6 +70,11 @@ class LabelPublic(LabelSummary):
     jws: str
     #: the registration number of the label that replaced this one (status ``superseded``)
     superseded_by: str | None = None
+    #: the label this one renews (issued on a renewal application)
+    renews: str | None = None
+    #: the criteria version the label signed and what it means now (superseded, lapsing);
+    #: null only in a document stored before criteria versions were recorded
+    criteria: CriteriaStanding | None = None
     status_history: list[StatusEventPublic]
     notices: list[NoticePublic]
 

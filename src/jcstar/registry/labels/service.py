@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from jcstar.labels import Keyring, LabelClaims
 from jcstar.labels.artwork import label_png, label_svg
-from jcstar.labels.fit import sign_to_fit
+from jcstar.labels.fit import seal_to_fit, sign_to_fit
 from jcstar.registry.accounts.service import Principal
 from jcstar.registry.applications.models import Application
+from jcstar.registry.criteria import lookup as criteria_lookup
 from jcstar.registry.db import utcnow
 from jcstar.registry.errors import Conflict, Forbidden, NotFound
-from jcstar.registry.labels import documents
+from jcstar.registry.labels import consumer, documents
 from jcstar.registry.labels.models import Label, LabelEvent, LabelModel, Notice
 from jcstar.registry.labels.schemas import (
     LabelPublic,
@@ -46,7 +47,6 @@ TRANSITIONS = {
     "revoke": Transition("revoked", ("valid", "expired", "suspended"), "revoked"),
     "reinstate": Transition("reinstated", ("suspended",), "valid"),
 }
-RENEWABLE = ("valid", "expired")
 
 
 def today() -> dt.date:
@@ -58,6 +58,12 @@ def current_status(label: Label, on: dt.date) -> str:
     if label.status == "valid" and label.expires_on < on:
         return "expired"
     return label.status
+
+
+def support_ended(support_period_end: dt.date | None, on: dt.date) -> bool:
+    """The vendor's support period (S1.1-16) is over: information for buyers, not a change of
+    the label's status (the label stays valid until it expires)."""
+    return support_period_end is not None and support_period_end < on
 
 
 def expiry_for(issued_on: dt.date, years: int) -> dt.date:
@@ -107,6 +113,7 @@ def _claims(label: Label, models: list[str], settings: Settings) -> LabelClaims:
         vulnerability_contact=label.vulnerability_contact,
         product_url=label.product_url,
         issuer=settings.base_url,
+        criteria_version=label.criteria_version,
     )
 
 
@@ -122,6 +129,7 @@ def issue(
     on = today()
     models: list[str] = json.loads(app.model_numbers)
     number = _next_registration_no(session, settings, app.level, on)
+    info = consumer.consumer_of(app.report_json)
     label = Label(
         registration_no=number,
         application_id=app.id,
@@ -134,12 +142,19 @@ def issue(
         support_period_end=app.support_period_end,
         vulnerability_contact=app.vulnerability_contact,
         status="valid",
+        # the version the report was assessed against (the submission checked it is known)
+        criteria_version=json.loads(app.report_json).get("criteria_version"),
         product_url=f"{settings.base_url}/p/{number}",
-        search_text=search_key(app.vendor.name, app.product, models, number),
+        search_text=search_key(
+            app.vendor.name, app.product, models, number, info.names() if info else ()
+        ),
         jws="",
+        **consumer.columns(info),
     )
     # signed to fit a scannable QR code (refused before storing when it cannot)
     label.jws = sign_to_fit(keyring, _claims(label, models, settings))[1]
+    # the compact seal printed on the label (None when it cannot fit: the JWS QR is printed)
+    label.seal_qr = seal_to_fit(keyring, _claims(label, models, settings))
     label.models = [LabelModel(position=i, model_number=m) for i, m in enumerate(models)]
     label.events = []
     label.notices = []
@@ -158,34 +173,19 @@ def change_status(session: Session, label: Label, action: str, by: Principal, re
     _record(session, label, transition.event, by, reason)
 
 
-def renew(
-    session: Session,
-    settings: Settings,
-    keyring: Keyring,
-    label: Label,
-    by: Principal,
-    reason: str | None,
-) -> None:
-    status = current_status(label, today())
-    if status not in RENEWABLE:
-        raise Conflict(
-            f"label {label.registration_no} is {status}; only a valid or expired "
-            "label can be renewed"
-        )
-    label.issued_on = today()
-    label.expires_on = expiry_for(label.issued_on, settings.validity_years)
-    label.status = "valid"
-    models = [m.model_number for m in label.models]
-    label.jws = sign_to_fit(keyring, _claims(label, models, settings))[1]
-    _record(session, label, "renewed", by, reason)
-
-
 def supersede(session: Session, old: Label, new: Label, by: Principal) -> None:
     """``old`` replaced by ``new`` (same maker, same model numbers): final, with the new
     number in its history, on its page and in the log."""
     old.status = "superseded"
     old.superseded_by = new.registration_no
     _record(session, old, "superseded", by, f"superseded by {new.registration_no}")
+
+
+def mark_renewal(session: Session, new: Label, old: Label, by: Principal) -> None:
+    """``new`` was issued by a renewal application naming ``old``: the link on its page, in
+    its history and in the log (``old`` shows "superseded by" from ``supersede``)."""
+    new.renews = old.registration_no
+    _record(session, new, "renews", by, f"renews {old.registration_no}")
 
 
 def add_notice(
@@ -200,7 +200,7 @@ def add_notice(
         session,
         "notice.published",
         label.registration_no,
-        {"notice": notice.id, "title": title, "body": body, "url": url, "by": by.org_name},
+        {"notice": notice.id, "title": title, "body": body, "url": url, "by": by.by()},
     )
     store_document(session, label)
     return notice
@@ -213,6 +213,8 @@ def _record(session: Session, label: Label, event: str, by: Principal, reason: s
             status=label.status,
             at=utcnow(),
             by_org_id=by.org_id,
+            by_user_id=by.user_id,
+            by_token_id=by.token_id,
             reason=reason,
             expires_on=label.expires_on,
         )
@@ -224,6 +226,9 @@ def _record(session: Session, label: Label, event: str, by: Principal, reason: s
         "expires_on": label.expires_on.isoformat(),
         "reason": reason,
         "jws": label.jws,
+        # who: the organisation and a pseudonymous id of the person or token, never an e-mail
+        # address (the log is public and can never be edited)
+        "by": by.by(),
     }
     log.append(session, f"label.{event}", label.registration_no, payload)
     store_document(session, label)
@@ -247,25 +252,29 @@ def summary(label: Label, on: dt.date, models: list[str]) -> LabelSummary:
         support_period_end=label.support_period_end,
         vulnerability_contact=label.vulnerability_contact,
         product_url=label.product_url,
+        support_ended=support_ended(label.support_period_end, on),
+        **consumer.published(label),
     )
 
 
 def qr_of(label: Label) -> str:
-    """The QR text of a stored label. ``sign_to_fit`` checked at signing that it fits a
-    scannable code; encoding a QR code again on every read would cost ~100 ms, so reads only
-    join the parts."""
-    return f"{label.product_url}#{label.jws}"
+    """The text of a stored label's QR code: its compact seal, or for a label issued before
+    seals (migration 0009) ``<product page>#<JWS>`` until it is renewed. Both were checked at
+    signing to fit a scannable code; encoding a QR code again on every read would cost
+    ~100 ms, so reads only join the parts."""
+    return label.seal_qr or f"{label.product_url}#{label.jws}"
 
 
 @lru_cache(maxsize=256)
-def artwork_svg(jws: str, product_url: str) -> str:
-    """The label artwork; cached, since drawing the QR code is the slow part of a page."""
-    return label_svg(claims_in(jws), f"{product_url}#{jws}")
+def artwork_svg(jws: str, qr_text: str) -> str:
+    """The label artwork with ``qr_text`` (``qr_of``) in its QR code; cached, since drawing
+    the QR code is the slow part of a page."""
+    return label_svg(claims_in(jws), qr_text)
 
 
 @lru_cache(maxsize=64)
-def artwork_png(jws: str, product_url: str) -> bytes:
-    return label_png(claims_in(jws), f"{product_url}#{jws}")
+def artwork_png(jws: str, qr_text: str) -> bytes:
+    return label_png(claims_in(jws), qr_text)
 
 
 def public(label: Label) -> LabelPublic:
@@ -276,6 +285,8 @@ def public(label: Label) -> LabelPublic:
         qr=qr_of(label),
         jws=label.jws,
         superseded_by=label.superseded_by,
+        renews=label.renews,
+        criteria=criteria_lookup.standing_of(label),
         status_history=[
             StatusEventPublic(
                 status=e.status, event=e.event, at=e.at, reason=e.reason, expires_on=e.expires_on

@@ -34,7 +34,7 @@ from jcstar.registry.log.checkpoints import (
     sign_at_start,
     sign_on_commit,
 )
-from jcstar.registry.log.note import origin_of
+from jcstar.registry.log.note import log_origin
 from jcstar.registry.log.replay import LabelState, differences, replay, status_on
 from jcstar.registry.log.service import stream
 
@@ -233,7 +233,7 @@ def at_start(
 def start_log_checks(sessions: sessionmaker[Session], keyring: Keyring, base_url: str) -> Disputes:
     """Wire the log's guards into a registry's sessions: each append signed on commit, and
     the start-up check run now. The disputes it found go to the label lookup."""
-    origin = origin_of(base_url)
+    origin = log_origin(base_url)
     sign_on_commit(sessions, keyring, origin)
     disputes = Disputes()
     at_start(sessions, keyring, origin, disputes)

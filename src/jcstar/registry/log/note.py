@@ -32,7 +32,7 @@ from jcstar.labels.verify import TrustedKeys
 PURPOSE = b"jcstar-log-checkpoint/v1\n"
 
 
-def origin_of(base_url: str) -> str:
+def log_origin(base_url: str) -> str:
     """The log's name: the registry's address without its scheme, plus the log's path."""
     return f"{base_url.split('://', 1)[-1].rstrip('/')}/api/v1/log"
 

@@ -17,7 +17,7 @@ from jcstar.registry.deps import Db
 from jcstar.registry.labels.models import Label
 from jcstar.registry.labels.schemas import LabelPage, LabelSummary
 from jcstar.registry.labels.service import summary, today
-from jcstar.registry.search.service import LabelQuery, search_ids, summaries
+from jcstar.registry.search.service import LabelQuery, LabelStatus, search_ids, summaries
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
@@ -47,7 +47,7 @@ def search_labels(
     model: Annotated[str | None, Query(max_length=100)] = None,
     registration_no: Annotated[str | None, Query(max_length=40)] = None,
     level: Annotated[int | None, Query(ge=1, le=4)] = None,
-    status: str | None = None,
+    status: LabelStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     # bounded: an offset the database cannot hold would be a 500 (SQLite: 64 bits)
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,

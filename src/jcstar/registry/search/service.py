@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import (
     ColumnElement,
@@ -40,7 +40,9 @@ from jcstar.registry.labels.schemas import LabelSummary
 from jcstar.registry.search import postgresql_paths
 from jcstar.registry.search_keys import is_short, query_terms
 
-STATUSES = ("valid", "expired", "suspended", "revoked", "superseded")
+#: what a reader sees: the stored statuses, and ``expired`` derived from the date
+LabelStatus = Literal["valid", "expired", "suspended", "revoked", "superseded"]
+STATUSES: tuple[str, ...] = get_args(LabelStatus)
 #: matches counted at most; beyond it a search reports "at least COUNT_CAP" (our judgement:
 #: as many as the search page shows; counting to 1,000 cost PostgreSQL 10-40 ms a query)
 COUNT_CAP = 100

@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from jcstar.assessment.consumer import CATEGORIES, UPDATE_MODES
+from jcstar.labels import seal
 from jcstar.registry.deps import Db
 from jcstar.registry.errors import NotFound
 from jcstar.registry.labels import service as labels
@@ -54,6 +56,19 @@ def search_page(
     )
 
 
+@router.get("/L/{digits}", response_class=HTMLResponse)
+def seal_link(request: Request, digits: str) -> Response:
+    """The link in a compact seal's QR code (``labels.seal``): a phone that opens it is sent
+    on to the product page of the registration number the seal names."""
+    number = seal.registration_no_in(digits)
+    if number is None:
+        return templates.TemplateResponse(
+            request, "not_found.html", {"registration_no": "(unreadable seal)"}, status_code=404
+        )
+    page = request.url_for("product_page", registration_no=number)
+    return RedirectResponse(str(page), status_code=303)
+
+
 @router.get("/p/{registration_no}", response_class=HTMLResponse)
 def product_page(request: Request, registration_no: str, db: Db) -> HTMLResponse:
     try:
@@ -63,7 +78,7 @@ def product_page(request: Request, registration_no: str, db: Db) -> HTMLResponse
             request, "not_found.html", {"registration_no": registration_no}, status_code=404
         )
     record = labels.public(label)
-    artwork = labels.artwork_svg(label.jws, label.product_url)
+    artwork = labels.artwork_svg(label.jws, labels.qr_of(label))
     return templates.TemplateResponse(
         request,
         "product.html",
@@ -72,5 +87,7 @@ def product_page(request: Request, registration_no: str, db: Db) -> HTMLResponse
             # the SVG is made by our own label library from our own data
             "artwork": Markup(artwork),
             "status_names": STATUS_NAMES,
+            "categories": CATEGORIES,
+            "update_modes": UPDATE_MODES,
         },
     )

@@ -6,37 +6,50 @@ import asyncio
 import tempfile
 import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from jcstar.checks.base import CheckInput, Frozen, SkipCheck
+from jcstar.checks.base import FIRMWARE_IMAGE, CheckInput, Frozen, SkipCheck
 from jcstar.checks.firmware.collect.params import ANALYSIS_S, FirmwareParams
 from jcstar.targets.firmware import UnpackedImage, UnpackError, remove_tree, sha256_file, unpack
+from jcstar.targets.firmware.unblob import Progress
 
 T = TypeVar("T")
 
-TARGET = "firmware_image"
-#: params key of the directory to unpack into (set by the assessment, which removes it)
-WORKDIR = "firmware_workdir"
-#: params key of a callable given each extraction tally (progress display)
-PROGRESS = "firmware_progress"
+TARGET = FIRMWARE_IMAGE
 #: a firmware check's budget under the default limits (the runner asks ``budget_for``)
 DEFAULT_BUDGET_S = FirmwareParams(image="-").budget_s()
 
 
-def firmware_params(given: CheckInput) -> FirmwareParams:
-    raw = given.params.get("firmware")
-    if raw is None:
+@dataclass(frozen=True)
+class FirmwareTarget:
+    """The firmware image a run reads: the profile's ``firmware:`` section (paths
+    resolved), where to unpack it and whom to tell how extraction goes."""
+
+    params: FirmwareParams
+    #: directory to unpack into (the assessment makes and removes it); None: a private
+    #: one that goes with the run (checks run on their own: tests, scripts)
+    workdir: str | None = None
+    #: given each extraction tally (a progress display)
+    on_progress: Progress | None = None
+
+
+def _target(given: CheckInput) -> FirmwareTarget:
+    target = given.firmware_target()
+    if target is None:
         raise SkipCheck("profile names no firmware image (firmware.image)")
-    params = raw if isinstance(raw, FirmwareParams) else FirmwareParams.model_validate(raw)
-    return params.resolved(Path(given.base_dir))
+    return target
+
+
+def firmware_params(given: CheckInput) -> FirmwareParams:
+    return _target(given).params.resolved(Path(given.base_dir))
 
 
 def _workdir(given: CheckInput) -> Path:
-    given_dir = given.params.get(WORKDIR)
+    given_dir = _target(given).workdir
     if given_dir:
         return Path(given_dir)
-    # checks run on their own (tests, scripts): a private directory that goes with the run
     path = Path(tempfile.mkdtemp(prefix="jcstar-firmware-"))
     weakref.finalize(given.shared, remove_tree, path)
     return path
@@ -59,7 +72,7 @@ async def _unpack(given: CheckInput, path: str, subdir: str | None) -> UnpackedI
 
     async def make() -> UnpackedImage:
         workdir = _workdir(given) if main else _workdir(given) / str(subdir)
-        progress = given.params.get(PROGRESS) if main else None
+        progress = _target(given).on_progress if main else None
         # the digest is computed (once per run) while unblob extracts
         digest = None if Path(path).is_dir() else image_sha256(given, path)
         return await unpack(Path(path), workdir, params.limits, progress, sha256=digest)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from jcstar.checks.base import CheckInput, SkipCheck
+from jcstar.checks.base import DEVICE, CheckInput, SkipCheck
 from jcstar.checks.network.collect.pacing import Pacer
 from jcstar.checks.network.collect.scan import ScanResult, scan
 from jcstar.checks.network.collect.target import DEFAULT_TCP_PORTS, parse_host, parse_ports
 
-TARGET = "device"
+TARGET = DEVICE
 
 
 class Frozen(BaseModel):
@@ -25,14 +25,6 @@ class DeviceCredential(Frozen):
     service: str
     username: str
     password: str
-
-
-class NeededPort(Frozen):
-    """A port the product needs open, with the reason (declared in the profile)."""
-
-    port: int = Field(ge=1, le=65535)
-    protocol: Literal["tcp", "udp"] = "tcp"
-    reason: str = Field(min_length=1)
 
 
 class DeviceParams(Frozen):
@@ -77,22 +69,25 @@ class DeviceParams(Frozen):
         return next((c for c in self.credentials if c.service == service), None)
 
 
+@dataclass(frozen=True)
+class DeviceTarget:
+    """The device a run probes: its parameters and the pace of new connections (shared by
+    every device of a fleet run)."""
+
+    params: DeviceParams
+    pacer: Pacer = field(default_factory=Pacer)
+
+
 def device_params(given: CheckInput) -> DeviceParams:
-    raw = given.params.get(TARGET)
-    if raw is None:
+    target = given.device_target()
+    if target is None:
         raise SkipCheck("profile names no device address (device.address)")
-    return raw if isinstance(raw, DeviceParams) else DeviceParams.model_validate(raw)
-
-
-def needed_ports(given: CheckInput) -> dict[tuple[int, str], str]:
-    declared: list[Any] = given.params.get("needed_ports", [])
-    ports = [p if isinstance(p, NeededPort) else NeededPort.model_validate(p) for p in declared]
-    return {(p.port, p.protocol): p.reason for p in ports}
+    return target.params
 
 
 def pacer(given: CheckInput) -> Pacer:
-    found = given.params.get("pacer")
-    return found if isinstance(found, Pacer) else Pacer()
+    target = given.device_target()
+    return target.pacer if target is not None else Pacer()
 
 
 async def device_scan(given: CheckInput) -> ScanResult:
