@@ -34,7 +34,7 @@ you updated as appropriate.
 
 
 def run(check, targets: dict[str, str], timeout_s: float = 5.0) -> CheckAttempt:
-    return asyncio.run(run_check(check, CheckInput(targets=targets), timeout_s))
+    return asyncio.run(run_check(check, CheckInput(documents=targets), timeout_s))
 
 
 def security_txt(expires: dt.datetime, policy: str | None = None) -> str:

@@ -14,7 +14,7 @@ from jcstar.assessment.plan import PlanError, build_plan
 from jcstar.assessment.report import overall
 from jcstar.assessment.runner import run_check
 from jcstar.catalog.loader import CatalogIndex, load_catalog
-from jcstar.checks.base import CannotJudge, CheckAttempt, CheckInput, Observation, SkipCheck
+from jcstar.checks.base import CannotJudge, Check, CheckAttempt, CheckInput, Observation, SkipCheck
 
 CATALOG = load_catalog()
 STAR1 = CatalogIndex(CATALOG).by_id("jcstar-1")
@@ -175,7 +175,7 @@ def test_placeholder_level_cannot_be_planned():
 # -- the runner: every outcome of a check becomes an attempt -------------------------
 
 
-class FakeCheck:
+class FakeCheck(Check):
     id: ClassVar[str] = "test.fake"
     version: ClassVar[str] = "0"
     title: ClassVar[str] = "fake"

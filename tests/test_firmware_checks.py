@@ -46,6 +46,7 @@ from jcstar.checks.firmware.boot_services import (
     boot_observation,
     scan_boot,
 )
+from jcstar.checks.firmware.collect.image import FirmwareTarget
 from jcstar.checks.firmware.collect.params import FirmwareParams
 from jcstar.checks.firmware.collect.reading import IncompleteImage
 from jcstar.checks.firmware.collect.sbom import build_sbom, sbom_json
@@ -74,6 +75,7 @@ from jcstar.checks.firmware.secrets import (
     secrets_observation,
 )
 from jcstar.checks.firmware.update import FirmwareUpdateCheck, scan_verifiers
+from jcstar.checks.product import NeededPort, ProductContext
 from jcstar.targets.firmware import UnpackedImage
 from tests.conftest import require_tool
 from tests.firmware_rootfs import (
@@ -104,12 +106,10 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def given(image: Path, needed: list[dict[str, object]] | None = None, **params: str) -> CheckInput:
+    ports = tuple(NeededPort.model_validate(port) for port in needed or [])
     return CheckInput(
-        targets={"firmware_image": str(image)},
-        params={
-            "firmware": FirmwareParams(image=str(image), **params),
-            "needed_ports": needed or [],
-        },
+        firmware=FirmwareTarget(FirmwareParams(image=str(image), **params)),
+        product=ProductContext(needed_ports=ports),
     )
 
 

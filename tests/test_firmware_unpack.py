@@ -378,7 +378,8 @@ def test_profile_paths_are_relative_to_the_profile(rootfs: Path, tmp_path: Path)
     profile, _ = load_profile(profile_file)
     given = check_input(profile, profile_file.parent)
     assert given.targets["firmware_image"] == str(product / "rootfs")
-    assert given.params["firmware"].vuln_feed == str(product / "feed.json")
+    assert given.firmware is not None
+    assert given.firmware.params.vuln_feed == str(product / "feed.json")
 
     async def twice() -> tuple[UnpackedImage, UnpackedImage]:
         return await unpacked_image(given), await unpacked_image(given)

@@ -329,7 +329,7 @@ def test_telnet_session_does_not_reuse_a_connection_after_an_unclear_reply():
 def defaults_on(device: TelnetDevice, **params: int) -> tuple[dict, TelnetDevice]:
     """The default-credential sweep on one telnet surface, with DeviceParams ``params``."""
     from jcstar.checks.base import CheckInput
-    from jcstar.checks.network.collect.device import DeviceParams
+    from jcstar.checks.network.collect.device import DeviceParams, DeviceTarget
     from jcstar.checks.network.collect.scan import Service
     from jcstar.checks.network.collect.surfaces import Surface
     from jcstar.checks.network.default_credentials import try_defaults
@@ -337,7 +337,7 @@ def defaults_on(device: TelnetDevice, **params: int) -> tuple[dict, TelnetDevice
     async def main() -> dict:
         async with tcp_server(device) as port:
             given = CheckInput(
-                params={"device": DeviceParams(address=HOST, login_timeout_s=5, **params)}
+                device=DeviceTarget(DeviceParams(address=HOST, login_timeout_s=5, **params))
             )
             opened = LoginResult("rejected", "login prompt", 0.1)
             surface = Surface(Service(port, "tcp", "telnet"), TELNET, opened)

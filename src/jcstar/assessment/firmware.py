@@ -20,7 +20,6 @@ from jcstar.assessment.runner import OnAttempt, check_input, run_plan_async
 from jcstar.catalog.loader import CatalogIndex, load_catalog
 from jcstar.checks.base import CheckAttempt, CheckInput
 from jcstar.checks.firmware.collect.image import (
-    PROGRESS,
     firmware_params,
     image_labels,
     image_sha256,
@@ -112,7 +111,7 @@ async def firmware_inputs(given: CheckInput) -> list[InputDigest]:
     image (role ``firmware``; of its listing for a directory), the other images of the
     model (``same_model``), the update package, its signature, the public key and the
     vulnerability feed. A file that could not be read is left out (the attempts say why)."""
-    if given.params.get("firmware") is None:
+    if given.firmware is None:
         return []
     params = firmware_params(given)
     images = [params.image, *params.same_model]
@@ -149,9 +148,9 @@ async def run_with_firmware(
     the attempts, the firmware files' digests and what was unpacked. ``assess`` and
     ``firmware`` both run through here, so their reports name the same inputs."""
     with firmware_workspace(profile, keep_dir) as workdir:
-        given = check_input(profile, base_dir, firmware_workdir=workdir)
-        if on_progress:
-            given.params[PROGRESS] = on_progress
+        given = check_input(
+            profile, base_dir, firmware_workdir=workdir, on_unpack_progress=on_progress
+        )
         attempts = await run_plan_async(plan, given, timeout_s, on_attempt)
         firmware = profile.firmware is not None and any(
             c.startswith(FIRMWARE_PREFIX) for c in plan.check_ids

@@ -6,14 +6,16 @@ import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from jcstar.assessment.models import AssessmentPlan, ProductProfile
 from jcstar.checks.base import CannotJudge, Check, CheckAttempt, CheckInput, SkipCheck
+from jcstar.checks.firmware.collect.image import FirmwareTarget
+from jcstar.checks.network.collect.device import DeviceTarget
 from jcstar.checks.network.collect.pacing import Pacer
+from jcstar.checks.product import ProductContext
 from jcstar.checks.registry import get_check
+from jcstar.targets.firmware.unblob import Progress
 
-DEFAULT_TIMEOUT_S = 30.0
 #: called as each attempt finishes (for progress bars)
 OnAttempt = Callable[[CheckAttempt], None]
 
@@ -23,23 +25,26 @@ def check_input(
     base_dir: Path,
     pacer: Pacer | None = None,
     firmware_workdir: Path | None = None,
+    on_unpack_progress: Progress | None = None,
 ) -> CheckInput:
-    params: dict[str, Any] = {
-        "needed_ports": list(profile.needed_ports),
-        "model_numbers": list(profile.model_numbers),
-        "pacer": pacer or Pacer(),
-    }
-    targets = dict(profile.documents)
-    if profile.device:
-        params["device"] = profile.device
-        targets["device"] = profile.device.address
+    """The typed input of a run: the targets the profile names, what it says about the
+    product, and where its relative paths start."""
+    device = DeviceTarget(profile.device, pacer or Pacer()) if profile.device else None
+    firmware = None
     if profile.firmware:
         # paths in the profile are relative to its directory, as documents are
-        params["firmware"] = profile.firmware.resolved(base_dir)
-        targets["firmware_image"] = params["firmware"].image
-        if firmware_workdir is not None:
-            params["firmware_workdir"] = str(firmware_workdir)
-    return CheckInput(targets=targets, params=params, base_dir=str(base_dir))
+        firmware = FirmwareTarget(
+            profile.firmware.resolved(base_dir),
+            workdir=str(firmware_workdir) if firmware_workdir is not None else None,
+            on_progress=on_unpack_progress,
+        )
+    return CheckInput(
+        device=device,
+        firmware=firmware,
+        documents=dict(profile.documents),
+        product=ProductContext(profile.needed_ports, profile.model_numbers),
+        base_dir=str(base_dir),
+    )
 
 
 def budget(check: Check, timeout_s: float | None, given: CheckInput | None = None) -> float:
@@ -48,17 +53,16 @@ def budget(check: Check, timeout_s: float | None, given: CheckInput | None = Non
     from its input when it can (a firmware check: the profile's unpack time limit)."""
     if timeout_s is not None:
         return timeout_s
-    derived = getattr(check, "budget_for", None)
-    if derived is not None and given is not None:
-        return float(derived(given))
-    return float(getattr(check, "budget_s", DEFAULT_TIMEOUT_S))
+    return float(check.budget_for(given) if given is not None else check.budget_s)
 
 
 async def run_check(check: Check, given: CheckInput, timeout_s: float | None) -> CheckAttempt:
     """Run one check; whatever happens, return an attempt (never raise, never pass by default)."""
+    given = given.for_check(check.needs)
     timeout_s = budget(check, timeout_s, given)
     started = time.monotonic()
-    target = ", ".join(given.targets.get(name, "") for name in check.needs if name in given.targets)
+    present = given.targets
+    target = ", ".join(present[name] for name in check.needs if name in present)
 
     def attempt(**fields: object) -> CheckAttempt:
         elapsed = int((time.monotonic() - started) * 1000)
@@ -105,11 +109,8 @@ async def run_plan_async(
     checks = [get_check(check_id) for check_id in plan.check_ids]
     # checks that talk to the device run one after another in a fixed order: a
     # brute-force burst must not race the credential checks (it may trigger a lockout)
-    ordered = sorted(
-        (c for c in checks if getattr(c, "sequence", None) is not None),
-        key=lambda c: int(getattr(c, "sequence", 0)),
-    )
-    free = [c for c in checks if getattr(c, "sequence", None) is None]
+    ordered = sorted((c for c in checks if c.sequence is not None), key=lambda c: c.sequence or 0)
+    free = [c for c in checks if c.sequence is None]
     concurrent = asyncio.gather(*(one(c) for c in free))  # starts them now
     sequential = await in_sequence(ordered)
     by_id = {a.check: a for a in [*sequential, *await concurrent]}
