@@ -46,11 +46,11 @@ async def read_document(location: str, base_dir: str = ".") -> Document:
         try:
             body = path.read_bytes()[: MAX_BYTES + 1]
         except OSError as exc:
-            raise DocumentError(f"cannot read {path}: {exc.strerror}") from exc
+            raise DocumentError(f"cannot read {path}: {exc.strerror}", "unreachable") from exc
         content_type = "text/html" if path.suffix.lower() in (".html", ".htm") else "text/plain"
         published = False
     if len(body) > MAX_BYTES:
-        raise DocumentError(f"{location} is larger than {MAX_BYTES} bytes")
+        raise DocumentError(f"{location} is larger than {MAX_BYTES} bytes", "refused")
     text = body.decode("utf-8", errors="replace")
     if "html" in content_type:
         text = html_to_text(text)
@@ -64,13 +64,15 @@ async def _fetch(url: str) -> tuple[bytes, str]:
             client.stream("GET", url) as response,
         ):
             if response.status_code >= 400:
-                raise DocumentError(f"HTTP {response.status_code} from {url}")
+                raise DocumentError(f"HTTP {response.status_code} from {url}", "refused")
             body, truncated = await read_capped(response, MAX_BYTES)
             if truncated:
-                raise DocumentError(f"{url} is larger than {MAX_BYTES} bytes")
+                raise DocumentError(f"{url} is larger than {MAX_BYTES} bytes", "refused")
             return body, response.headers.get("content-type", "")
     except httpx.HTTPError as exc:
-        raise DocumentError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from exc
+        raise DocumentError(
+            f"cannot fetch {url}: {type(exc).__name__}: {exc}", "unreachable"
+        ) from exc
 
 
 class _TextExtractor(HTMLParser):
