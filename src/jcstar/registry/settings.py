@@ -42,8 +42,6 @@ class Settings:
     #: a renewal's assessment report must be at most this many days old when submitted (our
     #: judgement: a renewal re-checks the product as it is now)
     renewal_report_max_age_days: int = 90
-    #: requirements the PSTI route waives when a statement of compliance is attached ([V] §4)
-    psti_waived: frozenset[str] = frozenset({"S1.1-02", "S1.1-05", "S1.1-16"})
     #: apply the migrations when the app starts
     migrate_on_start: bool = True
     #: how long a login session lasts, in hours (our judgement)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from typing import Literal, get_args
 
-DocumentKind = Literal["checklist", "declaration", "evaluation_report", "psti_statement", "other"]
-DOCUMENT_KINDS: tuple[str, ...] = get_args(DocumentKind)
+from jcstar.assessment.application_rules import DOCUMENT_KINDS, DocumentKind
+
+__all__ = ["DOCUMENT_KINDS", "DocumentKind", "sniff_media_type"]
 
 _MAGIC = (
     (b"%PDF-", "application/pdf"),

@@ -12,6 +12,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from jcstar.assessment.application_rules import Route
+
 Source = Literal["V", "S", "U", "O"]
 
 
@@ -23,7 +25,7 @@ class FeeRow(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     level: int = Field(ge=1, le=4)
-    route: Literal["standard", "psti"]
+    route: Route
     #: tax included; None: the scheme publishes no amount (the operator states it)
     amount_jpy: int | None = Field(ge=0)
     #: applications received (submitted) on or after this date; None: no lower bound

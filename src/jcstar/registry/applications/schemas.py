@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-Route = Literal["standard", "psti"]
+from jcstar.assessment.application_rules import Route
+
 ModelNumbers = list[str] | None
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from jcstar.assessment.decision import ReportFormatError, label_decision, parse_report
 from jcstar.assessment.models import AssessmentReport
 from jcstar.catalog.loader import load_catalog
 from jcstar.labels import Keyring, LabelError
@@ -41,11 +42,6 @@ from jcstar.registry.applications.schemas import (
     ApplicationUpdate,
     DocumentPublic,
     EventPublic,
-)
-from jcstar.registry.applications.validation import (
-    ReportFormatError,
-    parse_report,
-    submission_problems,
 )
 from jcstar.registry.criteria import lookup as criteria_lookup
 from jcstar.registry.db import utcnow
@@ -439,19 +435,17 @@ def submit(session: Session, settings: Settings, caller: Principal, app_id: int)
     _require_state(app, EDITABLE, "submitted")
     report = _report(json.loads(app.report_json))
     _assign_maker(session, caller, app, report)  # an authorisation may have been withdrawn
-    problems = submission_problems(
+    decision = label_decision(
         report,
         load_catalog(),
         route=app.route,
         document_kinds={d.kind for d in app.documents},
-        psti_waived=settings.psti_waived,
         criteria=criteria_lookup.published(session, report.level),
         on=utcnow().date(),
         refuse_superseded=settings.criteria_lapse_weeks is not None,
     )
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise Unprocessable(f"cannot submit: {problems[0]}{more}")
+    if not decision.grantable:
+        raise Unprocessable(decision.refusal())
     if app.renews:
         renewal.renewed_label(session, settings, app)
         renewal.require_current_report(report, settings, utcnow())

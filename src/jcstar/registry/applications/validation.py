@@ -1,76 +1,33 @@
-"""Re-validate an assessment report at submission. Pure: no database, no I/O.
-
-The registry never trusts a vendor's ``overall``: it re-checks the report's shape, that it was
-made against this catalog by a jcstar it can re-run, that its own figures agree with its
-verdicts, that every verdict follows from the report's own evidence (the pure evaluation is run
-again on the report's check attempts, the vendor's answers and the product's facts), and that
-every applicable requirement is ``MET`` or a justified ``NOT_APPLICABLE``. A client can call the
-same functions before applying.
+"""Re-validate an assessment report at submission: the library's label decision
+(``jcstar.assessment.decision``), given what only the registry knows. ``jcstar apply --check``
+calls the same decision before applying, so both refuse in the same words.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Collection, Sequence
 
-from pydantic import ValidationError
-
-from jcstar import __version__
-from jcstar.assessment.evaluate import evaluate
-from jcstar.assessment.models import (
-    REPORT_SCHEMA_VERSION,
-    AssessmentReport,
-    ProductProfile,
-    RequirementVerdict,
-    Summary,
+from jcstar.assessment.criteria import Version
+from jcstar.assessment.decision import (
+    NotReevaluable,
+    Problem,
+    ReportFormatError,
+    label_decision,
+    parse_report,
+    reevaluate,
 )
-from jcstar.assessment.plan import PlanError, build_plan
-from jcstar.assessment.report import overall, report_id_for
-from jcstar.catalog.loader import CatalogIndex
+from jcstar.assessment.models import AssessmentReport
 from jcstar.catalog.models import Catalog
-from jcstar.registry.criteria.rules import Published, submission_problem
 
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_RELEASE = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")
-
-
-def _release(version: str) -> tuple[int, int, int] | None:
-    """``1.2.3`` of a version string (``0.1.0``, ``0.2.0.dev1+g1234``); None if not one."""
-    found = _RELEASE.match(version)
-    if found is None:
-        return None
-    major, minor, patch = found.groups()
-    return int(major), int(minor), int(patch or 0)
-
-
-class ReportFormatError(ValueError):
-    """The data is not an assessment report; the message names the first bad field."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One reason a report cannot be submitted; ``requirement`` when it is about one."""
-
-    message: str
-    requirement: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.requirement}: {self.message}" if self.requirement else self.message
-
-
-def parse_report(data: Any) -> AssessmentReport:
-    if not isinstance(data, dict):
-        raise ReportFormatError("the report must be a JSON object (the output of jcstar assess)")
-    try:
-        return AssessmentReport.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "report"
-        raise ReportFormatError(f"report is malformed at {where}: {first['msg']}") from exc
+__all__ = [
+    "NotReevaluable",
+    "Problem",
+    "ReportFormatError",
+    "parse_report",
+    "reevaluate",
+    "submission_problems",
+]
 
 
 def submission_problems(
@@ -79,220 +36,20 @@ def submission_problems(
     *,
     route: str = "standard",
     document_kinds: Collection[str] = (),
-    psti_waived: Collection[str] = frozenset(),
-    criteria: Sequence[Published] | None = None,
+    psti_waived: Collection[str] | None = None,
+    criteria: Sequence[Version] | None = None,
     on: dt.date | None = None,
     refuse_superseded: bool = False,
 ) -> list[Problem]:
-    """Everything that stops ``report`` from being submitted; empty when it holds.
-
-    ``criteria``: the criteria versions the registry has published for the report's level,
-    oldest first (the catalog's own when not given); ``refuse_superseded`` (the lapse rule is
-    on) refuses a report against a version superseded on ``on`` (today by default)."""
-    problems = _provenance(report, catalog)
-    if problems:
-        return problems  # a report from another catalog cannot be judged against this one
-    if criteria is None:
-        criteria = catalog_criteria(catalog, report.level)
-    on = on or dt.datetime.now(tz=dt.UTC).date()
-    wrong = submission_problem(
-        report.criteria_version, report.level, criteria, on, refuse_superseded=refuse_superseded
+    """Everything that stops ``report`` from being submitted; empty when it holds."""
+    decision = label_decision(
+        report,
+        catalog,
+        route=route,
+        document_kinds=document_kinds,
+        psti_waived=psti_waived,
+        criteria=criteria,
+        on=on,
+        refuse_superseded=refuse_superseded,
     )
-    if wrong:
-        return [Problem(wrong)]  # its verdicts answer criteria this registry does not hold
-    scheme = next(lv.scheme for lv in catalog.levels if lv.level == report.level)
-    assert scheme is not None
-    problems += _consistency(report, CatalogIndex(catalog).requirement_ids(scheme))
-    problems += _documents(report, route, document_kinds)
-    problems += _follows_from_evidence(report, catalog)
-    waived = set(psti_waived) if route == "psti" and "psti_statement" in document_kinds else set()
-    problems += _verdicts(report, catalog, scheme, waived)
-    return problems
-
-
-def catalog_criteria(catalog: Catalog, level: int) -> list[Published]:
-    """The criteria versions the catalog names for ``level``, oldest first."""
-    found = next((lv for lv in catalog.levels if lv.level == level), None)
-    versions = found.criteria_versions if found else ()
-    return [Published(cv.id, cv.effective_on) for cv in versions]
-
-
-class NotReevaluable(ValueError):
-    """The report lacks what its verdicts were evaluated from, so they cannot be re-derived."""
-
-
-def reevaluate(report: AssessmentReport, catalog: Catalog) -> tuple[RequirementVerdict, ...]:
-    """The verdicts the report's own evidence gives: the plan built again from its product's
-    facts, and the pure evaluation run again on its check attempts and the vendor's answers.
-
-    Raises ``NotReevaluable`` for a report that does not carry its answers and facts.
-    """
-    if report.answers is None or report.product.facts is None:
-        raise NotReevaluable(
-            f"the report does not carry the vendor's answers and the product's facts (made by "
-            f"jcstar {report.tool.version}); re-run jcstar assess with this version"
-        )
-    info = report.product
-    try:
-        profile = ProductProfile(
-            vendor=info.vendor,
-            product=info.product,
-            model_numbers=info.model_numbers,
-            product_type=info.product_type,
-            firmware_version=info.firmware_version,
-            level=report.level,
-            facts=info.facts,
-        )
-        plan = build_plan(catalog, profile)
-    except (ValidationError, PlanError) as exc:
-        raise NotReevaluable(f"the report's product cannot be planned again: {exc}") from exc
-    requirements = CatalogIndex(catalog).by_id(plan.scheme)
-    unknown = sorted(set(report.answers) - set(requirements))
-    if unknown:
-        raise NotReevaluable(f"the report answers {unknown[0]}, not a requirement of {plan.scheme}")
-    return evaluate(plan, requirements, report.attempts, report.answers)
-
-
-def _follows_from_evidence(report: AssessmentReport, catalog: Catalog) -> list[Problem]:
-    try:
-        expected = reevaluate(report, catalog)
-    except NotReevaluable as exc:
-        return [Problem(str(exc))]
-    stated = {v.requirement: v for v in report.verdicts}
-    problems = []
-    for want in expected:
-        got = stated.get(want.requirement)
-        if got is None:
-            continue  # named by the consistency check
-        if got.verdict != want.verdict:
-            why = "; ".join(want.reasons) or "no reason given"
-            problems.append(
-                Problem(
-                    f"the report says {got.verdict}, but its own evidence gives "
-                    f"{want.verdict} ({why})",
-                    want.requirement,
-                )
-            )
-        elif got != want:
-            problems.append(
-                Problem(
-                    "its reasons or evidence are not what the report's own evidence gives "
-                    "(edited afterwards?)",
-                    want.requirement,
-                )
-            )
-    return problems
-
-
-def _tool(report: AssessmentReport) -> list[Problem]:
-    """Only a jcstar no newer than the registry's: its verdicts can be re-run here."""
-    tool = report.tool
-    if tool.name != "jcstar":
-        return [
-            Problem(f"report was made by {tool.name}; the registry re-evaluates jcstar reports")
-        ]
-    made, ours = _release(tool.version), _release(__version__)
-    if made is None:
-        return [Problem(f"report names tool version {tool.version!r}, not a version number")]
-    if ours is not None and made > ours:
-        return [
-            Problem(
-                f"report was made by jcstar {tool.version}, newer than this registry's "
-                f"{__version__}: its evaluation cannot be re-run here"
-            )
-        ]
-    return []
-
-
-def _provenance(report: AssessmentReport, catalog: Catalog) -> list[Problem]:
-    if report.schema_version != REPORT_SCHEMA_VERSION:
-        return [
-            Problem(
-                f"report schema version {report.schema_version} is not the registry's "
-                f"{REPORT_SCHEMA_VERSION}; re-run jcstar assess"
-            )
-        ]
-    if (report.catalog.version, report.catalog.digest) != (catalog.version, catalog.digest):
-        return [
-            Problem(
-                f"report was made with catalog {report.catalog.version} "
-                f"({report.catalog.digest}); this registry uses {catalog.version} "
-                f"({catalog.digest}); re-run jcstar assess"
-            )
-        ]
-    tool = _tool(report)
-    if tool:
-        return tool
-    level = next((lv for lv in catalog.levels if lv.level == report.level), None)
-    if level is None or level.scheme is None:
-        return [Problem(f"level {report.level} has no criteria in catalog {catalog.version}")]
-    if report.catalog.scheme != level.scheme:
-        return [
-            Problem(
-                f"report assesses scheme {report.catalog.scheme}, but level {report.level} "
-                f"is assessed against {level.scheme}"
-            )
-        ]
-    return []
-
-
-def _consistency(report: AssessmentReport, required: Iterable[str]) -> list[Problem]:
-    problems: list[Problem] = []
-    ids = [v.requirement for v in report.verdicts]
-    counts = Counter(ids)
-    for req in required:
-        if counts[req] == 0:
-            problems.append(Problem("the report has no verdict for it", req))
-    for req, n in counts.items():
-        if n > 1:
-            problems.append(Problem(f"the report has {n} verdicts for it", req))
-    for req in sorted(set(ids) - set(required)):
-        problems.append(Problem("not a requirement of this level's scheme", req))
-    tally = Summary.model_validate(dict(Counter(v.verdict for v in report.verdicts)))
-    if tally != report.summary:
-        problems.append(Problem("the report's summary does not match its verdicts"))
-    if overall(report.verdicts) != report.overall:
-        problems.append(
-            Problem(f"the report's overall {report.overall} does not follow from its verdicts")
-        )
-    for item in report.inputs:
-        if not _SHA256.match(item.sha256):
-            problems.append(Problem(f"input {item.name!r} has no valid SHA-256 digest"))
-    if report.report_id != report_id_for(report.catalog.digest, report.generated_at, report.inputs):
-        problems.append(
-            Problem("the report's id does not follow from its inputs and time (edited afterwards?)")
-        )
-    return problems
-
-
-def _documents(report: AssessmentReport, route: str, kinds: Collection[str]) -> list[Problem]:
-    problems = []
-    if route == "psti" and "psti_statement" not in kinds:
-        problems.append(
-            Problem("the PSTI route needs a psti_statement document (statement of compliance)")
-        )
-    if report.level >= 3 and "evaluation_report" not in kinds:
-        problems.append(
-            Problem(f"★{report.level} needs an evaluation_report document from the named lab")
-        )
-    return problems
-
-
-def _verdicts(
-    report: AssessmentReport, catalog: Catalog, scheme: str, waived: set[str]
-) -> list[Problem]:
-    requirements = CatalogIndex(catalog).by_id(scheme)
-    problems = []
-    for verdict in report.verdicts:
-        req = requirements.get(verdict.requirement)
-        if req is None or verdict.requirement in waived or verdict.verdict == "MET":
-            continue
-        if verdict.verdict == "NOT_APPLICABLE":
-            if not (req.applies_if or req.exempt_if):
-                problems.append(Problem("NOT_APPLICABLE, but it applies to every product", req.id))
-            elif not any(reason.strip() for reason in verdict.reasons):
-                problems.append(Problem("NOT_APPLICABLE without a justification", req.id))
-            continue
-        why = "; ".join(verdict.reasons) or "no reason given"
-        problems.append(Problem(f"verdict is {verdict.verdict}, not MET ({why})", req.id))
-    return problems
+    return list(decision.problems)
