@@ -19,7 +19,7 @@ from jcstar.checks.network.collect.logins.base import (
 
 # --- ssh ---------------------------------------------------------------------------
 
-#: the open check's words for a server that takes no password (default_creds reads them)
+#: the open check's words for a server that takes no password (default_credentials reads them)
 PASSWORD_NOT_OFFERED = "password authentication not offered"
 _PASSWORD_METHODS = {"password", "keyboard-interactive"}
 
