@@ -1,4 +1,9 @@
-"""The ``jcstar`` command."""
+"""The ``jcstar`` command.
+
+Commands are listed here by name and one-line help; a command's module is imported only when
+it runs (cli/lazy_group.py), so `jcstar --help` and `jcstar catalog list` do not import the
+assessment engine, the checks, the label library or the registry.
+"""
 
 from __future__ import annotations
 
@@ -7,36 +12,76 @@ from typing import Annotated
 import typer
 
 from jcstar import __version__
-from jcstar.cli import admin_cmd, apply_cmd, catalog_cmd, label_cmd, log_cmd, report_cmd, review_cmd
-from jcstar.cli.assess_cmd import assess
-from jcstar.cli.claim_cmd import app as registry_app
 from jcstar.cli.common import console
-from jcstar.cli.crosswalk_cmd import crosswalk
-from jcstar.cli.firmware_cmd import firmware
-from jcstar.cli.plan_cmd import plan
-from jcstar.cli.probe_cmd import probe
-from jcstar.cli.serve_cmd import serve
+from jcstar.cli.lazy_group import LazyCommand, LazyGroup
+
+
+class JcstarGroup(LazyGroup):
+    # in the order `jcstar --help` lists them
+    lazy_commands = (
+        LazyCommand(
+            "plan",
+            "jcstar.cli.plan_cmd:plan",
+            "Show which requirements apply, which checks run and what the vendor must answer.",
+        ),
+        LazyCommand(
+            "assess",
+            "jcstar.cli.assess_cmd:assess",
+            "Assess a product against its level's requirements.",
+        ),
+        LazyCommand(
+            "probe",
+            "jcstar.cli.probe_cmd:probe",
+            "Probe a device over the network for ★1 evidence"
+            " (S1.1-01, -02, -04, -10, -12, -13, -14).",
+        ),
+        LazyCommand(
+            "firmware",
+            "jcstar.cli.firmware_cmd:firmware",
+            "Inspect a firmware image for ★1 evidence (S1.1-02, -06, -08, -11, -13).",
+        ),
+        LazyCommand(
+            "crosswalk",
+            "jcstar.cli.crosswalk_cmd:crosswalk",
+            "For each requirement of TO, show what in FROM covers it, how, and why.",
+        ),
+        LazyCommand(
+            "apply",
+            "jcstar.cli.apply_cmd:apply",
+            "Apply for a label: create the application, attach documents and submit it.",
+        ),
+        LazyCommand(
+            "review",
+            "jcstar.cli.review_cmd:review",
+            "Review an application as the scheme operator.",
+        ),
+        LazyCommand(
+            "serve",
+            "jcstar.cli.serve_cmd:serve",
+            "Run the label registry: API, product pages, search, JWKS and the transparency log.",
+        ),
+        LazyCommand(
+            "catalog", "jcstar.cli.catalog_cmd:app", "Browse and check the requirement catalog."
+        ),
+        LazyCommand("report", "jcstar.cli.report_cmd:app", "Work with assessment reports."),
+        LazyCommand("label", "jcstar.cli.label_cmd:app", "Look up, change and verify labels."),
+        LazyCommand("log", "jcstar.cli.log_cmd:app", "The registry's transparency log."),
+        LazyCommand(
+            "admin", "jcstar.cli.admin_cmd:app", "Administer the registry's database directly."
+        ),
+        LazyCommand(
+            "registry", "jcstar.cli.claim_cmd:app", "Public questions to a label registry."
+        ),
+    )
+
 
 app = typer.Typer(
     name="jcstar",
+    cls=JcstarGroup,
     help="JC-STAR IoT security labelling: catalog, crosswalks, assessment and reports.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.add_typer(catalog_cmd.app, name="catalog")
-app.add_typer(report_cmd.app, name="report")
-app.command()(plan)
-app.command()(assess)
-app.command()(probe)
-app.command()(firmware)
-app.command()(crosswalk)
-app.command()(apply_cmd.apply)
-app.command()(review_cmd.review)
-app.add_typer(label_cmd.app, name="label")
-app.add_typer(log_cmd.app, name="log")
-app.command()(serve)
-app.add_typer(admin_cmd.app, name="admin")
-app.add_typer(registry_app, name="registry")
 
 
 def _version(value: bool) -> None:
