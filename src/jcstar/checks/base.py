@@ -202,9 +202,9 @@ class Check(ABC):
     needs: ClassVar[tuple[str, ...]]
     #: what the check can observe; catalog bindings may narrow to one of these
     topics: ClassVar[tuple[str, ...]]
-    #: None: runs alongside the others; a number: runs alone, in this order among the
-    #: numbered checks (device checks: a brute-force burst must not race the credential
-    #: checks, it may trigger a lockout)
+    #: None: runs concurrently with the others; a number: runs one at a time with the other
+    #: numbered checks, in this order (device checks: a brute-force burst must not race the
+    #: credential checks, it may trigger a lockout)
     sequence: ClassVar[int | None] = None
     #: how long the check may take when the user sets no limit
     budget_s: ClassVar[float] = DEFAULT_BUDGET_S
@@ -212,7 +212,7 @@ class Check(ABC):
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         missing = [name for name in _DECLARED if not hasattr(cls, name)]
-        if missing and not getattr(cls, "__abstractmethods__", None):
+        if missing:
             raise TypeError(f"check {cls.__name__} does not declare {', '.join(missing)}")
 
     def budget_for(self, given: CheckInput) -> float:
