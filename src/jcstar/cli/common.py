@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -35,6 +35,9 @@ err_console = Console(stderr=True, soft_wrap=True)
 class TextFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+FormatOption = Annotated[TextFormat, typer.Option("--format", help="json or table")]
 
 
 def print_table(

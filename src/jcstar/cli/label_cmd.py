@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from jcstar.cli.common import (
     EXIT_NOT_CONFORMANT,
     EXIT_USAGE,
+    FormatOption,
     TextFormat,
     fail,
     print_json,
@@ -24,13 +25,11 @@ from jcstar.cli.registry_options import (
     connect,
     registry_errors,
 )
-from jcstar.client.verify import LabelInputError, read_label_text, trusted_keys, verify_label
-from jcstar.labels import Verification
-from jcstar.labels.verify import coverage
+
+if TYPE_CHECKING:
+    from jcstar.labels import Verification
 
 app = typer.Typer(help="Look up, change and verify labels.", no_args_is_help=True)
-
-FormatOption = Annotated[TextFormat, typer.Option("--format", help="json or table")]
 
 
 def show_label(label: dict[str, Any], fmt: TextFormat) -> None:
@@ -155,6 +154,8 @@ def renew(
 
 
 def show_check(check: Verification, fmt: TextFormat) -> None:
+    from jcstar.labels.verify import coverage
+
     if fmt is TextFormat.json:
         print_json(check.model_dump(mode="json", by_alias=False))
         return
@@ -193,6 +194,9 @@ def verify(
     Only keys you name are trusted, never keys the label points to; with --registry and no
     --jwks, the registry's published JWKS is fetched.
     """
+    # the label library (signatures, QR decoding) is imported only to verify
+    from jcstar.client.verify import LabelInputError, read_label_text, trusted_keys, verify_label
+
     if jwks is None and registry is None:
         fail("label verify needs --jwks FILE_OR_URL (offline) or --registry URL (online)")
     client = connect(registry) if registry else None

@@ -6,15 +6,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from jcstar.cli.common import EXIT_NOT_CONFORMANT, TextFormat, console, fail, print_json
-from jcstar.cli.label_cmd import FormatOption
+from jcstar.cli.common import (
+    EXIT_NOT_CONFORMANT,
+    FormatOption,
+    TextFormat,
+    console,
+    fail,
+    print_json,
+)
 from jcstar.cli.registry_options import RegistryOption, connect, registry_errors
-from jcstar.client.log_chain import LogAudit, audit
-from jcstar.labels.errors import LabelFormatError
+
+if TYPE_CHECKING:
+    from jcstar.client.log_chain import LogAudit
 
 app = typer.Typer(help="The registry's transparency log.", no_args_is_help=True)
 
@@ -64,6 +71,10 @@ def verify(
     Exit 0 all holds, 1 something does not (each problem named), 2 bad --checkpoint file,
     5 registry unreachable.
     """
+    # the label library (signature checks) is imported only to verify
+    from jcstar.client.log_chain import audit
+    from jcstar.labels.errors import LabelFormatError
+
     kept = _read_checkpoint(checkpoint) if checkpoint else None
     with connect(registry) as client, registry_errors():
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,7 +15,9 @@ from jcstar.cli.common import (
     EXIT_USAGE,
     fail,
 )
-from jcstar.client import RegistryClient, RegistryError, RegistryUnavailable
+
+if TYPE_CHECKING:
+    from jcstar.client import RegistryClient
 
 RegistryOption = Annotated[
     str,
@@ -52,6 +54,9 @@ def exit_code_for(status: int) -> int:
 @contextmanager
 def registry_errors() -> Iterator[None]:
     """The registry's one-line ``detail`` as the command's error, with a distinct exit code."""
+    # the HTTP client is imported when a command talks to a registry, not for its --help
+    from jcstar.client import RegistryError, RegistryUnavailable
+
     try:
         yield
     except RegistryError as exc:
@@ -61,6 +66,8 @@ def registry_errors() -> Iterator[None]:
 
 
 def connect(registry: str, token: str | None = None) -> RegistryClient:
+    from jcstar.client import RegistryClient
+
     try:
         return RegistryClient(registry, token)
     except ValueError as exc:

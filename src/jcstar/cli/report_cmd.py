@@ -5,15 +5,10 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 
-from jcstar.assessment.inputs import InputError, read_bytes, validation_message
-from jcstar.assessment.models import REPORT_SCHEMA_VERSION, AssessmentReport
-from jcstar.assessment.projection import project_report
-from jcstar.catalog.loader import load_catalog
 from jcstar.cli.common import (
     EXIT_INCOMPLETE,
     EXIT_NOT_CONFORMANT,
@@ -25,7 +20,12 @@ from jcstar.cli.common import (
     print_table,
     write_output,
 )
-from jcstar.reports import render as render_report
+
+if TYPE_CHECKING:
+    from jcstar.assessment.models import AssessmentReport
+
+# the assessment models, projections and renderers are imported when a command runs, so that
+# `jcstar report --help` stays light
 
 app = typer.Typer(help="Work with assessment reports.", no_args_is_help=True)
 
@@ -39,6 +39,11 @@ class RenderFormat(StrEnum):
 
 
 def load_report(path: Path) -> AssessmentReport:
+    from pydantic import ValidationError
+
+    from jcstar.assessment.inputs import InputError, read_bytes, validation_message
+    from jcstar.assessment.models import REPORT_SCHEMA_VERSION, AssessmentReport
+
     raw = read_bytes(path)
     try:
         data = json.loads(raw)
@@ -62,6 +67,9 @@ def render(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE")] = None,
 ) -> None:
     """Render a canonical JSON report (from ``jcstar assess``) as md, html, xlsx or OSCAL."""
+    from jcstar.assessment.inputs import InputError
+    from jcstar.reports import render as render_report
+
     with input_errors(InputError):
         loaded = load_report(report)
     if fmt is RenderFormat.xlsx and output is None:
@@ -79,6 +87,10 @@ def project(
 
     Exit code 0 all met, 1 something not met, 3 something needs review.
     """
+    from jcstar.assessment.inputs import InputError
+    from jcstar.assessment.projection import project_report
+    from jcstar.catalog.loader import load_catalog
+
     with input_errors(InputError, KeyError):
         projection = project_report(load_catalog(), load_report(report), scheme)
     if fmt is TextFormat.json:
