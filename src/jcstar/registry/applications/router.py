@@ -20,23 +20,18 @@ from jcstar.registry.applications.schemas import (
     DocumentPublic,
     FeePaidCreate,
 )
-from jcstar.registry.approvals import service as approvals
-from jcstar.registry.approvals.schemas import PENDING_RESPONSE, PendingDecisionPublic, answer
 from jcstar.registry.db import lock_for_write
 from jcstar.registry.deps import (
     Applicant,
     ApplicantOrEvaluator,
     Config,
     Db,
-    OperatorApprover,
     OperatorReviewer,
     Reviewer,
-    Signer,
 )
-from jcstar.registry.labels import service as labels
-from jcstar.registry.labels.schemas import LabelPublic
+from jcstar.registry.issuance import service as issuance
 from jcstar.registry.openapi import CONFLICT
-from jcstar.registry.schemas import OptionalReasonCreate, ReasonCreate
+from jcstar.registry.schemas import ReasonCreate
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
 
@@ -46,9 +41,9 @@ def create_application(
     body: ApplicationCreate, db: Db, settings: Config, caller: Applicant
 ) -> ApplicationPublic:
     lock_for_write(db)
-    app = service.create(db, settings, caller, body)
+    app = service.create(db, settings, caller, body, issuance.label_rules(db, settings))
     db.commit()
-    return service.public(db, app, caller)
+    return issuance.public(db, app, caller)
 
 
 @router.get("")
@@ -56,13 +51,13 @@ def list_applications(
     db: Db, caller: Reviewer, state: ApplicationState | None = None
 ) -> ApplicationList:
     return ApplicationList(
-        items=[service.public(db, app, caller) for app in service.listing(db, caller, state)]
+        items=[issuance.public(db, app, caller) for app in service.listing(db, caller, state)]
     )
 
 
 @router.get("/{app_id}")
 def read_application(app_id: int, db: Db, caller: Reviewer) -> ApplicationPublic:
-    return service.public(db, service.load(db, caller, app_id), caller)
+    return issuance.public(db, service.load(db, caller, app_id), caller)
 
 
 @router.patch("/{app_id}", responses=CONFLICT)
@@ -72,7 +67,7 @@ def update_application(
     lock_for_write(db)
     app = service.update(db, settings, caller, app_id, body)
     db.commit()
-    return service.public(db, app, caller)
+    return issuance.public(db, app, caller)
 
 
 @router.post("/{app_id}/documents", status_code=201, responses=CONFLICT)
@@ -129,9 +124,9 @@ def submit_application(
     app_id: int, db: Db, settings: Config, caller: Applicant
 ) -> ApplicationPublic:
     lock_for_write(db)
-    app = service.submit(db, settings, caller, app_id)
+    app = service.submit(db, settings, caller, app_id, issuance.label_rules(db, settings))
     db.commit()
-    return service.public(db, app, caller)
+    return issuance.public(db, app, caller)
 
 
 @router.post("/{app_id}/accept", responses=CONFLICT)
@@ -147,7 +142,7 @@ def accept_application(
     lock_for_write(db)
     app = service.accept(db, settings, caller, app_id, body.fee_jpy if body else None)
     db.commit()
-    return service.public(db, app, caller)
+    return issuance.public(db, app, caller)
 
 
 @router.post("/{app_id}/fee-paid", responses=CONFLICT)
@@ -158,7 +153,7 @@ def record_fee_paid(
     lock_for_write(db)
     app = service.record_fee_paid(db, settings, caller, app_id, body.reference.strip())
     db.commit()
-    return service.public(db, app, caller)
+    return issuance.public(db, app, caller)
 
 
 @router.post("/{app_id}/start-review", responses=CONFLICT)
@@ -166,7 +161,7 @@ def start_review(app_id: int, db: Db, caller: OperatorReviewer) -> ApplicationPu
     lock_for_write(db)
     app = service.start_review(db, caller, app_id)
     db.commit()
-    return service.public(db, app, caller)
+    return issuance.public(db, app, caller)
 
 
 @router.post("/{app_id}/return", responses=CONFLICT)
@@ -176,7 +171,7 @@ def return_application(
     lock_for_write(db)
     service.decide(db, caller, app_id, "returned", body.reason)
     db.commit()
-    return service.public(db, service.load(db, caller, app_id), caller)
+    return issuance.public(db, service.load(db, caller, app_id), caller)
 
 
 @router.post("/{app_id}/reject", responses=CONFLICT)
@@ -186,30 +181,4 @@ def reject_application(
     lock_for_write(db)
     service.decide(db, caller, app_id, "rejected", body.reason)
     db.commit()
-    return service.public(db, service.load(db, caller, app_id), caller)
-
-
-@router.post("/{app_id}/approve", responses=PENDING_RESPONSE | CONFLICT)
-def approve_application(
-    app_id: int,
-    db: Db,
-    settings: Config,
-    keyring: Signer,
-    caller: OperatorApprover,
-    response: Response,
-    body: OptionalReasonCreate | None = None,
-) -> LabelPublic | PendingDecisionPublic:
-    """Approve and issue the label; with four-eyes on, the first approver's call is recorded
-    as pending (202) and a second, different approver's same call issues it."""
-    lock_for_write(db)
-    outcome = approvals.gate(
-        db,
-        settings,
-        caller,
-        "approve",
-        f"application:{app_id}",
-        body.reason if body else None,
-        lambda reason: service.approve(db, settings, keyring, caller, app_id, reason),
-    )
-    db.commit()
-    return answer(outcome, response, labels.public)
+    return issuance.public(db, service.load(db, caller, app_id), caller)

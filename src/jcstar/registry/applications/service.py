@@ -7,16 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import unicodedata
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from jcstar.assessment.decision import ReportFormatError, label_decision, parse_report
 from jcstar.assessment.models import AssessmentReport
 from jcstar.catalog.loader import load_catalog
-from jcstar.labels import Keyring, LabelError
 from jcstar.registry.accounts.models import Org
 from jcstar.registry.accounts.service import (
     Principal,
@@ -24,10 +22,8 @@ from jcstar.registry.accounts.service import (
     find_org,
     has_identity,
     is_maker,
-    normal_model,
     proxy_authorisation,
 )
-from jcstar.registry.applications import renewal
 from jcstar.registry.applications.documents import DOCUMENT_KINDS, sniff_media_type
 from jcstar.registry.applications.fees import fee_table
 from jcstar.registry.applications.models import (
@@ -53,8 +49,6 @@ from jcstar.registry.errors import (
     Unprocessable,
     UnsupportedType,
 )
-from jcstar.registry.labels import service as labels
-from jcstar.registry.labels.models import Label, LabelModel
 from jcstar.registry.settings import Settings
 
 EDITABLE = ("draft", "returned")
@@ -187,55 +181,6 @@ def _set_proxy(session: Session, app: Application, proxy: int | None) -> None:
         app.proxy_link = ApplicationProxy(proxy_org_id=proxy, proxy=org)
 
 
-def _model_variants(models: list[str]) -> set[str]:
-    return set(models) | {unicodedata.normalize("NFKC", m) for m in models}
-
-
-def superseded_labels(session: Session, app: Application) -> list[Label]:
-    """The labels the application's label will supersede: the maker's own live labels for any
-    of its model numbers (a renewal or a level change). ``Conflict`` naming the registration
-    number when a model number is under another maker's label, under a suspended label, or
-    under a label that covers model numbers the application leaves out."""
-    models: list[str] = json.loads(app.model_numbers)
-    wanted = {normal_model(m) for m in models}
-    found = session.scalars(
-        select(Label)
-        .join(LabelModel, LabelModel.label_id == Label.id)
-        .where(
-            LabelModel.model_number.in_(_model_variants(models)),
-            Label.status.in_(("valid", "suspended")),
-        )
-        .options(selectinload(Label.models))
-        .order_by(Label.id)
-    ).unique()
-    on = labels.today()
-    live = []
-    for label in found:
-        status = labels.current_status(label, on)
-        if status == "expired":
-            continue
-        covered = [m.model_number for m in label.models]
-        shared = ", ".join(m for m in covered if normal_model(m) in wanted)
-        if label.vendor_org_id != app.vendor_org_id:
-            raise Conflict(
-                f"model number {shared} is under label {label.registration_no} of "
-                f"{label.vendor}: a model number carries one label at a time"
-            )
-        if status != "valid":
-            raise Conflict(
-                f"model number {shared} is under label {label.registration_no}, which is "
-                f"{status}: it cannot be superseded until it is reinstated or revoked"
-            )
-        left_out = [m for m in covered if normal_model(m) not in wanted]
-        if left_out:
-            raise Conflict(
-                f"label {label.registration_no} also covers {', '.join(left_out)}: an "
-                "application that supersedes it must cover all of its model numbers"
-            )
-        live.append(label)
-    return live
-
-
 def _apply_report(app: Application, report: AssessmentReport, data: dict[str, Any]) -> None:
     body = json.dumps(data, ensure_ascii=False, sort_keys=True)
     app.report_json = body
@@ -297,10 +242,21 @@ def _table_fee(settings: Settings, app: Application, on: dt.date) -> int | None:
     return fee_table(settings.fees_path).amount_for(app.level, app.route, on)
 
 
-def _set_renews(session: Session, settings: Settings, app: Application, renews: str | None) -> None:
+class LabelRules(Protocol):
+    """What the labels already issued forbid an application; each raises with the reason.
+    ``issuance.label_rules`` gives the registry's (this domain does not read labels)."""
+
+    def check_renewal(self, app: Application) -> None:
+        """The label ``app.renews`` names may be renewed by this application."""
+
+    def check_submission(self, app: Application, report: AssessmentReport) -> None:
+        """No label stands in the way of ``app`` (its renewal, its model numbers)."""
+
+
+def _set_renews(app: Application, renews: str | None, rules: LabelRules) -> None:
     app.renews = renews.strip() if renews else None
     if app.renews:
-        renewal.renewed_label(session, settings, app)  # refused now rather than at submission
+        rules.check_renewal(app)  # refused now rather than at submission
 
 
 def _event(app: Application, state: str, by: Principal, reason: str | None = None) -> None:
@@ -318,7 +274,11 @@ def _event(app: Application, state: str, by: Principal, reason: str | None = Non
 
 
 def create(
-    session: Session, settings: Settings, caller: Principal, body: ApplicationCreate
+    session: Session,
+    settings: Settings,
+    caller: Principal,
+    body: ApplicationCreate,
+    rules: LabelRules,
 ) -> Application:
     report = _report(body.report)
     lab = _lab(session, body.lab)
@@ -335,7 +295,7 @@ def create(
     )
     _apply_report(app, report, body.report)
     _set_proxy(session, app, proxy)
-    _set_renews(session, settings, app, body.renews)
+    _set_renews(app, body.renews, rules)
     app.fee_jpy = _table_fee(settings, app, utcnow().date())
     _event(app, "draft", caller)
     session.add(app)
@@ -344,7 +304,11 @@ def create(
 
 
 def update(
-    session: Session, settings: Settings, caller: Principal, app_id: int, body: ApplicationUpdate
+    session: Session,
+    settings: Settings,
+    caller: Principal,
+    app_id: int,
+    body: ApplicationUpdate,
 ) -> Application:
     app = load_own(session, caller, app_id)
     _require_state(app, EDITABLE, "changed")
@@ -429,8 +393,15 @@ def document(session: Session, caller: Principal, app_id: int, doc_id: int) -> D
     return found
 
 
-def submit(session: Session, settings: Settings, caller: Principal, app_id: int) -> Application:
-    """Re-validate the report against this registry's catalog; refuse what does not hold."""
+def submit(
+    session: Session,
+    settings: Settings,
+    caller: Principal,
+    app_id: int,
+    rules: LabelRules,
+) -> Application:
+    """Re-validate the report against this registry's catalog; refuse what does not hold,
+    and what the labels already issued forbid (``rules``)."""
     app = load_own(session, caller, app_id)
     _require_state(app, EDITABLE, "submitted")
     report = _report(json.loads(app.report_json))
@@ -446,10 +417,7 @@ def submit(session: Session, settings: Settings, caller: Principal, app_id: int)
     )
     if not decision.grantable:
         raise Unprocessable(decision.refusal())
-    if app.renews:
-        renewal.renewed_label(session, settings, app)
-        renewal.require_current_report(report, settings, utcnow())
-    superseded_labels(session, app)  # refused now rather than at approval
+    rules.check_submission(app, report)  # refused now rather than at approval
     if numbered(app):
         _event(app, "submitted", caller)
     else:  # filed for the first time: the application number (申請番号)
@@ -543,34 +511,17 @@ def decide(session: Session, caller: Principal, app_id: int, state: str, reason:
     _event(app, state, caller, reason)
 
 
-def approve(
-    session: Session,
-    settings: Settings,
-    keyring: Keyring,
-    caller: Principal,
-    app_id: int,
-    reason: str | None,
-) -> Label:
-    """Approve and issue the label. Only an accepted application whose fee is paid: the
-    registry has no shortcut from ``submitted`` (it would skip the acceptance number and the
-    fee)."""
+def record_approval(
+    session: Session, caller: Principal, app_id: int, reason: str | None
+) -> Application:
+    """The application's side of approval: only an accepted application whose fee is paid (the
+    registry has no shortcut from ``submitted``: it would skip the acceptance number and the
+    fee). ``issuance.approve`` issues the label in the same transaction."""
     app = load(session, caller, app_id)
     _require_state(app, APPROVABLE, "approved")
     _require_fee_paid(app, "approved")
     _event(app, "approved", caller, reason)
-    older = superseded_labels(session, app)
-    renewed = renewal.renewed_label(session, settings, app) if app.renews else None
-    if renewed is not None and renewed not in older:
-        older.append(renewed)  # an expired label is renewed too
-    try:
-        label = labels.issue(session, settings, keyring, app, caller)
-    except (LabelError, ValueError) as exc:
-        raise Unprocessable(f"cannot issue the label: {exc}") from exc
-    for old in older:
-        labels.supersede(session, old, label, caller)
-    if renewed is not None:
-        labels.mark_renewal(session, label, renewed, caller)
-    return label
+    return app
 
 
 def event_person(event: ApplicationEvent, viewer: Principal | None) -> str | None:
@@ -587,11 +538,10 @@ def event_person(event: ApplicationEvent, viewer: Principal | None) -> str | Non
 
 
 def public(
-    session: Session, app: Application, viewer: Principal | None = None
+    app: Application, viewer: Principal | None = None, registration_no: str | None = None
 ) -> ApplicationPublic:
-    registration_no = session.scalar(
-        select(Label.registration_no).where(Label.application_id == app.id)
-    )
+    """The application as its viewer sees it; ``registration_no`` of the label it was granted
+    (``issuance.public`` looks it up)."""
     return ApplicationPublic(
         id=app.id,
         application_no=app.application_no if numbered(app) else None,

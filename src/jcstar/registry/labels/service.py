@@ -16,7 +16,6 @@ from jcstar.labels import Keyring, LabelClaims
 from jcstar.labels.artwork import label_png, label_svg
 from jcstar.labels.fit import seal_to_fit, sign_to_fit
 from jcstar.registry.accounts.service import Principal
-from jcstar.registry.applications.models import Application
 from jcstar.registry.criteria import lookup as criteria_lookup
 from jcstar.registry.db import utcnow
 from jcstar.registry.errors import Conflict, Forbidden, NotFound
@@ -122,31 +121,48 @@ def claims_in(jws: str) -> LabelClaims:
     return LabelClaims.from_payload(extract_compact(jws.encode()).payload)
 
 
+@dataclass(frozen=True)
+class Grant:
+    """What an approved application grants, as plain values: the label side needs no
+    application (the two domains do not import each other; ``registry.issuance`` joins them)."""
+
+    application_id: int
+    vendor_org_id: int
+    vendor: str
+    product: str
+    level: int
+    model_numbers: tuple[str, ...]
+    support_period_end: dt.date | None
+    vulnerability_contact: str | None
+    #: the assessment report as submitted (its criteria version and consumer fields)
+    report_json: str
+
+
 def issue(
-    session: Session, settings: Settings, keyring: Keyring, app: Application, by: Principal
+    session: Session, settings: Settings, keyring: Keyring, grant: Grant, by: Principal
 ) -> Label:
     """The label for an approved application: numbered, signed, logged."""
     on = today()
-    models: list[str] = json.loads(app.model_numbers)
-    number = _next_registration_no(session, settings, app.level, on)
-    info = consumer.consumer_of(app.report_json)
+    models = list(grant.model_numbers)
+    number = _next_registration_no(session, settings, grant.level, on)
+    info = consumer.consumer_of(grant.report_json)
     label = Label(
         registration_no=number,
-        application_id=app.id,
-        vendor_org_id=app.vendor_org_id,
-        vendor=app.vendor.name,
-        product=app.product,
-        level=app.level,
+        application_id=grant.application_id,
+        vendor_org_id=grant.vendor_org_id,
+        vendor=grant.vendor,
+        product=grant.product,
+        level=grant.level,
         issued_on=on,
         expires_on=expiry_for(on, settings.validity_years),
-        support_period_end=app.support_period_end,
-        vulnerability_contact=app.vulnerability_contact,
+        support_period_end=grant.support_period_end,
+        vulnerability_contact=grant.vulnerability_contact,
         status="valid",
         # the version the report was assessed against (the submission checked it is known)
-        criteria_version=json.loads(app.report_json).get("criteria_version"),
+        criteria_version=json.loads(grant.report_json).get("criteria_version"),
         product_url=f"{settings.base_url}/p/{number}",
         search_text=search_key(
-            app.vendor.name, app.product, models, number, info.names() if info else ()
+            grant.vendor, grant.product, models, number, info.names() if info else ()
         ),
         jws="",
         **consumer.columns(info),

@@ -1,8 +1,9 @@
-"""Renewal: an application that names the label it renews. IPA's renewal procedure was not
-readable (jcstar-facts §3.3 [U]), so the window and the report's age are our judgement, as
-settings: a renewal opens ``renewal_window_days`` before expiry (or any time after), is made
-by the label's maker for all of its model numbers, and re-checks the product with a report
-at most ``renewal_report_max_age_days`` old."""
+"""Renewal (here, not in ``applications``: it reads labels): an application that names the
+label it renews. IPA's renewal procedure was not readable (jcstar-facts §3.3 [U]), so the
+window and the report's age are our judgement, as settings: a renewal opens
+``renewal_window_days`` before expiry (or any time after), is made by the label's maker for
+all of its model numbers, and re-checks the product with a report at most
+``renewal_report_max_age_days`` old."""
 
 from __future__ import annotations
 
