@@ -11,8 +11,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# every extra (probe, firmware, labels, registry): `make run` serves the registry
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[all]'
+	$(BIN)/pip check
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python

@@ -12,6 +12,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 # Exit codes are part of the interface: scripts and CI rely on them.
@@ -58,7 +59,8 @@ def print_table(
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print one line naming what was wrong, and exit; never a traceback."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    # the message is text, not markup: "jcstar[registry]" or "[SQL: …]" must print as written
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -8,10 +8,6 @@ from typing import Annotated
 
 import typer
 
-from jcstar.assessment.inputs import InputError, load_profile
-from jcstar.assessment.plan import PlanError, build_plan
-from jcstar.assessment.questionnaire import answers_template
-from jcstar.catalog.loader import CatalogIndex, load_catalog
 from jcstar.cli.common import input_errors, print_json, print_table, write_output
 
 
@@ -30,6 +26,12 @@ def plan(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE")] = None,
 ) -> None:
     """Show which requirements apply, which checks run and what the vendor must answer."""
+    # the planner knows every check: imported when a plan is made, not for --help
+    from jcstar.assessment.inputs import InputError, load_profile
+    from jcstar.assessment.plan import PlanError, build_plan
+    from jcstar.assessment.questionnaire import answers_template
+    from jcstar.catalog.loader import CatalogIndex, load_catalog
+
     catalog = load_catalog()
     with input_errors(InputError, PlanError):
         loaded, _ = load_profile(profile)
