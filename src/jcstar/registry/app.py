@@ -22,6 +22,7 @@ from jcstar.registry.csrf import OriginCheck
 from jcstar.registry.db import make_engine, session_factory
 from jcstar.registry.deps import principal_from, require_signed_in, signed_in
 from jcstar.registry.errors import NotFound, RegistryError
+from jcstar.registry.issuance.router import router as issuance_router
 from jcstar.registry.labels.lookup import LabelLookup
 from jcstar.registry.labels.router import router as labels_router
 from jcstar.registry.limits import BodyGuard, Identify, route_rules
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (
         accounts_router,
         applications_router,
+        issuance_router,
         approvals_router,
         search_router,
         labels_router,

@@ -27,6 +27,7 @@ from jcstar.registry.accounts.service import (
 from jcstar.registry.applications import service as applications
 from jcstar.registry.applications.schemas import ApplicationCreate
 from jcstar.registry.db import lock_for_write, make_engine, session_factory
+from jcstar.registry.issuance import service as issuance
 from jcstar.registry.labels.models import Label
 from jcstar.registry.log.checkpoints import sign_on_commit
 from jcstar.registry.log.note import log_origin
@@ -88,12 +89,13 @@ def seed(settings: Settings) -> Demo:
             label = session.scalar(select(Label).where(Label.vendor_org_id == vendor.id))
             if label is None:
                 body = ApplicationCreate(report=report.model_dump(mode="json"))
-                app = applications.create(session, settings, _principal(vendor), body)
-                applications.submit(session, settings, _principal(vendor), app.id)
+                rules = issuance.label_rules(session, settings)
+                app = applications.create(session, settings, _principal(vendor), body, rules)
+                applications.submit(session, settings, _principal(vendor), app.id, rules)
                 ops = _principal(operator)  # accepted, the fee paid: what approval waits for
                 applications.accept(session, settings, ops, app.id, None)
                 applications.record_fee_paid(session, settings, ops, app.id, "demo")
-                label = applications.approve(
+                label = issuance.approve(
                     session, settings, keyring, _principal(operator), app.id, "demo"
                 )
             demo = Demo(

@@ -15,6 +15,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+# the submission rule is the library's (the CLI checks a report offline with it)
+from jcstar.assessment.criteria import in_effect, submission_problem
+
+__all__ = ["Published", "Standing", "in_effect", "lapse_date", "standing", "submission_problem"]
+
 
 @dataclass(frozen=True)
 class Published:
@@ -46,12 +51,6 @@ def lapse_date(effective_on: dt.date, weeks: int | None) -> dt.date | None:
     return None if not weeks else effective_on + dt.timedelta(weeks=weeks)
 
 
-def in_effect(versions: Sequence[Published], on: dt.date) -> Published | None:
-    """The newest version in effect on ``on`` (one announced for a later day is not yet)."""
-    effective = [v for v in versions if v.effective_on <= on]
-    return effective[-1] if effective else None
-
-
 def standing(version: str | None, versions: Sequence[Published]) -> Standing:
     newest = versions[-1] if versions else None
     current, since = (newest.id, newest.effective_on) if newest else (None, None)
@@ -63,37 +62,3 @@ def standing(version: str | None, versions: Sequence[Published]) -> Standing:
     later = versions[ids.index(version) + 1 :]
     lapses = [v.earlier_lapse_on for v in later if v.earlier_lapse_on is not None]
     return Standing(version, current, since, bool(later), min(lapses) if lapses else None)
-
-
-def submission_problem(
-    version: str | None,
-    level: int,
-    versions: Sequence[Published],
-    on: dt.date,
-    *,
-    refuse_superseded: bool,
-) -> str | None:
-    """Why a report naming ``version`` cannot be submitted for ``level`` on ``on``, or None.
-
-    With the lapse rule on (``refuse_superseded``), a report against an earlier version is
-    refused once a newer one is in effect: the label it would get would lapse soon after."""
-    known = ", ".join(v.id for v in versions)
-    if not versions:
-        return None  # the registry knows no version for this level: nothing to hold it to
-    if version is None:
-        return (
-            f"the report names no criteria version; ★{level} is assessed against {known}; "
-            "re-run jcstar assess"
-        )
-    if version not in {v.id for v in versions}:
-        return (
-            f"the report was assessed against criteria version {version}, which this registry "
-            f"does not know for ★{level} (known: {known})"
-        )
-    current = in_effect(versions, on)
-    if refuse_superseded and current is not None and current.id != version:
-        return (
-            f"the report was assessed against criteria version {version}, superseded by "
-            f"{current.id} since {current.effective_on}; re-assess against {current.id}"
-        )
-    return None
