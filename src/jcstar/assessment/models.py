@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from jcstar.assessment.consumer import ConsumerInfo
 from jcstar.checks.base import CheckAttempt
-from jcstar.checks.firmware.params import FirmwareParams
-from jcstar.checks.network.device import DeviceParams, NeededPort
+from jcstar.checks.firmware.collect.params import FirmwareParams
+from jcstar.checks.network.collect.device import DeviceParams
+from jcstar.checks.product import NeededPort
 
 Verdict = Literal["MET", "NOT_MET", "NOT_APPLICABLE", "INCONCLUSIVE", "NEEDS_REVIEW"]
 VERDICTS: tuple[Verdict, ...] = ("MET", "NOT_MET", "NOT_APPLICABLE", "INCONCLUSIVE", "NEEDS_REVIEW")

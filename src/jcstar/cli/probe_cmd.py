@@ -25,7 +25,7 @@ from jcstar.assessment.probe import (
     run_probe_loop,
 )
 from jcstar.checks.base import CheckAttempt
-from jcstar.checks.network.target import TargetError, resolve_host
+from jcstar.checks.network.collect.target import TargetError, resolve_host
 from jcstar.cli.assess_cmd import finish_with_report, show_attempt
 from jcstar.cli.common import (
     EXIT_INCOMPLETE,
