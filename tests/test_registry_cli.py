@@ -459,16 +459,17 @@ def test_log_verify_recomputes_the_chain_and_finds_a_tampered_entry(
     own_registry: Registry,
 ) -> None:
     registry = own_registry
-    registration_no = str(issue_label(registry)["registration_no"])  # log entry 1
+    # log entries 1-3: the application accepted, paid, approved; 4: the label issued
+    registration_no = str(issue_label(registry)["registration_no"])
     first = registry.public("log", "verify", "--registry", registry.url, "--format", "json")
     assert first.code == 0, first.err
     head_then = str(first.json()["head"])  # a verifier keeps the head it saw
     for action, reason in (("suspend", "firmware flaw CVE-2026-0001"), ("reinstate", "fixed")):
         changed = registry.as_operator("label", action, registration_no, "--reason", reason)
-        assert changed.code == 0, changed.err  # log entries 2 and 3
+        assert changed.code == 0, changed.err  # log entries 5 and 6
     intact = registry.public("log", "verify", "--registry", registry.url, "--head", head_then)
     assert intact.code == 0, intact.err
-    assert "log intact: 3 entries" in intact.out
+    assert "log intact: 6 entries" in intact.out
     # a head this registry never had (as after a rewrite of its whole history) is missing
     unknown_head = registry.public("log", "verify", "--registry", registry.url, "--head", "f" * 64)
     assert unknown_head.code == 1
@@ -492,14 +493,14 @@ def test_log_verify_recomputes_the_chain_and_finds_a_tampered_entry(
         conn.execute(
             sa.text(
                 "UPDATE log_entries SET payload = REPLACE(payload, 'CVE-2026-0001', 'a typo')"
-                " WHERE seq = 2"
+                " WHERE seq = 5"
             )
         )
     engine.dispose()
 
     broken = registry.public("log", "verify", "--registry", registry.url)
     assert broken.code == 1
-    assert "log broken: seq 2: payload does not match" in broken.out
+    assert "log broken: seq 5: payload does not match" in broken.out
 
 
 # -- the client's own chain check, without a server ------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from jcstar.registry.settings import Settings
 from tests.registry.conftest import (
     MakeParty,
     Party,
+    accept_and_pay,
     apply,
     approve,
     issue_label,
@@ -399,3 +402,33 @@ def test_application_numbers_are_given_on_first_submission_and_never_reused(
     )
     assert returned.status_code == 200, returned.text
     assert submit(client, vendor, first["id"])["application_no"] == filed["application_no"]
+
+
+def test_the_log_names_each_decision_from_acceptance_on_by_its_acceptance_number(
+    client: TestClient, vendor: Party, operator: Party, report: dict[str, Any]
+) -> None:
+    """Before acceptance an application is the vendor's business: nothing of it is public.
+    From acceptance on, each step is logged by acceptance number, naming who took it (an
+    organisation and a pseudonymous actor) and binding its reason by digest, never the
+    model numbers or the reason's text."""
+    app_id = apply(client, vendor, report, model_numbers=["SECRET-MODEL-1"])["id"]
+    submit(client, vendor, app_id)
+    assert client.get("/api/v1/log").json()["entries"] == []
+    accepted = accept_and_pay(client, operator, app_id)
+    reason = "the checklist's S1.1-12 answer contradicts the test report"
+    returned = client.post(
+        f"/api/v1/applications/{app_id}/return", json={"reason": reason}, headers=operator.headers
+    )
+    assert returned.status_code == 200, returned.text
+    entries = client.get("/api/v1/log").json()["entries"]
+    number = accepted["acceptance_no"]
+    assert [(e["kind"], e["subject"]) for e in entries] == [
+        ("application.accepted", number),
+        ("application.fee_paid", number),
+        ("application.returned", number),
+    ]
+    returned_entry = entries[-1]["payload"]
+    assert returned_entry["reason_sha256"] == hashlib.sha256(reason.encode()).hexdigest()
+    assert returned_entry["by"]["org"] == operator.name and returned_entry["by"]["actor"]
+    published = json.dumps(entries, ensure_ascii=False)
+    assert "SECRET-MODEL-1" not in published and reason not in published

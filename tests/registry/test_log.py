@@ -26,8 +26,16 @@ def test_log_records_each_change_and_a_client_can_recompute_it(
     client: TestClient, logged: str
 ) -> None:
     entries = client.get("/api/v1/log").json()["entries"]
-    assert [e["kind"] for e in entries] == ["label.issued", "label.suspended", "label.reinstated"]
-    assert all(e["subject"] == logged for e in entries)
+    # the application's steps from acceptance on (by acceptance number), then the label's
+    assert [e["kind"] for e in entries] == [
+        "application.accepted",
+        "application.fee_paid",
+        "application.approved",
+        "label.issued",
+        "label.suspended",
+        "label.reinstated",
+    ]
+    assert all(e["subject"] == logged for e in entries if e["kind"].startswith("label."))
     prev = GENESIS
     for entry in entries:
         assert entry["prev_hash"] == prev
@@ -44,12 +52,12 @@ def test_log_records_each_change_and_a_client_can_recompute_it(
     verdict = client.get("/api/v1/log/verify").json()
     assert verdict == {
         "ok": True,
-        "entries": 3,
+        "entries": 6,
         "head": prev,
         "problem": None,
         "first_bad_seq": None,
         "checkpoint_problem": None,
-        "signed_size": 3,
+        "signed_size": 6,
         "disagreements": [],
     }
 
@@ -78,11 +86,11 @@ def test_the_database_refuses_to_change_a_log_entry(client: TestClient, logged: 
     [
         (
             "UPDATE log_entries SET payload = replace(payload, 'under inspection', 'routine') "
-            "WHERE seq = 2",
+            "WHERE seq = 5",
             "payload does not match",
         ),
-        ("UPDATE log_entries SET kind = 'label.renewed' WHERE seq = 2", "hash does not match"),
-        ("DELETE FROM log_entries WHERE seq = 2", "expected seq 2"),
+        ("UPDATE log_entries SET kind = 'label.renewed' WHERE seq = 5", "hash does not match"),
+        ("DELETE FROM log_entries WHERE seq = 5", "expected seq 5"),
     ],
 )
 def test_altering_a_row_in_the_database_is_detected(
@@ -94,30 +102,31 @@ def test_altering_a_row_in_the_database_is_detected(
         session.commit()
     verdict = client.get("/api/v1/log/verify").json()
     assert verdict["ok"] is False
-    assert verdict["first_bad_seq"] in (2, 3)
+    assert verdict["first_bad_seq"] in (5, 6)
     assert problem in verdict["problem"]
 
 
 def test_rewriting_a_whole_entry_consistently_breaks_the_next_link(
     client: TestClient, logged: str
 ) -> None:
-    # an attacker recomputes entry 2's own hashes; entry 3 still points at the old hash
+    # an attacker recomputes entry 5's own hashes (the suspension); entry 6 still points at
+    # the old hash
     _drop_append_only_guard(client)
     with client.app.state.sessions() as session:  # type: ignore[attr-defined]
-        row = session.execute(text("SELECT * FROM log_entries WHERE seq = 2")).mappings().one()
+        row = session.execute(text("SELECT * FROM log_entries WHERE seq = 5")).mappings().one()
         payload = row["payload"].replace("under inspection", "routine")
         payload_sha = sha256_hex(payload.encode())
         new_hash = entry_hash(
-            2, row["at"], row["kind"], row["subject"], payload_sha, row["prev_hash"]
+            5, row["at"], row["kind"], row["subject"], payload_sha, row["prev_hash"]
         )
         session.execute(
             text(
-                "UPDATE log_entries SET payload = :p, payload_sha256 = :s, hash = :h WHERE seq = 2"
+                "UPDATE log_entries SET payload = :p, payload_sha256 = :s, hash = :h WHERE seq = 5"
             ),
             {"p": payload, "s": payload_sha, "h": new_hash},
         )
         session.commit()
     verdict = client.get("/api/v1/log/verify").json()
     assert verdict["ok"] is False
-    assert verdict["first_bad_seq"] == 3
+    assert verdict["first_bad_seq"] == 6
     assert "prev_hash" in verdict["problem"]

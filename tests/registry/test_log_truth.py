@@ -89,7 +89,8 @@ def drop_append_only_guard(client: TestClient) -> None:
 
 @pytest.fixture
 def revoked(client: TestClient, vendor: Party, operator: Party, report: dict[str, Any]) -> str:
-    """A label issued (log entry 1) and revoked (entry 2)."""
+    """A label whose application was accepted, paid and approved (log entries 1-3), then
+    issued (entry 4, committed with entry 3) and revoked (entry 5)."""
     number: str = issue_label(client, vendor, operator, report)["registration_no"]
     revoke = client.post(
         f"/api/v1/labels/{number}/revoke", json={"reason": "key leaked"}, headers=operator.headers
@@ -107,24 +108,25 @@ def test_a_clean_registry_verifies_clean_and_signs_every_append(
     verdict = client.get("/api/v1/log/verify").json()
     assert verdict["ok"] is True
     assert (verdict["signed_size"], verdict["checkpoint_problem"], verdict["disagreements"]) == (
-        2,
+        5,
         None,
         [],
     )
     sizes = [c["size"] for c in client.get("/api/v1/log/checkpoints").json()["checkpoints"]]
-    assert sizes == [1, 2]
+    # one checkpoint per commit: accept, fee paid, approve (approval and issue), revoke
+    assert sizes == [1, 2, 4, 5]
     latest = client.get("/api/v1/log/checkpoints/latest").json()
     entries = client.get("/api/v1/log").json()["entries"]
     assert latest["head"] == entries[-1]["hash"] == verdict["head"]
     kid = client.get("/.well-known/jwks.json").json()["keys"][0]["kid"]
     assert latest["kid"] == kid
-    assert latest["note"].splitlines()[1:3] == ["2", latest["head"]]
+    assert latest["note"].splitlines()[1:3] == ["5", latest["head"]]
 
     with served(client.app) as url:  # type: ignore[arg-type]
         code, result = log_verify(url)
     assert code == 0, result
     assert result["ok"] is True
-    assert (result["entries"], result["signed_size"], result["labels_compared"]) == (2, 2, 1)
+    assert (result["entries"], result["signed_size"], result["labels_compared"]) == (5, 5, 1)
     assert result["problems"] == []
 
 
@@ -173,7 +175,7 @@ def test_a_revoked_label_flipped_to_valid_in_the_tables_is_named_and_not_served_
     verdict = client.get("/api/v1/log/verify").json()
     assert verdict["ok"] is False
     assert verdict["disagreements"] == [
-        f"label {revoked}: status: table says valid, log says revoked at seq 2"
+        f"label {revoked}: status: table says valid, log says revoked at seq 5"
     ]
     # /log/verify has marked the label: this registry now answers it from the log
     answered = client.get(f"/api/v1/labels/{revoked}").json()
@@ -182,7 +184,7 @@ def test_a_revoked_label_flipped_to_valid_in_the_tables_is_named_and_not_served_
 
     caplog.set_level(logging.ERROR, logger="jcstar.registry.log")
     with restarted(settings) as fresh:
-        assert f"label {revoked}: status: table says valid, log says revoked at seq 2" in (
+        assert f"label {revoked}: status: table says valid, log says revoked at seq 5" in (
             caplog.text
         )
         answered = fresh.get(f"/api/v1/labels/{revoked}").json()
@@ -196,7 +198,7 @@ def test_a_revoked_label_flipped_to_valid_in_the_tables_is_named_and_not_served_
     assert code == 1
     assert result["problems"] == [
         f"label {revoked}: the registry reports its tables disagree: "
-        f"label {revoked}: status: table says valid, log says revoked at seq 2"
+        f"label {revoked}: status: table says valid, log says revoked at seq 5"
     ]
     assert online.exit_code == 1, online.output
     assert json.loads(online.stdout)["status"] == "revoked"
@@ -212,7 +214,7 @@ def test_the_command_names_a_table_the_registry_serves_against_its_log(
         code, result = log_verify(url)
     assert code == 1
     assert result["problems"] == [
-        f"label {revoked}: status: registry says valid, log says revoked at seq 2"
+        f"label {revoked}: status: registry says valid, log says revoked at seq 5"
     ]
 
 
@@ -258,10 +260,10 @@ def test_a_forged_correctly_chained_entry_is_caught_by_the_signed_head(
     verdict = client.get("/api/v1/log/verify").json()
     assert verdict["problem"] is None  # the chain itself holds
     assert verdict["ok"] is False
-    assert "entries 3-3 were not signed by the registry" in verdict["checkpoint_problem"]
+    assert "entries 6-6 were not signed by the registry" in verdict["checkpoint_problem"]
     # only the signed log is replayed: there the label is revoked
     assert (
-        f"label {revoked}: status: table says valid, log says revoked at seq 2"
+        f"label {revoked}: status: table says valid, log says revoked at seq 5"
         in (verdict["disagreements"])
     )
     with restarted(settings) as fresh:

@@ -49,6 +49,7 @@ from jcstar.registry.errors import (
     Unprocessable,
     UnsupportedType,
 )
+from jcstar.registry.log import service as log
 from jcstar.registry.settings import Settings
 
 EDITABLE = ("draft", "returned")
@@ -259,17 +260,48 @@ def _set_renews(app: Application, renews: str | None, rules: LabelRules) -> None
         rules.check_renewal(app)  # refused now rather than at submission
 
 
-def _event(app: Application, state: str, by: Principal, reason: str | None = None) -> None:
+def _event(
+    session: Session, app: Application, state: str, by: Principal, reason: str | None = None
+) -> None:
+    """``app`` enters ``state``: see ``_record``."""
     app.state = state
+    _record(session, app, state, by, reason)
+
+
+def _record(
+    session: Session, app: Application, step: str, by: Principal, reason: str | None
+) -> None:
+    """A step in the application's history, naming the person; once the application is
+    accepted, also in the transparency log. Before acceptance an application is the vendor's
+    business (IPA bans claims of it until it gives a 受理番号, jcstar-facts §3.3), so the
+    public log names it only from then on, by its acceptance number; a reason is logged as
+    its SHA-256, which binds the text without publishing what the operator wrote to the
+    vendor."""
     app.events.append(
         ApplicationEvent(
-            state=state,
+            state=step,
             at=utcnow(),
             by_org_id=by.org_id,
             by_user_id=by.user_id,
             by_token_id=by.token_id,
             reason=reason,
         )
+    )
+    if app.acceptance_no is None:
+        return
+    digest = hashlib.sha256(reason.encode()).hexdigest() if reason else None
+    log.append(
+        session,
+        f"application.{step}",
+        app.acceptance_no,
+        {
+            "acceptance_no": app.acceptance_no,
+            "state": app.state,
+            "level": app.level,
+            "maker": app.vendor.name,
+            "reason_sha256": digest,
+            "by": by.by(),
+        },
     )
 
 
@@ -297,7 +329,7 @@ def create(
     _set_proxy(session, app, proxy)
     _set_renews(app, body.renews, rules)
     app.fee_jpy = _table_fee(settings, app, utcnow().date())
-    _event(app, "draft", caller)
+    _event(session, app, "draft", caller)
     session.add(app)
     session.flush()
     return app
@@ -419,13 +451,19 @@ def submit(
         raise Unprocessable(decision.refusal())
     rules.check_submission(app, report)  # refused now rather than at approval
     if numbered(app):
-        _event(app, "submitted", caller)
+        _event(session, app, "submitted", caller)
     else:  # filed for the first time: the application number (申請番号)
         draft, app.application_no = (
             app.application_no,
             _next_number(session, settings.application_format),
         )
-        _event(app, "submitted", caller, f"application number {app.application_no} (draft {draft})")
+        _event(
+            session,
+            app,
+            "submitted",
+            caller,
+            f"application number {app.application_no} (draft {draft})",
+        )
     if app.acceptance_no is None:
         app.fee_jpy = _table_fee(settings, app, _received_on(app))
     session.flush()
@@ -455,7 +493,7 @@ def accept(
         app.fee_jpy = table if table is not None else fee_jpy
         app.acceptance_no = _next_acceptance_no(session, settings)
     fee = "fee paid" if app.fee_paid_at else f"fee {_yen(app.fee_jpy)} invoiced"
-    _event(app, "accepted", caller, f"acceptance number {app.acceptance_no}; {fee}")
+    _event(session, app, "accepted", caller, f"acceptance number {app.acceptance_no}; {fee}")
     return app
 
 
@@ -476,11 +514,7 @@ def record_fee_paid(
     app.fee_paid_at, app.fee_reference = utcnow(), reference
     paid = f"acceptance number {app.acceptance_no}: fee {_yen(app.fee_jpy)} paid"
     # a step in the history, not a state: the application stays where it is
-    app.events.append(
-        ApplicationEvent(
-            state="fee_paid", at=utcnow(), by_org_id=caller.org_id, reason=f"{paid} ({reference})"
-        )
-    )
+    _record(session, app, "fee_paid", caller, f"{paid} ({reference})")
     return app
 
 
@@ -500,7 +534,7 @@ def start_review(session: Session, caller: Principal, app_id: int) -> Applicatio
     app = load(session, caller, app_id)
     _require_state(app, ("accepted",), "taken into review")
     _require_fee_paid(app, "taken into review")
-    _event(app, "under_review", caller)
+    _event(session, app, "under_review", caller)
     return app
 
 
@@ -508,7 +542,7 @@ def decide(session: Session, caller: Principal, app_id: int, state: str, reason:
     """Return for correction or reject, with a reason the vendor reads."""
     app = load(session, caller, app_id)
     _require_state(app, IN_REVIEW, "returned" if state == "returned" else "rejected")
-    _event(app, state, caller, reason)
+    _event(session, app, state, caller, reason)
 
 
 def record_approval(
@@ -520,7 +554,7 @@ def record_approval(
     app = load(session, caller, app_id)
     _require_state(app, APPROVABLE, "approved")
     _require_fee_paid(app, "approved")
-    _event(app, "approved", caller, reason)
+    _event(session, app, "approved", caller, reason)
     return app
 
 
