@@ -8,14 +8,13 @@ wordlist. A malformed file fails loudly, naming the file and the field.
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import ValidationError, model_validator
 
-from jcstar.checks.base import Frozen
+from jcstar.checks.base import Frozen, data_path
 
 CredentialService = Literal["telnet", "ssh", "http", "ftp", "mqtt", "rtsp", "any"]
 
@@ -76,7 +75,7 @@ class CredentialList(Frozen):
 
 
 def data_file() -> Path:
-    return Path(str(resources.files("jcstar.checks") / "data" / "default-credentials.yaml"))
+    return data_path("default-credentials.yaml")
 
 
 def load_default_credentials(path: Path | None = None) -> CredentialList:

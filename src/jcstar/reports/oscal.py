@@ -220,7 +220,28 @@ def _back_matter(report: AssessmentReport) -> oc.BackMatter:
         )
         for index, i in enumerate(report.inputs)
     ]
-    return oc.BackMatter(resources=[catalog, *inputs])
+    return oc.BackMatter(resources=[catalog, *inputs, *_check_resources(report)])
+
+
+def _check_resources(report: AssessmentReport) -> list[oc.Resource]:
+    """Each check that ran, with its version and a link per data file it read, hashed (a
+    report from before checks were recorded has none)."""
+    return [
+        oc.Resource(
+            uuid=_uuid(report, "check", check.id),
+            title=_line(f"jcstar check {check.id} {check.version}"),
+            props=_props(check=check.id, check_version=check.version),
+            rlinks=[
+                oc.Rlink(
+                    href=f"jcstar/checks/data/{data.name}",
+                    hashes=[oc.Hash(algorithm="SHA-256", value=data.sha256)],
+                )
+                for data in check.data_files
+            ]
+            or None,
+        )
+        for check in report.checks or ()
+    ]
 
 
 def build_assessment_results(report: AssessmentReport) -> AssessmentResults:

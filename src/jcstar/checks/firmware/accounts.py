@@ -500,6 +500,10 @@ def accounts_observation(
 class FirmwareAccountsCheck(Check):
     id: ClassVar[str] = "firmware.accounts"
     version: ClassVar[str] = "1.0"
+    data_files: ClassVar[tuple[str, ...]] = (
+        "default-credentials.yaml",
+        "firmware-secret-patterns.yaml",
+    )
     title: ClassVar[str] = "Firmware accounts: empty and known default passwords"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("default_accounts",)

@@ -14,14 +14,13 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from functools import cache
-from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar, Literal
 
 import yaml
 from pydantic import Field
 
-from jcstar.checks.base import CannotJudge, Check, CheckInput, Frozen, Observation
+from jcstar.checks.base import CannotJudge, Check, CheckInput, Frozen, Observation, data_path
 from jcstar.checks.firmware.collect.image import (
     DEFAULT_BUDGET_S,
     TARGET,
@@ -73,7 +72,7 @@ class RiskyDaemon(Frozen):
 @cache
 def risky_daemons() -> dict[str, RiskyDaemon]:
     """Program basename -> daemon, from ``checks/data/firmware-boot-services.yaml``."""
-    path = resources.files("jcstar.checks") / "data" / "firmware-boot-services.yaml"
+    path = data_path("firmware-boot-services.yaml")
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     daemons = [RiskyDaemon.model_validate(d) for d in data["daemons"]]
     return {name: daemon for daemon in daemons for name in daemon.names}
@@ -401,6 +400,7 @@ def boot_observation(
 class FirmwareBootServicesCheck(Check):
     id: ClassVar[str] = "firmware.boot_services"
     version: ClassVar[str] = "1.0"
+    data_files: ClassVar[tuple[str, ...]] = ("firmware-boot-services.yaml",)
     title: ClassVar[str] = "Firmware: high-risk services and console shells started at boot"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("boot_services",)

@@ -14,7 +14,6 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from functools import cache, partial
-from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar, Literal
 
@@ -22,7 +21,7 @@ import yaml
 from packageurl import PackageURL
 from pydantic import Field
 
-from jcstar.checks.base import Check, CheckInput, Frozen, Observation
+from jcstar.checks.base import Check, CheckInput, Frozen, Observation, data_path
 from jcstar.checks.firmware.collect.image import (
     DEFAULT_BUDGET_S,
     TARGET,
@@ -69,7 +68,7 @@ class VersionPattern(Frozen):
 
 @cache
 def version_patterns() -> tuple[VersionPattern, ...]:
-    path = resources.files("jcstar.checks") / "data" / "firmware-components.yaml"
+    path = data_path("firmware-components.yaml")
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return tuple(VersionPattern.model_validate(c) for c in data["components"])
 
@@ -263,6 +262,7 @@ def identify_components(image: UnpackedImage) -> tuple[Component, ...]:
 class FirmwareComponentsCheck(Check):
     id: ClassVar[str] = "firmware.components"
     version: ClassVar[str] = "1.0"
+    data_files: ClassVar[tuple[str, ...]] = ("firmware-components.yaml",)
     title: ClassVar[str] = "Firmware components (SBOM) and known vulnerabilities from a feed"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("sbom", "known_vulnerabilities")

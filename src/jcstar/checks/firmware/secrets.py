@@ -15,14 +15,13 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from functools import cache, partial
-from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import yaml
 from pydantic import Field
 
-from jcstar.checks.base import Check, CheckInput, Frozen, Observation
+from jcstar.checks.base import Check, CheckInput, Frozen, Observation, data_path
 from jcstar.checks.firmware.collect.configfiles import (
     Format,
     KeyKind,
@@ -80,7 +79,7 @@ class SecretPattern(Frozen):
 
 @cache
 def secret_patterns() -> tuple[tuple[SecretPattern, re.Pattern[str]], ...]:
-    path = resources.files("jcstar.checks") / "data" / "firmware-secret-patterns.yaml"
+    path = data_path("firmware-secret-patterns.yaml")
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     patterns = [SecretPattern.model_validate(p) for p in data["patterns"]]
     return tuple((p, re.compile(p.regex)) for p in patterns)
@@ -312,6 +311,7 @@ def secrets_observation(
 class FirmwareSecretsCheck(Check):
     id: ClassVar[str] = "firmware.secrets"
     version: ClassVar[str] = "1.0"
+    data_files: ClassVar[tuple[str, ...]] = ("firmware-secret-patterns.yaml",)
     title: ClassVar[str] = "Firmware: private keys, tokens and passwords stored unprotected"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("stored_secrets",)

@@ -235,6 +235,11 @@ async def settle(given: CheckInput, tried: Burst) -> dict[str, Any]:
 class BruteForceCheck(Check):
     id: ClassVar[str] = "network.bruteforce"
     version: ClassVar[str] = "1.0"
+    data_files: ClassVar[tuple[str, ...]] = (
+        "admin-paths.yaml",
+        "default-credentials.yaml",
+        "risky-ports.yaml",
+    )
     title: ClassVar[str] = "A bounded burst of failed logins meets protection"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("bruteforce",)

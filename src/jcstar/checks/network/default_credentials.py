@@ -148,6 +148,11 @@ async def default_credential_trials(given: CheckInput) -> list[SurfaceTrial]:
 class DefaultCredentialsCheck(Check):
     id: ClassVar[str] = "network.default_credentials"
     version: ClassVar[str] = "1.0"
+    data_files: ClassVar[tuple[str, ...]] = (
+        "admin-paths.yaml",
+        "default-credentials.yaml",
+        "risky-ports.yaml",
+    )
     title: ClassVar[str] = "Known default credentials on every login surface"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("default_credentials",)

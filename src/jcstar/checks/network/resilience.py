@@ -53,6 +53,11 @@ async def run_command(command: str, timeout_s: float) -> str:
 class ResilienceCheck(Check):
     id: ClassVar[str] = "network.resilience"
     version: ClassVar[str] = "1.0"
+    data_files: ClassVar[tuple[str, ...]] = (
+        "admin-paths.yaml",
+        "default-credentials.yaml",
+        "risky-ports.yaml",
+    )
     title: ClassVar[str] = "Changed credentials survive a power cycle"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("power_cycle",)

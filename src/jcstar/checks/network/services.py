@@ -221,6 +221,7 @@ def model_observation(
 class ExposedServicesCheck(Check):
     id: ClassVar[str] = "network.services"
     version: ClassVar[str] = "1.0"
+    data_files: ClassVar[tuple[str, ...]] = ("admin-paths.yaml", "risky-ports.yaml")
     title: ClassVar[str] = "Open services, high-risk interfaces and plaintext surfaces"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("risky_interfaces", "plaintext", "model_number")

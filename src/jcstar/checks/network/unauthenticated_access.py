@@ -52,6 +52,7 @@ async def truly_open(given: CheckInput, surfaces: list[Surface]) -> tuple[list[s
 class UnauthenticatedAccessCheck(Check):
     id: ClassVar[str] = "network.unauthenticated_access"
     version: ClassVar[str] = "1.0"
+    data_files: ClassVar[tuple[str, ...]] = ("admin-paths.yaml", "risky-ports.yaml")
     title: ClassVar[str] = "Services that give access without any authentication"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("open_access",)

@@ -19,11 +19,12 @@ import json
 import re
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
 from pathlib import PurePosixPath
 from typing import Any, Literal, NamedTuple
 
 import yaml
+
+from jcstar.checks.base import data_path
 
 Format = Literal["uci", "json", "nvram", "keyvalue"]
 Judgement = Literal["empty", "reference", "dummy", "value"]
@@ -41,7 +42,7 @@ class Setting(NamedTuple):
 
 @cache
 def _vocabulary() -> dict[str, Any]:
-    path = resources.files("jcstar.checks") / "data" / "firmware-secret-patterns.yaml"
+    path = data_path("firmware-secret-patterns.yaml")
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))["settings"]
     return data
 

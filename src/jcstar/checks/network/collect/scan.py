@@ -12,13 +12,12 @@ import contextlib
 import ssl
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from jcstar.checks.base import CannotJudge
+from jcstar.checks.base import CannotJudge, data_path
 from jcstar.checks.network.collect.pacing import Pacer
 from jcstar.checks.network.collect.protocols import (
     Match,
@@ -104,7 +103,7 @@ class ScanResult:
 
 @cache
 def risky_ports() -> dict[tuple[int, str], RiskyPort]:
-    path = resources.files("jcstar.checks") / "data" / "risky-ports.yaml"
+    path = data_path("risky-ports.yaml")
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     ports = [RiskyPort.model_validate(p) for p in data["ports"]]
     return {(p.port, p.protocol): p for p in ports}

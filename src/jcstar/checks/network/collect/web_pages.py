@@ -16,14 +16,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from jcstar.checks.base import CheckInput
+from jcstar.checks.base import CheckInput, data_path
 from jcstar.checks.network.collect.device import device_params, device_scan, pacer
 from jcstar.checks.network.collect.logins.base import LoginResult, LoginSurface, host_in_url
 from jcstar.checks.network.collect.logins.http import (
@@ -73,7 +72,7 @@ class AdminPaths(_Frozen):
 
 @cache
 def admin_paths() -> AdminPaths:
-    path = resources.files("jcstar.checks") / "data" / "admin-paths.yaml"
+    path = data_path("admin-paths.yaml")
     return AdminPaths.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
