@@ -259,3 +259,91 @@ def test_lint_finds_a_criteria_version_with_an_unknown_source(cli, catalog_copy)
     code, out = lint_messages(cli, catalog_copy)
     assert code == 1
     assert "JST-CR-01-01-2024R1: unknown source NOWHERE" in out
+
+
+# -- check parameters in bindings and level profiles ----------------------------------------
+
+
+def _tls_binding(data) -> dict:
+    s112 = next(r for r in data["requirements"] if r["id"] == "S1.1-12")
+    return next(b for b in s112["checks"] if b["check"] == "network.tls")
+
+
+def test_shipped_catalog_sets_no_check_parameter_so_checks_run_with_their_defaults():
+    catalog = load_catalog()
+    assert all(
+        not binding.params
+        for scheme in catalog.schemes
+        for req in scheme.requirements
+        for binding in req.checks
+    )
+    assert all(not level.check_params for level in catalog.levels)
+
+
+def test_a_binding_may_set_declared_parameters(cli, catalog_copy):
+    edit_yaml(
+        catalog_copy / "schemes" / "jcstar-1.yaml",
+        lambda d: _tls_binding(d).update(params={"min_rsa_bits": 3072, "weak_versions": []}),
+    )
+    code, out = lint_messages(cli, catalog_copy)
+    assert code == 0, out
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"min_rsa_bit": 3072}, "parameter min_rsa_bit: Extra inputs are not permitted"),
+        ({"min_rsa_bits": "3072"}, "parameter min_rsa_bits: Input should be a valid integer"),
+        ({"min_rsa_bits": True}, "parameter min_rsa_bits: Input should be a valid integer"),
+        ({"weak_versions": ["SSLv3"]}, "parameter weak_versions.0: Input should be"),
+    ],
+)
+def test_lint_names_the_file_requirement_and_check_of_a_bad_parameter(
+    cli, catalog_copy, params, named
+):
+    edit_yaml(
+        catalog_copy / "schemes" / "jcstar-1.yaml", lambda d: _tls_binding(d).update(params=params)
+    )
+    code, out = lint_messages(cli, catalog_copy)
+    assert code == 1
+    assert f"schemes/jcstar-1.yaml: S1.1-12: check network.tls: {named}" in " ".join(out.split())
+
+
+def test_lint_refuses_a_parameter_for_a_check_that_declares_none(cli, catalog_copy):
+    def add(data):
+        s113 = next(r for r in data["requirements"] if r["id"] == "S1.1-13")
+        s113["checks"][0]["params"] = {"burst": 5}
+
+    edit_yaml(catalog_copy / "schemes" / "jcstar-1.yaml", add)
+    code, out = lint_messages(cli, catalog_copy)
+    assert code == 1
+    assert "S1.1-13: check network.services: parameter burst: Extra inputs" in " ".join(out.split())
+
+
+def test_lint_checks_a_level_profile_and_one_value_per_check(cli, catalog_copy):
+    def profile(data):
+        data["levels"][0]["check_params"] = {
+            "network.tls": {"min_rsa_bits": "strict"},
+            "network.nonexistent": {"x": 1},
+        }
+
+    edit_yaml(catalog_copy / "levels.yaml", profile)
+    code, out = lint_messages(cli, catalog_copy)
+    text = " ".join(out.split())
+    assert code == 1
+    assert "levels.yaml: level 1: check network.tls: parameter min_rsa_bits:" in text
+    assert "levels.yaml: level 1: unknown check network.nonexistent" in text
+
+
+def test_lint_refuses_one_check_bound_with_two_different_parameter_sets(cli, catalog_copy):
+    def twice(data):
+        s113 = next(r for r in data["requirements"] if r["id"] == "S1.1-13")
+        s113["checks"].append({"check": "network.tls", "params": {"min_rsa_bits": 4096}})
+        _tls_binding(data)["params"] = {"min_rsa_bits": 3072}
+
+    edit_yaml(catalog_copy / "schemes" / "jcstar-1.yaml", twice)
+    code, out = lint_messages(cli, catalog_copy)
+    assert code == 1
+    assert "network.tls is bound with different parameters in S1.1-12 and S1.1-13" in " ".join(
+        out.split()
+    )

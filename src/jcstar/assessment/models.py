@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -113,10 +113,20 @@ class PlannedRequirement(Frozen):
     manual: bool = False
 
 
+#: a check's parameters by name, as the catalog sets them or as a check ran with them
+ParamValues = dict[str, Any]
+
+
 class AssessmentPlan(Frozen):
     level: int
     scheme: str
     requirements: tuple[PlannedRequirement, ...]
+    #: the parameters the catalog sets, by check id (binding, then level profile); a check
+    #: not named runs with its own defaults
+    check_params: dict[str, ParamValues] = Field(default_factory=dict)
+
+    def params_for(self, check_id: str) -> ParamValues:
+        return self.check_params.get(check_id, {})
 
     @property
     def check_ids(self) -> tuple[str, ...]:
@@ -214,3 +224,7 @@ class AssessmentReport(Frozen):
     #: the vendor's answers the verdicts were evaluated from, so that anyone (the registry)
     #: can re-run the evaluation; None in a report from before they were recorded
     answers: dict[str, Answer] | None = None
+    #: the parameters each attempt's check ran with (its defaults and the catalog's
+    #: overrides), by check id, for checks that declare parameters; None in a report from
+    #: before they were recorded
+    check_params: dict[str, ParamValues] | None = None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from jcstar.assessment.models import AssessmentPlan, PlannedRequirement, ProductProfile
+from jcstar.assessment.models import AssessmentPlan, ParamValues, PlannedRequirement, ProductProfile
 from jcstar.catalog.loader import CatalogIndex
-from jcstar.catalog.models import Catalog, Condition, Requirement
+from jcstar.catalog.models import Catalog, Condition, Level, Requirement
 
 
 class PlanError(Exception):
@@ -19,8 +19,34 @@ def build_plan(catalog: Catalog, profile: ProductProfile) -> AssessmentPlan:
             " (only ★1 can be assessed)"
         )
     index = CatalogIndex(catalog)
-    planned = tuple(_plan_requirement(req, profile) for req in index.requirements(level.scheme))
-    return AssessmentPlan(level=level.level, scheme=level.scheme, requirements=planned)
+    requirements = index.requirements(level.scheme)
+    planned = tuple(_plan_requirement(req, profile) for req in requirements)
+    return AssessmentPlan(
+        level=level.level,
+        scheme=level.scheme,
+        requirements=planned,
+        check_params=catalog_params(requirements, level),
+    )
+
+
+def catalog_params(requirements: tuple[Requirement, ...], level: Level) -> dict[str, ParamValues]:
+    """The parameters the catalog sets for each check, by check id: the scheme's binding,
+    then the level's profile over it (the check's own defaults fill in the rest when it runs).
+
+    A check runs once per assessment, so two bindings of one check that set different values
+    cannot both hold: that is a catalog fault, named here (``catalog lint`` names it too)."""
+    bound: dict[str, tuple[str, ParamValues]] = {}
+    for req in requirements:
+        for binding in req.checks:
+            seen = bound.setdefault(binding.check, (req.id, binding.params))
+            if seen[1] != binding.params:
+                raise PlanError(
+                    f"{binding.check} is bound with different parameters in {seen[0]} and {req.id}"
+                )
+    resolved = {check: dict(params) for check, (_, params) in bound.items()}
+    for check, overrides in level.check_params.items():
+        resolved[check] = {**resolved.get(check, {}), **overrides}
+    return {check: params for check, params in resolved.items() if params}
 
 
 def only_checks(plan: AssessmentPlan, prefix: str) -> AssessmentPlan:

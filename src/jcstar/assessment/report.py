@@ -15,6 +15,7 @@ from jcstar.assessment.models import (
     CatalogInfo,
     InputDigest,
     Overall,
+    ParamValues,
     ProductInfo,
     ProductProfile,
     RequirementVerdict,
@@ -62,6 +63,30 @@ def document_digests(attempts: tuple[CheckAttempt, ...]) -> list[InputDigest]:
             if isinstance(sha, str) and isinstance(name, str):
                 found[name] = InputDigest(role="document", name=name, sha256=sha)
     return list(found.values())
+
+
+def params_ran_with(
+    plan: AssessmentPlan, attempts: tuple[CheckAttempt, ...]
+) -> dict[str, ParamValues]:
+    """The parameters each attempt's check ran with (the runner resolves them the same way),
+    for the checks that declare any; a check whose catalog parameters were refused ran not
+    at all (its attempt says why), so none are recorded for it."""
+    if not attempts:
+        return {}
+    # only a report with attempts ran checks, so only then are the checks imported
+    from jcstar.checks.params import NoParams, ParamsError, params_of, resolve
+    from jcstar.checks.registry import CHECKS
+
+    recorded: dict[str, ParamValues] = {}
+    for attempt in attempts:
+        check = CHECKS.get(attempt.check)
+        if check is None or params_of(check) is NoParams:
+            continue
+        try:
+            recorded[attempt.check] = resolve(check, plan.params_for(attempt.check)).recorded()
+        except ParamsError:
+            continue
+    return recorded
 
 
 def assemble_report(
@@ -112,4 +137,5 @@ def assemble_report(
         verdicts=verdicts,
         attempts=attempts,
         answers=dict(answers or {}),
+        check_params=params_ran_with(plan, attempts),
     )

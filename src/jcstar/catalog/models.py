@@ -12,7 +12,7 @@ where a fact comes from, so nobody mistakes our judgement for an official text:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,10 +47,13 @@ class CheckBinding(Frozen):
 
     ``topic`` narrows a check that observes several things (e.g. a port scan
     reports risky interfaces and plaintext logins) to the part that matters here.
+    ``params`` overrides the check's declared parameter defaults (e.g. ``min_rsa_bits``
+    of ``network.tls``) for this scheme; the lint validates them against the check.
     """
 
     check: str
     topic: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
 
 
 class Question(Frozen):
@@ -170,6 +173,9 @@ class Level(Frozen):
     sources: tuple[str, ...] = ()
     #: the criteria versions of this level, oldest first (empty: not known to us)
     criteria_versions: tuple[CriteriaVersion, ...] = ()
+    #: check parameters for assessments at this level, by check id, over the scheme's
+    #: bindings (a ★2 profile can ask a stricter TLS key size than ★1 without a code fork)
+    check_params: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @property
     def current_criteria(self) -> CriteriaVersion | None:

@@ -10,17 +10,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from pydantic import Field
 
 from jcstar.checks.base import CannotJudge, Check, CheckInput, Observation
 from jcstar.checks.network.collect.device import TARGET, device_params, device_scan, pacer
 from jcstar.checks.network.collect.pacing import Pacer
 from jcstar.checks.network.collect.scan import Service
 from jcstar.checks.network.collect.tlsctx import observing_context
+from jcstar.checks.params import CheckParams
 
 VERSIONS: tuple[tuple[str, ssl.TLSVersion], ...] = (
     ("TLSv1.0", ssl.TLSVersion.TLSv1),
@@ -28,9 +30,24 @@ VERSIONS: tuple[tuple[str, ssl.TLSVersion], ...] = (
     ("TLSv1.2", ssl.TLSVersion.TLSv1_2),
     ("TLSv1.3", ssl.TLSVersion.TLSv1_3),
 )
-WEAK_VERSIONS = {"TLSv1.0", "TLSv1.1"}
+VersionName = Literal["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
+WEAK_VERSIONS: tuple[VersionName, ...] = ("TLSv1.0", "TLSv1.1")
 WEAK_CIPHERS = ("NULL", "EXPORT", "RC4", "DES", "3DES", "aNULL")
 MIN_RSA_BITS = 2048
+WEAK_SIGNATURE_HASHES = ("sha1", "md5")
+
+
+class TlsParams(CheckParams):
+    """What counts as weak; the defaults are ★1's (the catalog may make them stricter)."""
+
+    #: an RSA certificate key shorter than this fails
+    min_rsa_bits: int = Field(default=MIN_RSA_BITS, ge=512, le=16384)
+    #: protocol versions that fail when offered
+    weak_versions: tuple[VersionName, ...] = WEAK_VERSIONS
+    #: OpenSSL cipher families tried; one the server accepts fails
+    weak_ciphers: tuple[str, ...] = WEAK_CIPHERS
+    #: certificate signature hashes that fail (hashlib names, lower case)
+    weak_signature_hashes: tuple[str, ...] = WEAK_SIGNATURE_HASHES
 
 
 class Unreachable(Exception):
@@ -92,7 +109,13 @@ def certificate_facts(der: bytes) -> dict[str, Any]:
     }
 
 
-async def inspect_tls(host: str, port: int, timeout_s: float, limiter: Pacer) -> dict[str, Any]:
+async def inspect_tls(
+    host: str,
+    port: int,
+    timeout_s: float,
+    limiter: Pacer,
+    weak_cipher_families: tuple[str, ...] = WEAK_CIPHERS,
+) -> dict[str, Any]:
     offered: dict[str, str] = {}
     certificate: bytes | None = None
     for name, version in VERSIONS:
@@ -106,7 +129,7 @@ async def inspect_tls(host: str, port: int, timeout_s: float, limiter: Pacer) ->
             certificate = certificate or found[1]
     weak_ciphers: list[str] = []
     untestable: list[str] = []
-    for family in WEAK_CIPHERS:
+    for family in weak_cipher_families:
         try:
             ctx = observing_context(None, f"{family}:@SECLEVEL=0")
             ctx.maximum_version = ssl.TLSVersion.TLSv1_2  # TLS 1.3 suites are never weak
@@ -126,13 +149,14 @@ async def inspect_tls(host: str, port: int, timeout_s: float, limiter: Pacer) ->
     }
 
 
-def problems(facts: dict[str, Any]) -> list[str]:
-    found = [f"{v} offered" for v in facts["offered"] if v in WEAK_VERSIONS]
+def problems(facts: dict[str, Any], limits: TlsParams | None = None) -> list[str]:
+    limits = limits or TlsParams()
+    found = [f"{v} offered" for v in facts["offered"] if v in limits.weak_versions]
     found += [f"weak cipher {c} accepted" for c in facts["weak_ciphers"]]
     cert = facts["certificate"]
-    if cert and cert["rsa_bits"] and cert["rsa_bits"] < MIN_RSA_BITS:
-        found.append(f"certificate key {cert['key']} is below {MIN_RSA_BITS} bits")
-    if cert and cert["signature_hash"] in ("sha1", "md5"):
+    if cert and cert["rsa_bits"] and cert["rsa_bits"] < limits.min_rsa_bits:
+        found.append(f"certificate key {cert['key']} is below {limits.min_rsa_bits} bits")
+    if cert and cert["signature_hash"] in limits.weak_signature_hashes:
         found.append(f"certificate signed with {cert['signature_hash'].upper()}")
     return [f"{facts['port']}/tcp: {p}" for p in found]
 
@@ -143,10 +167,12 @@ class TlsCheck(Check):
     title: ClassVar[str] = "TLS versions, cipher suites and certificate"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("tls",)
+    parameters: ClassVar[type[TlsParams]] = TlsParams
     sequence = 30
     budget_s = 300
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
+        limits = TlsParams.read(given)
         device = device_params(given)
         scanned = (await device_scan(given)).services
         broken = [s.key for s in scanned if s.tls_failed]
@@ -157,15 +183,21 @@ class TlsCheck(Check):
         if not services:
             return (Observation(topic="tls", outcome="info", message="no TLS service found"),)
         reports = [
-            await inspect_tls(device.address, s.port, device.timeout_s, pacer(given))
+            await inspect_tls(
+                device.address, s.port, device.timeout_s, pacer(given), limits.weak_ciphers
+            )
             for s in services
         ]
-        found = [p for facts in reports for p in problems(facts)]
+        found = [p for facts in reports for p in problems(facts, limits)]
         if any(not facts["offered"] for facts in reports):
             raise CannotJudge(
                 "a TLS port completed no handshake in any version (garbage or stalled TLS)"
             )
         summary = "; ".join(f"{f['port']}/tcp {', '.join(f['offered'])}" for f in reports)
+        modern = {"TLSv1.2", "TLSv1.3"}
+        # the catalog may allow an older version; then "1.2+ only" would not be true
+        only_modern = all(set(f["offered"]) <= modern for f in reports)
+        versions = "TLS 1.2+ only" if only_modern else "no version weak by the parameters"
         if found:
             return (
                 Observation(
@@ -179,7 +211,7 @@ class TlsCheck(Check):
             Observation(
                 topic="tls",
                 outcome="pass",
-                message=f"TLS 1.2+ only, no weak cipher or key ({summary})",
+                message=f"{versions}, no weak cipher or key ({summary})",
                 details={"services": reports},
             ),
         )
