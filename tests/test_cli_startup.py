@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from jcstar.checks.registry import CHECK_CLASSES, check_module
+from jcstar.cli.extras import MODULE_EXTRAS
 from jcstar.cli.lazy_group import load_command
 from jcstar.cli.main import JcstarGroup
 
@@ -163,8 +165,9 @@ def test_label_verify_without_the_labels_extra_names_it(tmp_path: Path) -> None:
 
 
 def test_a_command_that_cannot_load_names_the_missing_extra(tmp_path: Path) -> None:
-    # the probe command's module imports the network checks, so even its help needs them
-    result, _ = run_jcstar(tmp_path, "probe", "--help", blocked=("asyncssh",))
+    # the network checks are imported when a probe runs (its help needs none of them); the
+    # run stops there, before any check contacts the device
+    result, _ = run_jcstar(tmp_path, "probe", "127.0.0.1", blocked=("asyncssh",))
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "error: jcstar probe: needs the probe extra: pip install 'jcstar[probe]'"
@@ -193,3 +196,33 @@ def test_error_text_is_printed_as_written_not_as_markup(tmp_path: Path) -> None:
     assert result.stderr.splitlines() == [
         "error: jcstar serve: needs the registry extra: pip install 'jcstar[registry]'"
     ]
+
+
+# the libraries of the extras that run checks: probing devices and inspecting firmware
+CHECK_EXTRAS = tuple(
+    module for module, extra in MODULE_EXTRAS.items() if extra in {"probe", "firmware"}
+)
+
+
+@pytest.mark.parametrize("command", ["assess", "probe", "firmware"])
+def test_a_commands_help_imports_no_check(tmp_path: Path, command: str) -> None:
+    """The checks are imported when a run needs them (checks/registry.py maps ids to modules),
+    so a command's help loads none, nor the libraries of the probe and firmware extras."""
+    result, modules = run_jcstar(tmp_path, command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout
+    checks = [check_id for check_id in CHECK_CLASSES if check_module(check_id) in modules]
+    assert checks == []
+    assert [name for name in CHECK_EXTRAS if imported(modules, name)] == []
+
+
+@pytest.mark.parametrize(
+    ("command", "blocked"),
+    [("probe", ("unblob", "passlib", "cyclonedx")), ("firmware", ("asyncssh", "telnetlib3"))],
+)
+def test_a_commands_help_needs_no_other_commands_extra(
+    tmp_path: Path, command: str, blocked: tuple[str, ...]
+) -> None:
+    result, _ = run_jcstar(tmp_path, command, "--help", blocked=blocked)
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout

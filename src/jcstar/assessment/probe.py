@@ -18,13 +18,12 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from jcstar.assessment.evaluate import evaluate
 from jcstar.assessment.inputs import InputError, load_profile, unnamed_profile
 from jcstar.assessment.models import AssessmentReport, InputDigest, ProductProfile
-from jcstar.assessment.plan import build_plan, only_checks
-from jcstar.assessment.report import assemble_report
-from jcstar.assessment.runner import OnAttempt, check_input, run_plan_async
-from jcstar.catalog.loader import CatalogIndex, load_catalog
+from jcstar.assessment.pipeline import assess
+from jcstar.assessment.runner import OnAttempt
+from jcstar.assessment.targets import TARGETS, with_target
+from jcstar.assessment.targets.device import DeviceInputs
 from jcstar.checks.network.collect.device import DeviceParams
 from jcstar.checks.network.collect.pacing import Pacer
 from jcstar.checks.network.collect.target import TargetError, parse_host
@@ -65,13 +64,18 @@ async def probe_async(
     pacer: Pacer | None = None,
     on_attempt: OnAttempt | None = None,
 ) -> AssessmentReport:
-    catalog = load_catalog()
-    plan = only_checks(build_plan(catalog, profile), NETWORK_PREFIX)
-    requirements = CatalogIndex(catalog).by_id(plan.scheme)
-    given = check_input(profile, base_dir, pacer)
-    attempts = await run_plan_async(plan, given, timeout_s, on_attempt)
-    verdicts = evaluate(plan, requirements, attempts, {})
-    return assemble_report(catalog, plan, profile, digests, attempts, verdicts)
+    """The network checks on ``profile.device``: the pipeline with the device's pace
+    (a fleet's, shared by every device) and only the ``network.`` checks selected."""
+    assessed = await assess(
+        profile,
+        base_dir,
+        inputs=digests,
+        targets=with_target(TARGETS, DeviceInputs(pacer)),
+        select=NETWORK_PREFIX,
+        timeout_s=timeout_s,
+        on_attempt=on_attempt,
+    )
+    return assessed.report
 
 
 # -- fleet mode -------------------------------------------------------------------

@@ -5,14 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from jcstar.assessment.evaluate import evaluate
-from jcstar.assessment.firmware import run_with_firmware
-from jcstar.assessment.inputs import load_answers, load_profile
-from jcstar.assessment.models import Answers, AssessmentReport
-from jcstar.assessment.plan import build_plan
-from jcstar.assessment.report import assemble_report
+from jcstar.assessment.inputs import load_profile
+from jcstar.assessment.models import AssessmentReport
+from jcstar.assessment.pipeline import assess
 from jcstar.assessment.runner import OnAttempt
-from jcstar.catalog.loader import CatalogIndex, load_catalog
 
 
 def assess_files(
@@ -21,21 +17,17 @@ def assess_files(
     timeout_s: float | None = None,
     on_attempt: OnAttempt | None = None,
 ) -> AssessmentReport:
-    catalog = load_catalog()
+    """Every check the profile's targets allow, with the answers; an unpacked image is
+    removed after the run and its files' digests join the inputs."""
     profile, profile_digest = load_profile(profile_path)
-    plan = build_plan(catalog, profile)
-    requirements = CatalogIndex(catalog).by_id(plan.scheme)
-    inputs = [profile_digest]
-    answers = Answers()
-    if answers_path is not None:
-        answers, answers_digest = load_answers(answers_path, set(requirements))
-        inputs.append(answers_digest)
-    # an unpacked image is removed after the run; its files' digests join the inputs
-    attempts, firmware_inputs, _ = asyncio.run(
-        run_with_firmware(plan, profile, profile_path.parent, timeout_s, on_attempt)
+    assessed = asyncio.run(
+        assess(
+            profile,
+            profile_path.parent,
+            inputs=[profile_digest],
+            answers_path=answers_path,
+            timeout_s=timeout_s,
+            on_attempt=on_attempt,
+        )
     )
-    inputs += firmware_inputs
-    verdicts = evaluate(plan, requirements, attempts, answers.answers)
-    return assemble_report(
-        catalog, plan, profile, inputs, attempts, verdicts, answers=answers.answers
-    )
+    return assessed.report
