@@ -171,6 +171,21 @@ class ToolInfo(Frozen):
     version: str
 
 
+class DataFileDigest(Frozen):
+    #: the file's name under ``checks/data/``
+    name: str
+    sha256: str
+
+
+class CheckInfo(Frozen):
+    """A check that ran: its version and the digest of each data file it reads, so that a
+    verdict can be traced to the code and data that made it."""
+
+    id: str
+    version: str
+    data_files: tuple[DataFileDigest, ...] = ()
+
+
 class CatalogInfo(Frozen):
     version: str
     digest: str
@@ -224,6 +239,9 @@ class AssessmentReport(Frozen):
     #: the vendor's answers the verdicts were evaluated from, so that anyone (the registry)
     #: can re-run the evaluation; None in a report from before they were recorded
     answers: dict[str, Answer] | None = None
+    #: each check that ran (not skipped), with its version and data-file digests; None in a
+    #: report from before they were recorded
+    checks: tuple[CheckInfo, ...] | None = None
     #: the parameters each attempt's check ran with (its defaults and the catalog's
     #: overrides), by check id, for checks that declare parameters; None in a report from
     #: before they were recorded

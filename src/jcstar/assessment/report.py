@@ -13,6 +13,8 @@ from jcstar.assessment.models import (
     AssessmentPlan,
     AssessmentReport,
     CatalogInfo,
+    CheckInfo,
+    DataFileDigest,
     InputDigest,
     Overall,
     ParamValues,
@@ -23,7 +25,7 @@ from jcstar.assessment.models import (
     ToolInfo,
 )
 from jcstar.catalog.models import Catalog
-from jcstar.checks.base import CheckAttempt
+from jcstar.checks.base import CheckAttempt, data_digest
 
 _REPORT_NAMESPACE = uuid.UUID("6d1f1b52-4c1e-4f0e-9a53-6a2f7d3c9b10")
 
@@ -89,6 +91,28 @@ def params_ran_with(
     return recorded
 
 
+def checks_run(attempts: tuple[CheckAttempt, ...]) -> tuple[CheckInfo, ...]:
+    """Each check that ran, once, in the order of its first attempt: the version it ran as
+    and the digests of the data files it declares (none for a check jcstar does not know,
+    whose attempt came from elsewhere)."""
+    if not attempts:
+        return ()
+    from jcstar.checks.registry import CHECKS  # as above: only when checks ran
+
+    found: dict[str, CheckInfo] = {}
+    for attempt in attempts:
+        if attempt.status == "skipped" or attempt.check in found:
+            continue
+        check = CHECKS.get(attempt.check)
+        data = check.data_files if check else ()
+        found[attempt.check] = CheckInfo(
+            id=attempt.check,
+            version=attempt.check_version,
+            data_files=tuple(DataFileDigest(name=n, sha256=data_digest(n)) for n in data),
+        )
+    return tuple(found.values())
+
+
 def assemble_report(
     catalog: Catalog,
     plan: AssessmentPlan,
@@ -137,5 +161,6 @@ def assemble_report(
         verdicts=verdicts,
         attempts=attempts,
         answers=dict(answers or {}),
+        checks=checks_run(attempts),
         check_params=params_ran_with(plan, attempts),
     )

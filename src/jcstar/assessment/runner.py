@@ -4,47 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from jcstar.assessment.models import AssessmentPlan, ProductProfile
 from jcstar.checks.base import CannotJudge, Check, CheckAttempt, CheckInput, SkipCheck
-from jcstar.checks.firmware.collect.image import FirmwareTarget
-from jcstar.checks.network.collect.device import DeviceTarget
-from jcstar.checks.network.collect.pacing import Pacer
-from jcstar.checks.product import ProductContext
+from jcstar.checks.params import ParamsError, resolve
 from jcstar.checks.registry import get_check
-from jcstar.targets.firmware.unblob import Progress
 
 #: called as each attempt finishes (for progress bars)
 OnAttempt = Callable[[CheckAttempt], None]
 
 
-def check_input(
-    profile: ProductProfile,
-    base_dir: Path,
-    pacer: Pacer | None = None,
-    firmware_workdir: Path | None = None,
-    on_unpack_progress: Progress | None = None,
-) -> CheckInput:
-    """The typed input of a run: the targets the profile names, what it says about the
-    product, and where its relative paths start."""
-    device = DeviceTarget(profile.device, pacer or Pacer()) if profile.device else None
-    firmware = None
-    if profile.firmware:
-        # paths in the profile are relative to its directory, as documents are
-        firmware = FirmwareTarget(
-            profile.firmware.resolved(base_dir),
-            workdir=str(firmware_workdir) if firmware_workdir is not None else None,
-            on_progress=on_unpack_progress,
-        )
-    return CheckInput(
-        device=device,
-        firmware=firmware,
-        documents=dict(profile.documents),
-        product=ProductContext(profile.needed_ports, profile.model_numbers),
-        base_dir=str(base_dir),
-    )
+def check_input(profile: ProductProfile, base_dir: Path) -> CheckInput:
+    """The typed input of a run from every registered target the profile names, for checks
+    run on their own (tests, scripts): an image is unpacked in a private directory that goes
+    with the run. The runner itself names no target: the pipeline builds the input."""
+    from jcstar.assessment.pipeline import check_input as from_targets  # it imports this module
+
+    return from_targets(profile, base_dir)
 
 
 def budget(check: Check, timeout_s: float | None, given: CheckInput | None = None) -> float:
@@ -56,9 +35,25 @@ def budget(check: Check, timeout_s: float | None, given: CheckInput | None = Non
     return float(check.budget_for(given) if given is not None else check.budget_s)
 
 
-async def run_check(check: Check, given: CheckInput, timeout_s: float | None) -> CheckAttempt:
-    """Run one check; whatever happens, return an attempt (never raise, never pass by default)."""
+async def run_check(
+    check: Check,
+    given: CheckInput,
+    timeout_s: float | None,
+    params: Mapping[str, object] | None = None,
+) -> CheckAttempt:
+    """Run one check; whatever happens, return an attempt (never raise, never pass by default).
+
+    ``params``: the catalog's parameters for the check (the plan's); its defaults fill in."""
     given = given.for_check(check.needs)
+    try:  # validated against the check's declaration: the check sees declared types only
+        given = replace(given, params=resolve(check, params or {}).recorded())
+    except ParamsError as exc:  # the catalog lint names this too; never a pass
+        return CheckAttempt(
+            check=check.id,
+            check_version=check.version,
+            status="error",
+            reason=f"the catalog's parameters for {check.id}: {exc}",
+        )
     timeout_s = budget(check, timeout_s, given)
     started = time.monotonic()
     present = given.targets
@@ -98,7 +93,7 @@ async def run_plan_async(
     on_attempt: OnAttempt | None = None,
 ) -> tuple[CheckAttempt, ...]:
     async def one(check: Check) -> CheckAttempt:
-        result = await run_check(check, given, timeout_s)
+        result = await run_check(check, given, timeout_s, plan.params_for(check.id))
         if on_attempt:
             on_attempt(result)
         return result

@@ -9,9 +9,13 @@ is data and never reads as a pass.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,6 +35,19 @@ AttemptStatus = Literal["completed", "error", "skipped"]
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def data_path(name: str) -> Path:
+    """The shipped check data file ``name`` (``checks/data/<name>``): every loader reads its
+    file through here, so a check's ``data_files`` and what it reads are the same names
+    (``tests/test_provenance.py`` compares them)."""
+    return Path(str(resources.files("jcstar.checks") / "data" / name))
+
+
+@cache
+def data_digest(name: str) -> str:
+    """SHA-256 of the shipped data file ``name``, as reports record it."""
+    return hashlib.sha256(data_path(name).read_bytes()).hexdigest()
 
 
 class Observation(Frozen):
@@ -104,6 +121,9 @@ class CheckInput:
     #: the check's parameters, read through :meth:`param` (empty today; issue 12 point 4
     #: fills it from the catalog binding, see ``docs/adding-a-check.md``)
     params: Mapping[str, object] = field(default_factory=dict)
+    #: inputs of targets with no field of their own (a target added later: a cloud API, a
+    #: companion app), by the name checks declare in ``needs``; read through :meth:`target`
+    extra: Mapping[str, object] = field(default_factory=dict)
     #: directory that relative document paths are read from (the profile's)
     base_dir: str = "."
     shared: SharedWork = field(default_factory=SharedWork, compare=False)
@@ -118,6 +138,7 @@ class CheckInput:
             found[DEVICE] = self.device.params.address
         if self.firmware is not None:
             found[FIRMWARE_IMAGE] = self.firmware.params.image
+        found.update((name, str(value)) for name, value in self.extra.items())
         return found
 
     def for_check(self, needs: Iterable[str]) -> CheckInput:
@@ -128,6 +149,7 @@ class CheckInput:
             device=self.device if DEVICE in declared else None,
             firmware=self.firmware if FIRMWARE_IMAGE in declared else None,
             documents={k: v for k, v in self.documents.items() if k in declared},
+            extra={k: v for k, v in self.extra.items() if k in declared},
             declared=declared,
         )
 
@@ -146,6 +168,11 @@ class CheckInput:
     def document(self, kind: str) -> str | None:
         self._reading(kind)
         return self.documents.get(kind)
+
+    def target(self, name: str) -> object | None:
+        """The input of a target kept in ``extra`` (None when the profile has none)."""
+        self._reading(name)
+        return self.extra.get(name)
 
     def param(self, name: str, kind: type[P], default: P) -> P:
         """The check's parameter ``name`` (``default`` when not given); a value of another
@@ -208,6 +235,9 @@ class Check(ABC):
     sequence: ClassVar[int | None] = None
     #: how long the check may take when the user sets no limit
     budget_s: ClassVar[float] = DEFAULT_BUDGET_S
+    #: the files under ``checks/data/`` the check reads (itself or through its collectors);
+    #: reports record each one's digest beside the check's version
+    data_files: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
