@@ -118,8 +118,8 @@ class CheckInput:
     #: profile documents by kind (e.g. ``vulnerability_disclosure_policy``): a URL or a path
     documents: Mapping[str, str] = field(default_factory=dict)
     product: ProductContext = field(default_factory=lambda: _product_context())
-    #: the check's parameters, read through :meth:`param` (empty today; issue 12 point 4
-    #: fills it from the catalog binding, see ``docs/adding-a-check.md``)
+    #: the check's parameters: its declared defaults with the catalog's overrides, validated
+    #: (``checks/params.py``); set by the runner when it narrows the input for the check
     params: Mapping[str, object] = field(default_factory=dict)
     #: inputs of targets with no field of their own (a target added later: a cloud API, a
     #: companion app), by the name checks declare in ``needs``; read through :meth:`target`
