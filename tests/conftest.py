@@ -1,4 +1,6 @@
-"""Shared test fixtures: the CLI, example paths and a loopback web server."""
+"""Shared test fixtures: the CLI, example paths and a loopback web server; and the hook
+that marks tests ``postgresql``, ``lab`` and ``browser`` from what they use (``make test-fast``
+leaves those out, with the ``slow`` ones marked by hand)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from jcstar.cli.main import app
 from tests.lab.fixtures import hardened_device, lab_device, vulnerable_device  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,12 +23,55 @@ CONFORMANT = EXAMPLES / "conformant-gateway"
 NONCONFORMANT = EXAMPLES / "nonconformant-monitor"
 
 
+# fixtures that start a lab device (tests/lab/fixtures.py) or drive Chromium
+# (tests/registry/test_browser.py, test_label_photo.py)
+LAB_FIXTURES = frozenset({"vulnerable_device", "hardened_device", "lab_device"})
+BROWSER_FIXTURES = frozenset({"browser", "chromium"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One terminal width for every test: Rich sizes tables, panels and Typer's help from
+    COLUMNS, else from the terminal (with ``-s``), so CLI output must not follow the window.
+    Runs before any test imports jcstar.cli (this file imports it only inside ``invoke``),
+    as Rich keeps a COLUMNS it found when a console was made."""
+    os.environ["COLUMNS"] = "80"
+    os.environ.pop("TERMINAL_WIDTH", None)  # Typer's own override
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test by what it needs, so ``-m`` can leave the heavy kinds out."""
+    for item in items:
+        for marker in needs(item):
+            item.add_marker(marker)
+
+
+def needs(item: pytest.Item) -> list[str]:
+    """The markers a test earns: ``postgresql`` for a parameter that picks PostgreSQL (the
+    ``database_url`` fixture, the CLI's ``registry``), ``lab`` for a lab-device fixture or a
+    direct ``require_lab`` call, ``browser`` for a fixture that starts Chromium."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params.values() if callspec is not None else ()
+    function = getattr(item, "function", None)
+    called = function.__code__.co_names if function is not None else ()
+    found = []
+    if any(value == "postgresql" for value in params):
+        found.append("postgresql")
+    if fixtures & LAB_FIXTURES or "require_lab" in called:
+        found.append("lab")
+    if fixtures & BROWSER_FIXTURES:
+        found.append("browser")
+    return found
+
+
 @pytest.fixture
 def cli() -> CliRunner:
     return CliRunner()
 
 
 def invoke(runner: CliRunner, *args: str) -> tuple[int, str, str]:
+    from jcstar.cli.main import app  # after pytest_configure has fixed the width
+
     result = runner.invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr
 

@@ -179,6 +179,7 @@ def s112(report: AssessmentReport):
 
 
 @pytest.mark.network
+@pytest.mark.slow
 def test_a_stricter_key_size_turns_a_2048_bit_server_not_met(tmp_path, rsa2048):
     cert, key = rsa2048
     ctx = tls_context(cert, key, ssl.TLSVersion.TLSv1_2)
@@ -209,6 +210,7 @@ def test_a_stricter_key_size_turns_a_2048_bit_server_not_met(tmp_path, rsa2048):
 
 
 @pytest.mark.network
+@pytest.mark.slow
 def test_a_level_profile_is_stricter_than_the_scheme_binding(tmp_path, rsa2048):
     cert, key = rsa2048
     ctx = tls_context(cert, key, ssl.TLSVersion.TLSv1_2)

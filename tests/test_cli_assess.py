@@ -69,6 +69,7 @@ def test_without_answers_the_assessment_is_incomplete_exit_3(cli):
     assert "MET" not in {v["verdict"] for v in report["verdicts"] if v["requirement"] != "S1.1-05"}
 
 
+@pytest.mark.slow
 def test_published_policy_url_is_checked_over_http(cli, site, tmp_path):
     policy = (CONFORMANT / "vulnerability-disclosure-policy.md").read_text(encoding="utf-8")
     url = site.add("/psirt", policy)
@@ -147,6 +148,7 @@ def test_xlsx_needs_an_output_file(cli, tmp_path):
 
 
 @pytest.mark.external
+@pytest.mark.slow
 def test_checklist_workbook_opens_in_libreoffice(cli, tmp_path):
     soffice = require_tool("soffice")
     report_path = tmp_path / "report.json"
@@ -245,6 +247,7 @@ def test_unreadable_input_file_is_named(tmp_path, problem):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_malformed_report_is_refused_by_render(tmp_path):
     bad = tmp_path / "report.json"
     bad.write_text(json.dumps({"schema_version": "1.0", "overall": "GREAT"}), encoding="utf-8")

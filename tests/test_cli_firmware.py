@@ -46,6 +46,7 @@ def evidence_text(verdict: dict[str, Any]) -> str:
 
 
 @pytest.mark.external
+@pytest.mark.slow
 def test_vulnerable_image_fails_02_11_13_with_paths(cli: CliRunner, squashfs_image: Any) -> None:
     code, out, err = invoke(cli, "firmware", str(squashfs_image(True)), "--format", "json")
     assert code == 1, err
@@ -58,6 +59,7 @@ def test_vulnerable_image_fails_02_11_13_with_paths(cli: CliRunner, squashfs_ima
 
 
 @pytest.mark.external
+@pytest.mark.slow
 def test_clean_image_fails_none_of_them(cli: CliRunner, squashfs_image: Any) -> None:
     code, out, err = invoke(cli, "firmware", str(squashfs_image(False)), "--format", "json")
     found = verdicts(out)
@@ -90,6 +92,7 @@ def test_a_missing_option_file_is_named(cli: CliRunner, tmp_path: Path) -> None:
     assert code == 2 and "--vuln-feed" in err and "f.json" in err
 
 
+@pytest.mark.slow
 def test_bomb_is_incomplete_never_conformant(cli: CliRunner, tmp_path: Path) -> None:
     require_tool("7z")  # unblob's zip extractor
     fi.zip_bomb(tmp_path / "bomb.zip", megabytes=300)
@@ -109,6 +112,7 @@ def test_bomb_is_incomplete_never_conformant(cli: CliRunner, tmp_path: Path) -> 
 
 
 @pytest.mark.external
+@pytest.mark.slow
 def test_assess_runs_the_firmware_checks_and_removes_its_work_dir(
     cli: CliRunner, squashfs_image: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -132,6 +136,7 @@ def test_assess_runs_the_firmware_checks_and_removes_its_work_dir(
 
 
 @pytest.mark.external
+@pytest.mark.slow
 def test_keep_leaves_the_unpacked_image(
     cli: CliRunner, squashfs_image: Any, tmp_path: Path
 ) -> None:
@@ -209,6 +214,7 @@ def test_the_host_root_is_refused(cli: CliRunner) -> None:
 
 
 @pytest.mark.external
+@pytest.mark.slow
 def test_secret_paths_are_device_paths_in_a_squashfs(cli: CliRunner, squashfs_image: Any) -> None:
     code, out, err = invoke(cli, "firmware", str(squashfs_image(True)), "--format", "json")
     assert code == 1, err
@@ -241,6 +247,7 @@ def _signed_update(at: Path) -> dict[str, Path]:
 
 
 @pytest.mark.external
+@pytest.mark.slow
 def test_assess_and_firmware_list_the_same_firmware_inputs(
     cli: CliRunner, squashfs_image: Any, tmp_path: Path
 ) -> None:
@@ -298,6 +305,7 @@ def _report_of(cli: CliRunner, image: Path, *others: Path) -> tuple[int, str, st
     return invoke(cli, "firmware", str(image), *same, "--format", "json")
 
 
+@pytest.mark.slow
 def test_the_same_hash_in_two_images_of_a_model_is_a_shared_default(
     cli: CliRunner, tmp_path: Path
 ) -> None:
@@ -320,6 +328,7 @@ def test_the_same_hash_in_two_images_of_a_model_is_a_shared_default(
     assert [i["role"] for i in json.loads(out)["inputs"]] == ["firmware", "same_model"]
 
 
+@pytest.mark.slow
 def test_differently_salted_hashes_are_not_shared(cli: CliRunner, tmp_path: Path) -> None:
     require_tool("tar")
     first = fi.tar(_unit_rootfs(tmp_path / "a", "SaltOfUnitA"), tmp_path / "unit-a.tar")
@@ -332,6 +341,7 @@ def test_differently_salted_hashes_are_not_shared(cli: CliRunner, tmp_path: Path
     assert "shared default" not in out
 
 
+@pytest.mark.slow
 def test_a_same_model_image_that_cannot_be_read_leaves_the_comparison_open(
     cli: CliRunner, tmp_path: Path
 ) -> None:

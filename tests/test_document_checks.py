@@ -48,6 +48,7 @@ def future(days: int = 180) -> dt.datetime:
     return dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
 
 
+@pytest.mark.slow
 def test_published_html_policy_with_contact_and_timelines_passes_conclusively(site):
     url = site.add("/security/policy", GOOD_POLICY_EN, content_type="text/html")
     attempt = run(VulnerabilityDisclosurePolicyCheck(), {"vulnerability_disclosure_policy": url})
@@ -59,6 +60,7 @@ def test_published_html_policy_with_contact_and_timelines_passes_conclusively(si
     assert "every 30 days" in obs.details["status_update_timeline"]
 
 
+@pytest.mark.slow
 def test_japanese_policy_with_a_form_url_passes(site):
     url = site.add("/ja/policy.txt", GOOD_POLICY_JA)
     (obs,) = run(
@@ -68,6 +70,7 @@ def test_japanese_policy_with_a_form_url_passes(site):
     assert obs.details["contact"] == "https://vendor.example/psirt/form"
 
 
+@pytest.mark.slow
 def test_policy_without_timelines_fails_naming_what_is_missing(site):
     url = site.add("/policy", VAGUE_POLICY)
     (obs,) = run(
@@ -79,6 +82,7 @@ def test_policy_without_timelines_fails_naming_what_is_missing(site):
     assert "reporting contact" not in obs.message
 
 
+@pytest.mark.slow
 def test_missing_policy_page_is_an_error_not_a_failure(site):
     attempt = run(
         VulnerabilityDisclosurePolicyCheck(),
@@ -88,6 +92,7 @@ def test_missing_policy_page_is_an_error_not_a_failure(site):
     assert "HTTP 404" in attempt.reason
 
 
+@pytest.mark.slow
 def test_stalled_server_times_out_as_an_error(site):
     url = site.add("/slow", GOOD_POLICY_EN, stall_s=3.0)
     attempt = run(
@@ -99,6 +104,7 @@ def test_stalled_server_times_out_as_an_error(site):
     assert "timed out after 0.5 s" in attempt.reason
 
 
+@pytest.mark.slow
 def test_oversized_policy_is_refused(site):
     url = site.add("/huge", "a" * 1_200_000)
     attempt = run(VulnerabilityDisclosurePolicyCheck(), {"vulnerability_disclosure_policy": url})
@@ -106,6 +112,7 @@ def test_oversized_policy_is_refused(site):
     assert "larger than" in attempt.reason
 
 
+@pytest.mark.slow
 def test_policy_is_found_through_security_txt(site):
     policy_url = site.add("/psirt/policy", GOOD_POLICY_EN, content_type="text/html")
     site.add("/.well-known/security.txt", security_txt(future(), policy=policy_url))
@@ -115,12 +122,14 @@ def test_policy_is_found_through_security_txt(site):
     assert "/psirt/policy" in site.hits
 
 
+@pytest.mark.slow
 def test_without_any_policy_location_the_check_is_skipped(site):
     attempt = run(VulnerabilityDisclosurePolicyCheck(), {"security_txt": site.base_url})
     assert attempt.status == "skipped"
     assert "no security.txt" in attempt.reason
 
 
+@pytest.mark.slow
 def test_valid_security_txt_passes_but_not_conclusively(site):
     site.add("/.well-known/security.txt", security_txt(future()))
     (obs,) = run(SecurityTxtCheck(), {"security_txt": site.base_url}).observations
@@ -128,6 +137,7 @@ def test_valid_security_txt_passes_but_not_conclusively(site):
     assert obs.details["contacts"] == ["mailto:psirt@vendor.example"]
 
 
+@pytest.mark.slow
 def test_legacy_location_is_used_when_well_known_is_missing(site):
     site.add("/security.txt", security_txt(future()))
     (obs,) = run(SecurityTxtCheck(), {"security_txt": site.base_url}).observations
@@ -135,6 +145,7 @@ def test_legacy_location_is_used_when_well_known_is_missing(site):
     assert obs.details["url"].endswith("/security.txt")
 
 
+@pytest.mark.slow
 def test_expired_security_txt_is_reported_as_information(site):
     site.add("/.well-known/security.txt", security_txt(future(-10)))
     (obs,) = run(SecurityTxtCheck(), {"security_txt": site.base_url}).observations
@@ -142,6 +153,7 @@ def test_expired_security_txt_is_reported_as_information(site):
     assert "expired" in obs.details["errors"]
 
 
+@pytest.mark.slow
 def test_absent_security_txt_is_information_not_failure(site):
     (obs,) = run(SecurityTxtCheck(), {"security_txt": site.base_url}).observations
     assert obs.outcome == "info"

@@ -466,6 +466,7 @@ def test_no_secret_on_an_incomplete_image_is_not_a_pass(clean: Path) -> None:
         secrets_observation(scan_secrets(clean / "etc/init.d"), False, ("file limit hit",))
 
 
+@pytest.mark.slow
 def test_secrets_in_an_image_are_named_by_their_device_path(
     vulnerable: Path, tmp_path: Path
 ) -> None:

@@ -179,6 +179,7 @@ def test_openwrt_shadow_is_read_when_passwd_is_written_at_run_time(
 
 
 @pytest.mark.external
+@pytest.mark.slow
 def test_openwrt_squashfs_shadow_hash_fails(cli: CliRunner, tmp_path: Path) -> None:
     require_tool("mksquashfs")
     require_tool("unsquashfs")

@@ -127,6 +127,7 @@ FORMATS: dict[str, Callable[[Path, Path], Path]] = {
 
 @pytest.mark.external
 @pytest.mark.parametrize("kind", FORMATS)
+@pytest.mark.slow
 def test_each_format_unpacks_to_a_root_filesystem(kind: str, rootfs: Path, tmp_path: Path) -> None:
     require_tool("unsquashfs")
     image = FORMATS[kind](rootfs, tmp_path)
@@ -142,6 +143,7 @@ def test_each_format_unpacks_to_a_root_filesystem(kind: str, rootfs: Path, tmp_p
 
 
 @pytest.mark.external
+@pytest.mark.slow
 def test_standin_sasquatch_is_named_when_used(rootfs: Path, tmp_path: Path) -> None:
     image = _squashfs(rootfs, tmp_path)
     result = run_unpack(image, tmp_path / "work")
@@ -152,6 +154,7 @@ def test_standin_sasquatch_is_named_when_used(rootfs: Path, tmp_path: Path) -> N
     assert result.complete
 
 
+@pytest.mark.slow
 def test_tar_without_squashfs_does_not_mention_the_standin(rootfs: Path, tmp_path: Path) -> None:
     result = run_unpack(_tar(rootfs, tmp_path), tmp_path / "work")
     assert "sasquatch" not in result.extractor
@@ -212,6 +215,7 @@ def test_a_missing_image_is_an_unpack_error(tmp_path: Path) -> None:
         run_unpack(tmp_path / "nope.bin", tmp_path / "work")
 
 
+@pytest.mark.slow
 def test_data_in_no_known_format_is_an_unpack_error(tmp_path: Path) -> None:
     blob = tmp_path / "random.bin"
     blob.write_bytes(random.Random(7).randbytes(64 * 1024))  # fixed: no accidental header
@@ -222,6 +226,7 @@ def test_data_in_no_known_format_is_an_unpack_error(tmp_path: Path) -> None:
 # -- containment ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_zip_bomb_stops_at_the_size_limit(tmp_path: Path) -> None:
     require_tool("7z")  # unblob's zip extractor
     bomb = fi.zip_bomb(tmp_path / "bomb.zip", megabytes=400)
@@ -234,6 +239,7 @@ def test_zip_bomb_stops_at_the_size_limit(tmp_path: Path) -> None:
     assert on_disk < 120 * MB
 
 
+@pytest.mark.slow
 def test_too_many_files_stops_at_the_file_limit(tmp_path: Path) -> None:
     require_tool("7z")
     archive = fi.many_files_zip(tmp_path / "many.zip", 5000)
@@ -243,6 +249,7 @@ def test_too_many_files_stops_at_the_file_limit(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("build", [fi.traversal_tar, fi.traversal_zip])
+@pytest.mark.slow
 def test_path_traversal_writes_nothing_outside(
     build: Callable[[Path, str], Path], tmp_path: Path
 ) -> None:
@@ -258,6 +265,7 @@ def test_path_traversal_writes_nothing_outside(
     assert result.filesystems  # the honest part (etc/passwd) is still there
 
 
+@pytest.mark.slow
 def test_symlink_escape_writes_nothing_outside(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -273,6 +281,7 @@ def test_symlink_escape_writes_nothing_outside(tmp_path: Path) -> None:
     assert safe_path(fs, "etc/outside/pwned").is_relative_to(fs)
 
 
+@pytest.mark.slow
 def test_nesting_beyond_the_depth_limit_is_not_unpacked(tmp_path: Path) -> None:
     archive = fi.nested_gzip_tar(tmp_path / "nested.tar", levels=12)
     result = run_unpack(archive, tmp_path / "work", Limits(max_depth=4))

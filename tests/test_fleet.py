@@ -34,6 +34,7 @@ def records(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+@pytest.mark.slow
 def test_fleet_writes_one_line_per_device_and_summarises_by_model(cli, tmp_path):
     devices = [
         SimDevice("127.0.6.1", {2323: say(TELNET)}),
@@ -109,6 +110,7 @@ device:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.slow
 def test_fleet_survives_an_interrupt_and_resumes(tmp_path, workers):
     rows = [("127.0.6.11", "A", "2323"), ("127.0.6.12", "B", "8443,8000"),
             ("127.0.6.13", "A", "2323")]  # fmt: skip

@@ -399,6 +399,7 @@ def test_hardened_https_rate_limit(hardened: LabDevice) -> None:
 # power cycle, teardown, watchdog (these run last: they restart the session devices)
 
 
+@pytest.mark.lab  # the device fixture is looked up by name, which the hook cannot see
 @pytest.mark.parametrize("profile", ["vulnerable", "hardened"])
 def test_power_cycle_restarts_daemons_with_the_same_settings(
     request: pytest.FixtureRequest, profile: str

@@ -411,6 +411,7 @@ def test_rotation_keeps_old_labels_valid_until_the_old_key_is_retired(tmp_path: 
     assert (tmp_path / "keys" / "retired" / f"{old_kid}.pem").exists()  # kept, not published
 
 
+@pytest.mark.slow
 def test_server_workers_starting_together_share_one_first_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

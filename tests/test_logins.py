@@ -136,6 +136,7 @@ TIMEOUT_S = 1.5
 
 @pytest.mark.parametrize("service", sorted(SURFACES))
 @pytest.mark.parametrize("method", ["try_login", "open_without_credentials"])
+@pytest.mark.slow
 def test_a_server_that_never_answers_gives_error_within_the_timeout(service, method):
     surface = SURFACES[service]
 
@@ -149,6 +150,7 @@ def test_a_server_that_never_answers_gives_error_within_the_timeout(service, met
 
 
 @pytest.mark.parametrize("service", sorted(SURFACES))
+@pytest.mark.slow
 def test_an_endless_banner_gives_error(service):
     timeout_s = 2.0 if service == "mqtt" else 5.0
     result = probe_on(
@@ -163,6 +165,7 @@ def test_an_endless_banner_gives_error(service):
 
 
 @pytest.mark.parametrize("service", sorted(SURFACES))
+@pytest.mark.slow
 def test_a_connection_reset_gives_error(service):
     result = probe_on(
         reset, lambda port: SURFACES[service].try_login(HOST, port, "admin", "admin", 3.0)
@@ -256,18 +259,21 @@ async def read_line(reader: asyncio.StreamReader) -> str:
 TELNET = SURFACES["telnet"]
 
 
+@pytest.mark.slow
 def test_telnet_right_password_gives_a_shell():
     result = probe_on(TelnetDevice(), lambda p: TELNET.try_login(HOST, p, "root", "xc3511", 5))
     assert result.outcome == "accepted", result
     assert "shell prompt" in result.detail and "command echo confirmed" in result.detail
 
 
+@pytest.mark.slow
 def test_telnet_wrong_password_is_rejected():
     result = probe_on(TelnetDevice(), lambda p: TELNET.try_login(HOST, p, "root", "root", 5))
     assert result.outcome == "rejected", result
     assert "login prompt again" in result.detail
 
 
+@pytest.mark.slow
 def test_telnet_wrong_password_on_a_device_that_pauses_like_busybox_is_rejected():
     device = TelnetDevice(fail_delay_s=3.0)  # busybox's LOGIN_FAIL_DELAY
     result = probe_on(device, lambda p: TELNET.try_login(HOST, p, "root", "root", 12))
@@ -275,6 +281,7 @@ def test_telnet_wrong_password_on_a_device_that_pauses_like_busybox_is_rejected(
     assert result.elapsed_s >= 3.0
 
 
+@pytest.mark.slow
 def test_telnet_prompt_after_a_failure_message_is_not_taken_for_a_shell():
     device = TelnetDevice(deny_with_prompt=True)
     result = probe_on(device, lambda p: TELNET.try_login(HOST, p, "root", "xc3511", 6))
@@ -296,6 +303,7 @@ def telnet_session_run(device: TelnetDevice, passwords: list[str], tries: int) -
     return asyncio.run(main())
 
 
+@pytest.mark.slow
 def test_telnet_session_tries_three_passwords_per_connection_like_busybox_allows():
     device = TelnetDevice()
     outcomes = telnet_session_run(device, ["a", "b", "c", "d", "xc3511"], tries=3)
@@ -304,6 +312,7 @@ def test_telnet_session_tries_three_passwords_per_connection_like_busybox_allows
     assert device.connections == 2  # 3 tries on the first connection, 2 on the second
 
 
+@pytest.mark.slow
 def test_telnet_session_reconnects_when_the_device_closes_after_one_failure():
     device = TelnetDevice(tries=1)
     outcomes = telnet_session_run(device, ["a", "b", "xc3511"], tries=3)
@@ -312,6 +321,7 @@ def test_telnet_session_reconnects_when_the_device_closes_after_one_failure():
     assert device.connections == 3
 
 
+@pytest.mark.slow
 def test_telnet_session_with_one_try_per_connection_connects_each_time():
     device = TelnetDevice()
     outcomes = telnet_session_run(device, ["a", "b", "c"], tries=1)
@@ -319,6 +329,7 @@ def test_telnet_session_with_one_try_per_connection_connects_each_time():
     assert device.connections == 3
 
 
+@pytest.mark.slow
 def test_telnet_session_does_not_reuse_a_connection_after_an_unclear_reply():
     device = TelnetDevice(deny_with_prompt=True)  # "Access denied" then a "> " menu
     outcomes = telnet_session_run(device, ["a", "b"], tries=3)
@@ -347,6 +358,7 @@ def defaults_on(device: TelnetDevice, **params: int) -> tuple[dict, TelnetDevice
 
 
 @pytest.mark.parametrize("lanes", [1, 2, 3])
+@pytest.mark.slow
 def test_default_sweep_keeps_to_the_parallel_login_bound(lanes):
     trial, device = defaults_on(
         TelnetDevice(users={"root": "not-a-default"}), parallel_logins=lanes, max_defaults=12
@@ -357,6 +369,7 @@ def test_default_sweep_keeps_to_the_parallel_login_bound(lanes):
     assert device.connections <= 12 // 3 + lanes  # three tries per connection
 
 
+@pytest.mark.slow
 def test_default_sweep_finds_the_default_and_stops():
     trial, device = defaults_on(TelnetDevice(), parallel_logins=2)
     assert trial["accepted"] == ["root", "xc3511"]  # the Mirai pair, first in the list
@@ -365,6 +378,7 @@ def test_default_sweep_finds_the_default_and_stops():
     assert len(device.passwords) < 10
 
 
+@pytest.mark.slow
 def test_default_sweep_on_a_one_session_device_skips_no_pair():
     # the 2nd pair in the list; the 2nd lane's connection for it is dropped
     device = TelnetDevice(users={"root": "vizxv"}, one_at_a_time=True, fail_delay_s=0.3)
@@ -373,6 +387,7 @@ def test_default_sweep_on_a_one_session_device_skips_no_pair():
     assert trial["errors"]  # the dropped session was seen, and its pair tried again
 
 
+@pytest.mark.slow
 def test_default_sweep_one_try_per_connection_when_asked():
     trial, device = defaults_on(
         TelnetDevice(users={"root": "not-a-default"}),
@@ -581,6 +596,7 @@ def web() -> Iterator[int]:
         thread.join(timeout=5)
 
 
+@pytest.mark.slow
 def test_http_basic_right_and_wrong(web):
     surface = HttpBasicSurface(path="/basic")
     good = run(surface.try_login(HOST, web, "admin", "admin", 5))
@@ -589,6 +605,7 @@ def test_http_basic_right_and_wrong(web):
     assert good.detail == "HTTP 200 with Basic credentials, 401 without"
 
 
+@pytest.mark.slow
 def test_http_digest_when_the_server_asks_for_it(web):
     surface = HttpBasicSurface(path="/digest")
     good = run(surface.try_login(HOST, web, "admin", "admin", 5))
@@ -597,6 +614,7 @@ def test_http_digest_when_the_server_asks_for_it(web):
     assert "Digest" in good.detail
 
 
+@pytest.mark.slow
 def test_http_basic_on_an_open_page_cannot_test_credentials(web):
     result = run(HttpBasicSurface(path="/status").try_login(HOST, web, "admin", "x", 5))
     assert result.outcome == "error"
@@ -612,6 +630,7 @@ def test_http_basic_on_an_open_page_cannot_test_credentials(web):
         ("/away", "error", "HTTP 302"),  # a redirect to another host is not followed
     ],
 )
+@pytest.mark.slow
 def test_http_open_without_credentials(web, path, outcome, words):
     for surface in (HttpBasicSurface(path=path), HttpFormSurface(path=path)):
         result = run(surface.open_without_credentials(HOST, web, 5))
@@ -619,6 +638,7 @@ def test_http_open_without_credentials(web, path, outcome, words):
         assert words in result.detail
 
 
+@pytest.mark.slow
 def test_http_form_right_and_wrong(web):
     surface = HttpFormSurface(path="/login")
     good = run(surface.try_login(HOST, web, "admin", "admin", 5))
@@ -628,12 +648,14 @@ def test_http_form_right_and_wrong(web):
     assert "same response as a known-wrong password" in bad.detail
 
 
+@pytest.mark.slow
 def test_http_form_that_takes_any_password_is_not_called_accepted(web):
     result = run(HttpFormSurface(path="/any/login").try_login(HOST, web, "admin", "admin", 5))
     assert result.outcome == "error", result
     assert "cannot tell" in result.detail
 
 
+@pytest.mark.slow
 def test_http_form_without_a_form_is_error(web):
     result = run(HttpFormSurface(path="/status").try_login(HOST, web, "admin", "admin", 5))
     assert result.outcome == "error"

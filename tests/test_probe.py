@@ -46,6 +46,7 @@ def certs(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     return {"strong": self_signed(workdir), "weak": self_signed(workdir, 1024, "sha1")}
 
 
+@pytest.mark.slow
 def test_risky_services_are_not_met_with_evidence(cli):
     with SimDevice("127.0.5.1", {2323: say(TELNET_PROMPT), 5555: say(b"CNXN\x00")}) as dev:
         code, verdicts = probe(cli, dev)
@@ -57,6 +58,7 @@ def test_risky_services_are_not_met_with_evidence(cli):
     assert verdicts["S1.1-12"]["verdict"] == "NOT_MET"  # telnet is a plaintext login
 
 
+@pytest.mark.slow
 def test_declared_needed_port_is_not_flagged(cli, tmp_path):
     profile = tmp_path / "profile.yaml"
     profile.write_text(
@@ -72,6 +74,7 @@ def test_declared_needed_port_is_not_flagged(cli, tmp_path):
     assert any("HG-100" in e["summary"] for e in verdicts["S1.1-10"]["evidence"])
 
 
+@pytest.mark.slow
 def test_well_configured_device_has_no_not_met(cli, certs):
     cert, key = certs["strong"]
     ctx = tls_context(cert, key, ssl.TLSVersion.TLSv1_2)
@@ -88,6 +91,7 @@ def test_well_configured_device_has_no_not_met(cli, certs):
     assert code == 3  # no failure, but a probe alone does not prove ★1
 
 
+@pytest.mark.slow
 def test_weak_tls_is_not_met(cli, certs):
     cert, key = certs["weak"]
     ctx = tls_context(cert, key, ssl.TLSVersion.TLSv1)
@@ -109,6 +113,7 @@ def test_weak_tls_is_not_met(cli, certs):
         ("resets", {8443: reset, 8000: reset}),
     ],
 )
+@pytest.mark.slow
 def test_hostile_device_is_inconclusive_within_the_timeout(cli, name, handlers):
     address = {"stalls": "127.0.5.5", "garbage TLS": "127.0.5.6", "resets": "127.0.5.7"}[name]
     with SimDevice(address, handlers) as dev:
@@ -118,6 +123,7 @@ def test_hostile_device_is_inconclusive_within_the_timeout(cli, name, handlers):
     assert verdicts["S1.1-12"]["verdict"] == "INCONCLUSIVE", verdicts["S1.1-12"]
 
 
+@pytest.mark.slow
 def test_endless_banner_is_bounded(cli):
     with SimDevice("127.0.5.8", {2323: flood}) as dev:
         code, verdicts = probe(cli, dev)
@@ -129,6 +135,7 @@ def test_endless_banner_is_bounded(cli):
     assert code == 3
 
 
+@pytest.mark.slow
 def test_device_with_nothing_open_is_not_a_pass(cli):
     code, out, _ = invoke(cli, "probe", "127.0.5.9", "--ports", "2323,8443", "--format", "json")
     report = json.loads(out)
@@ -173,6 +180,7 @@ def test_a_name_that_does_not_resolve_is_one_line_error(cli, monkeypatch):
     assert out == ""
 
 
+@pytest.mark.slow
 def test_assess_runs_the_network_checks_when_the_profile_names_a_device(cli, tmp_path):
     profile = tmp_path / "profile.yaml"
     profile.write_text(
@@ -204,6 +212,7 @@ def test_bad_device_section_is_a_one_line_input_error(cli, tmp_path):
     assert "is a range" in err
 
 
+@pytest.mark.slow
 def test_udp_services_that_answer_are_flagged(cli):
     with SimDevice("127.0.5.11", {8000: http()}) as dev:
         add_udp(dev, 1900, b"HTTP/1.1 200 OK\r\nST: upnp:rootdevice\r\n\r\n")
@@ -285,6 +294,7 @@ def test_http_basic_open_check_teaches_the_challenge_and_one_client_serves_the_d
     assert len(peers) == 4  # one connection per request: a connection-rate limit still shows
 
 
+@pytest.mark.slow
 def test_a_telnet_prompt_slower_than_the_scan_timeout_is_still_swept(cli, tmp_path):
     # the prompt comes 3.5 s after connecting: past the 3 s open check, within a login's time
     profile = tmp_path / "profile.yaml"
@@ -303,6 +313,7 @@ def test_a_telnet_prompt_slower_than_the_scan_timeout_is_still_swept(cli, tmp_pa
     assert "could not tell for 2323/tcp telnet" not in out
 
 
+@pytest.mark.slow
 def test_the_table_says_what_was_scanned_and_what_is_open(cli):
     with SimDevice("127.0.6.78", {2323: say(TELNET_PROMPT)}) as device:
         code, out, _ = invoke(cli, "probe", device.host, "--ports", "2323,2324", "--timeout", "20")

@@ -65,6 +65,7 @@ def source_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return copy
 
 
+@pytest.mark.slow
 def test_a_changed_collector_without_a_bump_names_every_check_using_it(source_copy: Path):
     before = provenance.current_records()
     tlsctx = source_copy / "checks" / "network" / "collect" / "tlsctx.py"
@@ -78,6 +79,7 @@ def test_a_changed_collector_without_a_bump_names_every_check_using_it(source_co
     assert not any(line.startswith("documents.") for line in found)
 
 
+@pytest.mark.slow
 def test_a_changed_data_file_without_a_bump_names_the_check_and_the_file(source_copy: Path):
     before = provenance.current_records()
     data = source_copy / "checks" / "data" / "firmware-components.yaml"
@@ -89,6 +91,7 @@ def test_a_changed_data_file_without_a_bump_names_the_check_and_the_file(source_
     ]
 
 
+@pytest.mark.slow
 def test_a_line_ending_change_is_not_a_change(source_copy: Path):
     before = provenance.current_records()
     tls = source_copy / "checks" / "network" / "tls.py"
@@ -106,6 +109,7 @@ def test_a_bump_that_was_not_recorded_asks_to_record_it():
     ]
 
 
+@pytest.mark.slow
 def test_a_new_check_must_be_recorded():
     recorded = provenance.current_records()
     del recorded["network.tls"]
@@ -114,6 +118,7 @@ def test_a_new_check_must_be_recorded():
     ]
 
 
+@pytest.mark.slow
 def test_record_writes_a_lock_the_check_then_accepts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ):
@@ -131,6 +136,7 @@ def test_record_writes_a_lock_the_check_then_accepts(
 # --- what a check is made of --------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_check_declares_exactly_the_data_files_its_code_reads():
     for check_id, check in CHECKS.items():
         assert set(check.data_files) == provenance.data_reads(check), check_id

@@ -279,6 +279,7 @@ def published_jwks(registry: Registry) -> Path:
 
 
 @pytest.mark.network
+@pytest.mark.slow
 def test_vendor_applies_operator_approves_anyone_verifies(registry: Registry) -> None:
     label = issue_label(registry)
     registration_no = str(label["registration_no"])
@@ -321,6 +322,7 @@ def test_vendor_applies_operator_approves_anyone_verifies(registry: Registry) ->
 
 
 @pytest.mark.network
+@pytest.mark.slow
 def test_suspended_then_revoked_label_fails_online_but_not_offline(registry: Registry) -> None:
     label = issue_label(registry)
     registration_no, qr = str(label["registration_no"]), str(label["qr"])
@@ -353,6 +355,7 @@ def test_suspended_then_revoked_label_fails_online_but_not_offline(registry: Reg
 
 
 @pytest.mark.network
+@pytest.mark.slow
 def test_forged_tampered_and_expired_labels_are_refused(registry: Registry) -> None:
     label = issue_label(registry)
     # the JWS form (every label still carries it) for tampering with its parts
@@ -386,6 +389,7 @@ def test_forged_tampered_and_expired_labels_are_refused(registry: Registry) -> N
 
 
 @pytest.mark.network
+@pytest.mark.slow
 def test_registry_refuses_a_non_conformant_report_naming_the_requirement(
     registry: Registry,
 ) -> None:
@@ -401,6 +405,7 @@ def test_registry_refuses_a_non_conformant_report_naming_the_requirement(
 
 
 @pytest.mark.network
+@pytest.mark.slow
 def test_wrong_role_unknown_ids_and_bad_input_have_distinct_exit_codes(
     registry: Registry,
 ) -> None:
@@ -455,6 +460,7 @@ def test_wrong_role_unknown_ids_and_bad_input_have_distinct_exit_codes(
 
 
 @pytest.mark.network
+@pytest.mark.slow
 def test_log_verify_recomputes_the_chain_and_finds_a_tampered_entry(
     own_registry: Registry,
 ) -> None:
@@ -555,6 +561,7 @@ def test_chain_check_accepts_an_intact_log_and_names_the_first_altered_entry() -
 
 
 @pytest.mark.network
+@pytest.mark.slow
 def test_acceptance_fee_and_claim_check_through_the_cli(registry: Registry) -> None:
     report = assessed_report(registry, CONFORMANT, "gateway-report")
     applied = registry.as_vendor("apply", report, "--model", "CLAIM-7")

@@ -191,6 +191,7 @@ HOSTILE = {"garbage": garbage, "flood": flood, "drip": drip, "tls-alert": tls_al
 
 
 @pytest.mark.parametrize("behaviour", sorted(HOSTILE))
+@pytest.mark.slow
 def test_a_port_number_is_not_a_service(cli, behaviour):
     """21, 23 and 502 answering with noise are not FTP, telnet and Modbus: the verdicts do
     not fail on port numbers, nor pass; the evidence says what could not be identified."""

@@ -126,6 +126,7 @@ def _tools() -> None:
 
 
 @pytest.mark.parametrize("comp", ["gzip", "xz", "lzo", "lz4", "zstd", "lzma"])
+@pytest.mark.slow
 def test_standard_v4_from_mksquashfs_is_read_by_unsquashfs(comp: str, tmp_path: Path) -> None:
     require_tool("mksquashfs")
     src = fi.sample_rootfs(tmp_path / "rootfs")
@@ -138,6 +139,7 @@ def test_standard_v4_from_mksquashfs_is_read_by_unsquashfs(comp: str, tmp_path: 
 
 
 @pytest.mark.parametrize("name", STANDARD_WRITTEN)
+@pytest.mark.slow
 def test_standard_images_from_the_writer_are_read_by_unsquashfs(name: str, tmp_path: Path) -> None:
     result = run_unpack(written(tmp_path, STANDARD_WRITTEN[name]), tmp_path / "work")
     assert_rootfs_read(result)
@@ -145,6 +147,7 @@ def test_standard_images_from_the_writer_are_read_by_unsquashfs(name: str, tmp_p
 
 
 @pytest.mark.parametrize("name", OPENED_BY_7ZIP)
+@pytest.mark.slow
 def test_vendor_variants_are_read_with_7zip(name: str, tmp_path: Path) -> None:
     options, described = OPENED_BY_7ZIP[name]
     image = written(tmp_path, options)
@@ -156,6 +159,7 @@ def test_vendor_variants_are_read_with_7zip(name: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", UNOPENED)
+@pytest.mark.slow
 def test_unopened_variants_are_named_with_the_extractor_they_need(
     name: str, tmp_path: Path
 ) -> None:
@@ -166,6 +170,7 @@ def test_unopened_variants_are_named_with_the_extractor_they_need(
     assert not any(Path(fs, "etc/shadow").exists() for fs in result.filesystems)
 
 
+@pytest.mark.slow
 def test_the_fallback_keeps_link_targets_as_the_image_has_them(tmp_path: Path) -> None:
     """7-Zip alone would point /bin/sh at the host's extraction directory and drop
     "../" targets; the stand-in makes each link itself, never following one."""
@@ -190,6 +195,7 @@ def test_the_fallback_keeps_link_targets_as_the_image_has_them(tmp_path: Path) -
             assert not os.readlink(link).startswith(str(tmp_path))  # no host paths
 
 
+@pytest.mark.slow
 def test_dot_dot_names_in_a_vendor_image_write_nothing_outside(tmp_path: Path) -> None:
     sentinel = f"jcstar-sentinel-{uuid.uuid4().hex}"
     files: dict[str, bytes | str] = {**FILES, f"etc/../../../{sentinel}": "escaped\n"}
@@ -200,6 +206,7 @@ def test_dot_dot_names_in_a_vendor_image_write_nothing_outside(tmp_path: Path) -
     assert all(p.is_relative_to(work) for p in work.rglob(f"*{sentinel}*"))
 
 
+@pytest.mark.slow
 def test_the_fallback_reader_stays_within_the_file_limit(tmp_path: Path) -> None:
     files: dict[str, bytes | str] = {
         **FILES,

@@ -130,6 +130,7 @@ def said(verdict: dict) -> str:
 # --- 3a/3b: a settings page is open access; a landing page's words are not --------------
 
 
+@pytest.mark.slow
 def test_open_settings_page_with_a_new_password_form_is_not_met(cli, tmp_path):
     web = Web(routes={"/": (200, {}, OPEN_SETTINGS_PAGE)})
     verdicts = probe(cli, "127.0.6.1", tmp_path, web)
@@ -164,6 +165,7 @@ def test_login_and_settings_forms_are_told_apart_by_their_fields(form, outcome):
     assert result.outcome == outcome, result
 
 
+@pytest.mark.slow
 def test_landing_page_that_mentions_admin_and_firmware_is_not_open_access(cli, tmp_path):
     web = Web(routes={"/": (200, {}, LANDING_PAGE)}, basic={"/admin/"})
     verdicts = probe(cli, "127.0.6.3", tmp_path, web)
@@ -189,6 +191,7 @@ def test_landing_page_that_mentions_admin_and_firmware_is_not_open_access(cli, t
         ("127.0.6.8", "<p>Status: online</p>", "/admin/"),  # not linked: a common admin path
     ],
 )
+@pytest.mark.slow
 def test_basic_login_below_a_public_root_is_swept_for_defaults(cli, tmp_path, host, landing, login):
     web = Web(routes={"/": (200, {}, f"<html>{landing}</html>")}, basic={login})
     verdicts = probe(cli, host, tmp_path, web)
@@ -198,6 +201,7 @@ def test_basic_login_below_a_public_root_is_swept_for_defaults(cli, tmp_path, ho
     assert f"8080/tcp http-basic {login}" in said(verdicts["S1.1-04"])  # the burst ran there
 
 
+@pytest.mark.slow
 def test_login_form_below_a_public_root_is_swept_for_defaults(cli, tmp_path):
     web = Web(routes={"/": (200, {}, '<a href="/login.html">Log in</a>'),
                           "/login.html": (200, {}, LOGIN_FORM)})  # fmt: skip
@@ -207,6 +211,7 @@ def test_login_form_below_a_public_root_is_swept_for_defaults(cli, tmp_path):
     assert "8080/tcp http-form /login.html refused 4/4" in text, text
 
 
+@pytest.mark.slow
 def test_crawl_is_bounded(cli, tmp_path):
     links = "".join(f'<a href="/page{i}.html">{i}</a>' for i in range(200))
     web = Web(routes={"/": (200, {}, links)})
@@ -218,6 +223,7 @@ def test_crawl_is_bounded(cli, tmp_path):
 # --- 3d: the model number on the web page -----------------------------------------------
 
 
+@pytest.mark.slow
 def test_model_number_in_the_page_title_is_evidence(cli, tmp_path):
     web = Web(routes={"/": (200, {}, LANDING_PAGE)}, basic={"/admin/"})
     verdicts = probe(cli, "127.0.6.11", tmp_path, web)
@@ -242,6 +248,7 @@ def test_model_number_only_in_a_banner_supports_but_does_not_settle_s1_1_10():
 
 
 @pytest.mark.parametrize(("host", "mode"), [("127.0.6.12", "429"), ("127.0.6.13", "429ra")])
+@pytest.mark.slow
 def test_http_429_is_brute_force_protection(cli, tmp_path, host, mode):
     # a root Basic login; after the open check and the 4 defaults every answer is a 429
     web = Web(basic={"/"}, before=lambda n: mode if n > 6 else None)
@@ -251,6 +258,7 @@ def test_http_429_is_brute_force_protection(cli, tmp_path, host, mode):
     assert "HTTP 429 Too Many Requests" in said(s104)
 
 
+@pytest.mark.slow
 def test_default_sweep_waits_out_a_429_instead_of_giving_up(cli, tmp_path):
     web = Web(basic={"/"}, before=lambda n: "429ra" if 3 <= n <= 6 else None, password="x9!k")
     verdicts = probe(cli, "127.0.6.14", tmp_path, web)
@@ -263,6 +271,7 @@ def quick_recovery(monkeypatch):
     monkeypatch.setattr(bruteforce, "RECOVERY_MAX_S", 3.0, raising=False)  # base: absent
 
 
+@pytest.mark.slow
 def test_service_that_dies_under_the_burst_is_inconclusive_not_met(cli, tmp_path, quick_recovery):
     # answers the open check and the defaults, then resets every connection for good
     web = Web(basic={"/"}, before=lambda n: "reset" if n > 7 else None)
@@ -272,6 +281,7 @@ def test_service_that_dies_under_the_burst_is_inconclusive_not_met(cli, tmp_path
     assert "did not answer again" in said(s104)
 
 
+@pytest.mark.slow
 def test_service_that_stalls_under_the_burst_is_inconclusive_not_met(cli, tmp_path):
     web = Web(basic={"/"}, before=lambda n: "stall" if n > 7 else None)
     verdicts = probe(cli, "127.0.6.16", tmp_path, web, login_timeout_s=2)
@@ -280,6 +290,7 @@ def test_service_that_stalls_under_the_burst_is_inconclusive_not_met(cli, tmp_pa
     assert "stopped answering" in said(s104)
 
 
+@pytest.mark.slow
 def test_refusal_mid_burst_that_ends_is_protection(cli, tmp_path, quick_recovery):
     # a per-source limit: connections reset for a while mid-burst, then answered again
     web = Web(basic={"/"}, before=lambda n: "reset" if 8 <= n <= 9 else None)

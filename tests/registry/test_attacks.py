@@ -332,6 +332,7 @@ def _sign_in(client: TestClient, party: Party, email: str) -> TestClient:
     return browser
 
 
+@pytest.mark.slow
 def test_an_operator_cookie_cannot_approve_from_another_origin(
     client: TestClient, vendor: Party, operator: Party, report: dict[str, Any]
 ) -> None:
@@ -591,6 +592,7 @@ def _raw_chunked(
     return int(status_line.split()[1])
 
 
+@pytest.mark.slow
 def test_a_real_server_refuses_200_mb_chunked_within_bounded_memory(served: Served) -> None:
     before = served.peak_rss_kb()
     json_type = {"Content-Type": "application/json"}
@@ -613,6 +615,7 @@ def test_a_real_server_refuses_200_mb_chunked_within_bounded_memory(served: Serv
     assert httpx.get(f"{served.url}/api/v1/labels").status_code == 200  # still serving
 
 
+@pytest.mark.slow
 def test_a_real_server_does_not_take_the_client_address_from_a_header(served: Served) -> None:
     # from 127.0.0.1 with a new X-Forwarded-For on each attempt: still one client address
     statuses = []

@@ -209,6 +209,7 @@ def test_a_label_without_them_says_not_stated(
     assert 'class="names"' not in page
 
 
+@pytest.mark.slow
 def test_the_vendor_text_is_shown_as_text(
     client: TestClient, vendor: Party, operator: Party, report: dict[str, Any]
 ) -> None:

@@ -15,6 +15,7 @@ from jcstar.registry.demo import seed
 from jcstar.registry.settings import Settings
 
 
+@pytest.mark.slow
 def test_demo_seed_is_idempotent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # the example is found beside the source tree
     settings = Settings(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +22,7 @@ def _operations(client: TestClient) -> list[Any]:
     return [result.ok() for result in schema.get_all_operations()]
 
 
+@pytest.mark.slow
 def test_no_generated_request_is_a_server_error(
     client: TestClient,
     vendor: Party,

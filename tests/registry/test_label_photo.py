@@ -187,6 +187,7 @@ def test_seal_printed_15mm_decodes_in_the_browser_where_the_jws_does_not(
     assert sum(text is not None for text in from_jws) <= 1, from_jws
 
 
+@pytest.mark.slow
 def test_seal_printed_15mm_reads_from_a_coarser_photo_with_the_cli_reader(
     tmp_path: Path,
 ) -> None:

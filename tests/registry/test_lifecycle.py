@@ -102,6 +102,7 @@ def test_approval_never_skips_acceptance_or_the_fee(
     assert _app(client, operator, app_id)["state"] == "accepted"
 
 
+@pytest.mark.slow
 def test_fee_payment_needs_a_reference_and_is_recorded_once(
     client: TestClient, vendor: Party, operator: Party, report: dict[str, Any]
 ) -> None:

@@ -93,6 +93,7 @@ def test_the_database_refuses_to_change_a_log_entry(client: TestClient, logged: 
         ("DELETE FROM log_entries WHERE seq = 5", "expected seq 5"),
     ],
 )
+@pytest.mark.slow
 def test_altering_a_row_in_the_database_is_detected(
     client: TestClient, logged: str, statement: str, problem: str
 ) -> None:

@@ -130,6 +130,7 @@ def test_a_clean_registry_verifies_clean_and_signs_every_append(
     assert result["problems"] == []
 
 
+@pytest.mark.slow
 def test_every_kind_of_change_replays_to_what_the_registry_serves(
     client: TestClient, vendor: Party, operator: Party, report: dict[str, Any]
 ) -> None:
@@ -165,6 +166,7 @@ def test_an_empty_registry_verifies_clean(client: TestClient) -> None:
 # -- (a) a revoked label flipped back to valid in the tables --------------------------------
 
 
+@pytest.mark.slow
 def test_a_revoked_label_flipped_to_valid_in_the_tables_is_named_and_not_served_as_valid(
     client: TestClient, settings: Settings, revoked: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -253,6 +255,7 @@ def _forge_reinstatement(client: TestClient, number: str) -> None:
         session.commit()
 
 
+@pytest.mark.slow
 def test_a_forged_correctly_chained_entry_is_caught_by_the_signed_head(
     client: TestClient, settings: Settings, revoked: str
 ) -> None:
@@ -298,6 +301,7 @@ def _rewrite_history(client: TestClient, old: str, new: str) -> None:
         session.commit()
 
 
+@pytest.mark.slow
 def test_a_rewritten_history_is_caught_without_a_kept_head(
     client: TestClient, revoked: str, tmp_path: Path
 ) -> None:

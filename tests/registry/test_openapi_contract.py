@@ -100,6 +100,7 @@ def _concrete(template: str, ids: dict[str, str]) -> str:
     return re.sub(r"\{([^}]+)\}", lambda m: ids.get(m.group(1), "1"), template)
 
 
+@pytest.mark.slow
 def test_every_answer_is_documented_and_matches_its_schema(
     contract: Contract, make_party: MakeParty, report: dict[str, Any]
 ) -> None:

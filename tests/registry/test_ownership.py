@@ -203,6 +203,7 @@ def test_a_proxy_applies_only_under_the_makers_recorded_authorisation(
     assert label["vendor"] == MAKER  # the label is the maker's, whoever filed it
 
 
+@pytest.mark.slow
 def test_an_expired_authorisation_does_not_count(
     client: TestClient, vendor: Party, make_party: MakeParty, report: dict[str, Any]
 ) -> None:

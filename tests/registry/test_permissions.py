@@ -370,6 +370,7 @@ def _member_upload(world: World, member: str) -> tuple[str, str, dict[str, Any]]
 
 
 @pytest.mark.parametrize("endpoint", [*(e for e in MAY if e in MATRIX), "upload document (roles)"])
+@pytest.mark.slow
 def test_roles_inside_organisations(people_world: World, endpoint: str) -> None:
     if endpoint == "upload document (roles)":
         make_request: Request = _member_upload

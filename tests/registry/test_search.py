@@ -278,6 +278,7 @@ def test_a_common_match_pages_in_label_order(
     assert "SG-1" in client.get("/", params={"q": "JC1-"}).text
 
 
+@pytest.mark.slow
 def test_labels_from_before_search_keys_are_found_after_upgrade(
     client: TestClient, catalogue: dict[str, str], settings: Settings
 ) -> None:
@@ -361,6 +362,7 @@ def test_a_japanese_query_finds_a_product_registered_in_english(
     assert _found(client, q="その他") == _found(client, q="other") == []
 
 
+@pytest.mark.slow
 def test_an_english_query_finds_a_product_registered_in_japanese(
     client: TestClient, bilingual: dict[str, str]
 ) -> None:

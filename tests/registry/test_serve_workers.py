@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.registry.conftest import stop_server
 
@@ -23,6 +24,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.slow
 def test_two_workers_serve_the_migrated_registry_with_its_keys(tmp_path: Path) -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"

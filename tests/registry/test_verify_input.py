@@ -83,6 +83,7 @@ def test_a_jws_whose_header_is_not_an_object_is_exit_2(
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_an_image_that_decompresses_to_gigabytes_is_exit_2(tmp_path: Path, jwks: Path) -> None:
     bomb = _png_bomb(tmp_path / "label.png")
     assert bomb.stat().st_size < 2 * 1024 * 1024
