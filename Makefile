@@ -47,4 +47,4 @@ test-fast: $(TEST_STAMP)
 	$(BIN)/pytest -x -m "$(FAST)" $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
