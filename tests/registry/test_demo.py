@@ -31,7 +31,8 @@ def test_demo_seed_is_idempotent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert first.operator_token != second.operator_token
     with TestClient(app) as client:
         assert client.get("/api/v1/labels").json()["total"] == 1
-        assert client.get("/api/v1/log/verify").json()["entries"] == 1
+        # the demo application accepted, paid and approved, its label issued: once
+        assert client.get("/api/v1/log/verify").json()["entries"] == 4
         ops = {"Authorization": f"Bearer {second.operator_token}"}
         assert client.get("/api/v1/me", headers=ops).json()["kind"] == "operator"
         assert client.get(f"/p/{first.registration_no}").status_code == 200

@@ -115,9 +115,13 @@ def test_approval_waits_for_a_second_approver(
 
     kinds = [(e["kind"], e["payload"].get("by", {}).get("actor")) for e in _log(client)]
     first_actor, second_actor = _actor(client, staff.first), _actor(client, staff.second)
+    # the first approver also accepted the application and recorded its fee
     assert kinds == [
+        ("application.accepted", first_actor),
+        ("application.fee_paid", first_actor),
         ("decision.requested", first_actor),
         ("decision.confirmed", second_actor),
+        ("application.approved", second_actor),
         ("label.issued", second_actor),
     ]
     assert client.get("/api/v1/log/verify").json()["ok"] is True
