@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -22,6 +23,7 @@ def _add_user(client: TestClient, org: str, email: str) -> None:
         session.commit()
 
 
+@pytest.mark.slow
 def test_login_sets_httponly_session_and_logout_ends_it(
     client: TestClient, operator: Party
 ) -> None:
@@ -97,6 +99,7 @@ def test_admin_commands_create_orgs_and_working_tokens(database_url: str, tmp_pa
 ORIGIN = {"Origin": "https://registry.test"}  # a cookie's change must come from the registry
 
 
+@pytest.mark.slow
 def test_cli_gives_tokens_and_users_the_roles_asked_for(
     database_url: str, tmp_path: object
 ) -> None:
@@ -148,6 +151,7 @@ def _users(client: TestClient, who: Party) -> list[dict[str, Any]]:
     return items
 
 
+@pytest.mark.slow
 def test_an_administrator_manages_the_users_of_its_own_org_only(
     client: TestClient, make_party: MakeParty, make_member: MakeMember
 ) -> None:
@@ -216,6 +220,7 @@ def test_a_removed_users_session_ends(client: TestClient, make_party: MakeParty)
     assert client.get("/api/v1/me").status_code == 401
 
 
+@pytest.mark.slow
 def test_histories_and_the_log_name_the_person_only_where_they_may(
     client: TestClient, make_party: MakeParty, report: dict[str, Any]
 ) -> None:

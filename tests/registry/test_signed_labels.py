@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect, text
 
@@ -150,6 +151,7 @@ def test_renewal_of_a_label_with_60_models_is_signed_the_same_way(
     assert result.claims.covered_count == 60
 
 
+@pytest.mark.slow
 def test_jwks_shows_a_rotation_made_by_another_worker(
     client: TestClient, settings: Settings, vendor: Party, operator: Party, report: dict[str, Any]
 ) -> None:
