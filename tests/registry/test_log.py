@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from jcstar.registry.log.chain import GENESIS, canonical, entry_hash, sha256_hex
-from tests.registry.conftest import Party, issue_label
+from tests.registry.conftest import Party, drop_append_only_guard, issue_label
 
 
 @pytest.fixture
@@ -62,17 +62,6 @@ def test_log_records_each_change_and_a_client_can_recompute_it(
     }
 
 
-def _drop_append_only_guard(client: TestClient) -> None:
-    """What someone with the database owner's rights could do before rewriting history."""
-    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
-        if session.get_bind().dialect.name == "sqlite":
-            session.execute(text("DROP TRIGGER log_entries_no_update"))
-            session.execute(text("DROP TRIGGER log_entries_no_delete"))
-        else:
-            session.execute(text("DROP TRIGGER log_entries_append_only ON log_entries"))
-        session.commit()
-
-
 def test_the_database_refuses_to_change_a_log_entry(client: TestClient, logged: str) -> None:
     for statement in ("UPDATE log_entries SET kind = 'x' WHERE seq = 1", "DELETE FROM log_entries"):
         sessions = client.app.state.sessions  # type: ignore[attr-defined]
@@ -97,7 +86,7 @@ def test_the_database_refuses_to_change_a_log_entry(client: TestClient, logged: 
 def test_altering_a_row_in_the_database_is_detected(
     client: TestClient, logged: str, statement: str, problem: str
 ) -> None:
-    _drop_append_only_guard(client)
+    drop_append_only_guard(client)
     with client.app.state.sessions() as session:  # type: ignore[attr-defined]
         session.execute(text(statement))
         session.commit()
@@ -112,7 +101,7 @@ def test_rewriting_a_whole_entry_consistently_breaks_the_next_link(
 ) -> None:
     # an attacker recomputes entry 5's own hashes (the suspension); entry 6 still points at
     # the old hash
-    _drop_append_only_guard(client)
+    drop_append_only_guard(client)
     with client.app.state.sessions() as session:  # type: ignore[attr-defined]
         row = session.execute(text("SELECT * FROM log_entries WHERE seq = 5")).mappings().one()
         payload = row["payload"].replace("under inspection", "routine")

@@ -25,7 +25,7 @@ from jcstar.registry.app import create_app
 from jcstar.registry.log.chain import GENESIS, canonical, entry_hash, sha256_hex
 from jcstar.registry.log.replay import replay
 from jcstar.registry.settings import Settings
-from tests.registry.conftest import Party, issue_label
+from tests.registry.conftest import Party, drop_append_only_guard, issue_label
 
 # -- a registry served on loopback, for the command line ------------------------------------
 
@@ -73,17 +73,6 @@ def sql(client: TestClient, *statements: str, **params: Any) -> None:
     with client.app.state.sessions() as session:  # type: ignore[attr-defined]
         for statement in statements:
             session.execute(text(statement), params)
-        session.commit()
-
-
-def drop_append_only_guard(client: TestClient) -> None:
-    """What someone with the database owner's rights could do before rewriting history."""
-    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
-        if session.get_bind().dialect.name == "sqlite":
-            session.execute(text("DROP TRIGGER log_entries_no_update"))
-            session.execute(text("DROP TRIGGER log_entries_no_delete"))
-        else:
-            session.execute(text("DROP TRIGGER log_entries_append_only ON log_entries"))
         session.commit()
 
 
