@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from jcstar.assessment.decision import parse_report, reevaluate
 from jcstar.assessment.models import Summary
 from jcstar.assessment.report import overall
 from jcstar.assessment.service import assess_files
@@ -33,7 +34,6 @@ from jcstar.registry.accounts.service import (
     require_org,
 )
 from jcstar.registry.app import create_app
-from jcstar.registry.applications.validation import parse_report, reevaluate
 from jcstar.registry.db import lock_for_write
 from jcstar.registry.settings import Settings
 from tests.conftest import CONFORMANT

@@ -18,11 +18,11 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from jcstar.assessment.consumer import CATEGORIES, UPDATE_MODES, ProductCategory, UpdateMode
+from jcstar.assessment.decision import parse_report
 from jcstar.assessment.inputs import InputError, load_profile
 from jcstar.assessment.service import assess_files
 from jcstar.catalog.loader import load_catalog
 from jcstar.cli.common import EXIT_USAGE
-from jcstar.registry.applications.validation import parse_report
 from jcstar.reports import render
 from tests.conftest import CONFORMANT, NONCONFORMANT, invoke
 from tests.registry.conftest import Party, issue_label

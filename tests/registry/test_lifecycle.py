@@ -14,9 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
+from jcstar.assessment.decision import parse_report
 from jcstar.assessment.report import report_id_for
 from jcstar.registry.applications.fees import FeeTableError, load_fees, shipped_path
-from jcstar.registry.applications.validation import parse_report
 from jcstar.registry.labels import service as labels
 from jcstar.registry.labels.models import Label
 from jcstar.registry.settings import Settings

@@ -6,19 +6,16 @@ from typing import Any
 
 import pytest
 
+from jcstar.assessment.decision import ReportFormatError, label_decision, parse_report
 from jcstar.catalog.loader import load_catalog
-from jcstar.registry.applications.validation import (
-    ReportFormatError,
-    parse_report,
-    submission_problems,
-)
 from tests.registry.conftest import rederived, with_answer
 
 WAIVED = frozenset({"S1.1-02", "S1.1-05", "S1.1-16"})
 
 
 def _problems(data: dict[str, Any], **kwargs: Any) -> list[str]:
-    return [str(p) for p in submission_problems(parse_report(data), load_catalog(), **kwargs)]
+    decision = label_decision(parse_report(data), load_catalog(), **kwargs)
+    return [str(p) for p in decision.problems]
 
 
 def test_the_conformant_example_holds(report: dict[str, Any]) -> None:
