@@ -18,8 +18,9 @@ of their own (``search.service``).
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
+
+from jcstar.labels.standing import model_key
 
 #: the shortest term the trigram indexes serve
 TRIGRAM = 3
@@ -27,9 +28,9 @@ TRIGRAM = 3
 
 def normal(text: str) -> str:
     """NFKC, case-folded, runs of whitespace as one space, control characters dropped (a NUL
-    would end SQLite's full-text query early, and PostgreSQL refuses it in text)."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join("".join(c for c in folded if c.isprintable() or c.isspace()).split())
+    would end SQLite's full-text query early, and PostgreSQL refuses it in text). The same
+    form model numbers are matched in everywhere (``labels.standing.model_key``)."""
+    return model_key(text)
 
 
 def search_key(
