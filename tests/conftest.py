@@ -18,6 +18,8 @@ from typer.testing import CliRunner
 from tests.lab.fixtures import hardened_device, lab_device, vulnerable_device  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
+#: files the tests read (sample report, firmware feed, jsQR)
+FIXTURES = ROOT / "tests" / "fixtures"
 EXAMPLES = ROOT / "examples"
 CONFORMANT = EXAMPLES / "conformant-gateway"
 NONCONFORMANT = EXAMPLES / "nonconformant-monitor"

@@ -7,7 +7,7 @@ tests/conftest.py makes them available to every test with:
 Without root, or with a package missing, the fixtures skip with the reason; with
 ``JCSTAR_STRICT=1`` (CI) they fail instead.
 
-tests/test_lab.py also loads this module with ``pytest_plugins``, so pytest may meet it
+tests/lab/test_lab.py also loads this module with ``pytest_plugins``, so pytest may meet it
 already imported; it has no asserts to rewrite (PYTEST_DONT_REWRITE).
 """
 

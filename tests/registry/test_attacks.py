@@ -31,6 +31,7 @@ from jcstar.registry.applications.models import Application, Document
 from jcstar.registry.db import lock_for_write
 from jcstar.registry.labels.models import Label
 from jcstar.registry.settings import Settings
+from tests.cli.test_registry_cli import JCSTAR, free_port, wait_until_serving
 from tests.registry.conftest import (
     BASE_URL,
     MakeParty,
@@ -41,7 +42,6 @@ from tests.registry.conftest import (
     stop_server,
     submit,
 )
-from tests.test_registry_cli import JCSTAR, free_port, wait_until_serving
 
 MB = 1024 * 1024
 PASSWORD = "correct horse battery staple"

@@ -23,8 +23,8 @@ import pytest
 
 from jcstar.assessment.service import assess_files
 from jcstar.labels.qr import read_qr_image
+from tests.cli.test_registry_cli import Registry, start_registry
 from tests.conftest import CONFORMANT, require_tool
-from tests.test_registry_cli import Registry, start_registry
 
 pytestmark = pytest.mark.network
 

@@ -40,7 +40,7 @@ class Frozen(BaseModel):
 def data_path(name: str) -> Path:
     """The shipped check data file ``name`` (``checks/data/<name>``): every loader reads its
     file through here, so a check's ``data_files`` and what it reads are the same names
-    (``tests/test_provenance.py`` compares them)."""
+    (``tests/checks/test_provenance.py`` compares them)."""
     return Path(str(resources.files("jcstar.checks") / "data" / name))
 
 

@@ -5,7 +5,7 @@ shared credential list, the target readers: the transitive closure within
 ``jcstar.checks`` and ``jcstar.targets``, found by walking the imports in the source, not
 by importing it) and the data files it declares in ``data_files``. ``versions.lock.json``
 records, for each check, its version and the SHA-256 of each of those files.
-``tests/test_provenance.py`` recomputes them: a file that changed while the version did
+``tests/checks/test_provenance.py`` recomputes them: a file that changed while the version did
 not fails the test, naming the check and the file, and so does a version bump that was
 not recorded. After a deliberate bump, re-record with::
 

@@ -38,7 +38,7 @@ NAME_BYTES and model numbers past the first few. A verifier in the field needs t
 the registry signed this level for this product until this date; the rest is on the product
 page the link opens, and an online check compares the full model list with the digest.
 
-Measured with segno at error correction M (``tests/test_label_seal.py`` checks this table
+Measured with segno at error correction M (``tests/labels/test_label_seal.py`` checks this table
 against the code): the example label there, model numbers like ``GW-000-JPX``; typical names
 "Example Networks K.K." / "ExampleGateway Home Router", long Japanese names of 23 and 35
 characters. Version, and modules a side (17 + 4 × version):

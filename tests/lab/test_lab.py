@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.network, pytest.mark.external]
 pytest_plugins = ("tests.lab.fixtures",)
 
 PY = sys.executable
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # connect COUNT times from inside the namespace: ["SSH-2.0-...", "open", "refused", ...]
 CONNECT = r"""

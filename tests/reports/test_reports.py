@@ -1,9 +1,9 @@
 """Report renderers: golden files, plus the behaviour a reader of each format notices.
 
-The golden files in tests/golden/ are compared byte for byte (the workbook through a
+The golden files in tests/reports/golden/ are compared byte for byte (the workbook through a
 JSON dump of its cell values). After an intended renderer change, regenerate them with
 
-    JCSTAR_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_reports.py
+    JCSTAR_UPDATE_GOLDEN=1 .venv/bin/pytest tests/reports/test_reports.py
 
 and review the diff before committing; without the variable the tests never write.
 """
@@ -25,9 +25,10 @@ from trestle.oscal.assessment_results import AssessmentResults, Model
 
 from jcstar.assessment.models import VERDICTS, AssessmentReport, EvidenceItem
 from jcstar.reports import FORMATS, render
+from tests.conftest import FIXTURES
 
 HERE = Path(__file__).parent
-FIXTURE = HERE / "fixtures" / "report-sample.json"
+FIXTURE = FIXTURES / "report-sample.json"
 GOLDEN = HERE / "golden"
 UPDATE = os.environ.get("JCSTAR_UPDATE_GOLDEN") == "1"
 CHECKLIST_HEADINGS = [

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests import firmware_images as fi
-from tests.conftest import invoke, require_tool
+from tests.conftest import FIXTURES, invoke, require_tool
 from tests.firmware_rootfs import make_rootfs
 
 FOUND_IN_IMAGE = {  # requirement -> a path the evidence must name
@@ -253,7 +253,7 @@ def test_assess_and_firmware_list_the_same_firmware_inputs(
 ) -> None:
     image = squashfs_image(False)
     files = _signed_update(tmp_path)
-    feed = Path(__file__).parent / "fixtures" / "firmware" / "osv-feed.json"
+    feed = FIXTURES / "firmware" / "osv-feed.json"
     profile = tmp_path / "profile.yaml"
     profile.write_text(
         "vendor: V\nproduct: Cam\nmodel_numbers: [C1]\nproduct_type: camera\n"

@@ -25,7 +25,7 @@ from jcstar.assessment.targets.device import DeviceInputs
 from jcstar.checks.base import Check, CheckInput, Observation, SkipCheck
 from jcstar.checks.registry import CHECK_CLASSES, get_check
 
-EXAMPLE = Path(__file__).parent.parent / "examples" / "conformant-gateway"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "conformant-gateway"
 APP = "companion_app"
 
 

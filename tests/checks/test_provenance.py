@@ -26,10 +26,8 @@ from jcstar.checks.firmware.components import FirmwareComponentsCheck
 from jcstar.checks.network.tls import TlsCheck
 from jcstar.checks.registry import CHECKS
 from jcstar.reports import render
-from tests.conftest import CONFORMANT, invoke
+from tests.conftest import CONFORMANT, FIXTURES, ROOT, invoke
 
-HERE = Path(__file__).parent
-ROOT_DIR = HERE.parent
 #: semver.org's own pattern (2.0.0)
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -197,13 +195,13 @@ def test_an_assessment_report_records_the_checks_and_the_tool_version():
 
 
 def test_a_report_from_before_checks_were_recorded_still_reads():
-    old = json.loads((HERE / "fixtures" / "report-sample.json").read_text(encoding="utf-8"))
+    old = json.loads((FIXTURES / "report-sample.json").read_text(encoding="utf-8"))
     assert "checks" not in old
     assert AssessmentReport.model_validate(old).checks is None
 
 
 def test_oscal_links_each_check_to_its_hashed_data_files():
-    sample = (HERE / "fixtures" / "report-sample.json").read_text(encoding="utf-8")
+    sample = (FIXTURES / "report-sample.json").read_text(encoding="utf-8")
     report = AssessmentReport.model_validate_json(sample)
     report = report.model_copy(update={"checks": checks_run((_attempt("firmware.secrets"),))})
     oscal = json.loads(render(report, "oscal"))
@@ -231,7 +229,7 @@ def test_jcstar_version_prints_the_package_version(cli):
 
 
 def test_the_changelog_names_the_current_version_first():
-    text = (ROOT_DIR / "CHANGELOG.md").read_text(encoding="utf-8")
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     versions = re.findall(r"^## \[?(\d+\.\d+\.\d+[^\]\s]*)\]?", text, re.M)
     assert versions and versions[0] == package_version("jcstar")
     assert all(SEMVER.match(v) for v in versions)

@@ -77,7 +77,7 @@ from jcstar.checks.firmware.secrets import (
 from jcstar.checks.firmware.update import FirmwareUpdateCheck, scan_verifiers
 from jcstar.checks.product import NeededPort, ProductContext
 from jcstar.targets.firmware import UnpackedImage
-from tests.conftest import require_tool
+from tests.conftest import FIXTURES, require_tool
 from tests.firmware_rootfs import (
     API_TOKEN,
     CLEARTEXT_PASSWORD,
@@ -91,7 +91,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from passlib.hash import apr_md5_crypt, des_crypt, md5_crypt, sha256_crypt, sha512_crypt
 
-FEED = Path(__file__).parent / "fixtures" / "firmware" / "osv-feed.json"
+FEED = FIXTURES / "firmware" / "osv-feed.json"
 VEX = FEED.with_name("csaf-vex.json")
 
 

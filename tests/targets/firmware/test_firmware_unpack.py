@@ -32,10 +32,10 @@ from jcstar.targets.firmware import (
     workspace,
 )
 from tests import firmware_images as fi
-from tests.conftest import require_tool
+from tests.conftest import FIXTURES, require_tool
 
 MB = 1024**2
-FEED = Path(__file__).parent / "fixtures" / "firmware" / "osv-feed.json"
+FEED = FIXTURES / "firmware" / "osv-feed.json"
 
 
 def run_unpack(image: Path, workdir: Path, limits: Limits | None = None) -> UnpackedImage:
