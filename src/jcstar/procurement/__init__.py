@@ -1,0 +1,1 @@
+"""The buyer's side: procurement policies as data and checks of model lists against them."""
