@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from jcstar.assessment.models import AssessmentPlan, ParamValues, PlannedRequirement, ProductProfile
 from jcstar.catalog.loader import CatalogIndex
-from jcstar.catalog.models import Catalog, Condition, Level, Requirement
+from jcstar.catalog.models import Catalog, CheckBinding, Condition, Level, Requirement
 
 
 class PlanError(Exception):
@@ -20,30 +22,53 @@ def build_plan(catalog: Catalog, profile: ProductProfile) -> AssessmentPlan:
         )
     index = CatalogIndex(catalog)
     requirements = index.requirements(level.scheme)
-    planned = tuple(_plan_requirement(req, profile) for req in requirements)
+    added = sector_checks(catalog, profile.product_type)
+    planned = tuple(_plan_requirement(req, profile, added) for req in requirements)
     return AssessmentPlan(
         level=level.level,
         scheme=level.scheme,
         requirements=planned,
-        check_params=catalog_params(requirements, level),
+        check_params=catalog_params(requirements, level, added),
     )
 
 
-def catalog_params(requirements: tuple[Requirement, ...], level: Level) -> dict[str, ParamValues]:
+def sector_checks(catalog: Catalog, product_type: str) -> dict[str, ParamValues]:
+    """The checks the profile's product type adds (``catalog/data/sectors/``), with their
+    parameters for that type; none for a product type no sector names."""
+    found = catalog.product_type(product_type)
+    return {c.check: dict(c.params) for c in found.checks} if found else {}
+
+
+def _planned_bindings(req: Requirement, added: Mapping[str, ParamValues]) -> list[CheckBinding]:
+    """The requirement's bindings that run for this product: a ``sector_only`` one only
+    when the product type's sector adds its check."""
+    return [b for b in req.checks if not b.sector_only or b.check in added]
+
+
+def catalog_params(
+    requirements: tuple[Requirement, ...],
+    level: Level,
+    added: Mapping[str, ParamValues] | None = None,
+) -> dict[str, ParamValues]:
     """The parameters the catalog sets for each check, by check id: the scheme's binding,
-    then the level's profile over it (the check's own defaults fill in the rest when it runs).
+    then the product type's sector profile (``added``), then the level's profile over them
+    (the check's own defaults fill in the rest when it runs).
 
     A check runs once per assessment, so two bindings of one check that set different values
     cannot both hold: that is a catalog fault, named here (``catalog lint`` names it too)."""
+    added = added or {}
     bound: dict[str, tuple[str, ParamValues]] = {}
     for req in requirements:
-        for binding in req.checks:
+        for binding in _planned_bindings(req, added):
             seen = bound.setdefault(binding.check, (req.id, binding.params))
             if seen[1] != binding.params:
                 raise PlanError(
                     f"{binding.check} is bound with different parameters in {seen[0]} and {req.id}"
                 )
     resolved = {check: dict(params) for check, (_, params) in bound.items()}
+    for check, params in added.items():
+        if check in resolved:
+            resolved[check].update(params)
     for check, overrides in level.check_params.items():
         resolved[check] = {**resolved.get(check, {}), **overrides}
     return {check: params for check, params in resolved.items() if params}
@@ -66,10 +91,12 @@ def _holds(condition: Condition, profile: ProductProfile) -> bool | None:
     return None if value is None else value == condition.equals
 
 
-def _plan_requirement(req: Requirement, profile: ProductProfile) -> PlannedRequirement:
+def _plan_requirement(
+    req: Requirement, profile: ProductProfile, added: Mapping[str, ParamValues]
+) -> PlannedRequirement:
     common = {
         "requirement": req.id,
-        "checks": tuple(dict.fromkeys(binding.check for binding in req.checks)),
+        "checks": tuple(dict.fromkeys(b.check for b in _planned_bindings(req, added))),
         "questions": tuple(q.id for q in req.questions),
         "manual": req.manual,
     }

@@ -72,6 +72,54 @@ def lint(catalog: Catalog, source_ids: set[str] | None = None) -> list[Problem]:
     problems += _lint_criteria_versions(catalog, source_ids)
     for walk in catalog.crosswalks:
         problems += _lint_crosswalk(index, walk)
+    problems += _lint_sectors(catalog, source_ids)
+    return problems
+
+
+def _lint_sectors(catalog: Catalog, source_ids: set[str] | None) -> list[Problem]:
+    """Sector profiles: unique ids; every check a product type adds is bound ``sector_only``
+    in a scheme (else its observations evidence nothing), and a ``sector_only`` binding
+    names a check some product type adds (else it never runs)."""
+    problems = _duplicates("catalog", "sector id", [s.id for s in catalog.sectors])
+    types = [t.id for s in catalog.sectors for t in s.product_types]
+    problems += _duplicates("sectors", "product type id", types)
+    bindings = [b for scheme in catalog.schemes for r in scheme.requirements for b in r.checks]
+    sector_bound = {b.check for b in bindings if b.sector_only}
+    bound_for_all = {b.check for b in bindings if not b.sector_only}
+    added: set[str] = set()
+    for sector in catalog.sectors:
+        where = f"sectors/{sector.id}.yaml"
+        for product_type in sector.product_types:
+            problems += _duplicates(
+                where, f"{product_type.id} check", [c.check for c in product_type.checks]
+            )
+            for src in (*product_type.sources, *sector.sources):
+                if source_ids is not None and src not in source_ids:
+                    problems.append(
+                        Problem(where=where, message=f"{product_type.id}: unknown source {src}")
+                    )
+            for added_check in product_type.checks:
+                added.add(added_check.check)
+                if added_check.check not in sector_bound:
+                    problems.append(
+                        Problem(
+                            where=where,
+                            message=f"{product_type.id}: {added_check.check} is bound to no "
+                            "requirement with sector_only: true",
+                        )
+                    )
+                if added_check.check in bound_for_all:
+                    problems.append(
+                        Problem(
+                            where=where,
+                            message=f"{product_type.id}: {added_check.check} is also bound "
+                            "without sector_only, so every product runs it",
+                        )
+                    )
+    for check in sorted(sector_bound - added):
+        problems.append(
+            Problem(where="schemes", message=f"{check}: sector_only, but no sector adds it")
+        )
     return problems
 
 

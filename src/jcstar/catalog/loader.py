@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from jcstar.catalog.models import Catalog, Crosswalk, Level, Requirement, Scheme
+from jcstar.catalog.models import Catalog, Crosswalk, Level, Requirement, Scheme, Sector
 
 # libyaml's loader when PyYAML was built with it: the catalog loads several times faster
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -65,13 +65,16 @@ def _load(root: Path) -> Catalog:
     crosswalks = tuple(_validate(Crosswalk, _read_yaml(p), p) for p in crosswalk_files)
     levels_data = _read_yaml(levels_file) or {}
     levels = tuple(_validate(Level, item, levels_file) for item in levels_data.get("levels", []))
-    all_files = [root / "catalog.yaml", levels_file, *scheme_files, *crosswalk_files]
+    sector_files = sorted((root / "sectors").glob("*.yaml"))
+    sectors = tuple(_validate(Sector, _read_yaml(p), p) for p in sector_files)
+    all_files = [root / "catalog.yaml", levels_file, *scheme_files, *crosswalk_files, *sector_files]
     return Catalog(
         version=str(meta["version"]),
         digest=_digest(root, all_files),
         schemes=schemes,
         crosswalks=crosswalks,
         levels=levels,
+        sectors=sectors,
         files=tuple(str(p.relative_to(root)) for p in all_files),
     )
 

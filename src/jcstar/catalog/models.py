@@ -54,6 +54,9 @@ class CheckBinding(Frozen):
     check: str
     topic: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
+    #: bound only for the product types whose sector profile adds the check
+    #: (``catalog/data/sectors/``); other products never run it
+    sector_only: bool = False
 
 
 class Question(Frozen):
@@ -183,6 +186,41 @@ class Level(Frozen):
         return self.criteria_versions[-1] if self.criteria_versions else None
 
 
+class SectorCheck(Frozen):
+    """A check a sector's product type adds to its assessments, with the parameters it runs
+    with for that type (over the scheme binding's, under the level's)."""
+
+    check: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    note: str = ""
+
+
+class ProductType(Frozen):
+    """A kind of product a sector names (``erab-gateway``): a profile whose
+    ``product_type`` is this id gets the sector's checks in its plan."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]{1,39}$")
+    name_ja: str
+    name_en: str
+    description_en: str = ""
+    checks: tuple[SectorCheck, ...] = ()
+    basis: Basis = "judgement"
+    sources: tuple[str, ...] = ()
+
+
+class Sector(Frozen):
+    """A sector profile (``catalog/data/sectors/<id>.yaml``): its product types and the
+    sector-specific checks each adds."""
+
+    id: str
+    name_ja: str
+    name_en: str
+    product_types: tuple[ProductType, ...]
+    basis: Basis = "judgement"
+    sources: tuple[str, ...] = ()
+    note: str = ""
+
+
 class Catalog(Frozen):
     version: str
     digest: str
@@ -190,3 +228,10 @@ class Catalog(Frozen):
     crosswalks: tuple[Crosswalk, ...]
     levels: tuple[Level, ...]
     files: tuple[str, ...] = ()
+    sectors: tuple[Sector, ...] = ()
+
+    def product_type(self, type_id: str) -> ProductType | None:
+        """The sector product type ``type_id`` (a profile's ``product_type``), if any."""
+        return next(
+            (t for sector in self.sectors for t in sector.product_types if t.id == type_id), None
+        )

@@ -1,0 +1,167 @@
+"""Power-sector control protocols a device answers without authentication (S1.1-13).
+
+For ERAB gateways and controllers, DR-ready devices and the monitors and PCS of distributed
+generation (``catalog/data/sectors/power.yaml`` names this check for them): Modbus/TCP,
+DNP3, IEC 60870-5-104 and ECHONET Lite (UDP and TCP), each asked one read-only question
+(``collect/industrial.py``, ``collect/echonet.py``). None of them authenticates a client, so
+a port that answers is an exposed control interface: a finding unless the product profile
+declares it needed (``needed_ports``, with the reason), then a note for review, as
+``network.services`` treats a needed risky port. A protocol that is not there is not a
+finding; a port that accepts a connection but does not answer in time cannot be judged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, ClassVar
+
+from pydantic import Field
+
+from jcstar.checks.base import CannotJudge, Check, CheckInput, Observation
+from jcstar.checks.network.collect.conversation import Heard
+from jcstar.checks.network.collect.device import TARGET, device_params, pacer
+from jcstar.checks.network.collect.echonet import echonet_tcp, echonet_udp
+from jcstar.checks.network.collect.industrial import (
+    dnp3_link_status,
+    iec104_startdt,
+    modbus_holding_read,
+)
+from jcstar.checks.network.collect.pacing import Pacer
+from jcstar.checks.network.collect.scan import risky_ports
+from jcstar.checks.params import CheckParams
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+Ask = Callable[[str, int, float, Pacer], Awaitable[Heard]]
+TOPIC = "sector_exposure"
+
+#: protocol -> (name in reports, how it is asked over TCP)
+TCP_ASKS: dict[str, tuple[str, Ask]] = {
+    "modbus": ("Modbus/TCP", modbus_holding_read),
+    "dnp3": ("DNP3", dnp3_link_status),
+    "iec-104": ("IEC 60870-5-104", iec104_startdt),
+    "echonet-lite": ("ECHONET Lite", echonet_tcp),
+}
+
+
+class SectorProtocolsParams(CheckParams):
+    """The ports each protocol is asked on (the registered ports by default)."""
+
+    modbus_ports: tuple[Port, ...] = (502,)
+    dnp3_ports: tuple[Port, ...] = (20000,)
+    iec104_ports: tuple[Port, ...] = (2404,)
+    #: asked over UDP and TCP
+    echonet_ports: tuple[Port, ...] = (3610,)
+
+    def tcp(self) -> list[tuple[str, int]]:
+        return [
+            *(("modbus", p) for p in self.modbus_ports),
+            *(("dnp3", p) for p in self.dnp3_ports),
+            *(("iec-104", p) for p in self.iec104_ports),
+            *(("echonet-lite", p) for p in self.echonet_ports),
+        ]
+
+
+def _risk(protocol: str, transport: str) -> str:
+    """Why the protocol is high-risk, from the shared list of risky ports."""
+    return next(
+        (
+            entry.risk
+            for entry in risky_ports().values()
+            if entry.service == protocol and entry.protocol == transport
+        ),
+        "no authentication in the protocol",
+    )
+
+
+def _name(heard: Heard) -> str:
+    return TCP_ASKS[heard.protocol][0]
+
+
+def exposure_observations(
+    heard: list[Heard], needed: dict[tuple[int, str], str]
+) -> tuple[Observation, ...]:
+    """One observation per protocol that answered or could not be judged; a pass when none
+    of them is there. A port the vendor declares needed is noted, not failed."""
+    found: list[Observation] = []
+    for h in heard:
+        line = f"{h.key} {_name(h)} {h.detail}"
+        details = {"port": h.port, "transport": h.transport, "protocol": h.protocol}
+        if h.state == "answers":
+            reason = needed.get((h.port, h.transport))
+            if reason:
+                found.append(
+                    Observation(
+                        topic=TOPIC,
+                        outcome="info",
+                        message=f"{line} without authentication (needed: {reason})",
+                        details={**details, "needed": reason},
+                    )
+                )
+            else:
+                found.append(
+                    Observation(
+                        topic=TOPIC,
+                        outcome="fail",
+                        message=f"{line} without authentication: {_risk(h.protocol, h.transport)}",
+                        details=details,
+                    )
+                )
+        elif h.state == "silent":
+            found.append(
+                Observation(
+                    topic=TOPIC,
+                    outcome="inconclusive",
+                    message=f"{line}: cannot tell whether {_name(h)} is exposed there",
+                    details=details,
+                )
+            )
+    if found:
+        return tuple(found)
+    asked = ", ".join(sorted({f"{_name(h)} {h.key}" for h in heard}))
+    return (
+        Observation(
+            topic=TOPIC,
+            outcome="pass",
+            message=f"no power-sector control protocol answers ({asked})",
+            details={"asked": [h.key for h in heard]},
+        ),
+    )
+
+
+class SectorProtocolsCheck(Check):
+    id: ClassVar[str] = "network.sector_protocols"
+    version: ClassVar[str] = "1.0"
+    title: ClassVar[str] = "Power-sector control protocols exposed without authentication"
+    needs: ClassVar[tuple[str, ...]] = (TARGET,)
+    topics: ClassVar[tuple[str, ...]] = (TOPIC,)
+    data_files: ClassVar[tuple[str, ...]] = ("risky-ports.yaml",)
+    parameters: ClassVar[type[SectorProtocolsParams]] = SectorProtocolsParams
+    budget_s = 60
+
+    async def run(self, given: CheckInput) -> tuple[Observation, ...]:
+        device = device_params(given)
+        ports = SectorProtocolsParams.read(given)
+        pace = pacer(given)
+        # only the ports the user named, when they named any (``--ports``)
+        allowed = set(device.port_list) if device.ports else None
+        tcp = [(proto, p) for proto, p in ports.tcp() if allowed is None or p in allowed]
+        asks = [TCP_ASKS[proto][1](device.address, p, device.timeout_s, pace) for proto, p in tcp]
+        asks += [
+            echonet_udp(device.address, p, device.timeout_s, pace) for p in ports.echonet_ports
+        ]
+        heard = list(await asyncio.gather(*asks))
+        # a refused TCP port shows the device is there; UDP silence shows nothing
+        responsive = [h for h in heard if h.state != "absent" or h.transport == "tcp"]
+        responsive = [h for h in responsive if h.state not in ("filtered", "unreachable")]
+        if tcp and not responsive:  # every TCP port timed out or failed, no UDP answer
+            kinds = {h.state for h in heard if h.transport == "tcp"}
+            keys = ", ".join(h.key for h in heard if h.transport == "tcp")
+            if "unreachable" in kinds:
+                raise CannotJudge(f"{device.address} is unreachable ({keys})", "unreachable")
+            raise CannotJudge(
+                f"{device.address} answered on none of {keys} (all timed out): "
+                "cannot tell whether its control protocols are exposed",
+                "timed_out",
+            )
+        return exposure_observations(heard, given.product.needed())
