@@ -1,0 +1,83 @@
+"""A live registry as a ``StatusSource``: its bulk status endpoint, 10,000 numbers a request.
+
+All requests go over one HTTP connection (one ``RegistryClient``, kept alive), so 100,000
+model numbers cost ten round trips instead of 100,000 single lookups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from jcstar.client.api import RegistryClient
+from jcstar.client.status import Lookup
+from jcstar.labels.standing import LabelRecord
+
+#: numbers per request: the registry's limit (``registry.status.schemas.MAX_NUMBERS``)
+BATCH = 10_000
+#: a request of 10,000 numbers may take a few seconds on a large registry
+TIMEOUT_S = 120.0
+
+
+class RegistryStatusSource:
+    """Answers from the registry at ``base_url`` (``transport``: for tests)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        batch: int = BATCH,
+        transport: httpx.BaseTransport | None = None,
+        timeout_s: float = TIMEOUT_S,
+    ) -> None:
+        if not 1 <= batch <= BATCH:
+            raise ValueError(f"batch must be 1 to {BATCH:,} numbers, not {batch}")
+        self.batch = batch
+        self._client = RegistryClient(base_url, timeout_s=timeout_s, transport=transport)
+
+    @property
+    def description(self) -> str:
+        return self._client.base_url
+
+    def __enter__(self) -> RegistryStatusSource:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def lookup(self, models: Sequence[str], registrations: Sequence[str]) -> Lookup:
+        """Every number's records, asked in batches; raises the client's ``RegistryError`` or
+        ``RegistryUnavailable`` when the registry refuses or cannot be reached."""
+        asked = [("m", m) for m in dict.fromkeys(models)] + [
+            ("r", r) for r in dict.fromkeys(registrations)
+        ]
+        records: dict[str, LabelRecord] = {}
+        by_model: dict[str, tuple[LabelRecord, ...]] = {}
+        by_registration: dict[str, LabelRecord | None] = {}
+        for start in range(0, len(asked), self.batch):
+            part = asked[start : start + self.batch]
+            answer = self._client.bulk_status(
+                [n for kind, n in part if kind == "m"], [n for kind, n in part if kind == "r"]
+            )
+            for number, entry in answer["labels"].items():
+                if number not in records:
+                    records[number] = LabelRecord.model_validate(entry["record"])
+            found: dict[str, Any] = answer["models"]
+            for model, numbers in found.items():
+                by_model[model] = tuple(records[n] for n in numbers)
+            for given, number in answer["registrations"].items():
+                by_registration[given] = None if number is None else records[number]
+        return Lookup(
+            by_model={m: by_model[m] for m in models},
+            by_registration={r: by_registration[r] for r in registrations},
+        )
