@@ -200,20 +200,26 @@ class FakeCheck(Check):
 
 
 @pytest.mark.parametrize(
-    ("behaviour", "status", "reason"),
+    ("behaviour", "status", "kind", "reason"),
     [
-        ("hang", "error", "timed out after 0.2 s"),
-        # a fault of the check is named as one; a check that cannot judge says why, plainly
-        ("crash", "error", "internal error in the check: ConnectionResetError('peer reset')"),
-        ("cannot judge", "error", "the device closed every connection"),
-        ("skip", "skipped", "no target"),
-        ("empty", "error", "check returned no observation"),
-        ("ok", "completed", ""),
+        ("hang", "error", "timed_out", "no result within 0.2 s"),
+        # a fault of the check is named as one (no kind); a check that cannot judge says why,
+        # plainly, and of which kind
+        (
+            "crash",
+            "error",
+            None,
+            "internal error in the check: ConnectionResetError('peer reset')",
+        ),
+        ("cannot judge", "error", "refused", "the device closed every connection"),
+        ("skip", "skipped", None, "no target"),
+        ("empty", "error", None, "check returned no observation"),
+        ("ok", "completed", None, ""),
     ],
 )
-def test_runner_wraps_every_outcome_in_an_attempt(behaviour, status, reason):
+def test_runner_wraps_every_outcome_in_an_attempt(behaviour, status, kind, reason):
     attempt = asyncio.run(run_check(FakeCheck(behaviour), CheckInput(), timeout_s=0.2))
-    assert (attempt.status, attempt.reason) == (status, reason)
+    assert (attempt.status, attempt.kind, attempt.reason) == (status, kind, reason)
 
 
 def test_a_requirement_evaluated_on_the_device_is_not_met_by_documents_alone():

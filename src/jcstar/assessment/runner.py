@@ -75,10 +75,18 @@ async def run_check(
         observations = await asyncio.wait_for(check.run(given), timeout=timeout_s)
     except SkipCheck as exc:
         return attempt(status="skipped", reason=str(exc))
-    except TimeoutError:
-        return attempt(status="error", reason=f"timed out after {timeout_s:g} s")
+    except TimeoutError:  # the kind says "timed out"; the reason states the limit
+        return attempt(status="error", kind="timed_out", reason=f"no result within {timeout_s:g} s")
     except CannotJudge as exc:  # the check says in plain words why it cannot judge
-        return attempt(status="error", reason=exc.reason)
+        return attempt(status="error", kind=exc.kind, reason=exc.reason)
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise  # the run itself is being stopped (an interrupt): no attempt, it runs again
+        # work the check waited on was cancelled under it (not the run): it stopped part way
+        return attempt(
+            status="error", kind="cut_short", reason="work the check waited on was cancelled"
+        )
     except Exception as exc:  # a broken check: an error, not a pass, and named as a fault
         return attempt(status="error", reason=f"internal error in the check: {exc!r}")
     if not observations:

@@ -65,14 +65,36 @@ class Observation(Frozen):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
+#: why a check that ran could not judge (:class:`CannotJudge`): ``unreachable`` the target
+#: could not be reached (no route, no host, a file not there); ``refused`` it was reached and
+#: turned the check away (connection refused, HTTP 401/403); ``timed_out`` it did not answer
+#: in time, or the check's time ran out; ``unsupported`` it answered in a form the check cannot
+#: judge (an unknown format, key type or protocol); ``cut_short`` the check's input or work
+#: stopped part way (an image extracted in part, work cancelled); ``undetermined`` none of
+#: these: it was seen but what was seen settles nothing
+CannotJudgeKind = Literal[
+    "unreachable", "timed_out", "refused", "unsupported", "cut_short", "undetermined"
+]
+
+
 class CheckAttempt(Frozen):
     check: str
     check_version: str
     status: AttemptStatus
     reason: str = ""
+    #: for an ``error`` the check could not judge, why (None: a fault of the check or of its
+    #: parameters, a skip or a completed attempt, or a report from before kinds were recorded)
+    kind: CannotJudgeKind | None = None
     target: str = ""
     observations: tuple[Observation, ...] = ()
     duration_ms: int = 0
+
+    @property
+    def stated_reason(self) -> str:
+        """The reason as a report shows it: a cannot-judge kind first (``timed out: …``)."""
+        if self.kind is None:
+            return self.reason
+        return f"{self.kind.replace('_', ' ')}: {self.reason}"
 
 
 class SharedWork:
@@ -193,11 +215,6 @@ class SkipCheck(Exception):
     """Raised by a check that lacks the input it needs; the attempt is ``skipped``."""
 
 
-CannotJudgeKind = Literal[
-    "unreachable", "timed_out", "refused", "unsupported", "cut_short", "undetermined"
-]
-
-
 class CannotJudge(Exception):
     """Raised by a check that ran but cannot judge: the attempt is an ``error`` whose
     reason is this plain sentence (INCONCLUSIVE, never a pass). Anything else a check
@@ -207,6 +224,19 @@ class CannotJudge(Exception):
         super().__init__(reason)
         self.reason = reason
         self.kind: CannotJudgeKind = kind
+
+
+def connection_kind(exc: BaseException) -> CannotJudgeKind:
+    """The kind of a failed connection, from the OS error at its root (an httpx or asyncio
+    error wraps it): refused, timed out, or otherwise unreachable (no route, no such host)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "refused"
+        if isinstance(seen, TimeoutError) or type(seen).__name__.endswith("Timeout"):
+            return "timed_out"  # the stdlib's, or httpx's ConnectTimeout / ReadTimeout
+        seen = seen.__cause__ or seen.__context__
+    return "unreachable"
 
 
 #: a check's time budget when it declares none (the user's ``--timeout`` overrides any)

@@ -214,7 +214,7 @@ def _attempts(report: AssessmentReport) -> list[str]:
     for a in report.attempts:
         lines.append(
             f"| {cell(a.check)} | {cell(a.check_version)} | {a.status} "
-            f"| {cell(a.target)} | {cell(a.reason)} |"
+            f"| {cell(a.target)} | {cell(a.stated_reason)} |"
         )
     return [*lines, ""]
 

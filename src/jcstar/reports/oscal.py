@@ -63,10 +63,24 @@ def _props(**values: str | None) -> list[oc.Property] | None:
     return props or None
 
 
+def _param_props(report: AssessmentReport, check: str) -> list[oc.Property]:
+    """The parameters the check ran with, one ``jcstar-check-param`` prop each
+    (``min_rsa_bits=3072``; a list as JSON), in the report's order."""
+    params = (report.check_params or {}).get(check, {})
+    return [
+        oc.Property(
+            name="jcstar-check-param",
+            value=_line(f"{name}={json.dumps(value, ensure_ascii=False)}"),
+            ns=JCSTAR_NS,
+        )
+        for name, value in params.items()
+    ]
+
+
 def _attempt_observation(report: AssessmentReport, index: int, a: CheckAttempt) -> oc.Observation:
     lines = [f"Status: {a.status}"]
     if a.reason:
-        lines.append(f"Reason: {a.reason}")
+        lines.append(f"Reason: {a.stated_reason}")
     if a.observations:
         lines.append(observations_text(a))
     evidence = [oc.RelevantEvidence(href=a.target, description=a.target)] if a.target else None
@@ -74,7 +88,17 @@ def _attempt_observation(report: AssessmentReport, index: int, a: CheckAttempt) 
         uuid=_uuid(report, "attempt", str(index), a.check),
         title=_line(f"{a.check} {a.check_version}: {a.status}"),
         description="\n".join(lines),
-        props=_props(check=a.check, check_version=a.check_version, attempt_status=a.status),
+        props=(
+            _props(
+                check=a.check,
+                check_version=a.check_version,
+                attempt_status=a.status,
+                cannot_judge_kind=a.kind,
+            )
+            or []
+        )
+        + _param_props(report, a.check)
+        or None,
         methods=["TEST"],
         relevant_evidence=evidence,
         collected=_when(report),

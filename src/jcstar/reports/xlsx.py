@@ -163,7 +163,7 @@ def _checklist_row(number: int, v: RequirementVerdict) -> tuple[object, ...]:
 
 
 def _attempt_row(a: CheckAttempt) -> tuple[object, ...]:
-    return (a.check, a.check_version, a.status, a.reason, a.target, observations_text(a))
+    return (a.check, a.check_version, a.status, a.stated_reason, a.target, observations_text(a))
 
 
 def _checklist(ws: Worksheet, report: AssessmentReport) -> None:

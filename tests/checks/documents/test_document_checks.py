@@ -88,7 +88,7 @@ def test_missing_policy_page_is_an_error_not_a_failure(site):
         VulnerabilityDisclosurePolicyCheck(),
         {"vulnerability_disclosure_policy": site.base_url + "/nope"},
     )
-    assert attempt.status == "error"
+    assert (attempt.status, attempt.kind) == ("error", "unreachable")
     assert "HTTP 404" in attempt.reason
 
 
@@ -100,15 +100,15 @@ def test_stalled_server_times_out_as_an_error(site):
         {"vulnerability_disclosure_policy": url},
         timeout_s=0.5,
     )
-    assert attempt.status == "error"
-    assert "timed out after 0.5 s" in attempt.reason
+    assert (attempt.status, attempt.kind) == ("error", "timed_out")
+    assert attempt.stated_reason == "timed out: no result within 0.5 s"
 
 
 @pytest.mark.slow
 def test_oversized_policy_is_refused(site):
     url = site.add("/huge", "a" * 1_200_000)
     attempt = run(VulnerabilityDisclosurePolicyCheck(), {"vulnerability_disclosure_policy": url})
-    assert attempt.status == "error"
+    assert (attempt.status, attempt.kind) == ("error", "unsupported")
     assert "larger than" in attempt.reason
 
 

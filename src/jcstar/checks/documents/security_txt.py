@@ -44,7 +44,7 @@ def policy_urls(parsed: Parser) -> list[str]:
 
 class SecurityTxtCheck(Check):
     id: ClassVar[str] = "documents.security_txt"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     title: ClassVar[str] = "security.txt per RFC 9116"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("security_txt",)

@@ -106,7 +106,7 @@ def assess_policy(document: Document) -> Observation:
 
 class VulnerabilityDisclosurePolicyCheck(Check):
     id: ClassVar[str] = "documents.vdp"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     title: ClassVar[str] = "Vulnerability disclosure policy names a contact and both timelines"
     needs: ClassVar[tuple[str, ...]] = (TARGET, SECURITY_TXT)
     topics: ClassVar[tuple[str, ...]] = ("policy",)

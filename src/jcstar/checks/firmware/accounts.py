@@ -433,8 +433,9 @@ def accounts_observation(
     found = [(prefix, scan) for prefix, scan in scans if scan.databases or scan.undetermined]
     if not found:
         if not complete:
-            raise CannotJudge("no account database found (the image was cut short)")
-        raise CannotJudge("no account database found (/etc/passwd)")
+            raise CannotJudge("no account database found (the image was cut short)", "cut_short")
+        # a whole image without one: nothing more specific is known (an RTOS, another layout)
+        raise CannotJudge("no account database found (/etc/passwd)", "undetermined")
     unknown = [prefix + u for prefix, scan in found for u in scan.undetermined]
     details: dict[str, object] = {
         "databases": [prefix + d for prefix, scan in found for d in scan.databases],
@@ -499,7 +500,7 @@ def accounts_observation(
 
 class FirmwareAccountsCheck(Check):
     id: ClassVar[str] = "firmware.accounts"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     data_files: ClassVar[tuple[str, ...]] = (
         "default-credentials.yaml",
         "firmware-secret-patterns.yaml",

@@ -359,7 +359,8 @@ def boot_observation(
     if not sources:
         raise CannotJudge(
             "no boot configuration found (inittab, rc scripts, systemd units)"
-            + ("; the image was cut short" if not complete else "")
+            + ("; the image was cut short" if not complete else ""),
+            "undetermined" if complete else "cut_short",
         )
     findings = [
         f.model_copy(update={"path": prefix + f.path})
@@ -385,7 +386,8 @@ def boot_observation(
     if details["not_read"]:
         raise CannotJudge(
             f"{len(details['not_read'])} boot script(s) not read: more than "
-            f"{MAX_SCRIPT_BYTES // 1024**2} MiB of boot scripts (first: {details['not_read'][0]})"
+            f"{MAX_SCRIPT_BYTES // 1024**2} MiB of boot scripts (first: {details['not_read'][0]})",
+            "cut_short",
         )
     accepted = [f"{f.service} ({f.accepted})" for f in findings]
     return Observation(
@@ -399,7 +401,7 @@ def boot_observation(
 
 class FirmwareBootServicesCheck(Check):
     id: ClassVar[str] = "firmware.boot_services"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     data_files: ClassVar[tuple[str, ...]] = ("firmware-boot-services.yaml",)
     title: ClassVar[str] = "Firmware: high-risk services and console shells started at boot"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)

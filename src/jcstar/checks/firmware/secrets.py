@@ -310,7 +310,7 @@ def secrets_observation(
 
 class FirmwareSecretsCheck(Check):
     id: ClassVar[str] = "firmware.secrets"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     data_files: ClassVar[tuple[str, ...]] = ("firmware-secret-patterns.yaml",)
     title: ClassVar[str] = "Firmware: private keys, tokens and passwords stored unprotected"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)

@@ -167,7 +167,7 @@ def signature_observation(
 
 class FirmwareUpdateCheck(Check):
     id: ClassVar[str] = "firmware.update"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     title: ClassVar[str] = "Firmware update: package signature and the image's verification step"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = ("update_signature", "update_verifier")

@@ -234,7 +234,7 @@ async def settle(given: CheckInput, tried: Burst) -> dict[str, Any]:
 
 class BruteForceCheck(Check):
     id: ClassVar[str] = "network.bruteforce"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     data_files: ClassVar[tuple[str, ...]] = (
         "admin-paths.yaml",
         "default-credentials.yaml",
@@ -275,7 +275,7 @@ class BruteForceCheck(Check):
             )
         if "untestable" in kinds:
             # a surface that crashed, stalled or vanished under the burst shows no protection
-            raise CannotJudge(f"brute-force burst could not show protection: {lines}")
+            raise CannotJudge(f"brute-force burst could not show protection: {lines}", "cut_short")
         if kinds == {"protected"}:
             return (
                 Observation(

@@ -147,7 +147,7 @@ async def default_credential_trials(given: CheckInput) -> list[SurfaceTrial]:
 
 class DefaultCredentialsCheck(Check):
     id: ClassVar[str] = "network.default_credentials"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     data_files: ClassVar[tuple[str, ...]] = (
         "admin-paths.yaml",
         "default-credentials.yaml",
@@ -189,9 +189,10 @@ class DefaultCredentialsCheck(Check):
             )
         untested = [t for t in trials if t.rejected == 0 and not t.no_password]
         if untested:
+            stopped = (f"{t.surface}: {t.stopped or 'no attempt completed'}" for t in untested)
             raise CannotJudge(
-                "could not test default credentials on "
-                + "; ".join(f"{t.surface}: {t.stopped or 'no attempt completed'}" for t in untested)
+                "could not test default credentials on " + "; ".join(stopped),
+                "undetermined",  # each surface's own reason is in the text; no one kind
             )
         summary = ", ".join(
             f"{t.surface} {t.no_password}" if t.no_password else

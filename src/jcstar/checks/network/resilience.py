@@ -43,7 +43,9 @@ async def run_command(command: str, timeout_s: float) -> str:
     except TimeoutError:
         process.kill()
         await process.wait()
-        raise CannotJudge(f"power-cycle command did not finish in {timeout_s:g} s") from None
+        raise CannotJudge(
+            f"power-cycle command did not finish in {timeout_s:g} s", "timed_out"
+        ) from None
     if process.returncode != 0:
         text = out.decode(errors="replace").strip()[-200:]
         raise CannotJudge(f"power-cycle command failed ({process.returncode}): {text}")
@@ -52,7 +54,7 @@ async def run_command(command: str, timeout_s: float) -> str:
 
 class ResilienceCheck(Check):
     id: ClassVar[str] = "network.resilience"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     data_files: ClassVar[tuple[str, ...]] = (
         "admin-paths.yaml",
         "default-credentials.yaml",
@@ -87,7 +89,9 @@ class ResilienceCheck(Check):
             if before.outcome != "accepted":
                 raise CannotJudge(
                     f"{surface.name}: the given credential does not work before the power cycle "
-                    f"({before.detail})"
+                    f"({before.detail})",
+                    # turned away: the profile's credential; an error: the login itself failed
+                    "refused" if before.outcome == "rejected" else "undetermined",
                 )
         await run_command(device.power_cycle_command, device.restart_wait_s)
         problems, kept = [], []
@@ -96,7 +100,8 @@ class ResilienceCheck(Check):
                 device.address, surface.service.port, device.restart_wait_s
             ):
                 raise CannotJudge(
-                    f"{surface.name} did not come back within {device.restart_wait_s:g} s"
+                    f"{surface.name} did not come back within {device.restart_wait_s:g} s",
+                    "timed_out",
                 )
             login = login_target(surface)
             after = await login.try_login(

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from pydantic import Field
 
-from jcstar.checks.base import CannotJudge, Check, CheckInput, Observation
+from jcstar.checks.base import CannotJudge, Check, CheckInput, Observation, connection_kind
 from jcstar.checks.network.collect.device import TARGET, device_params, device_scan, pacer
 from jcstar.checks.network.collect.pacing import Pacer
 from jcstar.checks.network.collect.scan import Service
@@ -50,9 +50,10 @@ class TlsParams(CheckParams):
     weak_signature_hashes: tuple[str, ...] = WEAK_SIGNATURE_HASHES
 
 
-class Unreachable(Exception):
+class Unreachable(CannotJudge):
     """The connection itself failed (refused, reset, timed out): nothing was learnt
-    about TLS, so this must not read as "version not offered"."""
+    about TLS, so this must not read as "version not offered" (INCONCLUSIVE, of the
+    connection's kind)."""
 
 
 async def _handshake(
@@ -71,7 +72,7 @@ async def _handshake(
         return None
     except (TimeoutError, OSError) as exc:
         # refused at connect (a rate limit answers SYN with RST), unreachable, stalled
-        raise Unreachable(f"{port}/tcp: {type(exc).__name__}: {exc}") from exc
+        raise Unreachable(f"{port}/tcp: {type(exc).__name__}: {exc}", connection_kind(exc)) from exc
     try:
         sslobj = writer.get_extra_info("ssl_object")
         cipher = sslobj.cipher()[0] if sslobj and sslobj.cipher() else "?"
@@ -163,7 +164,7 @@ def problems(facts: dict[str, Any], limits: TlsParams | None = None) -> list[str
 
 class TlsCheck(Check):
     id: ClassVar[str] = "network.tls"
-    version: ClassVar[str] = "1.1"
+    version: ClassVar[str] = "1.2"
     data_files: ClassVar[tuple[str, ...]] = ("risky-ports.yaml",)
     title: ClassVar[str] = "TLS versions, cipher suites and certificate"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
@@ -179,7 +180,9 @@ class TlsCheck(Check):
         broken = [s.key for s in scanned if s.tls_failed]
         if broken:
             # garbage or stalled TLS: the port is there but cannot be judged
-            raise CannotJudge(f"TLS handshake failed on {', '.join(broken)} (no usable TLS)")
+            raise CannotJudge(
+                f"TLS handshake failed on {', '.join(broken)} (no usable TLS)", "unsupported"
+            )
         services: list[Service] = [s for s in scanned if s.tls]
         if not services:
             return (Observation(topic="tls", outcome="info", message="no TLS service found"),)
@@ -192,7 +195,8 @@ class TlsCheck(Check):
         found = [p for facts in reports for p in problems(facts, limits)]
         if any(not facts["offered"] for facts in reports):
             raise CannotJudge(
-                "a TLS port completed no handshake in any version (garbage or stalled TLS)"
+                "a TLS port completed no handshake in any version (garbage or stalled TLS)",
+                "unsupported",
             )
         summary = "; ".join(f"{f['port']}/tcp {', '.join(f['offered'])}" for f in reports)
         modern = {"TLSv1.2", "TLSv1.3"}

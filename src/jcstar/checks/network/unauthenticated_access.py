@@ -51,7 +51,7 @@ async def truly_open(given: CheckInput, surfaces: list[Surface]) -> tuple[list[s
 
 class UnauthenticatedAccessCheck(Check):
     id: ClassVar[str] = "network.unauthenticated_access"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     data_files: ClassVar[tuple[str, ...]] = ("admin-paths.yaml", "risky-ports.yaml")
     title: ClassVar[str] = "Services that give access without any authentication"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
@@ -97,7 +97,8 @@ class UnauthenticatedAccessCheck(Check):
         if unknown and len(unknown) == len(surfaces):
             raise CannotJudge(
                 "could not tell whether any service asks for authentication: "
-                + "; ".join(f"{s.name}: {s.open_result.detail}" for s in unknown)
+                + "; ".join(f"{s.name}: {s.open_result.detail}" for s in unknown),
+                "undetermined",  # each service's own reason is in the text; no one kind
             )
         asked = ", ".join(s.name for s in surfaces if s.asks_for_credentials) or "none"
         note = f"; could not tell for {', '.join(s.name for s in unknown)}" if unknown else ""

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import httpx
 
-from jcstar.checks.base import CannotJudge
+from jcstar.checks.base import CannotJudge, CannotJudgeKind, connection_kind
 from jcstar.checks.httpbody import read_capped
 
 MAX_BYTES = 1_000_000
@@ -50,7 +50,7 @@ async def read_document(location: str, base_dir: str = ".") -> Document:
         content_type = "text/html" if path.suffix.lower() in (".html", ".htm") else "text/plain"
         published = False
     if len(body) > MAX_BYTES:
-        raise DocumentError(f"{location} is larger than {MAX_BYTES} bytes", "refused")
+        raise DocumentError(f"{location} is larger than {MAX_BYTES} bytes", "unsupported")
     text = body.decode("utf-8", errors="replace")
     if "html" in content_type:
         text = html_to_text(text)
@@ -64,15 +64,23 @@ async def _fetch(url: str) -> tuple[bytes, str]:
             client.stream("GET", url) as response,
         ):
             if response.status_code >= 400:
-                raise DocumentError(f"HTTP {response.status_code} from {url}", "refused")
+                raise DocumentError(
+                    f"HTTP {response.status_code} from {url}", http_kind(response.status_code)
+                )
             body, truncated = await read_capped(response, MAX_BYTES)
             if truncated:
-                raise DocumentError(f"{url} is larger than {MAX_BYTES} bytes", "refused")
+                raise DocumentError(f"{url} is larger than {MAX_BYTES} bytes", "unsupported")
             return body, response.headers.get("content-type", "")
     except httpx.HTTPError as exc:
         raise DocumentError(
-            f"cannot fetch {url}: {type(exc).__name__}: {exc}", "unreachable"
+            f"cannot fetch {url}: {type(exc).__name__}: {exc}", connection_kind(exc)
         ) from exc
+
+
+def http_kind(status: int) -> CannotJudgeKind:
+    """An HTTP error's kind: the server turned us away (authentication, rate limit), or the
+    document is not where the profile says (404, a server error)."""
+    return "refused" if status in (401, 403, 407, 429) else "unreachable"
 
 
 class _TextExtractor(HTMLParser):

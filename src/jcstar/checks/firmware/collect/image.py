@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from jcstar.checks.base import FIRMWARE_IMAGE, CheckInput, Frozen, SkipCheck
+from jcstar.checks.base import (
+    FIRMWARE_IMAGE,
+    CannotJudge,
+    CannotJudgeKind,
+    CheckInput,
+    Frozen,
+    SkipCheck,
+)
 from jcstar.checks.firmware.collect.params import ANALYSIS_S, FirmwareParams
 from jcstar.targets.firmware import UnpackedImage, UnpackError, remove_tree, sha256_file, unpack
 from jcstar.targets.firmware.unblob import Progress
@@ -80,12 +87,33 @@ async def _unpack(given: CheckInput, path: str, subdir: str | None) -> UnpackedI
     return await given.shared.once(f"firmware.unpack:{path}", make)
 
 
+class CannotUnpack(CannotJudge, UnpackError):
+    """The image could not be unpacked: the check cannot judge (INCONCLUSIVE), of the kind
+    :func:`unpack_kind` reads from the unpacker's one-line reason."""
+
+
+def unpack_kind(reason: str) -> CannotJudgeKind:
+    """The kind of an unpack failure. ``targets/firmware`` states it only in words (its
+    messages: "found no format it knows", "extraction stopped…", "not found", "cannot
+    read"); a reason not recognised here stays ``undetermined``."""
+    if "no format it knows" in reason:
+        return "unsupported"
+    if "stopped" in reason or "outgrew" in reason:
+        return "cut_short"
+    if "not found" in reason or "cannot read" in reason:
+        return "unreachable"
+    return "undetermined"
+
+
 async def unpacked_image(given: CheckInput) -> UnpackedImage:
     """The profile's image, unpacked once per run (``given.shared``).
 
-    SkipCheck when the profile names no firmware; UnpackError when it cannot be
-    unpacked (the runner makes that an error attempt, so INCONCLUSIVE)."""
-    return await _unpack(given, firmware_params(given).image, None)
+    SkipCheck when the profile names no firmware; :class:`CannotUnpack` (an UnpackError)
+    when it cannot be unpacked."""
+    try:
+        return await _unpack(given, firmware_params(given).image, None)
+    except UnpackError as exc:
+        raise CannotUnpack(str(exc), unpack_kind(str(exc))) from exc
 
 
 async def unpacked_same_model(given: CheckInput, index: int) -> UnpackedImage:

@@ -24,14 +24,21 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa, utils
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
+from jcstar.checks.base import CannotJudge, CannotJudgeKind
+
 CHUNK = 1024**2
 #: EdDSA signs the whole message; a package above this is not loaded into memory
 EDDSA_LIMIT = 512 * 1024**2
 HASHES: tuple[hashes.HashAlgorithm, ...] = (hashes.SHA256(), hashes.SHA384(), hashes.SHA512())
 
 
-class UpdateInputError(ValueError):
-    """A key, signature or package that cannot be read: one line naming the file."""
+class UpdateInputError(CannotJudge, ValueError):
+    """A key, signature or package that cannot be read: one line naming the file. Checked as
+    input before a run (a ValueError, exit 2); met by the check, it cannot judge: the file
+    is not there (``unreachable``) or in a form it cannot read (``unsupported``)."""
+
+    def __init__(self, reason: str, kind: CannotJudgeKind = "unsupported") -> None:
+        super().__init__(reason, kind)
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,9 @@ def load_public_key(path: Path) -> PublicKeyTypes:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise UpdateInputError(f"{path}: cannot read public key: {exc.strerror}") from None
+        raise UpdateInputError(
+            f"{path}: cannot read public key: {exc.strerror}", "unreachable"
+        ) from None
     loaders: tuple[Callable[[], PublicKeyTypes], ...] = (
         lambda: serialization.load_pem_public_key(data),
         lambda: x509.load_pem_x509_certificate(data).public_key(),
@@ -112,7 +121,7 @@ def verify_signature(package: Path, signature: Path, public_key: Path) -> Signat
             raise FileNotFoundError(2, "not a file")
     except OSError as exc:
         failed = package if signature.exists() else signature
-        raise UpdateInputError(f"{failed}: cannot read: {exc.strerror}") from None
+        raise UpdateInputError(f"{failed}: cannot read: {exc.strerror}", "unreachable") from None
     name = describe_key(key)
     if isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
         if package.stat().st_size > EDDSA_LIMIT:

@@ -26,12 +26,17 @@ from univers.versions import (
     Version,
 )
 
-from jcstar.checks.base import Frozen
+from jcstar.checks.base import CannotJudge, CannotJudgeKind, Frozen
 from jcstar.checks.firmware.collect import vex as csaf
 
 
-class FeedError(ValueError):
-    """The feed file cannot be read or is not OSV: one line naming the file and field."""
+class FeedError(CannotJudge, ValueError):
+    """The feed file cannot be read or is not OSV: one line naming the file and field.
+    Checked as input before a run (a ValueError, exit 2); met by the check, it cannot judge:
+    the file is not there (``unreachable``) or not a feed it reads (``unsupported``)."""
+
+    def __init__(self, reason: str, kind: CannotJudgeKind = "unsupported") -> None:
+        super().__init__(reason, kind)
 
 
 class _Open(BaseModel):
@@ -130,7 +135,9 @@ def load_feed(path: Path) -> Feed:
     try:
         stat = path.stat()
     except OSError as exc:
-        raise FeedError(f"{path}: cannot read vulnerability feed: {exc.strerror}") from None
+        raise FeedError(
+            f"{path}: cannot read vulnerability feed: {exc.strerror}", "unreachable"
+        ) from None
     return _parse_feed(path, stat.st_mtime_ns, stat.st_size)
 
 
@@ -139,7 +146,9 @@ def _parse_feed(path: Path, mtime_ns: int, size: int) -> Feed:
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise FeedError(f"{path}: cannot read vulnerability feed: {exc.strerror}") from None
+        raise FeedError(
+            f"{path}: cannot read vulnerability feed: {exc.strerror}", "unreachable"
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FeedError(f"{path}: not JSON: {exc}") from None
     if csaf.is_csaf(data):

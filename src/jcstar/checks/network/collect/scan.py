@@ -17,7 +17,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from jcstar.checks.base import CannotJudge, data_path
+from jcstar.checks.base import CannotJudge, CannotJudgeKind, data_path
 from jcstar.checks.network.collect.pacing import Pacer
 from jcstar.checks.network.collect.protocols import (
     Match,
@@ -42,8 +42,8 @@ _TLS_HINT_PORTS = {443, 8443, 8883, 993, 995, 636, 5061}
 class ProbeError(CannotJudge):
     """The device could not be probed at all (never answers, unreachable)."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason, "unreachable")
+    def __init__(self, reason: str, kind: CannotJudgeKind = "unreachable") -> None:
+        super().__init__(reason, kind)
 
 
 class RiskyPort(BaseModel):
@@ -345,7 +345,9 @@ async def scan(
     if not open_ports and len(result.errors) == len(ports):
         raise ProbeError(f"{host}: {next(iter(result.errors.values()))}")
     if not open_ports and result.filtered:
-        raise ProbeError(f"{host} answered on none of {len(ports)} ports (all timed out)")
+        raise ProbeError(
+            f"{host} answered on none of {len(ports)} ports (all timed out)", "timed_out"
+        )
 
     async def described(port: int) -> Service:
         async with gate:
@@ -357,6 +359,7 @@ async def scan(
         ports_text = ", ".join(s.key for s in result.services)
         raise ProbeError(
             f"{host} accepts connections on {ports_text} but answers nothing "
-            f"(asked: a greeting, TLS, {probe_names()})"
+            f"(asked: a greeting, TLS, {probe_names()})",
+            "timed_out",  # connected, then no answer in the time each request waits
         )
     return result
