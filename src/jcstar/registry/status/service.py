@@ -62,12 +62,12 @@ def find(session: Session, models: Sequence[str], registrations: Sequence[str]) 
                 records[number] = record_of(body)
     wanted = {r.strip() for r in registrations} - set(records)
     for chunk in _chunks(wanted):
-        rows = session.execute(
+        numbered = session.execute(
             select(Label.registration_no, LabelDocument.body)
             .join(LabelDocument, LabelDocument.label_id == Label.id)
             .where(Label.registration_no.in_(chunk))
         )
-        for number, body in rows:
+        for number, body in numbered:
             records[number] = record_of(body)
     return Found(
         records=records,

@@ -77,6 +77,7 @@ def write_records(connection: Connection, out: IO[bytes]) -> tuple[int, int, str
     order = number.collate("C") if connection.dialect.name == "postgresql" else number
     rows = connection.execution_options(stream_results=True, yield_per=_FETCH).execute(
         select(serial_now, LabelDocument.body)
+        .select_from(Label)
         .join(LabelDocument, LabelDocument.label_id == Label.id)
         .order_by(order)
     )
