@@ -120,3 +120,21 @@ def test_an_unknown_policy_name_lists_the_shipped_ones():
         PolicyError, match="unknown policy 'mars' \\(shipped: government, power-sector"
     ):
         load_policy("mars")
+
+
+def test_catalog_lint_lints_the_shipped_policies_too(cli, tmp_path: Path, monkeypatch):
+    from tests.conftest import invoke
+
+    code, out, _ = invoke(cli, "catalog", "lint")
+    assert code == 0, out
+    bad = tmp_path / "government.yaml"
+    data = yaml.safe_load((policies_dir() / "government.yaml").read_text("utf-8"))
+    data["rules"][0]["substitutes_for"] = ["GOV-8"]
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    monkeypatch.setattr("jcstar.procurement.lint.shipped_policy_files", lambda: (bad,))
+    code, out, _ = invoke(cli, "catalog", "lint")
+    assert code == 1
+    expected = (
+        "procurement/policies/government.yaml: GOV-4.3.1-FY2025: GOV-8 is not a gov-guideline"
+    )
+    assert expected in out

@@ -6,6 +6,11 @@ makes it follow: MET through a link whose ★1 side covers the whole requirement
 (equal, superset, or an official recognition); NOT_MET through one whose ★1 side
 lies inside it (equal, subset). Everything else needs review. A projection is
 indicative wherever a link rests on our judgement, and says so.
+
+A crosswalk may carry a substitution rule over its links (the government guideline:
+confirming ★1 substitutes for checking its seven functions): a report conformant to
+every requirement of the substituting scheme then meets every requirement of the
+other, on the rule's basis; a report with anything else keeps the per-link answers.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from jcstar.assessment.models import AssessmentReport, Verdict
-from jcstar.catalog.crosswalk import CoverLink, CrosswalkGraph
-from jcstar.catalog.models import Catalog
+from jcstar.catalog.crosswalk import CoverLink, CrosswalkGraph, ProjectedRequirement
+from jcstar.catalog.loader import CatalogIndex
+from jcstar.catalog.models import Catalog, Substitution
 
 
 class ProjectedVerdict(BaseModel):
@@ -50,10 +56,34 @@ def _carry(link: CoverLink, verdict: str) -> tuple[Verdict | None, str]:
     return None, f"{link.source} is {verdict} ({link.relationship})"
 
 
+def _substitution(catalog: Catalog, source: str, target: str) -> Substitution | None:
+    """The substitution rule by which conformance to ``source`` answers all of ``target``."""
+    for walk in catalog.crosswalks:
+        rule = walk.substitution
+        ends = {walk.source_scheme, walk.target_scheme}
+        if rule is not None and rule.scheme == source and ends == {source, target}:
+            return rule
+    return None
+
+
+def _conformant(catalog: Catalog, report: AssessmentReport) -> bool:
+    """Every requirement of the report's scheme is MET or NOT_APPLICABLE, at least one MET:
+    what a label of that level confirms."""
+    verdicts = {v.requirement: v.verdict for v in report.verdicts}
+    wanted = CatalogIndex(catalog).requirement_ids(report.catalog.scheme)
+    return (
+        all(verdicts.get(rid) in ("MET", "NOT_APPLICABLE") for rid in wanted)
+        and "MET" in verdicts.values()
+    )
+
+
 def project_report(catalog: Catalog, report: AssessmentReport, target: str) -> ReportProjection:
     source = report.catalog.scheme
     projection = CrosswalkGraph(catalog).project(source, target)
     by_id = {v.requirement: v.verdict for v in report.verdicts}
+    substitution = _substitution(catalog, source, target)
+    if substitution is not None and _conformant(catalog, report):
+        return _substituted(projection.rows, report, source, target, substitution)
     rows = []
     for row in projection.rows:
         links = [link for link in row.covered_by if link.source in by_id]
@@ -77,4 +107,32 @@ def project_report(catalog: Catalog, report: AssessmentReport, target: str) -> R
         )
     return ReportProjection(
         source_scheme=source, target_scheme=target, report_id=report.report_id, verdicts=tuple(rows)
+    )
+
+
+def _substituted(
+    rows: tuple[ProjectedRequirement, ...],
+    report: AssessmentReport,
+    source: str,
+    target: str,
+    rule: Substitution,
+) -> ReportProjection:
+    """Every requirement met by the substitution rule (its basis decides ``official``)."""
+    reason = f"every {source} requirement is met, which substitutes for it: {rule.rationale}"
+    return ReportProjection(
+        source_scheme=source,
+        target_scheme=target,
+        report_id=report.report_id,
+        verdicts=tuple(
+            ProjectedVerdict(
+                requirement=row.id,
+                title_ja=row.title_ja,
+                title_en=row.title_en,
+                verdict="MET",
+                reason=reason,
+                from_requirements=tuple(link.source for link in row.covered_by),
+                official=rule.basis != "judgement",
+            )
+            for row in rows
+        ),
     )

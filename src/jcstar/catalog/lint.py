@@ -235,6 +235,13 @@ def _lint_crosswalk(index: CatalogIndex, walk: Crosswalk) -> list[Problem]:
             problems.append(
                 Problem(where=where, message=f"{link.source}->{link.target}: no rationale")
             )
+    if walk.substitution is not None and walk.substitution.scheme not in (source, target):
+        problems.append(
+            Problem(
+                where=where,
+                message=f"substitution by {walk.substitution.scheme}, not an end of the crosswalk",
+            )
+        )
     linked = {link.source for link in walk.links}
     for missing in sorted(source_ids - linked):
         problems.append(Problem(where=where, message=f"{missing} of {source} has no link"))

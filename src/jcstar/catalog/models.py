@@ -135,6 +135,18 @@ class Link(Frozen):
     sources: tuple[str, ...] = ()
 
 
+class Substitution(Frozen):
+    """A whole-scheme rule: a product conformant to every requirement of ``scheme`` (one end of
+    the crosswalk) counts as meeting every requirement of the other end, whatever the
+    per-item links say (the government guideline: a ★1 label substitutes for checking its
+    seven functions)."""
+
+    scheme: str
+    rationale: str
+    basis: Basis
+    sources: tuple[str, ...] = Field(min_length=1)
+
+
 class Crosswalk(Frozen):
     id: str
     source_scheme: str
@@ -142,6 +154,7 @@ class Crosswalk(Frozen):
     basis: Basis = "judgement"
     note: str = ""
     links: tuple[Link, ...] = ()
+    substitution: Substitution | None = None
 
 
 class CriteriaVersion(Frozen):
