@@ -95,6 +95,8 @@ class OpenAdrClientCertCheck(Check):
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = (TOPIC,)
     parameters: ClassVar[type[OpenAdrParams]] = OpenAdrParams
+    #: read through collect/device.py (the shared port scan), though this check scans nothing
+    data_files: ClassVar[tuple[str, ...]] = ("risky-ports.yaml",)
     budget_s = 60
 
     async def run(self, given: CheckInput) -> tuple[Observation, ...]:
