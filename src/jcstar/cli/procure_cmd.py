@@ -71,7 +71,7 @@ def policy_for(name_or_file: str) -> Policy:
 
 
 def open_source(
-    registry: str | None, snapshot: Path | None, sig: Path | None, jwks: Path | None
+    registry: str | None, snapshot: Path | None, sig: Path | None, jwks: str | None
 ) -> StatusSource:
     """Where labels are read from: a live registry's bulk endpoint or a signed snapshot."""
     if registry and snapshot:
@@ -86,20 +86,22 @@ def open_source(
     fail("give --registry URL (or JCSTAR_REGISTRY) or --snapshot FILE: where to read labels from")
 
 
-def _snapshot_source(snapshot: Path, sig: Path | None, jwks: Path | None) -> StatusSource:
-    """A snapshot verified offline with the keys the user trusts (``--jwks``, never the
-    snapshot's own word); the signature defaults to ``FILE.sig`` beside it."""
-    import json
-
+def _snapshot_source(snapshot: Path, sig: Path | None, jwks: str | None) -> StatusSource:
+    """A snapshot verified offline with the keys the user trusts; the signature and the keys
+    default to ``snapshot.sig`` and ``jwks.json`` beside it, as ``jcstar snapshot fetch``
+    saves them (the same defaults as ``jcstar snapshot verify``)."""
+    from jcstar.cli.snapshot_cmd import JWKS_FILE, SIGNATURE_FILE
     from jcstar.client.snapshot import SnapshotStatusSource
+    from jcstar.client.verify import LabelInputError, trusted_keys
 
-    if jwks is None:
-        fail("--snapshot needs --jwks F: the registry's keys you trust, to verify it offline")
-    signature = sig or snapshot.with_name(snapshot.name + ".sig")
-    try:
-        keys = json.loads(jwks.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        fail(f"--jwks {jwks}: not a readable JWKS file ({exc})")
+    if not snapshot.is_file():
+        fail(f"--snapshot {snapshot}: no such file")
+    signature = sig or snapshot.with_name(SIGNATURE_FILE)
+    if not signature.is_file():
+        fail(f"{signature}: no such signature file (give --sig FILE)")
+    with registry_errors(), input_errors(LabelInputError):
+        keys = trusted_keys(jwks or str(snapshot.with_name(JWKS_FILE)), None)
+    # a snapshot that does not verify is bad input here: nothing in it is used
     with input_errors(ValueError):
         return SnapshotStatusSource(snapshot, signature, keys)
     raise AssertionError("unreachable")  # input_errors exits on a problem
@@ -133,9 +135,17 @@ def check(
         Path | None, typer.Option(metavar="FILE", help="A signed registry snapshot, read offline")
     ] = None,
     sig: Annotated[
-        Path | None, typer.Option(metavar="F", help="The snapshot's detached signature")
+        Path | None,
+        typer.Option(
+            metavar="F", help="The snapshot's signature (default: snapshot.sig beside it)"
+        ),
     ] = None,
-    jwks: Annotated[Path | None, typer.Option(metavar="F", help="The registry's JWKS")] = None,
+    jwks: Annotated[
+        str | None,
+        typer.Option(
+            metavar="F", help="The registry's keys you trust (default: jwks.json beside it)"
+        ),
+    ] = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", help="table, json, xlsx or pdf")] = (
         ReportFormat.table
     ),
