@@ -103,6 +103,8 @@ def test_the_lint_finds_what_the_model_cannot(tmp_path: Path):
         "kind": "official",
         "sources": [{"id": "NOWHERE", "tag": "S", "cite": "x"}],
     }
+    # the checks a type should run are the catalog sector profile's, not a second list
+    data["product_types"][3]["network_checks"].append("network.openadr_client_cert")
     path = tmp_path / "power.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
     problems = [str(p) for p in lint_policy_files([path])]
@@ -113,6 +115,10 @@ def test_the_lint_finds_what_the_model_cannot(tmp_path: Path):
         in problems
     )
     assert f"{path}: POWER-ERAB-CONTROLLER: unknown source NOWHERE" in problems
+    assert (
+        f"{path}: product type der-remote-monitor: network_checks network.sector_protocols, "
+        "network.openadr_client_cert but its sector profile runs network.sector_protocols"
+    ) in problems
 
 
 def test_an_unknown_policy_name_lists_the_shipped_ones():

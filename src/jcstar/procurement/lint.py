@@ -16,7 +16,7 @@ from jcstar.catalog.lint import Problem
 from jcstar.catalog.loader import SAFE_LOADER, CatalogIndex, data_dir, load_catalog
 from jcstar.catalog.models import Catalog
 from jcstar.procurement.loader import PolicyError, load_policy_file, shipped_policy_files
-from jcstar.procurement.models import Policy, SourceRef
+from jcstar.procurement.models import Policy, ProductType, SourceRef
 
 
 def catalog_source_ids() -> set[str]:
@@ -46,6 +46,7 @@ def lint_policy(policy: Policy, where: str, catalog: Catalog | None = None) -> l
     for product_type in policy.product_types:
         if product_type.id not in ruled_types:
             problems.append(f"product type {product_type.id}: no rule applies to it")
+        problems += _sector_checks(product_type, catalog)
         problems += _unknown_sources(product_type.id, product_type.sources, known_sources)
     for guideline in policy.guidelines:
         problems += _unknown_sources(guideline.id, guideline.sources, known_sources)
@@ -75,6 +76,26 @@ def _duplicates(what: str, ids: list[str]) -> list[str]:
 
 def _unknown_sources(owner: str, refs: Iterable[SourceRef], known: set[str]) -> list[str]:
     return [f"{owner}: unknown source {ref.id}" for ref in refs if ref.id not in known]
+
+
+def _sector_checks(product_type: ProductType, catalog: Catalog) -> list[str]:
+    """The checks a policy says a product type should run are the ones the catalog's sector
+    profile adds to its assessments (one fact: ``catalog/data/sectors``)."""
+    known = catalog.product_type(product_type.id)
+    named = product_type.network_checks
+    if known is None:
+        if not named:
+            return []
+        return [
+            f"product type {product_type.id}: no catalog sector profile runs {', '.join(named)}"
+        ]
+    runs = tuple(check.check for check in known.checks)
+    if set(named) != set(runs):
+        return [
+            f"product type {product_type.id}: network_checks {', '.join(named) or 'none'} but "
+            f"its sector profile runs {', '.join(runs) or 'none'}"
+        ]
+    return []
 
 
 def _substitution(
