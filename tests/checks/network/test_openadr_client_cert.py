@@ -18,6 +18,7 @@ from cryptography.x509.oid import NameOID
 from jcstar.checks.network.openadr_client_cert import OpenAdrClientCertCheck
 from tests.checks.network.sector_helpers import HOST, attempt, closed_port, verdict_of
 from tests.lab import power_responders as responders
+from tests.lab.probing import probe_in
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +134,23 @@ def test_nothing_listening_is_no_finding():
 def test_a_port_outside_the_ones_named_is_never_asked():
     result = asyncio.run(attempt(OpenAdrClientCertCheck(), {"ports": (closed_port(),)}, ports="1"))
     assert result.status == "error" and "is among the ports given to probe" in result.reason
+
+
+def test_probe_of_the_lab_power_gateway_flags_its_openadr_port_without_mutual_tls(
+    lab_device, tmp_path
+):
+    # 443 takes clients without a certificate; 8443 requires one (tests/lab/profiles_power.py)
+    device = lab_device("power-gateway")
+    profile = (
+        "vendor: Lab\nproduct: G\nmodel_numbers: [ERAB-GW-LAB]\n"
+        'product_type: erab-gateway\nfirmware_version: "1.0"\n'
+    )
+    _, verdicts = probe_in(device, tmp_path, profile)
+    found = [
+        e
+        for e in verdicts["S1.1-01"]["evidence"]
+        if e.get("check") == "network.openadr_client_cert"
+    ]
+    assert verdicts["S1.1-01"]["verdict"] == "NOT_MET"
+    assert any(e["outcome"] == "fail" and e["summary"].startswith("443/tcp") for e in found)
+    assert not any(e["summary"].startswith("8443/tcp") and e["outcome"] == "fail" for e in found)

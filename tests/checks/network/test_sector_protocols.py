@@ -22,6 +22,7 @@ from tests.checks.network.sector_helpers import (
     verdict_of,
 )
 from tests.lab import power_responders as responders
+from tests.lab.probing import probe_in
 
 POWER_TYPES = (
     "erab-gateway",
@@ -258,3 +259,53 @@ def test_iec104_frames_are_read_whole():
     assert industrial.iec104_u_frames(i_frame + con) == [0x0B]
     assert industrial.iec104_u_frames(con[:4]) == []  # the rest has not arrived yet
     assert industrial.iec104_u_frames(b"HTTP/1.1 400") is None
+
+
+# --- the lab device: jcstar probe inside its namespace -------------------------------------
+
+POWER_PROFILE = """\
+vendor: Lab
+product: ERAB gateway
+model_numbers: [ERAB-GW-LAB]
+product_type: {product_type}
+firmware_version: "1.0"
+"""
+NEEDED = """\
+needed_ports:
+  - {port: 502, reason: "Modbus/TCP to the PCS on the site network"}
+  - {port: 20000, reason: "DNP3 to the utility's SCADA"}
+  - {port: 2404, reason: "IEC 104 to the aggregator's control centre"}
+  - {port: 3610, protocol: tcp, reason: "ECHONET Lite to the home's appliances"}
+  - {port: 3610, protocol: udp, reason: "ECHONET Lite to the home's appliances"}
+"""
+
+
+def _sector_evidence(verdict: dict) -> list[dict]:
+    return [e for e in verdict["evidence"] if e.get("check") == "network.sector_protocols"]
+
+
+def test_probe_of_the_lab_power_gateway_reports_each_protocol(lab_device, tmp_path):
+    device = lab_device("power-gateway")
+    _, verdicts = probe_in(device, tmp_path, POWER_PROFILE.format(product_type="erab-gateway"))
+    found = _sector_evidence(verdicts["S1.1-13"])
+    assert verdicts["S1.1-13"]["verdict"] == "NOT_MET"
+    assert {e["outcome"] for e in found} == {"fail"}
+    summaries = " | ".join(e["summary"] for e in found)
+    for shown in ("502/tcp Modbus/TCP", "20000/tcp DNP3", "2404/tcp IEC 60870-5-104",
+                  "3610/tcp ECHONET Lite", "3610/udp ECHONET Lite"):  # fmt: skip
+        assert shown in summaries
+
+
+def test_probe_with_the_ports_declared_needed_finds_no_sector_failure(lab_device, tmp_path):
+    device = lab_device("power-gateway")
+    text = POWER_PROFILE.format(product_type="erab-gateway") + NEEDED
+    _, verdicts = probe_in(device, tmp_path, text)
+    found = _sector_evidence(verdicts["S1.1-13"])
+    assert len(found) == 5 and {e["outcome"] for e in found} == {"info"}
+
+
+def test_probe_of_another_product_type_runs_no_sector_check(lab_device, tmp_path):
+    device = lab_device("power-gateway")
+    _, verdicts = probe_in(device, tmp_path, POWER_PROFILE.format(product_type="home router"))
+    checks = {e.get("check") for v in verdicts.values() for e in v["evidence"]}
+    assert not {"network.sector_protocols", "network.openadr_client_cert"} & checks
