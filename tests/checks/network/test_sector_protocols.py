@@ -10,6 +10,7 @@ import struct
 import pytest
 
 from jcstar.assessment.plan import build_plan
+from jcstar.catalog.lint import lint
 from jcstar.catalog.loader import load_catalog
 from jcstar.checks.network.collect import echonet, industrial
 from jcstar.checks.network.sector_protocols import SectorProtocolsCheck
@@ -309,3 +310,43 @@ def test_probe_of_another_product_type_runs_no_sector_check(lab_device, tmp_path
     _, verdicts = probe_in(device, tmp_path, POWER_PROFILE.format(product_type="home router"))
     checks = {e.get("check") for v in verdicts.values() for e in v["evidence"]}
     assert not {"network.sector_protocols", "network.openadr_client_cert"} & checks
+
+
+# --- the catalog lint keeps sector checks sector-only --------------------------------------
+
+
+def _with_binding(sector_only: bool):
+    catalog = load_catalog()
+    schemes = []
+    for scheme in catalog.schemes:
+        reqs = []
+        for req in scheme.requirements:
+            checks = tuple(
+                b.model_copy(update={"sector_only": sector_only})
+                if b.check == "network.sector_protocols"
+                else b
+                for b in req.checks
+            )
+            reqs.append(req.model_copy(update={"checks": checks}))
+        schemes.append(scheme.model_copy(update={"requirements": tuple(reqs)}))
+    return catalog.model_copy(update={"schemes": tuple(schemes)})
+
+
+def test_the_shipped_sector_profile_lints_clean():
+    assert not [p for p in lint(load_catalog()) if "sector" in str(p)]
+
+
+def test_a_sector_check_bound_for_every_product_is_a_lint_error():
+    problems = [str(p) for p in lint(_with_binding(sector_only=False))]
+    assert any(
+        "network.sector_protocols is bound to no requirement with sector_only" in p
+        for p in problems
+    )
+    assert any("every product runs it" in p for p in problems)
+
+
+def test_a_sector_only_binding_no_sector_adds_is_a_lint_error():
+    catalog = load_catalog()
+    no_sectors = catalog.model_copy(update={"sectors": ()})
+    problems = [str(p) for p in lint(no_sectors)]
+    assert "schemes: network.sector_protocols: sector_only, but no sector adds it" in problems
