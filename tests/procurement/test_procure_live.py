@@ -76,3 +76,16 @@ def test_an_unverifiable_snapshot_exits_2(served: Registry, tmp_path: Path) -> N
     )
     assert run.code == 2
     assert "digest mismatch" in run.err
+
+
+def test_a_registry_that_cannot_be_reached_exits_5(tmp_path: Path) -> None:
+    from tests.cli.test_registry_cli import free_port, jcstar
+
+    models = tmp_path / "models.csv"
+    models.write_text("model\nHG-100\n", "utf-8")
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    run = jcstar(
+        "procure", "check", models, "--policy", "government", "--registry", url, cwd=tmp_path
+    )
+    assert run.code == 5
+    assert "cannot connect" in run.err
