@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from jcstar.client.api import RegistryClient
+from jcstar.client.errors import RegistryUnavailable
 from jcstar.client.status import Lookup
 from jcstar.labels.standing import LabelRecord
 
@@ -20,6 +21,21 @@ from jcstar.labels.standing import LabelRecord
 BATCH = 10_000
 #: a request of 10,000 numbers may take a few seconds on a large registry
 TIMEOUT_S = 120.0
+
+
+class _Entry(BaseModel):
+    # the standing is left out: a caller works it out for its own day (``standing_on``)
+    record: LabelRecord
+
+
+class _Answer(BaseModel):
+    """What the client reads of the bulk answer (``registry.status.schemas.BulkStatus``),
+    parsed from the bytes in one pass (pydantic's JSON parser builds the records directly:
+    twice as fast as ``json.loads`` and validating the dicts, measured)."""
+
+    models: dict[str, list[str]]
+    registrations: dict[str, str | None]
+    labels: dict[str, _Entry]
 
 
 class RegistryStatusSource:
@@ -66,16 +82,20 @@ class RegistryStatusSource:
         by_registration: dict[str, LabelRecord | None] = {}
         for start in range(0, len(asked), self.batch):
             part = asked[start : start + self.batch]
-            answer = self._client.bulk_status(
+            body = self._client.bulk_status_body(
                 [n for kind, n in part if kind == "m"], [n for kind, n in part if kind == "r"]
             )
-            for number, entry in answer["labels"].items():
-                if number not in records:
-                    records[number] = LabelRecord.model_validate(entry["record"])
-            found: dict[str, Any] = answer["models"]
-            for model, numbers in found.items():
+            try:
+                answer = _Answer.model_validate_json(body)
+            except ValidationError as exc:
+                raise RegistryUnavailable(
+                    f"{self.description}: the bulk status answer is not one: {exc.errors()[0]}"
+                ) from None
+            for number, entry in answer.labels.items():
+                records.setdefault(number, entry.record)
+            for model, numbers in answer.models.items():
                 by_model[model] = tuple(records[n] for n in numbers)
-            for given, number in answer["registrations"].items():
+            for given, number in answer.registrations.items():
                 by_registration[given] = None if number is None else records[number]
         return Lookup(
             by_model={m: by_model[m] for m in models},

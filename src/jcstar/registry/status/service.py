@@ -48,8 +48,8 @@ def find(session: Session, models: Sequence[str], registrations: Sequence[str]) 
     """The labels listing any of ``models`` (normal form) or numbered ``registrations``."""
     records: dict[str, LabelRecord] = {}
     labels_of_key: dict[str, set[str]] = {}
-    keys = {model_key(m) for m in models}
-    for chunk in _chunks(keys):
+    key_of = {m: model_key(m) for m in models}
+    for chunk in _chunks(key_of.values()):
         rows = session.execute(
             select(LabelModel.model_key, Label.registration_no, LabelDocument.body)
             .join(Label, Label.id == LabelModel.label_id)
@@ -71,7 +71,7 @@ def find(session: Session, models: Sequence[str], registrations: Sequence[str]) 
             records[number] = record_of(body)
     return Found(
         records=records,
-        by_model={m: sorted(labels_of_key.get(model_key(m), ())) for m in models},
+        by_model={m: sorted(labels_of_key.get(key, ())) for m, key in key_of.items()},
         by_registration={r: (r.strip() if r.strip() in records else None) for r in registrations},
     )
 
