@@ -20,7 +20,7 @@ from jcstar.checks.base import Check, CheckInput, Observation
 from jcstar.checks.firmware.collect.image import FirmwareTarget
 from jcstar.checks.firmware.collect.params import FirmwareParams
 from jcstar.checks.network.collect.device import DeviceParams, DeviceTarget, device_params
-from jcstar.checks.registry import CHECKS
+from jcstar.checks.registry import CHECK_CLASSES, CHECKS
 
 CHECKS_DIR = Path(jcstar.checks.__file__).parent
 TARGETS = ("network", "firmware", "documents")
@@ -47,6 +47,14 @@ def test_every_registered_check_lives_in_the_module_named_after_its_id():
     for check_id, check in CHECKS.items():
         assert check.__module__ == f"jcstar.checks.{check_id}", check_id
         assert issubclass(check, Check)
+
+
+def test_the_registry_states_each_checks_needs_as_the_check_declares_them():
+    """The plan skips a check whose targets are absent by reading ``needs`` from the registry
+    without importing the check: the data must be the class attribute."""
+    for check_id, check in CHECKS.items():
+        assert CHECK_CLASSES[check_id].needs == check.needs, check_id
+        assert CHECK_CLASSES[check_id].class_name == check.__name__, check_id
 
 
 def test_every_module_beside_the_collectors_is_a_registered_check():

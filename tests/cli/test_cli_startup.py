@@ -226,3 +226,33 @@ def test_a_commands_help_needs_no_other_commands_extra(
     result, _ = run_jcstar(tmp_path, command, "--help", blocked=blocked)
     assert result.returncode == 0, result.stderr
     assert "Usage" in result.stdout
+
+
+def test_a_documents_only_assessment_runs_without_the_probe_and_firmware_extras(
+    tmp_path: Path,
+) -> None:
+    """With only the core installed, a profile with only ``documents:`` is assessed: the
+    network and firmware checks are skipped without being imported, for the reasons the
+    checks give themselves."""
+    example = Path(__file__).parents[2] / "examples" / "conformant-gateway"
+    report = tmp_path / "report.json"
+    result, modules = run_jcstar(
+        tmp_path,
+        "assess",
+        str(example / "profile.yaml"),
+        "--answers",
+        str(example / "answers.yaml"),
+        "-o",
+        str(report),
+        blocked=CHECK_EXTRAS,
+    )
+    assert result.returncode == 0, result.stderr
+    attempts = {a["check"]: a for a in json.loads(report.read_text())["attempts"]}
+    assert attempts["network.tls"]["status"] == "skipped"
+    assert attempts["network.tls"]["reason"] == "profile names no device address (device.address)"
+    assert (
+        attempts["firmware.update"]["reason"] == "profile names no firmware image (firmware.image)"
+    )
+    assert attempts["documents.vdp"]["status"] == "completed"
+    unimported = [c for c in CHECK_CLASSES if not c.startswith("documents.")]
+    assert [c for c in unimported if check_module(c) in modules] == []

@@ -9,9 +9,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from jcstar.assessment.models import AssessmentPlan, ProductProfile
+from jcstar.assessment.plan import absent_checks
 from jcstar.checks.base import CannotJudge, Check, CheckAttempt, CheckInput, SkipCheck
 from jcstar.checks.params import ParamsError, resolve
-from jcstar.checks.registry import get_check
+from jcstar.checks.registry import get_check, recorded_version
 
 #: called as each attempt finishes (for progress bars)
 OnAttempt = Callable[[CheckAttempt], None]
@@ -94,6 +95,14 @@ async def run_check(
     return attempt(status="completed", observations=observations)
 
 
+def skipped_unimported(check_id: str, reason: str) -> CheckAttempt:
+    """The attempt of a check skipped without importing it: its version is the one the
+    provenance lock records (what the installed check declares; a test holds them equal)."""
+    version = recorded_version(check_id)
+    assert version is not None  # absent_checks takes only recorded checks
+    return CheckAttempt(check=check_id, check_version=version, status="skipped", reason=reason)
+
+
 async def run_plan_async(
     plan: AssessmentPlan,
     given: CheckInput,
@@ -109,14 +118,21 @@ async def run_plan_async(
     async def in_sequence(checks: list[Check]) -> list[CheckAttempt]:
         return [await one(check) for check in checks]
 
-    checks = [get_check(check_id) for check_id in plan.check_ids]
+    # a check whose targets are all absent is skipped without being imported (its extra
+    # may not be installed); the attempt says so as the check itself would
+    absent = absent_checks(plan.check_ids, given.targets)
+    skipped = [skipped_unimported(check_id, reason) for check_id, reason in absent.items()]
+    for attempt in skipped:
+        if on_attempt:
+            on_attempt(attempt)
+    checks = [get_check(check_id) for check_id in plan.check_ids if check_id not in absent]
     # checks that talk to the device run one after another in a fixed order: a
     # brute-force burst must not race the credential checks (it may trigger a lockout)
     ordered = sorted((c for c in checks if c.sequence is not None), key=lambda c: c.sequence or 0)
     free = [c for c in checks if c.sequence is None]
     concurrent = asyncio.gather(*(one(c) for c in free))  # starts them now
     sequential = await in_sequence(ordered)
-    by_id = {a.check: a for a in [*sequential, *await concurrent]}
+    by_id = {a.check: a for a in [*skipped, *sequential, *await concurrent]}
     return tuple(by_id[check_id] for check_id in plan.check_ids)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from jcstar.checks.base import (
+    ABSENT,
     FIRMWARE_IMAGE,
     CannotJudge,
     CannotJudgeKind,
@@ -45,7 +46,7 @@ class FirmwareTarget:
 def _target(given: CheckInput) -> FirmwareTarget:
     target = given.firmware_target()
     if target is None:
-        raise SkipCheck("profile names no firmware image (firmware.image)")
+        raise SkipCheck(ABSENT[FIRMWARE_IMAGE])
     return target
 
 

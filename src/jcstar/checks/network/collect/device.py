@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from jcstar.checks.base import DEVICE, CheckInput, SkipCheck
+from jcstar.checks.base import ABSENT, DEVICE, CheckInput, SkipCheck
 from jcstar.checks.network.collect.pacing import Pacer
 from jcstar.checks.network.collect.scan import ScanResult, scan
 from jcstar.checks.network.collect.target import DEFAULT_TCP_PORTS, parse_host, parse_ports
@@ -81,7 +81,7 @@ class DeviceTarget:
 def device_params(given: CheckInput) -> DeviceParams:
     target = given.device_target()
     if target is None:
-        raise SkipCheck("profile names no device address (device.address)")
+        raise SkipCheck(ABSENT[DEVICE])
     return target.params
 
 
