@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import os
 import signal
 import socket
@@ -36,6 +37,7 @@ from jcstar.registry.settings import Settings
 from jcstar.registry.watch.models import Channel, Watch
 from tests.registry.conftest import (
     BASE_URL,
+    MakeParty,
     Party,
     WebhookReceiver,
     issue_label,
@@ -59,7 +61,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(settings: Settings, workdir: Path, log_name: str) -> Iterator[subprocess.Popen[bytes]]:
+def served(
+    settings: Settings, workdir: Path, log_name: str
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """``jcstar serve`` on the test's database, delivering with a short lease."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("JCSTAR_")}
@@ -86,7 +90,7 @@ def served(settings: Settings, workdir: Path, log_name: str) -> Iterator[subproc
                 pass
             assert time.monotonic() < deadline, "jcstar serve did not start"
             time.sleep(0.2)
-        yield process
+        yield process, f"http://127.0.0.1:{port}"
     finally:
         if process.poll() is None:
             stop_server(process)
@@ -134,7 +138,7 @@ def test_no_notification_is_lost_or_resent_after_recording_when_the_server_is_ki
     # a slow receiver (30 ms an answer, 8 at a time): the kill lands mid-delivery
     with WebhookReceiver(delay_s=0.03) as receiver:
         watched_by_many(client, label["model_numbers"][0], receiver.url)
-        with served(settings, tmp_path, "serve-1.log") as first:
+        with served(settings, tmp_path, "serve-1.log") as (first, _url):
             revoked = client.post(
                 f"/api/v1/labels/{no}/revoke",
                 json={"reason": "key leaked"},
@@ -171,3 +175,79 @@ def test_no_notification_is_lost_or_resent_after_recording_when_the_server_is_ki
     # and only within what was in flight when the server died
     repeats = sum(n - 1 for n in times.values())
     assert repeats <= 50 + 8
+
+
+def jcstar(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JCSTAR_")}
+    command = [sys.executable, "-m", "jcstar", *args]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_a_procurer_follows_a_model_list_from_the_command_line_and_is_notified(
+    client: TestClient,
+    settings: Settings,
+    make_party: MakeParty,
+    vendor: Party,
+    operator: Party,
+    report: dict[str, Any],
+    webhook_receiver: WebhookReceiver,
+    tmp_path: Path,
+) -> None:
+    buyer = make_party("Municipal Procurement", "procurer")
+    label = issue_label(client, vendor, operator, report)
+    models = tmp_path / "models.csv"
+    models.write_text("型番,数量\nOTHER-1,3\n" + f"{label['model_numbers'][0]},10\n", "utf-8")
+    with served(settings, tmp_path, "serve.log") as (_process, url):
+        who = ("--registry", url, "--token", buyer.token)
+        added = jcstar("watch", "add", "--file", str(models), *who, cwd=tmp_path)
+        assert added.returncode == 0, added.stderr
+        assert "following 2 more model numbers (0 already); 2 in all" in added.stdout
+        hook = jcstar(
+            "watch",
+            "channel",
+            "add",
+            "--webhook",
+            f"{webhook_receiver.url}/cli",
+            *who,
+            cwd=tmp_path,
+        )
+        assert hook.returncode == 0 and "signing secret (shown once): whsec_" in hook.stdout
+
+        revoked = client.post(
+            f"/api/v1/labels/{label['registration_no']}/revoke",
+            json={"reason": "withdrawn"},
+            headers=operator.headers,
+        )
+        assert revoked.status_code == 200
+        webhook_receiver.wait_for(lambda: webhook_receiver.events() == ["label.revoked"], "webhook")
+
+        def delivered() -> list[dict[str, Any]]:
+            shown = jcstar(
+                "watch",
+                "deliveries",
+                "--state",
+                "delivered",
+                "--format",
+                "json",
+                *who,
+                cwd=tmp_path,
+            )
+            assert shown.returncode == 0, shown.stderr
+            items: list[dict[str, Any]] = json.loads(shown.stdout)["items"]
+            return items
+
+        webhook_receiver.wait_for(lambda: len(delivered()) == 1, "recorded as delivered")
+        assert delivered()[0]["delivery_id"] == webhook_receiver.answered[0].delivery_id
+
+        removed = jcstar("watch", "remove", "other-1", *who, cwd=tmp_path)
+        assert removed.returncode == 0 and "removed 1 watches" in removed.stdout
+        unknown = jcstar("watch", "remove", "NEVER-1", *who, cwd=tmp_path)
+        assert unknown.returncode == 2 and "NEVER-1: not on your watch list" in unknown.stderr
+        listed = jcstar("watch", "list", "--format", "json", *who, cwd=tmp_path)
+        assert [w["number"] for w in json.loads(listed.stdout)] == [label["model_numbers"][0]]
+        denied = jcstar(
+            "watch", "add", "X-1", "--registry", url, "--token", operator.token, cwd=tmp_path
+        )
+        assert denied.returncode == 4 and "403" in denied.stderr
