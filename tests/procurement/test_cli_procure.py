@@ -186,3 +186,30 @@ def test_policies_lists_and_show_shows(cli: CliRunner):
     code, _, err = invoke(cli, "procure", "show", "mars")
     assert code == 2
     assert "unknown policy 'mars'" in err
+
+
+@pytest.mark.external
+@pytest.mark.slow
+def test_xlsx_report_opens_in_libreoffice(cli: CliRunner, tmp_path: Path):
+    soffice = require_tool("soffice")
+    models = write_csv(tmp_path, "型番,数量\nGW-100,5\nREV-1,2\n", "cp932")
+    report = tmp_path / "check.xlsx"
+    procure(cli, str(models), "--policy", "government", "--format", "xlsx", "-o", str(report))
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",  # the first sheet, UTF-8
+            "--outdir",
+            str(tmp_path),
+            str(report),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    lines = (tmp_path / "check.csv").read_text("utf-8")
+    assert "GW-100" in lines and "REV-1" in lines
+    assert "NOT MET" in lines and "false declaration" in lines

@@ -30,6 +30,7 @@ from jcstar.procurement.models import IMPORTANCES, Importance, Policy
 
 if TYPE_CHECKING:
     from jcstar.client.status import StatusSource
+    from jcstar.procurement.evaluate import CheckResult
 
 app = typer.Typer(help="Check model lists against procurement policies.", no_args_is_help=True)
 
@@ -316,10 +317,7 @@ def _check_product_types(
             fail(f"{where} {type_id}: not a product type of policy {policy.id} (known: {names})")
 
 
-def _report(result: object, policy: Policy, fmt: ReportFormat, output: Path | None) -> None:
-    from jcstar.procurement.evaluate import CheckResult
-
-    assert isinstance(result, CheckResult)
+def _report(result: CheckResult, policy: Policy, fmt: ReportFormat, output: Path | None) -> None:
     if fmt is ReportFormat.json:
         from jcstar.procurement.render_json import render_json
 
