@@ -139,6 +139,27 @@ def test_all_four_formats_render_from_the_json_report(cli, tmp_path):
     assert len(findings) == 16
 
 
+def test_assess_writes_every_report_format(cli, tmp_path):
+    """assess and report render take the one list of formats (reports/formats.py)."""
+    from jcstar.reports.formats import FORMATS
+
+    for fmt in FORMATS:
+        target = tmp_path / f"report.{fmt}"
+        code, _, err = assess(cli, NONCONFORMANT, "--format", fmt, "-o", str(target))
+        assert code == 1, err
+        assert target.stat().st_size > 0
+    sarif = json.loads((tmp_path / "report.sarif").read_text(encoding="utf-8"))
+    results = sarif["runs"][0]["results"]
+    assert ("S1.1-02", "error") in {(r["ruleId"], r["level"]) for r in results}
+
+
+def test_assess_refuses_a_binary_format_to_the_terminal_before_it_runs(cli, tmp_path):
+    code, _, err = invoke(cli, "assess", str(CONFORMANT / "profile.yaml"), "--format", "xlsx")
+    assert code == 2
+    assert "--format xlsx writes a binary file: give -o FILE" in err
+    assert "completed documents.vdp" not in err  # no check ran
+
+
 def test_xlsx_needs_an_output_file(cli, tmp_path):
     report_path = tmp_path / "report.json"
     assess(cli, CONFORMANT, "-o", str(report_path))

@@ -16,6 +16,7 @@ from jcstar.checks.registry import CHECK_CLASSES, check_module
 from jcstar.cli.extras import MODULE_EXTRAS
 from jcstar.cli.lazy_group import load_command
 from jcstar.cli.main import JcstarGroup
+from jcstar.reports.formats import FORMATS
 
 # what `jcstar --help` used to import (about a second of CPU): the engine, every check, the
 # label library, the registry and the libraries behind them
@@ -79,8 +80,14 @@ def run_jcstar(
     return result, set(json.loads(modules_file.read_text()))
 
 
+#: the list of report formats: a command's --help shows it, and it imports no renderer
+LIGHT = frozenset({"jcstar.reports", "jcstar.reports.formats"})
+
+
 def imported(modules: set[str], package: str) -> bool:
-    return any(name == package or name.startswith(package + ".") for name in modules)
+    return any(
+        name == package or name.startswith(package + ".") for name in modules if name not in LIGHT
+    )
 
 
 @pytest.mark.parametrize(
@@ -109,6 +116,15 @@ def test_help_and_catalog_import_nothing_heavy(
     assert result.stdout  # it printed the help or the catalog
     heavy = [name for name in HEAVY if name not in allowed and imported(modules, name)]
     assert heavy == []
+
+
+def test_report_help_lists_every_format_without_importing_a_renderer(tmp_path: Path) -> None:
+    result, modules = run_jcstar(tmp_path, "report", "render", "--help")
+    assert result.returncode == 0, result.stderr
+    assert f"One of: {', '.join(FORMATS)}" in " ".join(result.stdout.split())
+    assert "jcstar.reports.formats" in modules  # the light list, and nothing behind it
+    assert not imported(modules, "jcstar.reports")
+    assert not imported(modules, "jcstar.assessment")
 
 
 def test_catalog_list_still_lists_the_schemes(tmp_path: Path) -> None:

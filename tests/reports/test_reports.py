@@ -24,6 +24,7 @@ import pytest
 from trestle.oscal.assessment_results import AssessmentResults, Model
 
 from jcstar.assessment.models import VERDICTS, AssessmentReport, EvidenceItem
+from jcstar.checks.base import CheckAttempt, Observation
 from jcstar.reports import FORMATS, render
 from tests.conftest import FIXTURES
 
@@ -368,3 +369,30 @@ def test_oscal_uuids_follow_the_report_id(report: AssessmentReport) -> None:
     first, second = _oscal(report), _oscal(other)
     assert first["assessment-results"]["uuid"] != second["assessment-results"]["uuid"]
     assert _oscal(report) == first
+
+
+# --- OSCAL: the parameters a check ran with ---------------------------------------------
+
+
+def test_oscal_names_the_parameters_each_check_ran_with(report: AssessmentReport) -> None:
+    tls = CheckAttempt(
+        check="network.tls",
+        check_version="1.2",
+        status="completed",
+        target="192.0.2.10",
+        observations=(Observation(topic="tls", outcome="pass", message="TLS 1.2+ only"),),
+    )
+    params = {"min_rsa_bits": 3072, "weak_versions": ["TLSv1", "TLSv1.1"]}
+    with_tls = report.model_copy(
+        update={"attempts": (*report.attempts, tls), "check_params": {"network.tls": params}}
+    )
+    observations = _oscal(with_tls)["assessment-results"]["results"][0]["observations"]
+    by_title = {o["title"]: o for o in observations}
+    props = by_title["network.tls 1.2: completed"]["props"]
+    assert [p["value"] for p in props if p["name"] == "jcstar-check-param"] == [
+        "min_rsa_bits=3072",
+        'weak_versions=["TLSv1", "TLSv1.1"]',
+    ]
+    # a check that ran with no parameters gets none
+    vdp = by_title["documents.vdp 1.0.0: completed"]["props"]
+    assert not [p for p in vdp if p["name"] == "jcstar-check-param"]

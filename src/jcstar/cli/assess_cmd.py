@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -20,23 +19,19 @@ from jcstar.cli.common import (
     EXIT_OK,
     TextFormat,
     err_console,
+    fail,
     input_errors,
     print_table,
     write_output,
 )
-from jcstar.reports import render
+from jcstar.reports import FORMATS, render
+from jcstar.reports.formats import format_name, report_format
 
 EXIT_BY_OVERALL = {
     "CONFORMANT": EXIT_OK,
     "NOT_CONFORMANT": EXIT_NOT_CONFORMANT,
     "INCOMPLETE": EXIT_INCOMPLETE,
 }
-
-
-class AssessFormat(StrEnum):
-    json = "json"
-    md = "md"
-    html = "html"
 
 
 def show_attempt(attempt: CheckAttempt) -> None:
@@ -80,9 +75,9 @@ def assess(
     answers: Annotated[
         Path | None, typer.Option(metavar="ANSWERS.yaml", help="Vendor questionnaire answers")
     ] = None,
-    fmt: Annotated[AssessFormat, typer.Option("--format", help="json, md or html")] = (
-        AssessFormat.json
-    ),
+    fmt: Annotated[
+        str, typer.Option("--format", parser=format_name, help=f"One of: {', '.join(FORMATS)}")
+    ] = "json",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE")] = None,
     timeout: Annotated[
         float | None, typer.Option(help="Seconds allowed per check (default: each check's own)")
@@ -93,10 +88,13 @@ def assess(
     Exit code 0 conformant, 1 not conformant, 3 incomplete (review needed or
     inconclusive), 2 usage or input error.
     """
+    binary = report_format(fmt).binary
+    if binary and output is None:  # said before the checks run, not after
+        fail(f"--format {fmt} writes a binary file: give -o FILE")
     report: AssessmentReport
     with input_errors(InputError, PlanError):
         report = assess_files(profile, answers, timeout, on_attempt=show_attempt)
-    write_output(render(report, fmt.value), output)
+    write_output(render(report, fmt), output, binary=binary)
     err_console.print(
         f"overall: [bold]{report.overall}[/] "
         + " ".join(f"{k}={v}" for k, v in report.summary.model_dump().items() if v),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,22 +19,15 @@ from jcstar.cli.common import (
     print_table,
     write_output,
 )
+from jcstar.reports.formats import FORMATS, format_name, report_format
 
 if TYPE_CHECKING:
     from jcstar.assessment.models import AssessmentReport
 
 # the assessment models, projections and renderers are imported when a command runs, so that
-# `jcstar report --help` stays light
+# `jcstar report --help` stays light (the list of formats imports none of them)
 
 app = typer.Typer(help="Work with assessment reports.", no_args_is_help=True)
-
-
-class RenderFormat(StrEnum):
-    md = "md"
-    html = "html"
-    xlsx = "xlsx"
-    oscal = "oscal"
-    json = "json"
 
 
 def load_report(path: Path) -> AssessmentReport:
@@ -63,18 +55,21 @@ def load_report(path: Path) -> AssessmentReport:
 @app.command()
 def render(
     report: Annotated[Path, typer.Argument(metavar="REPORT.json")],
-    fmt: Annotated[RenderFormat, typer.Option("--format", help="md, html, xlsx, oscal or json")],
+    fmt: Annotated[
+        str, typer.Option("--format", parser=format_name, help=f"One of: {', '.join(FORMATS)}")
+    ],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE")] = None,
 ) -> None:
-    """Render a canonical JSON report (from ``jcstar assess``) as md, html, xlsx or OSCAL."""
+    """Render a canonical JSON report (from ``jcstar assess``) in another format."""
     from jcstar.assessment.inputs import InputError
     from jcstar.reports import render as render_report
 
     with input_errors(InputError):
         loaded = load_report(report)
-    if fmt is RenderFormat.xlsx and output is None:
-        fail("--format xlsx writes a workbook: give -o FILE.xlsx")
-    write_output(render_report(loaded, fmt.value), output, binary=fmt is RenderFormat.xlsx)
+    binary = report_format(fmt).binary
+    if binary and output is None:
+        fail(f"--format {fmt} writes a binary file: give -o FILE")
+    write_output(render_report(loaded, fmt), output, binary=binary)
 
 
 @app.command()

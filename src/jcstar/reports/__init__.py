@@ -1,39 +1,26 @@
 """Report renderers: one canonical :class:`AssessmentReport`, several formats.
 
-Renderers only read the report; no verdict is ever re-derived here.
+Renderers only read the report; no verdict is ever re-derived here. The formats are listed
+once, in :mod:`jcstar.reports.formats`; each renderer is imported when a report is rendered in
+its format (openpyxl and trestle are slow to import and most runs want a single format).
 """
 
 from __future__ import annotations
 
-from jcstar.assessment.models import AssessmentReport
+import importlib
+from typing import TYPE_CHECKING
 
-FORMATS: tuple[str, ...] = ("md", "html", "xlsx", "oscal", "json")
+from jcstar.reports.formats import FORMATS, REPORT_FORMATS, ReportFormat, report_format
+
+if TYPE_CHECKING:
+    from jcstar.assessment.models import AssessmentReport
 
 
 def render(report: AssessmentReport, fmt: str) -> bytes:
-    """Render ``report`` as ``fmt`` (one of :data:`FORMATS`)."""
-    # Renderer modules are imported on demand: openpyxl and trestle are slow to
-    # import and most runs want a single format.
-    if fmt == "md":
-        from jcstar.reports.markdown import render_markdown
-
-        return render_markdown(report).encode("utf-8")
-    if fmt == "html":
-        from jcstar.reports.html import render_html
-
-        return render_html(report).encode("utf-8")
-    if fmt == "xlsx":
-        from jcstar.reports.xlsx import render_xlsx
-
-        return render_xlsx(report)
-    if fmt == "oscal":
-        from jcstar.reports.oscal import render_oscal
-
-        return render_oscal(report).encode("utf-8")
-    if fmt == "json":
-        return (report.model_dump_json(indent=2) + "\n").encode("utf-8")
-    allowed = ", ".join(FORMATS)
-    raise ValueError(f"unknown report format {fmt!r}; choose one of: {allowed}")
+    """Render ``report`` as ``fmt`` (one of :data:`FORMATS`; ValueError for another)."""
+    module, _, function = report_format(fmt).renderer.partition(":")
+    rendered: str | bytes = getattr(importlib.import_module(module), function)(report)
+    return rendered if isinstance(rendered, bytes) else rendered.encode("utf-8")
 
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "REPORT_FORMATS", "ReportFormat", "render", "report_format"]
