@@ -7,6 +7,7 @@ model numbers cost ten round trips instead of 100,000 single lookups.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 
 import httpx
@@ -80,24 +81,41 @@ class RegistryStatusSource:
         records: dict[str, LabelRecord] = {}
         by_model: dict[str, tuple[LabelRecord, ...]] = {}
         by_registration: dict[str, LabelRecord | None] = {}
-        for start in range(0, len(asked), self.batch):
-            part = asked[start : start + self.batch]
-            body = self._client.bulk_status_body(
+        parts = [asked[start : start + self.batch] for start in range(0, len(asked), self.batch)]
+
+        def fetch(part: list[tuple[str, str]]) -> bytes:
+            return self._client.bulk_status_body(
                 [n for kind, n in part if kind == "m"], [n for kind, n in part if kind == "r"]
             )
-            try:
-                answer = _Answer.model_validate_json(body)
-            except ValidationError as exc:
-                raise RegistryUnavailable(
-                    f"{self.description}: the bulk status answer is not one: {exc.errors()[0]}"
-                ) from None
-            for number, entry in answer.labels.items():
-                records.setdefault(number, entry.record)
-            for model, numbers in answer.models.items():
-                by_model[model] = tuple(records[n] for n in numbers)
-            for given, number in answer.registrations.items():
-                by_registration[given] = None if number is None else records[number]
+
+        # one thread sends the batches one after another on the one connection while this
+        # one parses the answers: the registry works on the next batch while the client reads
+        # the last (the answers wait in memory: ~6 MB per 10,000 numbers)
+        with ThreadPoolExecutor(max_workers=1) as ahead:
+            bodies = ahead.map(fetch, parts)
+            for body in bodies:
+                self._merge(body, records, by_model, by_registration)
         return Lookup(
             by_model={m: by_model[m] for m in models},
             by_registration={r: by_registration[r] for r in registrations},
         )
+
+    def _merge(
+        self,
+        body: bytes,
+        records: dict[str, LabelRecord],
+        by_model: dict[str, tuple[LabelRecord, ...]],
+        by_registration: dict[str, LabelRecord | None],
+    ) -> None:
+        try:
+            answer = _Answer.model_validate_json(body)
+        except ValidationError as exc:
+            raise RegistryUnavailable(
+                f"{self.description}: the bulk status answer is not one: {exc.errors()[0]}"
+            ) from None
+        for number, entry in answer.labels.items():
+            records.setdefault(number, entry.record)
+        for model, numbers in answer.models.items():
+            by_model[model] = tuple(records[n] for n in numbers)
+        for given, found in answer.registrations.items():
+            by_registration[given] = None if found is None else records[found]
