@@ -121,7 +121,7 @@ def audit(
         Path | None, typer.Option("-o", "--output", help="Write the report here")
     ] = None,
 ) -> None:
-    """Audit a deployed fleet: each device's label and status, firmware, and own probe."""
+    """Audit a deployed fleet: each device's label, firmware and own ★1 probe."""
     from jcstar.procurement.audit import (
         ANY_VALID_LABEL,
         InventoryError,
