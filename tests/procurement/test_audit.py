@@ -260,6 +260,33 @@ def test_the_table_names_each_finding_on_one_line(cli: CliRunner, tmp_path: Path
     ) in out.splitlines()
 
 
+def test_a_device_the_probe_could_not_test_is_no_pass(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    async def probe_fleet(rows, concurrency, rate, timeout_s, on_start=None):
+        for row in rows:
+            line = {"address": row.address, "model_number": row.model_number}
+            yield json.dumps(
+                line | {"overall": "INCOMPLETE", "error": "HOST: refused", "verdicts": []}
+            )
+
+    monkeypatch.setattr(probe_module, "probe_fleet", probe_fleet)
+    inventory = write_inventory(tmp_path, "address,model\n127.0.0.2,GW-100\n")
+    code, out, _ = audit(
+        cli,
+        str(inventory),
+        "--probe",
+        "--probe-results",
+        str(tmp_path / "r.jsonl"),
+        "--format",
+        "json",
+    )
+    assert code == 1
+    device = json.loads(out)["devices"][0]
+    assert (device["label"]["verdict"], device["findings"]) == ("met", [])
+    assert device["open_questions"] == ["probe incomplete: HOST: refused"]
+
+
 def test_xlsx_report_has_devices_sites_and_findings(cli: CliRunner, tmp_path: Path, fake_probe):
     inventory = write_inventory(tmp_path, FLEET)
     report = tmp_path / "audit.xlsx"

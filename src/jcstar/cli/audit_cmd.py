@@ -1,8 +1,9 @@
 """``jcstar audit``: a deployed fleet's labels, and with ``--probe`` each device's own ★1 verdicts.
 
-Exit codes: 0 every device meets the policy, has no finding and runs no firmware version its
-label does not name; 1 otherwise; 2 bad input (the inventory, the policy, an option); 5 the
-registry could not be reached; 130 interrupted (probe results kept: run again with --resume).
+Exit codes: 0 every device meets the policy, has no finding, runs no firmware version its
+label does not name and (with --probe) was tested; 1 otherwise; 2 bad input (the inventory,
+the policy, an option); 5 the registry could not be reached; 130 interrupted (probe results
+kept: run again with --resume).
 """
 
 from __future__ import annotations

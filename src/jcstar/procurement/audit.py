@@ -15,8 +15,9 @@ A utility's inventory lists devices (address, model number, firmware version, si
    and ``NEEDS_REVIEW`` are reported as such, never as conformance.
 
 The summary counts devices, by site, labelled (a label valid on the day) and unlabelled, and
-the findings. The audit is clean when every device meets the policy, none has a finding and
-none runs a firmware version its label does not name.
+the findings. The audit is clean when every device meets the policy, none has a finding, none
+runs a firmware version its label does not name and, when probing, every probe gave verdicts (a
+device that could not be tested is never read as one that passed).
 """
 
 from __future__ import annotations
@@ -170,9 +171,17 @@ class DeviceResult(Frozen):
     open_questions: tuple[str, ...] = ()
 
     @property
+    def probe_failed(self) -> bool:
+        """Probed, but not one verdict came back: the device could not be tested."""
+        return self.probe is not None and not self.probe.verdicts
+
+    @property
     def clean(self) -> bool:
         return (
-            self.label.verdict == "met" and not self.findings and self.firmware.status != "differs"
+            self.label.verdict == "met"
+            and not self.findings
+            and self.firmware.status != "differs"
+            and not self.probe_failed
         )
 
 
