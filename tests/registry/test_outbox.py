@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -348,3 +351,22 @@ def test_a_refused_or_rolled_back_change_enqueues_nothing(
 
     change(client, operator, no, "suspend")
     assert outbox_rows(client) == before + 1
+
+
+def test_jcstar_admin_remind_writes_due_reminders_once(
+    client: TestClient, settings: Settings, vendor: Party, operator: Party, report: dict[str, Any]
+) -> None:
+    no = issue_label(client, vendor, operator, report)["registration_no"]
+    # an unreachable port: the rows stay to be counted
+    add_channel(client, vendor, webhook_url="http://127.0.0.1:9/vendor")
+    set_dates(client, no, expires_on=dt.date.today() + dt.timedelta(days=30))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JCSTAR_")}
+    command = [sys.executable, "-m", "jcstar", "admin", "remind"]
+    command += ["--database-url", settings.database_url]
+    runs = [subprocess.run(command, env=env, capture_output=True, text=True) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr
+    today = dt.date.today().isoformat()
+    assert f"1 reminders written for {today}" in runs[0].stderr
+    assert f"0 reminders written for {today}" in runs[1].stderr
+    bad = subprocess.run([*command, "--on", "tomorrow"], env=env, capture_output=True, text=True)
+    assert bad.returncode == 2 and "--on 'tomorrow': not a date" in bad.stderr
