@@ -135,7 +135,7 @@ def test_default_root_password_and_empty_password_fail(vulnerable: Path) -> None
     assert "admin" not in message  # a hash that is on no list is not a default
     findings = result.observations[0].details["findings"]
     assert {f["account"]: f["scheme"] for f in findings} == {"root": "md5_crypt", "guest": "empty"}
-    assert result.check_version == "1.0"
+    assert result.check_version == FirmwareAccountsCheck.version == "1.1"
 
 
 def test_findings_in_an_image_with_several_filesystems_name_the_filesystem(
