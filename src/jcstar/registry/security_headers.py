@@ -6,7 +6,9 @@ inline style, and forms that post to the registry only. The API documentation (`
 runs Swagger UI from files the registry serves itself, so it gets ``script-src 'self'`` and
 the inline styles Swagger UI sets. No page may be framed (``frame-ancestors 'none'``,
 ``X-Frame-Options: DENY``: clickjacking), and no address is sent on to other sites
-(``Referrer-Policy: no-referrer``: a search's words stay here).
+(``Referrer-Policy: same-origin``: a search's words stay here). Not ``no-referrer``: under
+it a browser sends ``Origin: null`` with the portal's own form posts, and the origin checks
+(``registry.csrf``, ``web.forms``) could no longer tell them from another site's.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def add_to(headers: MutableHeaders, policy: str) -> None:
     """The headers, unless the response set its own."""
     headers.setdefault("Content-Security-Policy", policy)
     headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Content-Type-Options", "nosniff")
 
 

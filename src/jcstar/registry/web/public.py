@@ -146,7 +146,7 @@ def product_page(page: PageRequest, registration_no: str, db: Db) -> HTMLRespons
 
 #: a label's history as the product page names its events (``labels.service._record``)
 EVENT_NAMES = {
-    "issued": N_("Issued"),
+    "issued": N_("Label issued"),
     "suspended": N_("Suspended"),
     "revoked": N_("Revoked"),
     "reinstated": N_("Reinstated"),
