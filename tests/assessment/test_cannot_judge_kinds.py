@@ -132,6 +132,14 @@ def test_a_document_in_a_form_the_check_does_not_read_is_unsupported(tmp_path: P
     shown_in_every_format(report, "unsupported: policy.md is larger than 1000000 bytes")
 
 
+def test_a_policy_file_that_is_not_there_is_unreachable(tmp_path: Path) -> None:
+    report = assess_documents(tmp_path, "  vulnerability_disclosure_policy: gone.md\n")
+    attempt = attempt_of(report, "documents.vdp")
+    assert (attempt.status, attempt.kind) == ("error", "unreachable")
+    assert verdict_of(report, POLICY_REQUIREMENT) == "INCONCLUSIVE"
+    shown_in_every_format(report, f"unreachable: cannot read {tmp_path / 'gone.md'}")
+
+
 @pytest.mark.slow
 def test_a_firmware_image_of_no_known_format_is_unsupported(tmp_path: Path) -> None:
     pytest.importorskip("unblob")
