@@ -365,3 +365,24 @@ def test_the_navigation_shows_a_role_area_only_to_its_organisations(
     assert 'href="/vendor"' not in client.get("/").text
     assert 'href="/vendor"' not in client.get("/", headers=operator.headers).text
     assert 'href="/vendor"' in client.get("/", headers=vendor.headers).text
+
+
+def test_a_package_of_page_routers_gives_the_app_its_routes_themselves() -> None:
+    """A domain of pages made of several modules (``router.include_router(module.router)``)
+    still reaches the body guard route by route (uploads multipart, sizes limited)."""
+    from fastapi import APIRouter
+    from fastapi.routing import APIRoute
+
+    from jcstar.registry.web import public, verify
+    from jcstar.registry.web.router import routes_of
+
+    package = APIRouter()
+    package.include_router(public.router)
+    package.include_router(verify.router)
+    found = routes_of(package)
+    assert all(isinstance(route, APIRoute) for route in found)
+    assert {route.path for route in found if isinstance(route, APIRoute)} >= {"/", "/verify"}
+    prefixed = APIRouter()
+    prefixed.include_router(public.router, prefix="/x")
+    with pytest.raises(RuntimeError, match="without a prefix"):
+        routes_of(prefixed)
