@@ -76,7 +76,10 @@ def assess(
         Path | None, typer.Option(metavar="ANSWERS.yaml", help="Vendor questionnaire answers")
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", parser=format_name, help=f"One of: {', '.join(FORMATS)}")
+        str,
+        typer.Option(
+            "--format", parser=format_name, metavar="FORMAT", help=f"One of: {', '.join(FORMATS)}"
+        ),
     ] = "json",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE")] = None,
     timeout: Annotated[

@@ -56,7 +56,10 @@ def load_report(path: Path) -> AssessmentReport:
 def render(
     report: Annotated[Path, typer.Argument(metavar="REPORT.json")],
     fmt: Annotated[
-        str, typer.Option("--format", parser=format_name, help=f"One of: {', '.join(FORMATS)}")
+        str,
+        typer.Option(
+            "--format", parser=format_name, metavar="FORMAT", help=f"One of: {', '.join(FORMATS)}"
+        ),
     ],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE")] = None,
 ) -> None:
