@@ -1,62 +1,36 @@
-"""A return's reasons, per requirement: the one reason text the API stores for a return
-(``POST /applications/{id}/return``, ``{"reason": …}``) read as a general part and one part
-per requirement, so the vendor's page can show each beside its requirement.
+"""A return's reason written per requirement: the operator's general note and one line per
+requirement it names, put together as the one reason text the API takes (``ReasonCreate``).
 
-The convention (our own, no scheme rule): a line that starts with a requirement id and a
-colon (``S1.1-03: the manual does not say …``) begins that requirement's reason; the lines
-after it belong to it until the next such line; lines before the first are the general
-reason. Plain text stays readable where it is shown as it is (the API, the log's digest, the
-CLI), and a reason written without ids is all general.
-"""
+The text is what the vendor reads and what the log binds by its SHA-256, so it is plain:
+the note first, then ``S1.1-01: …`` lines in the catalog's order. ``split`` reads such a text
+back (a vendor's page can show each requirement's reason beside it)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
-
-_LEADING_ID = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9.\-]{0,39})\s*[:：]\s?(.*)$")
 
 
-@dataclass(frozen=True)
-class ReturnReasons:
-    general: str = ""
-    #: requirement id -> its reason, in the order written
-    by_requirement: Mapping[str, str] = field(default_factory=dict)
+def compose(note: str, per_requirement: Mapping[str, str], order: Sequence[str]) -> str:
+    """The reason text: ``note`` (may be empty), then each requirement's reason on its own line,
+    in ``order``; blank reasons are left out. Line breaks inside a reason become spaces so each
+    requirement keeps one line."""
+    lines = [note.strip()] if note.strip() else []
+    for requirement in order:
+        given = " ".join(per_requirement.get(requirement, "").split())
+        if given:
+            lines.append(f"{requirement}: {given}")
+    return "\n".join(lines)
 
 
-def compose(general: str, by_requirement: Mapping[str, str]) -> str:
-    """The one reason text for a return: the general part, then ``ID: reason`` per
-    requirement with a reason (blank ones left out)."""
-    parts = [general.strip()] if general.strip() else []
-    parts += [f"{req}: {text.strip()}" for req, text in by_requirement.items() if text.strip()]
-    return "\n".join(parts)
-
-
-def split(reason: str | None, requirements: Collection[str]) -> ReturnReasons:
-    """``reason`` read back per requirement; only ids in ``requirements`` start a part."""
-    general: list[str] = []
-    parts: dict[str, list[str]] = {}
-    current: list[str] = general
-    for line in (reason or "").splitlines():
-        found = _LEADING_ID.match(line)
-        if found and found.group(1) in requirements:
-            current = parts.setdefault(found.group(1), [])
-            current.append(found.group(2))
+def split(reason: str, requirements: Collection[str]) -> tuple[str, dict[str, str]]:
+    """``(note, {requirement: reason})`` of a text ``compose`` made for these requirements;
+    any other text is the note."""
+    note: list[str] = []
+    found: dict[str, str] = {}
+    for line in reason.splitlines():
+        requirement, colon, given = line.strip().partition(": ")
+        if colon and requirement in requirements and given:
+            found[requirement] = given
         else:
-            current.append(line)
-    return ReturnReasons(
-        "\n".join(general).strip(),
-        {req: "\n".join(lines).strip() for req, lines in parts.items()},
-    )
-
-
-def latest_return(history: Sequence[tuple[str, str | None]]) -> str | None:
-    """The reason of the latest return in a history of ``(state, reason)`` steps, if the
-    application has not been submitted again since (then it is answered)."""
-    for state, reason in reversed(history):
-        if state == "returned":
-            return reason
-        if state == "submitted":
-            return None
-    return None
+            note.append(line)
+    return "\n".join(note).strip(), found
