@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -52,9 +53,10 @@ def text_of(page: Any, selector: str) -> str:
 
 def in_both_languages(page: Any, name: str) -> None:
     """The page as it is now, kept in Japanese and English, with no serious axe findings."""
-    here = page.url.split("?")[0]
+    here = urlsplit(page.url)
+    query = {k: v for k, v in parse_qsl(here.query) if k not in ("lang", "done")}
     for lang in ("ja", "en"):
-        page.goto(f"{here}?lang={lang}")
+        page.goto(here._replace(query=urlencode({**query, "lang": lang})).geturl())
         assert page.get_attribute("html", "lang") == lang
         assert axe_violations(page) == [], (name, lang)
         screenshot(page, f"{name}-{lang}")
@@ -192,6 +194,11 @@ def test_a_vendor_fills_in_the_questionnaire_and_gets_a_draft(
     assert "/vendor/applications/" in page.url
     assert text_of(page, "#decision").startswith("Nothing: the registry would accept")
     assert "Met" in text_of(page, "#req-S1\\.1-04")
+    # the filed answers come back in the questionnaire to correct them
+    page.click("text=Or correct the answers in the questionnaire")
+    assert page.input_value("#section-S1\\.1-01") == "3.1 Access paths"
+    in_both_languages(page, "vendor-questionnaire")
+    assert page.input_value("#section-S1\\.1-01") == "3.1 Access paths"
 
 
 def test_a_vendor_posts_a_notice_and_opens_the_renewal(portal: Portal, new_page: NewPage) -> None:
