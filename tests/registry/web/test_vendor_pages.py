@@ -387,3 +387,105 @@ def test_the_questionnaire_makes_the_report_and_files_a_draft(
     assert replaced.headers["location"] == f"/vendor/applications/{app_id}?done=report"
     page = client.get(f"/vendor/applications/{app_id}?lang=en").text
     assert "Met" in row(page, "S1.1-02") and "Would be refused" not in row(page, "S1.1-02")
+
+
+# -- the permission matrix through the pages ------------------------------------------------
+
+PAGE_ROLES = ("anonymous", "operator", "lab", "procurer", "other", "admin_only", "owner")
+READER = {"anonymous": 401, "operator": 403, "lab": 403, "procurer": 403}
+#: a vendor's own page: every vendor sees its own
+VENDORS = {**READER, "other": 200, "admin_only": 200, "owner": 200}
+#: the owner's application: another vendor does not know it
+OWNERS = {**READER, "other": 404, "admin_only": 200, "owner": 200}
+#: a change to the owner's application: the applicant role of the owner only
+CHANGE = {**READER, "other": 404, "admin_only": 403, "owner": 303}
+
+
+def test_the_vendor_pages_answer_each_role_as_the_api_does(
+    client: TestClient,
+    vendor: Party,
+    operator: Party,
+    make_party: Any,
+    make_member: Any,
+    report: dict[str, Any],
+) -> None:
+    own = made_by(report, vendor.name)
+    parties: dict[str, Party | None] = {
+        "anonymous": None,
+        "operator": operator,
+        "lab": make_party("Lab K.K.", "lab"),
+        "procurer": make_party("City Procurement", "procurer"),
+        "other": make_party("Rival Devices K.K.", "vendor"),
+        "admin_only": make_member(vendor, "administrator"),
+        "owner": vendor,
+    }
+    number = issue_label(client, vendor, operator, own)["registration_no"]
+    created = client.post("/api/v1/applications", json={"report": own}, headers=vendor.headers)
+    app_id = created.json()["id"]
+    csrf = token(client, "/signin")  # the form cookie, kept by the client
+    report_file = {"report": ("report.json", json.dumps(own).encode())}
+    profile = (CONFORMANT / "profile.yaml").read_bytes()
+    rows: list[tuple[str, str, dict[str, str], Any, dict[str, int]]] = [
+        ("GET", "/vendor", {}, None, VENDORS),
+        ("GET", "/vendor/applications/new", {}, None, VENDORS),
+        ("GET", f"/vendor/applications/{app_id}", {}, None, OWNERS),
+        ("GET", f"/vendor/applications/{app_id}/report.xlsx", {}, None, OWNERS),
+        ("GET", "/vendor/questionnaire", {}, None, {**VENDORS, "admin_only": 403}),
+        (
+            "GET",
+            f"/vendor/questionnaire?application={app_id}",
+            {},
+            None,
+            {**OWNERS, "admin_only": 403},
+        ),
+        ("GET", f"/vendor/labels/{number}/notice", {}, None, {**OWNERS, "other": 403}),
+        ("GET", f"/vendor/labels/{number}/renew", {}, None, {**OWNERS, "other": 403}),
+        (
+            "POST",
+            "/vendor/questionnaire/profile",
+            {},
+            {"profile": ("profile.yaml", profile)},
+            {**VENDORS, "admin_only": 403},
+        ),
+        (
+            "POST",
+            f"/vendor/applications/{app_id}/documents",
+            {"kind": "other"},
+            {"document": ("d.pdf", b"%PDF-1.4")},
+            CHANGE,
+        ),
+        ("POST", f"/vendor/applications/{app_id}/report", {}, report_file, CHANGE),
+        ("POST", f"/vendor/applications/{app_id}/submit", {}, None, CHANGE),
+        ("POST", "/vendor/applications/new", {}, report_file, {**CHANGE, "other": 403}),
+        (
+            "POST",
+            f"/vendor/labels/{number}/notice",
+            {"title": "Fixed", "body": "Update."},
+            None,
+            {**CHANGE, "other": 403},
+        ),
+    ]
+
+    def stored() -> Any:
+        return client.get(f"/api/v1/applications/{app_id}", headers=vendor.headers).json()
+
+    for method, path, fields, files, expected in rows:
+        got = {}
+        before = stored()
+        for role in PAGE_ROLES:  # the permitted role last: nothing changed before it
+            party = parties[role]
+            headers = {**ORIGIN, **(party.headers if party else {})}
+            if method == "GET":
+                answer = client.get(path, headers=headers, follow_redirects=False)
+            else:
+                parts: dict[str, Any] = {"csrf": (None, csrf)}
+                parts |= {name: (None, value) for name, value in fields.items()}
+                parts |= files or {}
+                answer = client.post(path, files=parts, headers=headers, follow_redirects=False)
+            got[role] = answer.status_code
+            if role != "owner":
+                assert stored() == before, (path, role)  # a denied call changes nothing
+        assert got == expected, path
+    notices = client.get(f"/api/v1/labels/{number}").json()["notices"]
+    assert [n["title"] for n in notices] == ["Fixed"]
+    assert application_state(client, vendor, app_id) == "submitted"
