@@ -50,7 +50,7 @@ def test_the_public_finds_a_product_in_japanese_and_in_english(
     assert page.get_attribute("html", "lang") == "ja"
     screenshot(page, "home-ja")
     search(page, "エネルギー管理")
-    assert text_of(page, "#result-count") == "1 件中 1–1 件"
+    assert text_of(page, "#result-count") == "1 件中 1–1 件目"
     screenshot(page, "search-ja")
     page.click(f"a[href='/p/{number}']")
     assert page.inner_text("h1") == GATEWAY
