@@ -16,10 +16,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from jcstar.client.snapshot import SnapshotStatusSource, verify_snapshot
+from jcstar.client.snapshot import _key as snapshot_key
 from jcstar.client.status import RecordsSource
 from jcstar.labels import Keyring
 from jcstar.labels.snapshot_format import SnapshotError
-from jcstar.labels.standing import LabelRecord
+from jcstar.labels.standing import LabelRecord, model_key
 from tests.cli.test_registry_cli import Registry, issue_label, jcstar, start_registry
 from tests.registry.conftest import BASE_URL, MakeParty, Party, apply, approve, submit
 
@@ -242,3 +243,11 @@ def test_cli_fetches_and_verifies_a_snapshot(served: Registry, tmp_path: Path) -
         cwd=tmp_path,
     )  # fmt: skip
     assert no_keys.code == 2 and "x.json" in no_keys.err
+
+
+@pytest.mark.parametrize(
+    "model", ["FD-6101", " fd  6101 ", "A\tB", "ＦＤ－６１０１", "ß-1", "İ-2", "a\x7fb", "~!@#"]
+)
+def test_the_snapshot_index_keys_model_numbers_as_the_registry_does(model: str) -> None:
+    """The offline index's fast path for ASCII gives the registry's normal form exactly."""
+    assert snapshot_key(model) == model_key(model)

@@ -75,18 +75,21 @@ def record_of(body: str) -> LabelRecord:
     """The ``LabelRecord`` of one stored label document (what ``record_data`` gives, as an
     object: the tests hold the two equal)."""
     doc = _StoredDocument.model_validate_json(body)
-    # every field was validated just above, with the record's own types
-    return LabelRecord.model_construct(
-        registration_no=doc.registration_no,
-        level=doc.level,
-        vendor=doc.vendor,
-        product=doc.product,
-        model_numbers=doc.model_numbers,
-        issued_on=doc.issued_on,
-        expires_on=doc.expires_on,
-        support_period_end=doc.support_period_end,
-        criteria_version=doc.criteria.version if doc.criteria else None,
-        superseded_by=doc.superseded_by,
-        history=doc.status_history,
-        notices=doc.notices,
+    # the parts are validated objects already (pydantic takes them as they are): measured
+    # faster than ``model_construct``
+    return LabelRecord.model_validate(
+        {
+            "registration_no": doc.registration_no,
+            "level": doc.level,
+            "vendor": doc.vendor,
+            "product": doc.product,
+            "model_numbers": doc.model_numbers,
+            "issued_on": doc.issued_on,
+            "expires_on": doc.expires_on,
+            "support_period_end": doc.support_period_end,
+            "criteria_version": doc.criteria.version if doc.criteria else None,
+            "superseded_by": doc.superseded_by,
+            "history": doc.status_history,
+            "notices": doc.notices,
+        }
     )
