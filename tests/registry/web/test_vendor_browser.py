@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from jcstar.registry.applications.return_reasons import compose
+from tests.cli.test_registry_cli import VENDOR
 from tests.conftest import CONFORMANT
 from tests.registry.conftest import corporate_number
 from tests.registry.web.conftest import (
@@ -221,3 +222,16 @@ def test_a_vendor_posts_a_notice_and_opens_the_renewal(portal: Portal, new_page:
     assert page.input_value("#model_numbers") == f"SP-{PLUGS - 1:03d}"  # the label's own
     assert "The renewal window opens on" in page.content()
     in_both_languages(page, "vendor-renew")
+
+
+def test_a_vendor_administrator_opens_its_people(portal: Portal, new_page: NewPage) -> None:
+    email = "admin@vendor.test"
+    made = portal.registry.admin(
+        "create-user", email, "--org", VENDOR, "--password", PASSWORD, "--role", "administrator"
+    )
+    assert made.code == 0, made.err
+    page = new_page(lang="en")
+    sign_in(page, portal.url, email)
+    page.click("text=People and roles")
+    assert VENDOR_EMAIL in text_of(page, "#people")
+    in_both_languages(page, "vendor-people")

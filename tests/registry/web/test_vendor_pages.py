@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from fastapi.testclient import TestClient
 
+from jcstar.registry.accounts.models import User
 from jcstar.registry.accounts.service import create_user, require_org
 from jcstar.registry.applications.return_reasons import compose
 from jcstar.registry.db import lock_for_write
@@ -440,6 +441,8 @@ def test_the_vendor_pages_answer_each_role_as_the_api_does(
         ),
         ("GET", f"/vendor/labels/{number}/notice", {}, None, {**OWNERS, "other": 403}),
         ("GET", f"/vendor/labels/{number}/renew", {}, None, {**OWNERS, "other": 403}),
+        # its people: the vendor's administrators (every vendor's own)
+        ("GET", "/vendor/people", {}, None, VENDORS),
         (
             "POST",
             "/vendor/questionnaire/profile",
@@ -489,3 +492,57 @@ def test_the_vendor_pages_answer_each_role_as_the_api_does(
     notices = client.get(f"/api/v1/labels/{number}").json()["notices"]
     assert [n["title"] for n in notices] == ["Fixed"]
     assert application_state(client, vendor, app_id) == "submitted"
+
+
+def test_a_vendor_administrator_manages_its_people(
+    client: TestClient, vendor: Party, make_party: Any
+) -> None:
+    rival = make_party("Rival Devices K.K.", "vendor")
+    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        lock_for_write(session)
+        stranger = create_user(session, require_org(session, rival.name), "x@rival.test", PASSWORD)
+        session.commit()
+        stranger_id = stranger.id
+    signed_in(client, vendor.name, "applicant-only@vendor.test", ("applicant",))
+    assert client.get("/vendor/people").status_code == 403
+    assert 'href="/vendor/people"' not in client.get("/vendor").text
+
+    signed_in(client, vendor.name, "admin@vendor.test", ("administrator",))
+    assert 'href="/vendor/people"' in client.get("/vendor").text
+    path = "/vendor/people"
+    short = post(
+        client,
+        path,
+        {"csrf": token(client, path), "email": "new@vendor.test", "password": "short"},
+    )
+    assert short.status_code == 422 and "password" in short.text
+    assert 'value="new@vendor.test"' in short.text  # what was typed is kept
+    fields = {
+        "csrf": token(client, path),
+        "email": "new@vendor.test",
+        "password": "a-long-first-password",
+        "role": "applicant",
+    }
+    assert post(client, path, fields).headers["location"] == "/vendor/people?done=added"
+    listed = client.get("/vendor/people?lang=en").text
+    assert "new@vendor.test" in listed and "The person is added." not in listed
+    # another organisation's person is unknown here, and stays as it was
+    other = post(client, f"{path}/{stranger_id}/remove", {"csrf": token(client, path)})
+    assert other.status_code == 404
+    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        assert session.get(User, stranger_id).removed_at is None  # type: ignore[union-attr]
+    # the last administrator stays: the service's sentence beside the form
+    me = re.search(r'<tr id="user-(\d+)">\s*<td>admin@vendor.test', listed)
+    assert me
+    last = post(
+        client, f"{path}/{me.group(1)}/roles", {"csrf": token(client, path), "role": "applicant"}
+    )
+    assert last.status_code == 409 and "last administrator" in last.text
+    # the person added signs in with the first password
+    client.cookies.clear()
+    fields = {
+        "csrf": token(client, "/signin"),
+        "email": "new@vendor.test",
+        "password": "a-long-first-password",
+    }
+    assert post(client, "/signin", fields).status_code == 303

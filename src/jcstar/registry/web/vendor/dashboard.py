@@ -37,6 +37,7 @@ def dashboard(page: PageRequest, db: Db, caller: Vendor) -> HTMLResponse:
             "labels": summaries(db, ids, labels.today()),
             "applications": [issuance.public(db, app, caller) for app in reversed(listed)],
             "may_apply": caller.holds("applicant"),
+            "may_manage": caller.holds("administrator"),
             **names(),
         },
     )
