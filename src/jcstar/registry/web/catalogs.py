@@ -30,7 +30,9 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 def extract() -> set[str]:
     """Every message id the portal's code and templates use."""
     found = extract_from_dir(str(WEB), METHODS, OPTIONS, keywords=KEYWORDS)
-    return {message for _file, _line, message, _comments, _context in found if message}
+    # a plural message comes as (singular, plural): the catalog keys it by the singular
+    messages = (m if isinstance(m, str) else m[0] for _f, _l, m, _c, _x in found)
+    return {message for message in messages if message}
 
 
 def catalog(language: str) -> Catalog:
