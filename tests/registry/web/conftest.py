@@ -126,9 +126,11 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         yield Portal(registry, issued_gateway, issued_camera, plugs)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def portal_browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, under Playwright."""
+    """Debian's Chromium, headless, under Playwright; one per test module. Not longer: while
+    Playwright's sync API runs, its event loop is the thread's running loop, and a later
+    test that starts one of its own (``asyncio.run``, a TestClient's lifespan) would fail."""
     binary = require_tool("chromium")
     with playwright.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=binary, args=CHROMIUM_ARGS)
