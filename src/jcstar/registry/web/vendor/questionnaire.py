@@ -29,7 +29,6 @@ from jcstar.assessment.models import (
     ProductFacts,
     ProductProfile,
 )
-from jcstar.assessment.pipeline import assess
 from jcstar.assessment.plan import PlanError, build_plan
 from jcstar.catalog.loader import CatalogIndex, load_catalog
 from jcstar.registry.applications import service
@@ -208,6 +207,10 @@ def _answers_of(
 
 async def _report(profile: ProductProfile, answers: dict[str, Any]) -> AssessmentReport:
     """The assessment of the product from its answers alone (no target reached)."""
+    # imported here: the pipeline brings every target's collectors, which the registry's
+    # other pages never need
+    from jcstar.assessment.pipeline import assess
+
     raw = profile.model_dump_json().encode()
     given = InputDigest(role="profile", name="profile.json", sha256=hashlib.sha256(raw).hexdigest())
     with tempfile.TemporaryDirectory(prefix="jcstar-questionnaire-") as work:
