@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test test-fast lint install clean
+.PHONY: run test test-fast lint install clean i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,20 @@ install: $(STAMP)
 
 # The main job: start the label registry on SQLite with the example product assessed,
 # applied for, approved and labelled; prints the address to open (Ctrl-C stops it).
+PORT ?= 8000
 run: $(STAMP)
-	$(BIN)/jcstar serve --demo
+	@echo "The portal: http://127.0.0.1:$(PORT)/ (Japanese and English; sign in at /signin)"
+	$(BIN)/jcstar serve --demo --port $(PORT)
+
+# The portal's Japanese and English catalogs (src/jcstar/registry/web/locale): extract the
+# messages the pages use, add new ones to both catalogs and drop unused ones, fill English
+# from the message ids; then lists what is left to translate (the tests fail on it too).
+WEB := src/jcstar/registry/web
+i18n: $(STAMP)
+	mkdir -p build
+	$(BIN)/pybabel --quiet extract -F $(WEB)/babel.cfg -k N_ --no-location --sort-output -o build/messages.pot $(WEB)
+	$(BIN)/pybabel --quiet update -i build/messages.pot -d $(WEB)/locale -D messages --ignore-obsolete --no-fuzzy-matching -w 100
+	$(BIN)/python -m jcstar.registry.web.catalogs
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests bench

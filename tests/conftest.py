@@ -26,9 +26,9 @@ NONCONFORMANT = EXAMPLES / "nonconformant-monitor"
 
 
 # fixtures that start a lab device (tests/lab/fixtures.py) or drive Chromium
-# (tests/registry/test_browser.py, test_label_photo.py)
+# (tests/registry/test_browser.py, test_label_photo.py, tests/registry/web/)
 LAB_FIXTURES = frozenset({"vulnerable_device", "hardened_device", "lab_device"})
-BROWSER_FIXTURES = frozenset({"browser", "chromium"})
+BROWSER_FIXTURES = frozenset({"browser", "chromium", "portal_browser"})
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -65,6 +65,21 @@ def crossings(package: str, forbidden: tuple[str, ...], allowed: tuple[str, ...]
             ("jcstar.catalog", "jcstar.checks", "jcstar.registry", "jcstar.cli", "jcstar.client"),
             ("jcstar.checks.base.CheckAttempt", "jcstar.checks.base"),
         ),
+        # the buyer's side reads labels through the client and the catalog's data: never the
+        # registry's internals, the CLI, or the assessment engine
+        (
+            "jcstar.procurement",
+            (
+                "jcstar.registry",
+                "jcstar.cli",
+                "jcstar.assessment",
+                "jcstar.checks",
+                "jcstar.reports",
+            ),
+            (),
+        ),
+        # the catalog is the bottom layer: the policies that cite it sit above it
+        ("jcstar.catalog", ("jcstar.procurement",), ()),
         # the label decision is the library's: nothing above it
         (
             "jcstar.assessment",

@@ -5,9 +5,17 @@ organisations with tokens."""
 from __future__ import annotations
 
 import copy
+import email
+import email.message
+import email.policy
+import http.server
+import json
 import os
 import signal
+import socket
 import subprocess
+import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -300,3 +308,135 @@ def drop_append_only_guard(client: TestClient) -> None:
         else:
             session.execute(text("DROP TRIGGER log_entries_append_only ON log_entries"))
         session.commit()
+
+
+# -- notification receivers (issue 13): a real HTTP receiver and a real SMTP server on loopback
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request a webhook receiver got, as it arrived."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def delivery_id(self) -> str:
+        return self.headers["webhook-id"]
+
+    @property
+    def json(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.body)
+        return data
+
+
+class WebhookReceiver:
+    """An HTTP server on 127.0.0.1 that records every POST and answers 200 (or 500 to the
+    first ``fail_first`` tries of each delivery id; ``always_fail``: to every try), after
+    ``delay_s`` (a slow receiver keeps deliveries in flight)."""
+
+    def __init__(self, fail_first: int = 0, delay_s: float = 0.0) -> None:
+        self.fail_first = fail_first
+        self.delay_s = delay_s
+        self.always_fail = False
+        self.received: list[Received] = []
+        self.answered: list[Received] = []  # those acknowledged with 2xx
+        self._lock = threading.Lock()
+        self._tries: Counter[str] = Counter()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                got = Received(
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    self.rfile.read(length),
+                )
+                time.sleep(receiver.delay_s)
+                status = receiver._answer(got)
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _answer(self, got: Received) -> int:
+        with self._lock:
+            self.received.append(got)
+            key = got.headers.get("webhook-id", "")
+            self._tries[key] += 1
+            if self.always_fail or self._tries[key] <= self.fail_first:
+                return 500
+            self.answered.append(got)
+            return 200
+
+    def events(self) -> list[str]:
+        with self._lock:
+            return [r.json["type"] for r in self.answered]
+
+    def wait_for(self, predicate: Callable[[], bool], what: str, limit_s: float = 60) -> None:
+        """Wait until ``predicate()`` holds; fail naming ``what`` after ``limit_s`` (a guard
+        against hanging, not a timing assertion)."""
+        deadline = time.monotonic() + limit_s
+        while not predicate():
+            assert time.monotonic() < deadline, f"never happened: {what}"
+            time.sleep(0.05)
+
+    def __enter__(self) -> WebhookReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class SmtpReceiver:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[email.message.Message] = []
+        receiver = self
+
+        class Handler:
+            async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+                receiver.messages.append(
+                    email.message_from_bytes(envelope.content, policy=email.policy.default)
+                )
+                return "250 Message accepted for delivery"
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> SmtpReceiver:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.controller.stop()
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def smtp_receiver() -> Iterator[SmtpReceiver]:
+    with SmtpReceiver() as receiver:
+        yield receiver

@@ -471,7 +471,7 @@ def test_every_page_sends_security_headers(client: TestClient) -> None:
         assert "frame-ancestors 'none'" in policy, path
         assert "default-src 'none'" in policy, path
         assert response.headers.get("x-frame-options") == "DENY", path
-        assert response.headers.get("referrer-policy") == "no-referrer", path
+        assert response.headers.get("referrer-policy") == "same-origin", path
     page = client.get("/").headers["content-security-policy"]
     assert "script-src" not in page and "unsafe-inline" not in page
 

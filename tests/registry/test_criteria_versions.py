@@ -116,7 +116,7 @@ def test_publishing_a_new_version_marks_old_labels_which_stay_valid_by_default(
     assert shown["criteria"]["superseded"] is True
     assert shown["criteria"]["lapses_on"] is None
     page = client.get(f"/p/{number}").text
-    assert f"{STAR1} — 現行 / current: {NEXT}" in page
+    assert f"{STAR1} — 現行：{NEXT}" in page
     kinds = [e["kind"] for e in client.get("/api/v1/log").json()["entries"]]
     assert "criteria.published" in kinds
     # with the rule off, a report on the earlier version is still accepted
@@ -167,7 +167,7 @@ def test_under_the_lapse_rule_old_labels_lapse_and_old_reports_are_refused(
     shown = client.get(f"/api/v1/labels/{number}").json()
     assert shown["criteria"]["superseded"] is True
     assert shown["criteria"]["lapses_on"] == lapses
-    assert f"lapses on {lapses}" in client.get(f"/p/{number}").text
+    assert f"{lapses} に失効" in client.get(f"/p/{number}").text
     refused = _submit(client, vendor, report)
     assert refused.status_code == 422
     assert f"superseded by {NEXT}" in refused.json()["detail"]
@@ -191,7 +191,7 @@ def test_a_label_from_before_criteria_versions_says_not_recorded(
         session.execute(text("UPDATE labels SET criteria_version = NULL"))
         session.commit()
     # the product page reads the label's rows; publishing a version re-stores its document
-    assert "記録なし / not recorded" in client.get(f"/p/{number}").text
+    assert "記録なし" in client.get(f"/p/{number}").text
     assert _publish(client, operator, _today()).status_code == 201
     criteria = client.get(f"/api/v1/labels/{number}").json()["criteria"]
     assert criteria["version"] is None

@@ -377,8 +377,8 @@ def test_a_label_past_its_support_period_says_so_and_stays_valid(
     [item] = client.get("/api/v1/labels", params={"q": "HEMS"}).json()["items"]
     assert item["support_ended"] is True and item["status"] == "valid"
     page = client.get(f"/p/{no}").text
-    assert "No longer supported" in page and "有効 / Valid" in page
-    assert "no longer supported" in client.get("/", params={"q": "HEMS"}).text
+    assert 'id="support-ended">サポート終了' in page and "<strong>有効</strong>" in page
+    assert "サポート終了" in client.get("/", params={"q": "HEMS"}).text
 
 
 def test_application_numbers_are_given_on_first_submission_and_never_reused(

@@ -150,6 +150,32 @@ def _add_user(world: World, role: str) -> tuple[str, str, dict[str, Any]]:
     return "POST", "/api/v1/orgs/me/users", {"json": body}
 
 
+#: watch lists (issue 13): procurers and vendors follow labels; labs and the operator do not
+FOLLOWERS = {ANON: 401, LAB: 403, LAB_X: 403, OPS: 403, PROC: 200, OWNER: 200, OTHER: 200}
+
+
+def _procurers(kind: str) -> Request:
+    """Remove one of the procurer's own watches (``kind="watches"``) or channels: only it may;
+    to another follower it is unknown (404)."""
+
+    def make(world: World, _role: str) -> tuple[str, str, dict[str, Any]]:
+        world.made += 1
+        if kind == "watches":
+            body: dict[str, Any] = {"numbers": [f"W-{world.made}"]}
+            world.client.post("/api/v1/watches", json=body, headers=world.headers(PROC))
+            listed = world.client.get(
+                "/api/v1/watches", params={"number": f"W-{world.made}"}, headers=world.headers(PROC)
+            )
+            return "DELETE", f"/api/v1/watches/{listed.json()['items'][0]['id']}", {}
+        body = {"email": f"n{world.made}@procurer.test"}
+        made = world.client.post(
+            "/api/v1/notification-channels", json=body, headers=world.headers(PROC)
+        )
+        return "DELETE", f"/api/v1/notification-channels/{made.json()['id']}", {}
+
+    return make
+
+
 MATRIX: dict[str, tuple[Request, dict[str, int]]] = {
     "create application": (
         lambda w, _r: ("POST", "/api/v1/applications", {"json": {"report": w.report}}),
@@ -212,6 +238,14 @@ MATRIX: dict[str, tuple[Request, dict[str, int]]] = {
         PUBLIC,
     ),
     "search page": (_get(lambda w: "/?q=HEMS"), PUBLIC),
+    # the portal's public pages (web/): the same for everyone, signed in or not
+    "home page": (_get(lambda w: "/"), PUBLIC),
+    "verify page": (_get(lambda w: "/verify"), PUBLIC),
+    "log page": (_get(lambda w: "/log"), PUBLIC),
+    "log verification page": (_get(lambda w: "/log/verify"), PUBLIC),
+    "sign-in page": (_get(lambda w: "/signin"), PUBLIC),
+    # (the portal's forms answer with pages, not JSON: their token and origin checks are in
+    # tests/registry/web/test_pages.py)
     "export csv": (_get(lambda w: "/api/v1/export/labels.csv"), PUBLIC),
     "export json": (_get(lambda w: "/api/v1/export/labels.json"), PUBLIC),
     "log": (_get(lambda w: "/api/v1/log"), PUBLIC),
@@ -224,6 +258,17 @@ MATRIX: dict[str, tuple[Request, dict[str, int]]] = {
     ),
     "jwks": (_get(lambda w: "/.well-known/jwks.json"), PUBLIC),
     "claim check": (_get(lambda w: "/api/v1/public/accepted?model=HG-1"), PUBLIC),
+    # status for machines (issue 13): public facts, no sign-in
+    "bulk status": (
+        lambda w, _r: ("POST", "/api/v1/public/status", {"json": {"models": ["HG-1"]}}),
+        PUBLIC,
+    ),
+    "label status on a day": (
+        _get(lambda w: f"/api/v1/public/status/{w.label()}?at=2026-01-01"),
+        PUBLIC,
+    ),
+    "snapshot": (_get(lambda w: "/api/v1/public/snapshot"), PUBLIC),
+    "snapshot signature": (_get(lambda w: "/api/v1/public/snapshot.sig"), PUBLIC),
     "me": (_get(lambda w: "/api/v1/me"), SIGNED_IN),
     # four-eyes decisions (none pending here: four-eyes is off; see test_four_eyes.py)
     "pending decisions": (_get(lambda w: "/api/v1/decisions"), OPERATOR_ONLY),
@@ -263,6 +308,24 @@ MATRIX: dict[str, tuple[Request, dict[str, int]]] = {
             },
         ),
         {**OPERATOR_ONLY, OPS: 201},
+    ),
+    "add watches": (
+        lambda w, _r: ("POST", "/api/v1/watches", {"json": {"numbers": ["HG-1", "ＨＧ－２"]}}),
+        {**FOLLOWERS, PROC: 201, OWNER: 201, OTHER: 201},
+    ),
+    "list watches": (_get(lambda w: "/api/v1/watches"), FOLLOWERS),
+    "remove watch": (_procurers("watches"), {**FOLLOWERS, PROC: 204, OWNER: 404, OTHER: 404}),
+    "add channel": (
+        lambda w, r: ("POST", "/api/v1/notification-channels", {"json": {"email": f"{r}@n.test"}}),
+        {**FOLLOWERS, PROC: 201, OWNER: 201, OTHER: 201},
+    ),
+    "list channels": (_get(lambda w: "/api/v1/notification-channels"), FOLLOWERS),
+    "remove channel": (_procurers("channels"), {**FOLLOWERS, PROC: 204, OWNER: 404, OTHER: 404}),
+    "list deliveries": (_get(lambda w: "/api/v1/deliveries?state=failed"), FOLLOWERS),
+    # no failed delivery here (a real one: test_outbox.py): unknown to every follower
+    "retry delivery": (
+        lambda w, _r: ("POST", "/api/v1/deliveries/00000000-0000-0000-0000-000000000000/retry", {}),
+        {**FOLLOWERS, PROC: 404, OWNER: 404, OTHER: 404},
     ),
 }
 
@@ -350,6 +413,8 @@ MAY: dict[str, tuple[str, ...]] = {
     "add user": ("ops_administrator", "owner_administrator", "lab_administrator"),
     # reads need no role: each member sees what its organisation sees
     "read application": tuple(MEMBERS),
+    "add watches": ("owner_applicant", "owner_administrator"),
+    "add channel": ("owner_applicant", "owner_administrator"),
 }
 
 

@@ -166,7 +166,7 @@ def test_a_count_past_the_cap_says_at_least(
     client: TestClient, catalogue: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from jcstar.registry.search import service
-    from jcstar.registry.web import router as web
+    from jcstar.registry.web import public
 
     monkeypatch.setattr(service, "COUNT_CAP", 2)
     everything = {"q": "JC1-", "limit": 1}  # every registration number
@@ -177,8 +177,8 @@ def test_a_count_past_the_cap_says_at_least(
     assert (len(body["items"]), body["total"], body["total_exact"]) == (1, 3, True)
     body = client.get("/api/v1/labels", params={"q": "SG-1", "limit": 1}).json()
     assert (body["total"], body["total_exact"]) == (1, True)
-    monkeypatch.setattr(web, "PAGE", 1)
-    assert "2+ 件" in client.get("/", params={"q": "JC1-"}).text
+    monkeypatch.setattr(public, "PAGE_SIZE", 1)
+    assert "該当は 2 件を超えます" in client.get("/", params={"q": "JC1-"}).text
 
 
 def test_short_terms_are_indexed_and_counted(client: TestClient, catalogue: dict[str, str]) -> None:
@@ -405,4 +405,4 @@ def test_labels_from_before_consumer_names_keep_their_search_text(
     ]
     number = catalogue["HEMS Gateway HG-100"]
     assert client.get(f"/api/v1/labels/{number}").json()["product_name_en"] is None
-    assert "未記載 / not stated" in client.get(f"/p/{number}").text
+    assert "未記載" in client.get(f"/p/{number}").text

@@ -16,7 +16,7 @@ from pathlib import Path
 from jcstar.assessment.evaluate import evaluate
 from jcstar.assessment.inputs import load_answers
 from jcstar.assessment.models import Answers, AssessmentReport, InputDigest, ProductProfile
-from jcstar.assessment.plan import PlanError, build_plan, only_checks
+from jcstar.assessment.plan import PlanError, absent_checks, build_plan, only_checks
 from jcstar.assessment.report import assemble_report
 from jcstar.assessment.runner import OnAttempt, run_plan_async
 from jcstar.assessment.targets import TARGETS, TargetSet
@@ -92,10 +92,13 @@ async def assess(
     if answers_path is not None:
         answers, answers_digest = load_answers(answers_path, set(requirements))
         digests.append(answers_digest)
-    # import the plan's checks before any target is prepared: a missing extra stops the run
-    # here, before an image is unpacked or a device contacted
-    needed = {name for check_id in plan.check_ids for name in get_check(check_id).needs}
+    # import the checks that will run before any target is prepared: a missing extra stops
+    # the run here, before an image is unpacked or a device contacted; a check whose targets
+    # are all absent is skipped unimported (its extra may not be installed)
     present = [target for target in targets if target.present(profile)]
+    absent = absent_checks(plan.check_ids, {target.name for target in present})
+    runs = [check_id for check_id in plan.check_ids if check_id not in absent]
+    needed = {name for check_id in runs for name in get_check(check_id).needs}
     with ExitStack() as resources:  # a target's work directory is released after the run
         given = check_input(profile, base_dir, targets, resources)
         attempts = await run_plan_async(plan, given, timeout_s, on_attempt)

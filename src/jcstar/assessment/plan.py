@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from jcstar.assessment.models import AssessmentPlan, ParamValues, PlannedRequirement, ProductProfile
 from jcstar.catalog.loader import CatalogIndex
 from jcstar.catalog.models import Catalog, CheckBinding, Condition, Level, Requirement
+from jcstar.checks.base import ABSENT
+from jcstar.checks.registry import declared_needs, recorded_version
 
 
 class PlanError(Exception):
@@ -72,6 +74,22 @@ def catalog_params(
     for check, overrides in level.check_params.items():
         resolved[check] = {**resolved.get(check, {}), **overrides}
     return {check: params for check, params in resolved.items() if params}
+
+
+def absent_checks(check_ids: Iterable[str], present: Collection[str]) -> dict[str, str]:
+    """The checks to skip without importing them, by id, with the reason a report gives: those
+    whose declared targets (the registry's ``needs``, read as data) are all absent from
+    ``present`` and each have a stated absence (``checks.base.ABSENT``: a device, a firmware
+    image), and whose version is recorded (the attempt names it). Any other check runs and
+    says itself why it skips (a document's check)."""
+    absent = {}
+    for check_id in check_ids:
+        needs = declared_needs(check_id)
+        if not needs or recorded_version(check_id) is None:
+            continue
+        if all(need in ABSENT and need not in present for need in needs):
+            absent[check_id] = ABSENT[needs[0]]
+    return absent
 
 
 def only_checks(plan: AssessmentPlan, prefix: str) -> AssessmentPlan:

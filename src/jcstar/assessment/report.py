@@ -81,6 +81,8 @@ def params_ran_with(
 
     recorded: dict[str, ParamValues] = {}
     for attempt in attempts:
+        if attempt.status == "skipped":  # it did not run (nor was it always imported)
+            continue
         check = CHECKS.get(attempt.check)
         if check is None or params_of(check) is NoParams:
             continue

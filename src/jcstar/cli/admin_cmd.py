@@ -61,7 +61,8 @@ Roles = Annotated[
         "--role",
         metavar="ROLE",
         help="A role it holds (repeat). operator: reviewer, approver, administrator; vendor: "
-        "applicant, administrator; lab: evaluator, administrator; procurer: administrator. "
+        "applicant, administrator; lab: evaluator, administrator; procurer: watcher, "
+        "administrator. "
         "Default: every role of the organisation's kind",
     ),
 ]
@@ -342,3 +343,24 @@ def publish_criteria(
             + (f"; earlier versions lapse on {lapse}" if lapse else ""),
             highlight=False,
         )
+
+
+@app.command("remind")
+def remind(
+    on: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="The day to remind for (default today)")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Write the due expiry and support-end reminders into the outbox (the server also does
+    this on its interval); reminders written before are not written again."""
+    from jcstar.registry.outbox import reminders
+    from jcstar.registry.settings import Settings
+
+    try:
+        day = dt.date.fromisoformat(on) if on else dt.datetime.now(tz=dt.UTC).date()
+    except ValueError:
+        fail(f"--on {on!r}: not a date (YYYY-MM-DD)")
+    with _session(database_url) as session:
+        written = reminders.scan(session, Settings.from_env(database_url=database_url), day)
+    err_console.print(f"{written} reminders written for {day.isoformat()}", highlight=False)

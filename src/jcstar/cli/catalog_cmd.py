@@ -153,7 +153,9 @@ def lint(
         Path | None, typer.Option(help="Catalog data folder (default: the shipped catalog)")
     ] = None,
 ) -> None:
-    """Check every catalog file: unique ids, no dangling references, every requirement mapped."""
+    """Check every catalog file: unique ids, no dangling references, every requirement mapped.
+
+    With the shipped catalog, the shipped procurement policies are linted too."""
     catalog, problems = lint_catalog_dir(path)
     if catalog is not None:
         # the check registry imports every check (~0.4 s): only lint needs it
@@ -161,6 +163,12 @@ def lint(
 
         problems += lint_bindings(catalog)
         CrosswalkGraph(catalog)  # the graph must build from the data
+    if path is None:
+        # the shipped procurement policies cite the shipped catalog (catalog must not import
+        # procurement: this command runs both lints)
+        from jcstar.procurement.lint import lint_policy_files
+
+        problems += lint_policy_files()
     for problem in problems:
         console.print(f"[red]✗[/] {problem}", highlight=False)
     if problems:

@@ -40,6 +40,8 @@ MODULE_EXTRAS: dict[str, str] = {
     "psycopg": "registry",
     "argon2": "registry",
     "swagger_ui_bundle": "registry",
+    # PDF reports
+    "weasyprint": "pdf",
 }
 
 

@@ -72,6 +72,26 @@ class JcstarGroup(LazyGroup):
         LazyCommand(
             "registry", "jcstar.cli.claim_cmd:app", "Public questions to a label registry."
         ),
+        LazyCommand(
+            "watch",
+            "jcstar.cli.watch_cmd:app",
+            "Follow labels by model or registration number and get notified.",
+        ),
+        LazyCommand(
+            "snapshot",
+            "jcstar.cli.snapshot_cmd:app",
+            "A registry's signed snapshot of every label: fetch it, verify it offline.",
+        ),
+        LazyCommand(
+            "procure",
+            "jcstar.cli.procure_cmd:app",
+            "Check model lists against procurement policies.",
+        ),
+        LazyCommand(
+            "audit",
+            "jcstar.cli.audit_cmd:audit",
+            "Audit a deployed fleet: each device's label, firmware and own ★1 probe.",
+        ),
     )
 
 

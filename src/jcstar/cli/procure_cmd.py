@@ -24,6 +24,7 @@ from jcstar.cli.common import (
     print_table,
     write_output,
 )
+from jcstar.cli.procure_system_cmd import system
 from jcstar.cli.registry_options import registry_errors
 from jcstar.procurement.loader import PolicyError, load_policy, shipped_policy_names
 from jcstar.procurement.models import IMPORTANCES, Importance, Policy
@@ -337,3 +338,6 @@ def _report(result: CheckResult, policy: Policy, fmt: ReportFormat, output: Path
         # printed as lines, not in the table: a script or a test reads them whole
         console.print(summary_text(result), highlight=False)
         console.print(result.scope_note, highlight=False)
+
+
+app.command("system")(system)  # issue 13: systems, in cli/procure_system_cmd.py

@@ -166,6 +166,42 @@ class RegistryClient:
         body = {"reason": reason} if reason is not None else None
         return self._json("POST", f"{API}/labels/{_segment(registration_no)}/{action}", json=body)
 
+    # -- status for machines (public) -------------------------------------------------------
+
+    def bulk_status(
+        self, models: list[str], registrations: list[str], at: str | None = None
+    ) -> JsonObject:
+        """Up to 10,000 numbers' labels with their status on ``at`` (ISO day; today)."""
+        body: JsonObject = {"models": models, "registrations": registrations}
+        if at is not None:
+            body["at"] = at
+        return self._json("POST", f"{API}/public/status", json=body)
+
+    def bulk_status_body(self, models: list[str], registrations: list[str]) -> bytes:
+        """``bulk_status``'s answer as the bytes sent (for a caller that parses them itself)."""
+        body = {"models": models, "registrations": registrations}
+        return self._request("POST", f"{API}/public/status", json=body).content
+
+    def status(self, registration_no: str, at: str | None = None) -> JsonObject:
+        params = {"at": at} if at is not None else None
+        return self._json("GET", f"{API}/public/status/{_segment(registration_no)}", params=params)
+
+    def download(self, path: str, target: Path) -> httpx.Headers:
+        """Stream ``path`` into the file ``target``; returns the answer's headers."""
+        try:
+            with self._http.stream("GET", path) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise RegistryError(response.status_code, detail_line(response), "GET", path)
+                with target.open("wb") as out:
+                    for chunk in response.iter_bytes(1 << 20):
+                        out.write(chunk)
+                return response.headers
+        except httpx.TimeoutException:
+            raise RegistryUnavailable(f"{self.base_url}: timed out (GET {path})") from None
+        except httpx.HTTPError as exc:
+            raise RegistryUnavailable(f"{self.base_url}: cannot connect: {exc}") from None
+
     # -- keys and the transparency log -------------------------------------------------------
 
     def jwks(self) -> JsonObject:
@@ -174,6 +210,46 @@ class RegistryClient:
     def log(self, after: int = 0, limit: int = 1000) -> JsonObject:
         """Log entries with ``seq`` above ``after``, oldest first."""
         return self._json("GET", f"{API}/log", params={"after": after, "limit": limit})
+
+    # -- watch lists and notifications (procurer, vendor) --------------------------------
+
+    def add_watches(
+        self, numbers: list[str], kind: str = "model", remind_days: int | None = None
+    ) -> JsonObject:
+        """Follow up to 10,000 model (or registration) numbers."""
+        body: JsonObject = {"numbers": numbers, "kind": kind}
+        if remind_days is not None:
+            body["remind_days"] = remind_days
+        return self._json("POST", f"{API}/watches", json=body)
+
+    def watches(
+        self, number: str | None = None, offset: int = 0, limit: int = 10_000
+    ) -> JsonObject:
+        params: JsonObject = {"offset": offset, "limit": limit}
+        if number is not None:
+            params["number"] = number
+        return self._json("GET", f"{API}/watches", params=params)
+
+    def remove_watch(self, watch_id: int) -> None:
+        self._request("DELETE", f"{API}/watches/{watch_id}")
+
+    def add_channel(self, webhook_url: str | None = None, email: str | None = None) -> JsonObject:
+        """A webhook (the answer holds its signing secret, shown once) or an e-mail address."""
+        body = {"webhook_url": webhook_url} if webhook_url else {"email": email}
+        return self._json("POST", f"{API}/notification-channels", json=body)
+
+    def channels(self) -> JsonObject:
+        return self._json("GET", f"{API}/notification-channels")
+
+    def remove_channel(self, channel_id: int) -> None:
+        self._request("DELETE", f"{API}/notification-channels/{channel_id}")
+
+    def deliveries(self, state: str | None = None, limit: int = 100) -> JsonObject:
+        params: JsonObject = {"limit": limit} | ({"state": state} if state else {})
+        return self._json("GET", f"{API}/deliveries", params=params)
+
+    def retry_delivery(self, delivery_id: str) -> JsonObject:
+        return self._json("POST", f"{API}/deliveries/{_segment(delivery_id)}/retry")
 
 
 def fetch_json(url: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> JsonObject:

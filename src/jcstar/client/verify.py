@@ -56,6 +56,13 @@ def read_label_text(argument: str) -> str:
         text = _read_image(Path(argument))
     else:
         text = argument.strip()
+    return checked_label_text(text)
+
+
+def checked_label_text(text: str) -> str:
+    """QR text that is shaped like a label (a seal or a JWS label), else ``LabelInputError``;
+    never a path (the registry's verify page passes what a visitor pasted)."""
+    text = text.strip()
     if seal.is_seal_qr(text):
         _check_seal(text)
         return text
@@ -90,23 +97,33 @@ def _read_image(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise LabelInputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return read_image_bytes(data, str(path))
+
+
+def read_image_bytes(data: bytes, name: str) -> str:
+    """The QR text in an image's bytes (``name`` for messages), decoding no image larger than
+    ``MAX_IMAGE_PIXELS``: a file here, an upload in the registry's verify page."""
+    if len(data) > MAX_IMAGE_BYTES:
+        raise LabelInputError(
+            f"{name}: {len(data)} bytes; an image of a label is at most {MAX_IMAGE_BYTES}"
+        )
     try:
         # the header only: the size is known before any pixel is decoded
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
     except Image.DecompressionBombError:  # Pillow's own limit, far past ours
         raise LabelInputError(
-            f"{path}: larger than a label's image may be ({MAX_IMAGE_PIXELS:,} pixels)"
+            f"{name}: larger than a label's image may be ({MAX_IMAGE_PIXELS:,} pixels)"
         ) from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise LabelInputError(f"{path} is not an image that can be read ({exc})") from None
+        raise LabelInputError(f"{name} is not an image that can be read ({exc})") from None
     if width * height > MAX_IMAGE_PIXELS:
         raise LabelInputError(
-            f"{path}: {width}x{height} pixels is larger than a label's image may be "
+            f"{name}: {width}x{height} pixels is larger than a label's image may be "
             f"({MAX_IMAGE_PIXELS:,} pixels)"
         )
     try:
-        return read_qr_bytes(data, str(path))
+        return read_qr_bytes(data, name)
     except (LabelFormatError, Image.DecompressionBombError, ValueError) as exc:
         raise LabelInputError(str(exc)) from None
 
@@ -147,12 +164,24 @@ def verify_label(
         return result
     if client is None:
         return result.model_copy(update={"reason": f"{result.reason}; {OFFLINE_NOTE}"})
-    registration_no = result.claims.registration_no
     try:
-        label = client.label(registration_no)
+        label: dict[str, Any] | None = client.label(result.claims.registration_no)
     except RegistryError as exc:
         if exc.status != 404:
             raise
+        label = None
+    return judged_with_listing(result, label, today)
+
+
+def judged_with_listing(
+    result: Verification, label: dict[str, Any] | None, today: date
+) -> Verification:
+    """A genuine label (``verify_offline``) judged against the registry's listing of it
+    (``LabelPublic`` as JSON; None: not listed): its model list must be the signed one, and
+    it is currently valid only while listed as valid and not lapsed."""
+    if not result.valid or result.claims is None:
+        return result
+    if label is None:
         return with_registry_status(result, "unknown", "the registry does not list it")
     listed = label.get("model_numbers")
     models = [str(m) for m in listed] if isinstance(listed, list) else []

@@ -76,6 +76,9 @@ class LabelRecord(BaseModel):
     superseded_by: str | None = None
     history: tuple[HistoryEvent, ...]
     notices: tuple[NoticeRef, ...] = ()
+    #: the firmware versions the label names, where it names any; the registry's labels name
+    #: model numbers only (its application asks for no version), so its records leave it empty
+    firmware_versions: tuple[str, ...] = ()
 
 
 class Standing(BaseModel):
@@ -106,8 +109,12 @@ class Standing(BaseModel):
 
 def standing_on(record: LabelRecord, on: dt.date) -> Standing:
     """The label's standing at the end of day ``on`` (UTC), from its history alone."""
-    events = [e for e in record.history if e.at.date() <= on]
-    last = max(events, key=lambda e: e.at) if events else None
+    last: HistoryEvent | None = None
+    # the latest event on or before the day; of events in the same second (the registry
+    # records whole seconds: a label issued and superseded at once) the later in the history
+    for event in record.history:
+        if event.at.date() <= on and (last is None or event.at >= last.at):
+            last = event
     status: Status
     if last is None:
         status = "not_issued"

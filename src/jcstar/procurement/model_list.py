@@ -40,6 +40,11 @@ class ModelListError(ValueError):
 
 def read_model_list(path: Path) -> tuple[ModelLine, ...]:
     """Every line of the model list at ``path``."""
+    return _lines(path, read_rows(path))
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    """The rows of a CSV or XLSX file as text cells (also the fleet audit's inventory)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -54,7 +59,7 @@ def read_model_list(path: Path) -> tuple[ModelLine, ...]:
         raise ModelListError(f"{path}: not a CSV or XLSX file (give .csv or .xlsx)")
     else:
         rows = _csv_rows(path, data)
-    return _lines(path, rows)
+    return rows
 
 
 def _decode(path: Path, data: bytes) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,10 +30,14 @@ from jcstar.registry.labels.router import router as labels_router
 from jcstar.registry.limits import BodyGuard, Identify, route_rules
 from jcstar.registry.log.crosscheck import start_log_checks
 from jcstar.registry.log.router import router as log_router
+from jcstar.registry.outbox.deliver import Worker
 from jcstar.registry.proxies import ClientAddress
 from jcstar.registry.search.router import router as search_router
 from jcstar.registry.security_headers import SecurityHeaders
 from jcstar.registry.settings import Settings
+from jcstar.registry.status.router import router as status_router
+from jcstar.registry.watch.router import router as watch_router
+from jcstar.registry.web import errors as web_errors
 from jcstar.registry.web.docs import router as docs_router
 from jcstar.registry.web.router import router as web_router
 
@@ -82,6 +88,18 @@ def _identify(sessions: sessionmaker[Session]) -> Identify:
     return identify
 
 
+@asynccontextmanager
+async def _notifications(app: FastAPI) -> AsyncIterator[None]:
+    """The outbox's delivery worker and the reminder scan run while the server does."""
+    settings: Settings = app.state.settings
+    worker = Worker(app.state.sessions, settings).start() if settings.notify else None
+    try:
+        yield
+    finally:
+        if worker is not None:
+            await worker.stop()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
@@ -95,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # from a CDN
         docs_url=None,
         redoc_url=None,
+        lifespan=_notifications,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -133,6 +152,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keys: dict[str, object] = keyring.jwks()
         return keys
 
+    # the portal's pages answer errors with a page in the reader's language (web/errors.py)
+    web_errors.install(app)
+
     routers = (
         accounts_router,
         applications_router,
@@ -141,8 +163,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         search_router,
         labels_router,
         claims_router,
+        status_router,
         criteria_router,
         log_router,
+        watch_router,
         web_router,
         docs_router,
     )

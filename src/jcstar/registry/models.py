@@ -11,13 +11,17 @@ from jcstar.registry.labels.documents import LabelDocument
 from jcstar.registry.labels.models import Label, LabelEvent, LabelModel, Notice
 from jcstar.registry.locks import WriteLock
 from jcstar.registry.log.models import LogEntry
+from jcstar.registry.outbox.models import Delivery
+from jcstar.registry.watch.models import Channel, Watch
 
 __all__ = [
     "ApiToken",
     "Application",
     "ApplicationEvent",
     "Base",
+    "Channel",
     "CriteriaVersion",
+    "Delivery",
     "Document",
     "Label",
     "LabelDocument",
@@ -29,5 +33,6 @@ __all__ = [
     "Org",
     "PendingDecision",
     "User",
+    "Watch",
     "WriteLock",
 ]

@@ -63,6 +63,39 @@ class Settings:
     #: None: they stay valid. Germany's IT security label lapses six weeks after a criteria
     #: change; adopting such a rule here is our judgement, off by default (criteria.rules)
     criteria_lapse_weeks: int | None = None
+    #: a signed snapshot's ``next_update`` is this many minutes after it was signed (our
+    #: judgement: hourly, as certificate revocation lists are often refreshed; status.snapshot)
+    snapshot_interval_minutes: int = 60
+
+    # -- notifications (registry.outbox; issue 13). Every number here is our judgement.
+    #: run the outbox's delivery worker and the reminder scan inside the server
+    notify: bool = True
+    #: remind this many days before a label expires: its vendor always, a watcher unless its
+    #: watch names its own number of days
+    reminder_days: tuple[int, ...] = (90, 42)
+    #: seconds between two reminder scans (the first runs at start-up)
+    reminder_interval_s: float = 3600.0
+    #: seconds the worker waits when nothing is due
+    outbox_poll_s: float = 1.0
+    #: a claimed row is due again after this many seconds (a crashed worker's rows come back)
+    outbox_lease_s: float = 120.0
+    #: first retry after this many seconds, doubling per attempt (with jitter), capped
+    outbox_backoff_s: float = 30.0
+    outbox_backoff_max_s: float = 6 * 3600.0
+    #: attempts before a delivery is ``failed`` (visible in ``GET /api/v1/deliveries``)
+    outbox_max_attempts: int = 10
+    #: rows claimed at once, and webhooks in flight at once
+    outbox_batch: int = 500
+    outbox_concurrency: int = 100
+    #: seconds a webhook receiver has to answer
+    webhook_timeout_s: float = 10.0
+    #: the SMTP server e-mail notifications go through; no host: e-mail deliveries wait
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "jcstar@localhost"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -92,8 +125,11 @@ class Settings:
             env["four_eyes"] = True
         if weeks := os.environ.get("JCSTAR_CRITERIA_LAPSE_WEEKS"):
             env["criteria_lapse_weeks"] = int(weeks) or None
+        if minutes := os.environ.get("JCSTAR_SNAPSHOT_INTERVAL_MINUTES"):
+            env["snapshot_interval_minutes"] = int(minutes)
         if os.environ.get("JCSTAR_MIGRATE_ON_START") == "0":
             env["migrate_on_start"] = False
+        env.update(_notify_env())
         env.update({k: v for k, v in overrides.items() if v is not None})
         if "base_url" in env:
             env["base_url"] = str(env["base_url"]).rstrip("/")
@@ -103,6 +139,40 @@ class Settings:
     def origins(self) -> frozenset[str]:
         """The origins trusted for cookie-authenticated changes, each ``scheme://host:port``."""
         return frozenset(origin_of(o) for o in (self.trusted_origins or (self.base_url,)))
+
+
+#: ``JCSTAR_*`` variables of the notification settings, each with its type
+_NOTIFY_ENV: dict[str, tuple[str, type]] = {
+    "JCSTAR_REMINDER_INTERVAL_S": ("reminder_interval_s", float),
+    "JCSTAR_OUTBOX_POLL_S": ("outbox_poll_s", float),
+    "JCSTAR_OUTBOX_LEASE_S": ("outbox_lease_s", float),
+    "JCSTAR_OUTBOX_BACKOFF_S": ("outbox_backoff_s", float),
+    "JCSTAR_OUTBOX_BACKOFF_MAX_S": ("outbox_backoff_max_s", float),
+    "JCSTAR_OUTBOX_MAX_ATTEMPTS": ("outbox_max_attempts", int),
+    "JCSTAR_OUTBOX_BATCH": ("outbox_batch", int),
+    "JCSTAR_OUTBOX_CONCURRENCY": ("outbox_concurrency", int),
+    "JCSTAR_WEBHOOK_TIMEOUT_S": ("webhook_timeout_s", float),
+    "JCSTAR_SMTP_HOST": ("smtp_host", str),
+    "JCSTAR_SMTP_PORT": ("smtp_port", int),
+    "JCSTAR_SMTP_USER": ("smtp_user", str),
+    "JCSTAR_SMTP_PASSWORD": ("smtp_password", str),
+    "JCSTAR_SMTP_FROM": ("smtp_from", str),
+}
+
+
+def _notify_env() -> dict[str, object]:
+    env: dict[str, object] = {
+        field: kind(os.environ[name])
+        for name, (field, kind) in _NOTIFY_ENV.items()
+        if os.environ.get(name)
+    }
+    if os.environ.get("JCSTAR_NOTIFY") == "0":
+        env["notify"] = False
+    if os.environ.get("JCSTAR_SMTP_STARTTLS") == "1":
+        env["smtp_starttls"] = True
+    if days := os.environ.get("JCSTAR_REMINDER_DAYS"):
+        env["reminder_days"] = tuple(int(d) for d in _words(days))
+    return env
 
 
 def _words(value: str) -> tuple[str, ...]:

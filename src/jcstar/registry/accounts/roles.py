@@ -10,6 +10,11 @@ the split follows separation of duties as an operator's security officer expects
 - vendor ``applicant``: file, correct and submit applications, upload documents, post
   notices about its labels;
 - lab ``evaluator``: attach evaluation reports to the applications that name the lab;
+- procurer ``watcher``: follow model and registration numbers and choose where the
+  notifications go (watch lists, notification channels, deliveries). A procurer's
+  ``administrator`` may do the same: procurer accounts made before this role existed hold
+  only ``administrator``, and their watch lists must not need a new grant to work. A vendor's
+  ``applicant`` or ``administrator`` manages its own organisation's (issue 13);
 - every kind ``administrator``: manage the users of its own organisation and their roles
   (and nothing else: an administrator who should approve is also given ``approver``).
 
@@ -24,7 +29,7 @@ ROLES_BY_KIND: dict[str, tuple[str, ...]] = {
     "operator": ("reviewer", "approver", "administrator"),
     "vendor": ("applicant", "administrator"),
     "lab": ("evaluator", "administrator"),
-    "procurer": ("administrator",),
+    "procurer": ("watcher", "administrator"),
 }
 
 

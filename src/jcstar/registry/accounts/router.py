@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from jcstar.registry.accounts import people, service, throttle
+from jcstar.registry.accounts import people, service, signin
 from jcstar.registry.accounts.models import User
 from jcstar.registry.accounts.roles import in_order
 from jcstar.registry.accounts.schemas import (
@@ -19,15 +19,9 @@ from jcstar.registry.accounts.schemas import (
 from jcstar.registry.accounts.service import Principal
 from jcstar.registry.db import lock_for_write
 from jcstar.registry.deps import SESSION_COOKIE, Config, Db, OrgAdministrator, SignedIn
-from jcstar.registry.errors import TooManyRequests, Unauthorized
 from jcstar.registry.openapi import CONFLICT
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
-
-
-def _too_many(seconds: int) -> TooManyRequests:
-    # the same answer whichever count refused and whether or not the password was right
-    return TooManyRequests(f"too many failed logins; try again in {seconds} s", seconds)
 
 
 @router.post(
@@ -37,33 +31,11 @@ def _too_many(seconds: int) -> TooManyRequests:
 def login(
     body: LoginCreate, request: Request, db: Db, settings: Config, response: Response
 ) -> PrincipalPublic:
-    keys = throttle.keys_for(body.email, request.client.host if request.client else "unknown")
-    # a refused attempt costs a read, no write and no password check
-    if (wait := throttle.retry_after(db, keys)) is not None:
-        raise _too_many(wait)
-    lock_for_write(db)
-    wait = throttle.admit(db, keys)  # counted as failed until the password proves right
-    if wait is not None:
-        db.rollback()
-        raise _too_many(wait)
-    db.commit()
-    # the slow password check runs outside the write lock
-    user = service.check_password(db, body.email, body.password)
-    if user is None:
-        raise Unauthorized("unknown user or wrong password")
-    lock_for_write(db)
-    throttle.succeeded(db, keys)
-    service.sweep_expired_sessions(db)
-    cookie = service.open_session(db, user, settings.session_hours)
-    db.commit()
-    response.set_cookie(
-        SESSION_COOKIE,
-        cookie,
-        max_age=settings.session_hours * 3600,
-        httponly=True,
-        samesite="strict",  # the cookie never rides on another site's request (CSRF)
-        secure=settings.base_url.startswith("https://"),
+    client_host = request.client.host if request.client else "unknown"
+    user, cookie = signin.sign_in(
+        db, body.email, body.password, client_host, settings.session_hours
     )
+    signin.set_session_cookie(response, cookie, settings)
     return _principal_public(service.principal_of_user(user))
 
 

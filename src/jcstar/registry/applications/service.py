@@ -12,7 +12,12 @@ from typing import Any, Protocol
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from jcstar.assessment.decision import ReportFormatError, label_decision, parse_report
+from jcstar.assessment.decision import (
+    Decision,
+    ReportFormatError,
+    label_decision,
+    parse_report,
+)
 from jcstar.assessment.models import AssessmentReport
 from jcstar.catalog.loader import load_catalog
 from jcstar.registry.accounts.models import Org
@@ -425,6 +430,27 @@ def document(session: Session, caller: Principal, app_id: int, doc_id: int) -> D
     return found
 
 
+def decision_for(
+    session: Session, settings: Settings, app: Application, report: AssessmentReport
+) -> Decision:
+    """What the registry would refuse if ``app`` were submitted now, per requirement: what
+    ``submit`` checks, and what the vendor's pages show before submitting."""
+    return label_decision(
+        report,
+        load_catalog(),
+        route=app.route,
+        document_kinds={d.kind for d in app.documents},
+        criteria=criteria_lookup.published(session, report.level),
+        on=utcnow().date(),
+        refuse_superseded=settings.criteria_lapse_weeks is not None,
+    )
+
+
+def stored_report(app: Application) -> AssessmentReport:
+    """The application's assessment report as stored (it was parsed when it was given)."""
+    return _report(json.loads(app.report_json))
+
+
 def submit(
     session: Session,
     settings: Settings,
@@ -438,15 +464,7 @@ def submit(
     _require_state(app, EDITABLE, "submitted")
     report = _report(json.loads(app.report_json))
     _assign_maker(session, caller, app, report)  # an authorisation may have been withdrawn
-    decision = label_decision(
-        report,
-        load_catalog(),
-        route=app.route,
-        document_kinds={d.kind for d in app.documents},
-        criteria=criteria_lookup.published(session, report.level),
-        on=utcnow().date(),
-        refuse_superseded=settings.criteria_lapse_weeks is not None,
-    )
+    decision = decision_for(session, settings, app, report)
     if not decision.grantable:
         raise Unprocessable(decision.refusal())
     rules.check_submission(app, report)  # refused now rather than at approval

@@ -28,6 +28,7 @@ from jcstar.registry.labels.schemas import (
     StatusEventPublic,
 )
 from jcstar.registry.log import service as log
+from jcstar.registry.outbox.enqueue import enqueue_label_event
 from jcstar.registry.search_keys import search_key
 from jcstar.registry.settings import Settings
 
@@ -218,6 +219,8 @@ def add_notice(
         label.registration_no,
         {"notice": notice.id, "title": title, "body": body, "url": url, "by": by.by()},
     )
+    # watchers and the vendor are told, in this transaction (registry.outbox)
+    enqueue_label_event(session, label, "notice", {"notice": {"title": title, "url": url}})
     store_document(session, label)
     return notice
 
@@ -247,6 +250,8 @@ def _record(session: Session, label: Label, event: str, by: Principal, reason: s
         "by": by.by(),
     }
     log.append(session, f"label.{event}", label.registration_no, payload)
+    # watchers and the vendor are told, in this transaction (registry.outbox)
+    enqueue_label_event(session, label, event)
     store_document(session, label)
 
 

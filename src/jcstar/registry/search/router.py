@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from jcstar.assessment.consumer import ProductCategory
 from jcstar.registry.deps import Db
 from jcstar.registry.labels.models import Label
 from jcstar.registry.labels.schemas import LabelPage, LabelSummary
@@ -48,11 +49,12 @@ def search_labels(
     registration_no: Annotated[str | None, Query(max_length=40)] = None,
     level: Annotated[int | None, Query(ge=1, le=4)] = None,
     status: LabelStatus | None = None,
+    product_category: ProductCategory | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     # bounded: an offset the database cannot hold would be a 500 (SQLite: 64 bits)
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> JSONResponse:
-    query = LabelQuery(q, vendor, product, model, registration_no, level, status)
+    query = LabelQuery(q, vendor, product, model, registration_no, level, status, product_category)
     on = today()
     ids, total, exact = search_ids(db, query, on, limit, offset)
     # the page as JSON values straight from the stored documents: validating them into

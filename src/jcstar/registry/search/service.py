@@ -60,6 +60,8 @@ class LabelQuery:
     registration_no: str | None = None
     level: int | None = None
     status: str | None = None
+    #: one of ``assessment.consumer.CATEGORIES`` (the portal's "product type" filter)
+    product_category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,8 @@ def _matching(query: LabelQuery, sqlite: bool, on: dt.date, walking: bool = Fals
         where.append(Label.registration_no == query.registration_no.strip())
     if query.level is not None:
         where.append(Label.level == query.level)
+    if query.product_category:
+        where.append(Label.product_category == query.product_category)
     if query.status:
         if query.status not in STATUSES:
             raise Unprocessable(f"unknown status {query.status!r} (one of {', '.join(STATUSES)})")
@@ -189,8 +193,9 @@ def _ids(found: _Match) -> Select[Any]:
 
 def _scans(query: LabelQuery, sqlite: bool, found: _Match) -> bool:
     """Whether the query reads every label: a vendor or product filter (plain LIKE, no
-    index), or on SQLite terms of nothing but punctuation (no full-text table serves them)."""
-    if query.vendor or query.product:
+    index; a product category has none either), or on SQLite terms of nothing but punctuation
+    (no full-text table serves them)."""
+    if query.vendor or query.product or query.product_category:
         return True
     return sqlite and bool(query_terms(query.q)) and found.driver is None
 
@@ -237,6 +242,11 @@ def search(
     )
     by_id = {label.id: label for label in loaded}
     return [by_id[i] for i in ids], total, exact
+
+
+def recent_ids(session: Session, limit: int) -> list[int]:
+    """The most recently issued labels, newest first (the portal's home page)."""
+    return list(session.scalars(select(Label.id).order_by(Label.id.desc()).limit(limit)))
 
 
 SUMMARY_FIELDS = tuple(LabelSummary.model_fields)

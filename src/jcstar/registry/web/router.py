@@ -11,9 +11,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.routing import BaseRoute
 
-from jcstar.registry.web import public, signin, static, transparency, verify
+from jcstar.registry.web import lab, operator, public, signin, static, transparency, vendor, verify
 
-PAGES = (static.router, public.router, verify.router, transparency.router, signin.router)
+PAGES: tuple[APIRouter, ...] = (static.router, public.router, verify.router, transparency.router)
+PAGES += (signin.router,)
+PAGES += (vendor.router,)
+PAGES += (operator.router, lab.router)
 
 
 def routes_of(pages: APIRouter) -> list[BaseRoute]:
