@@ -86,6 +86,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         key_dir=tmp_path / "keys",
         base_url=BASE_URL,
         max_upload_bytes=64 * 1024,
+        # a change shows in the next snapshot at once (the rebuild window has its own test)
+        snapshot_min_rebuild_seconds=0,
     )
 
 

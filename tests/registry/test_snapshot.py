@@ -6,6 +6,7 @@ The in-process tests run on SQLite and PostgreSQL (``client``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -21,6 +22,8 @@ from jcstar.client.status import RecordsSource
 from jcstar.labels import Keyring
 from jcstar.labels.snapshot_format import SnapshotError
 from jcstar.labels.standing import LabelRecord, model_key
+from jcstar.registry.app import create_app
+from jcstar.registry.settings import Settings
 from tests.cli.test_registry_cli import Registry, issue_label, jcstar, start_registry
 from tests.registry.conftest import BASE_URL, MakeParty, Party, apply, approve, submit
 
@@ -164,6 +167,25 @@ def test_a_label_change_gives_a_new_serial_and_nothing_else_does(
     assert info.serial > int(first.headers["x-snapshot-serial"])
     record = LabelRecord.model_validate_json(snapshot.read_bytes().splitlines()[0])
     assert record.history[-1].status == "suspended"
+
+
+def test_changes_within_the_rebuild_window_wait_for_the_next_build(
+    settings: Settings, labelled: list[str], operator: Party
+) -> None:
+    """Anyone may ask for the snapshot; a stream of changes and requests must not make the
+    registry rebuild every label each time (a minute by default)."""
+    app = create_app(dataclasses.replace(settings, snapshot_min_rebuild_seconds=60))
+    with TestClient(app, base_url="https://testserver") as windowed:
+        first = windowed.get(f"{SNAPSHOT}.sig")
+        windowed.post(
+            f"/api/v1/labels/{labelled[0]}/suspend",
+            json={"reason": "check"},
+            headers=operator.headers,
+        )
+        again = windowed.get(f"{SNAPSHOT}.sig")
+    app.state.engine.dispose()
+    assert again.text == first.text
+    assert again.headers["x-snapshot-serial"] == first.headers["x-snapshot-serial"]
 
 
 def test_an_empty_registry_has_an_empty_signed_snapshot(client: TestClient, tmp_path: Path) -> None:

@@ -66,6 +66,9 @@ class Settings:
     #: a signed snapshot's ``next_update`` is this many minutes after it was signed (our
     #: judgement: hourly, as certificate revocation lists are often refreshed; status.snapshot)
     snapshot_interval_minutes: int = 60
+    #: a change rebuilds the snapshot at most this often (our judgement: a minute; a build of
+    #: 1,000,000 labels takes ~20 s of CPU and anyone may ask for the snapshot)
+    snapshot_min_rebuild_seconds: int = 60
 
     # -- notifications (registry.outbox; issue 13). Every number here is our judgement.
     #: run the outbox's delivery worker and the reminder scan inside the server
@@ -127,6 +130,8 @@ class Settings:
             env["criteria_lapse_weeks"] = int(weeks) or None
         if minutes := os.environ.get("JCSTAR_SNAPSHOT_INTERVAL_MINUTES"):
             env["snapshot_interval_minutes"] = int(minutes)
+        if seconds := os.environ.get("JCSTAR_SNAPSHOT_MIN_REBUILD_SECONDS"):
+            env["snapshot_min_rebuild_seconds"] = int(seconds)
         if os.environ.get("JCSTAR_MIGRATE_ON_START") == "0":
             env["migrate_on_start"] = False
         env.update(_notify_env())

@@ -54,6 +54,7 @@ def _cache(request: Request) -> SnapshotCache:
                 state.keyring,
                 settings.base_url,
                 dt.timedelta(minutes=settings.snapshot_interval_minutes),
+                dt.timedelta(seconds=settings.snapshot_min_rebuild_seconds),
             )
     cache: SnapshotCache = state.snapshot_cache
     return cache

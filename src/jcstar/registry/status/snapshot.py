@@ -98,14 +98,24 @@ class SnapshotCache:
     """The current snapshot of one server process, rebuilt when the registry changed."""
 
     def __init__(
-        self, engine: Engine, keyring: Keyring, issuer: str, interval: dt.timedelta
+        self,
+        engine: Engine,
+        keyring: Keyring,
+        issuer: str,
+        interval: dt.timedelta,
+        min_rebuild: dt.timedelta = dt.timedelta(0),
     ) -> None:
         self.engine = engine
         self.keyring = keyring
         self.issuer = issuer
         self.interval = interval
+        #: the youngest a snapshot is rebuilt at: anyone may ask for the snapshot, and a build
+        #: of 1,000,000 labels costs ~20 s of CPU, so changes made within this time wait for
+        #: the next build rather than each starting one (the signed serial says how current)
+        self.min_rebuild = min_rebuild
         self._lock = threading.Lock()
         self._current: Snapshot | None = None
+        self._built_at = dt.datetime.min.replace(tzinfo=dt.UTC)
 
     def current(self) -> Snapshot:
         # one build at a time: others wait for it rather than build the same again
@@ -113,12 +123,16 @@ class SnapshotCache:
             now = utcnow()
             cached = self._current
             with self.engine.connect() as connection:
-                if cached is not None and log_length(connection) == cached.header.serial:
-                    if now < cached.header.next_update:
+                if cached is not None:
+                    unchanged = log_length(connection) == cached.header.serial
+                    young = now - self._built_at < self.min_rebuild
+                    if (unchanged or young) and now < cached.header.next_update:
                         return cached
-                    self._current = self._signed(cached.file, cached.header, now)
-                    return self._current
+                    if unchanged:
+                        self._current = self._signed(cached.file, cached.header, now)
+                        return self._current
                 self._current = self._build(connection, now)
+                self._built_at = now
             return self._current
 
     def _build(self, connection: Connection, now: dt.datetime) -> Snapshot:
