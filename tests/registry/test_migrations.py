@@ -36,3 +36,18 @@ def test_sqlite_runs_in_wal_mode_with_full_sync(tmp_path: object) -> None:
             assert pragma("PRAGMA foreign_keys").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_the_stored_model_keys_are_the_normal_form_the_lookups_use() -> None:
+    """Migration 0013 keeps its own copy of the normal form (a migration must write the same
+    keys whenever it runs); while no later migration rewrites the keys, the copy and the live
+    form must agree, or bulk lookups would miss labels stored before a change."""
+    import importlib
+
+    from jcstar.labels.standing import model_key
+
+    migration = importlib.import_module(
+        "jcstar.registry.migrations.versions.20261206_0013_status_keys"
+    )
+    samples = ["FD-6101", "ＦＤ－６１０１", "ｶﾒﾗ 100", "Router  X\t9", "ﬁ-Ⅻ", "A\x00B", "ß-ǅ"]
+    assert [migration.model_key(s) for s in samples] == [model_key(s) for s in samples]

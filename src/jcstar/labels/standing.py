@@ -27,7 +27,9 @@ StoredStatus = Literal["valid", "suspended", "revoked", "superseded"]
 
 def model_key(model_number: str) -> str:
     """A model number in the registry's normal form: NFKC (full and half width meet), case
-    folded, runs of whitespace as one space. ``ＦＤ－６１０１`` and ``fd-6101`` are one key."""
+    folded, runs of whitespace as one space. ``ＦＤ－６１０１`` and ``fd-6101`` are one key.
+    The registry stores these keys (``label_models.model_key``, migration 0013): changing the
+    form needs a migration that rewrites them."""
     folded = unicodedata.normalize("NFKC", model_number).casefold()
     return " ".join("".join(c for c in folded if c.isprintable() or c.isspace()).split())
 

@@ -18,10 +18,10 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
+import unicodedata
+
 import sqlalchemy as sa
 from alembic import op
-
-from jcstar.labels.standing import model_key
 
 revision = "0013"
 down_revision = "0012"
@@ -29,6 +29,14 @@ branch_labels = None
 depends_on = None
 
 _BATCH = 10_000
+
+
+def model_key(model_number: str) -> str:
+    """``labels.standing.model_key`` as it was when this migration was written: a migration
+    must write the same keys whenever it runs, so it keeps its own copy (a later change of
+    the normal form comes with a migration of its own that rewrites the keys)."""
+    folded = unicodedata.normalize("NFKC", model_number).casefold()
+    return " ".join("".join(c for c in folded if c.isprintable() or c.isspace()).split())
 
 
 def upgrade() -> None:
