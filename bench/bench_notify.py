@@ -167,6 +167,7 @@ def served(
         "JCSTAR_KEY_DIR": str(settings.key_dir),
         "JCSTAR_BASE_URL": settings.base_url,
         "JCSTAR_OUTBOX_POLL_S": "0.2",
+        "JCSTAR_WEBHOOK_ALLOW_PRIVATE": "1",
         "JCSTAR_OUTBOX_LEASE_S": str(lease_s),
     }
     log = (workdir / "serve.log").open("ab")

@@ -88,6 +88,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         max_upload_bytes=64 * 1024,
         # a change shows in the next snapshot at once (the rebuild window has its own test)
         snapshot_min_rebuild_seconds=0,
+        # the tests' webhook receivers listen on 127.0.0.1 (the refusal has its own tests)
+        webhook_allow_private=True,
     )
 
 

@@ -72,6 +72,7 @@ def served(
         "JCSTAR_KEY_DIR": str(settings.key_dir),
         "JCSTAR_BASE_URL": BASE_URL,
         "JCSTAR_OUTBOX_POLL_S": "0.1",
+        "JCSTAR_WEBHOOK_ALLOW_PRIVATE": "1",
         "JCSTAR_OUTBOX_LEASE_S": "2",
         "JCSTAR_OUTBOX_BATCH": "50",
         "JCSTAR_OUTBOX_CONCURRENCY": "8",

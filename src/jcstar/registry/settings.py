@@ -98,6 +98,9 @@ class Settings:
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    #: send webhooks to loopback and private addresses too (tests; a registry whose receivers
+    #: sit on its own network). Off: such URLs are refused (outbox.destinations: SSRF)
+    webhook_allow_private: bool = False
     smtp_from: str = "jcstar@localhost"
 
     @classmethod
@@ -175,6 +178,8 @@ def _notify_env() -> dict[str, object]:
         env["notify"] = False
     if os.environ.get("JCSTAR_SMTP_STARTTLS") == "1":
         env["smtp_starttls"] = True
+    if os.environ.get("JCSTAR_WEBHOOK_ALLOW_PRIVATE") == "1":
+        env["webhook_allow_private"] = True
     if days := os.environ.get("JCSTAR_REMINDER_DAYS"):
         env["reminder_days"] = tuple(int(d) for d in _words(days))
     return env

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jcstar.registry.db import lock_for_write, utcnow
 from jcstar.registry.outbox import reminders, send
+from jcstar.registry.outbox.destinations import refusal_async
 from jcstar.registry.outbox.models import Delivery
 from jcstar.registry.outbox.send import Claimed
 from jcstar.registry.settings import Settings
@@ -229,6 +230,10 @@ class Worker:
             return 0
         sending = asyncio.Semaphore(self.settings.outbox_concurrency)
         mailing = asyncio.Semaphore(EMAIL_CONCURRENCY)
+        # checked again before sending (a name may have been re-pointed inward since the
+        # channel was added); once per URL per batch: 10,000 deliveries share a few receivers
+        inward: dict[str, asyncio.Task[str | None]] = {}
+        allow = self.settings.webhook_allow_private
 
         async def one(n: int, item: Claimed) -> Outcome:
             if item.channel_removed:
@@ -236,6 +241,10 @@ class Worker:
             if item.channel_kind == "email":
                 async with mailing:
                     return Outcome(item, await asyncio.to_thread(send.email, self.settings, item))
+            if item.target not in inward:
+                inward[item.target] = asyncio.ensure_future(refusal_async(item.target, allow))
+            if why := await inward[item.target]:
+                return Outcome(item, why)
             async with sending:
                 timeout = self.settings.webhook_timeout_s
                 http = clients[n % len(clients)]

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 
 from jcstar.registry.accounts.service import Principal
 from jcstar.registry.db import lock_for_write, utcnow
-from jcstar.registry.deps import Db, may, role
+from jcstar.registry.deps import Config, Db, may, role
 from jcstar.registry.openapi import CONFLICT
 from jcstar.registry.outbox import service as outbox
 from jcstar.registry.watch import service
@@ -93,10 +93,13 @@ def remove_watch(watch_id: int, db: Db, caller: WatchManager) -> None:
 
 
 @router.post("/notification-channels", status_code=201, responses=CONFLICT)
-def add_channel(body: ChannelCreate, db: Db, caller: WatchManager) -> ChannelCreated:
-    """A webhook (its signing secret is in this answer only) or an e-mail address."""
-    lock_for_write(db)
-    channel = service.add_channel(db, caller, body)
+def add_channel(
+    body: ChannelCreate, db: Db, settings: Config, caller: WatchManager
+) -> ChannelCreated:
+    """A webhook (its signing secret is in this answer only) or an e-mail address. A webhook
+    on a loopback, private or link-local address is refused (422) unless the registry allows
+    them (``JCSTAR_WEBHOOK_ALLOW_PRIVATE=1``)."""
+    channel = service.add_channel(db, caller, body, allow_private=settings.webhook_allow_private)
     db.commit()
     return ChannelCreated(**_channel(channel).model_dump(), secret=channel.secret)
 

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from jcstar.labels.standing import model_key
 from jcstar.registry.accounts.service import Principal
-from jcstar.registry.db import utcnow
+from jcstar.registry.db import lock_for_write, utcnow
 from jcstar.registry.errors import Conflict, NotFound, Unprocessable
+from jcstar.registry.outbox.destinations import refusal
 from jcstar.registry.outbox.signing import new_secret
 from jcstar.registry.watch.models import Channel, Watch
 from jcstar.registry.watch.schemas import ChannelCreate, WatchCreate, WatchesAdded
@@ -88,7 +89,15 @@ def remove_watch(session: Session, caller: Principal, watch_id: int) -> None:
     session.delete(watch)
 
 
-def add_channel(session: Session, caller: Principal, body: ChannelCreate) -> Channel:
+def add_channel(
+    session: Session, caller: Principal, body: ChannelCreate, *, allow_private: bool
+) -> Channel:
+    """Add a channel in the caller's transaction, taking the write lock itself: a webhook's
+    host is resolved first (``outbox.destinations``; ``allow_private`` is the registry's
+    ``webhook_allow_private``), so a slow name server never holds the lock."""
+    if body.webhook_url is not None and (why := refusal(body.webhook_url, allow_private)):
+        raise Unprocessable(why)
+    lock_for_write(session)
     if len(live_channels(session, caller)) >= MAX_CHANNELS_PER_ORG:
         raise Conflict(f"an organisation may have at most {MAX_CHANNELS_PER_ORG} channels")
     webhook = body.webhook_url is not None
