@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -69,6 +70,13 @@ def test_vendor_applies_operator_approves_and_label_verifies_offline(
     assert result.claims.registration_no == label["registration_no"]
 
 
+def status_shown(page: str) -> str:
+    """The label's status as the product page names it to the reader."""
+    found = re.search(r'<p class="status-name"><strong>([^<]*)</strong>', page)
+    assert found, "the product page shows no status"
+    return found.group(1)
+
+
 def test_product_page_and_artwork(
     client: TestClient, vendor: Party, operator: Party, report: dict[str, Any]
 ) -> None:
@@ -76,9 +84,14 @@ def test_product_page_and_artwork(
     page = client.get(f"/p/{label['registration_no']}")
     assert page.status_code == 200
     assert "text/html" in page.headers["content-type"]
-    for shown in (label["registration_no"], "HEMS Gateway HG-100", "2031-03-31", "有効 / Valid"):
+    for shown in (label["registration_no"], "HEMS Gateway HG-100", "2031-03-31"):
         assert shown in page.text
     assert "<svg" in page.text
+    # one language a page: Japanese unless the reader asks for English
+    assert status_shown(page.text) == "有効"
+    english = client.get(f"/p/{label['registration_no']}?lang=en")
+    assert status_shown(english.text) == "Valid"
+    assert label["registration_no"] in english.text and "2031-03-31" in english.text
     svg = client.get(f"/api/v1/labels/{label['registration_no']}/label.svg")
     assert svg.headers["content-type"].startswith("image/svg+xml")
     png = client.get(f"/api/v1/labels/{label['registration_no']}/label.png")
@@ -194,7 +207,9 @@ def test_status_changes_renewal_and_notices(
     assert record["status_history"][1]["reason"] == "unpatched CVE"
     assert record["notices"][0]["title"] == "Firmware 2.4.2"
     page = client.get(f"/p/{no}").text
-    assert "取消し / Revoked" in page and "Fixes CVE-2026-0001." in page
+    assert status_shown(page) == "取消し" and "Fixes CVE-2026-0001." in page
+    english = client.get(f"/p/{no}?lang=en").text
+    assert status_shown(english) == "Revoked" and "Fixes CVE-2026-0001." in english
 
 
 def test_expiry_is_derived_and_the_bare_re_sign_is_refused(

@@ -4,14 +4,22 @@ with labels issued through its API, and Debian's Chromium driven by Playwright (
 
 ``portal_browser`` is a browser fixture (``tests/conftest.py`` marks its tests ``browser``).
 Screenshots go to ``build/screenshots/`` (the README names the folder; CI keeps it).
+
+Playwright's sync API drives its event loop from the main thread and marks it as that
+thread's running loop between calls; anything else that starts a loop there
+(``asyncio.run``: the assessment, a TestClient's lifespan) then fails. So the loop is marked
+running only while a test holds ``new_page``, and the helpers here that assess a product do it
+in a thread of their own: the browser tests and the others run in any order.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,7 +63,13 @@ class Portal:
 
 
 def report_for(workdir: Path, name: str, product: str, english: str, category: str) -> Any:
-    """The conformant example renamed, assessed as a vendor would."""
+    """The conformant example renamed, assessed as a vendor would (in a thread of its own: the
+    assessment runs an event loop, and inside a browser test Playwright's is running here)."""
+    with ThreadPoolExecutor(1) as worker:
+        return worker.submit(_assessed, workdir, name, product, english, category).result()
+
+
+def _assessed(workdir: Path, name: str, product: str, english: str, category: str) -> Any:
     example = workdir / name
     shutil.copytree(CONFORMANT, example)
     profile = example / "profile.yaml"
@@ -95,8 +109,10 @@ def issue(registry: Registry, report: Any, models: list[str]) -> dict[str, Any]:
     return label
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """A registry of each test module's own (what one module's tests add, e.g. another
+    energy-management product, never shows in another's search results)."""
     workdir = tmp_path_factory.mktemp("portal")
     gateway = report_for(workdir, "gateway", GATEWAY, GATEWAY_EN, "energy_management")
     camera = report_for(workdir, "camera", CAMERA, CAMERA_EN, "network_camera")
@@ -126,22 +142,33 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         yield Portal(registry, issued_gateway, issued_camera, plugs)
 
 
-@pytest.fixture(scope="module")
-def portal_browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, under Playwright; one per test module. Not longer: while
-    Playwright's sync API runs, its event loop is the thread's running loop, and a later
-    test that starts one of its own (``asyncio.run``, a TestClient's lifespan) would fail."""
+@dataclass
+class PortalBrowser:
+    """Chromium under Playwright, with the event loop Playwright's sync API runs on."""
+
+    browser: Any
+    loop: asyncio.AbstractEventLoop
+
+
+@pytest.fixture(scope="session")
+def portal_browser() -> Iterator[PortalBrowser]:
+    """Debian's Chromium, headless, under Playwright; one for the session. Between the tests
+    that use it, its loop is not left marked as this thread's running loop (see the module's
+    docstring); ``new_page`` marks it for the test's length."""
     binary = require_tool("chromium")
     with playwright.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=binary, args=CHROMIUM_ARGS)
+        loop = asyncio.get_running_loop()  # Playwright's, marked running after each call
+        asyncio._set_running_loop(None)
         try:
-            yield browser
+            yield PortalBrowser(browser, loop)
         finally:
+            asyncio._set_running_loop(loop)  # Playwright's calls need it to close
             browser.close()
 
 
 @pytest.fixture
-def new_page(portal_browser: Any) -> Iterator[Any]:
+def new_page(portal_browser: PortalBrowser) -> Iterator[Any]:
     """``new_page(lang=None, width=1024)``: a fresh browser context (no cookies) and a page in
     it; ``lang`` sets the browser's Accept-Language. Closed after the test."""
     contexts: list[Any] = []
@@ -150,13 +177,19 @@ def new_page(portal_browser: Any) -> Iterator[Any]:
         options: dict[str, Any] = {"viewport": {"width": width, "height": 900}}
         if lang is not None:
             options["locale"] = {"ja": "ja-JP", "en": "en-GB"}[lang]
-        context = portal_browser.new_context(**options)
+        context = portal_browser.browser.new_context(**options)
         contexts.append(context)
         return context.new_page()
 
-    yield make
-    for context in contexts:
-        context.close()
+    # Playwright's dispatcher runs the loop from inside run_until_complete(), where code
+    # asks for the running loop: marked so while this test runs, cleared after it
+    asyncio._set_running_loop(portal_browser.loop)
+    try:
+        yield make
+        for context in contexts:
+            context.close()
+    finally:
+        asyncio._set_running_loop(None)
 
 
 def screenshot(page: Any, name: str) -> Path:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -108,10 +107,7 @@ def test_the_operator_reviews_returns_and_approves_an_application_by_clicking(
     portal: Portal, new_page: NewPage, tmp_path: Path
 ) -> None:
     make_people(portal)
-    # assessed in a thread of its own: Playwright's sync API keeps an event loop in this one
-    with ThreadPoolExecutor(1) as worker:
-        made = worker.submit(report_for, tmp_path, "ow", PRODUCT, PRODUCT, "energy_management")
-        report = made.result()
+    report = report_for(tmp_path, "ow", PRODUCT, PRODUCT, "energy_management")
     report_file = tmp_path / "report.json"
     report_file.write_text(json.dumps(report), encoding="utf-8")
 
@@ -205,9 +201,7 @@ def test_a_lab_uploads_its_report_and_other_organisations_get_no_operator_page(
             "create-user", LAB_EMAIL, "--org", LAB, "--password", PASSWORD, "--role", "evaluator"
         )
         assert make_lab_user.code == 0, make_lab_user.err
-    with ThreadPoolExecutor(1) as worker:
-        made = worker.submit(report_for, tmp_path, "lab", PRODUCT, PRODUCT, "energy_management")
-        report = made.result()
+    report = report_for(tmp_path, "lab", PRODUCT, PRODUCT, "energy_management")
     vendor_token = {"Authorization": f"Bearer {portal.registry.vendor_token}"}
     created = httpx.post(
         f"{portal.url}/api/v1/applications",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -82,10 +81,7 @@ def state_of(portal: Portal, app_id: int) -> str:
 def test_a_vendor_applies_submits_and_answers_a_return(
     portal: Portal, new_page: NewPage, tmp_path: Path
 ) -> None:
-    # assessed in a thread of its own: Playwright's sync API keeps an event loop in this one
-    with ThreadPoolExecutor(1) as worker:
-        made = worker.submit(report_for, tmp_path, "hub", PRODUCT, PRODUCT, "energy_management")
-        report = made.result()
+    report = report_for(tmp_path, "hub", PRODUCT, PRODUCT, "energy_management")
     report_file = tmp_path / "report.json"
     report_file.write_text(json.dumps(report), encoding="utf-8")
     declaration = tmp_path / "declaration.pdf"

@@ -9,14 +9,11 @@ import io
 import json
 import re
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from jcstar.assessment.service import assess_files
 from jcstar.registry.accounts.models import User
 from jcstar.registry.accounts.service import create_user, require_org
 from jcstar.registry.applications.return_reasons import compose
@@ -33,21 +30,6 @@ from tests.registry.conftest import (
 from tests.registry.web.test_pages import ORIGIN, form_token
 
 PASSWORD = "vendor-pages-password-1"
-
-
-@pytest.fixture(scope="module")
-def example_report_data() -> dict[str, Any]:
-    """The conformant example's report (as ``tests/registry/conftest.py`` makes it), assessed
-    in a thread of its own: a browser test earlier in the session keeps Playwright's event
-    loop running in this one, where ``asyncio.run`` cannot start another."""
-
-    def assessed() -> dict[str, Any]:
-        report = assess_files(CONFORMANT / "profile.yaml", CONFORMANT / "answers.yaml")
-        assert report.overall == "CONFORMANT"
-        return report.model_dump(mode="json")
-
-    with ThreadPoolExecutor(1) as worker:
-        return worker.submit(assessed).result()
 
 
 def signed_in(
