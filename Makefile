@@ -24,12 +24,14 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# The main job: start the label registry on SQLite with the example product assessed,
-# applied for, approved and labelled; prints the address to open (Ctrl-C stops it).
+# The main job: start the label registry on SQLite (in this directory) with the example
+# product assessed, applied for, approved and labelled, and a demo person to sign in as for
+# each kind of organisation; prints the portal's address, the demo accounts and where each
+# starts (passwords made on the first run, kept in jcstar-registry-keys/demo-accounts.json).
+# A busy port is refused before anything is set up. Ctrl-C stops it.
 PORT ?= 8000
 run: $(STAMP)
-	@echo "The portal: http://127.0.0.1:$(PORT)/ (Japanese and English; sign in at /signin)"
-	$(BIN)/jcstar serve --demo --port $(PORT)
+	@$(BIN)/jcstar serve --demo --port $(PORT)
 
 # The portal's Japanese and English catalogs (src/jcstar/registry/web/locale): extract the
 # messages the pages use, add new ones to both catalogs and drop unused ones, fill English

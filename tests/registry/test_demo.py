@@ -1,8 +1,9 @@
-"""``jcstar serve --demo`` seeding: the example product applied, approved and labelled,
-and a second run changes nothing."""
+"""``jcstar serve --demo`` seeding: the example product applied, approved and labelled, a
+person to sign in as for each kind of organisation, and a second run changes nothing."""
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,9 @@ from typer.testing import CliRunner
 
 from jcstar.cli.main import app as cli_app
 from jcstar.registry.app import create_app
-from jcstar.registry.demo import seed
+from jcstar.registry.demo import DemoError, accounts_text, passwords_file, seed
 from jcstar.registry.settings import Settings
+from tests.registry.web.test_pages import form_token, post_form
 
 
 @pytest.mark.slow
@@ -53,3 +55,52 @@ def test_serve_refuses_an_unreachable_database(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "cannot start the registry" in result.stderr
+
+
+def test_each_demo_person_signs_in_with_the_form_and_reaches_their_pages(
+    client: TestClient, settings: Settings
+) -> None:
+    demo = seed(settings)
+    people = {account.person.who: account for account in demo.accounts}
+    assert sorted(people) == ["lab", "operator", "procurer", "vendor"]
+    passwords = [account.password for account in demo.accounts]
+    assert len(set(passwords)) == len(passwords) and min(map(len, passwords)) >= 16
+    stored = passwords_file(settings)
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    shown = accounts_text(demo, settings)
+    for account in demo.accounts:
+        assert f"{account.person.email:<20} {account.password}" in shown
+        assert f"start at {settings.base_url}{account.person.start}" in shown
+
+    expected = {
+        "vendor": ("Example Energy Systems K.K.", ["applicant", "administrator"]),
+        "operator": ("JC-STAR Demo Operator", ["reviewer", "approver", "administrator"]),
+        "procurer": ("Demo City Procurement Office", ["watcher", "administrator"]),
+        "lab": ("Demo Evaluation Lab", ["evaluator"]),
+    }
+    for who, account in people.items():
+        client.cookies.clear()
+        fields = {
+            "csrf": form_token(client),
+            "email": account.person.email,
+            "password": account.password,
+            "next": account.person.start,
+        }
+        signed_in = post_form(client, "/signin", fields)
+        assert signed_in.status_code == 303, (who, signed_in.text)
+        assert signed_in.headers["location"] == account.person.start
+        me = client.get("/api/v1/me").json()
+        assert (me["person"], me["org"]) == (account.person.email, expected[who][0])
+        assert sorted(me["roles"]) == sorted(expected[who][1])
+        assert client.get(account.person.start).status_code == 200, who
+
+    client.cookies.clear()
+    wrong = {"csrf": form_token(client), "email": "vendor@demo.test", "password": "x" * 16}
+    assert post_form(client, "/signin", wrong).status_code == 401
+
+    # the next run shows the same passwords; without the file it says what to do
+    again = seed(settings)
+    assert [account.password for account in again.accounts] == passwords
+    stored.unlink()
+    with pytest.raises(DemoError, match=r"vendor@demo\.test exists but its password is not in"):
+        seed(settings)

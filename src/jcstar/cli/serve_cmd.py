@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from typing import Annotated
 
 import typer
@@ -38,8 +39,11 @@ def serve(
 
     from jcstar.labels import LabelError
     from jcstar.registry.app import create_app
-    from jcstar.registry.demo import DemoError, seed
+    from jcstar.registry.demo import DemoError, accounts_text, seed
 
+    # before anything is seeded or printed: a busy port would leave a printed address
+    # pointing at someone else's server
+    _check_port_free(host, port)
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     settings = Settings.from_env(
         database_url=database_url,
@@ -49,14 +53,7 @@ def serve(
         app = create_app(settings)
         if demo:
             shown = seed(settings)
-            err_console.print(
-                f"demo label {shown.registration_no}: open {shown.product_url}\n"
-                f"search page: {settings.base_url}/\n"
-                f"operator token: {shown.operator_token}\n"
-                f"vendor token:   {shown.vendor_token}",
-                highlight=False,
-                soft_wrap=True,
-            )
+            err_console.print(accounts_text(shown, settings), highlight=False, soft_wrap=True)
     except (SQLAlchemyError, LabelError, DemoError, OSError) as exc:
         fail(f"cannot start the registry: {' '.join(str(exc).split())[:300]}")
     if workers == 1:
@@ -82,6 +79,19 @@ def serve(
         log_level="info",
         proxy_headers=False,
     )
+
+
+def _check_port_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            fail(
+                f"cannot listen on {host}:{port} ({exc.strerror or exc}): another server uses "
+                "it; choose another port with --port (make run PORT=8080)"
+            )
 
 
 def _env_base_url() -> str | None:
