@@ -178,7 +178,12 @@ def test_pdf_report_shows_the_verdicts(cli: CliRunner, tmp_path: Path):
 def test_policies_lists_and_show_shows(cli: CliRunner):
     code, out, _ = invoke(cli, "procure", "policies", "--format", "json")
     assert code == 0
-    assert [p["id"] for p in json.loads(out)] == ["government", "power-sector"]
+    assert [p["id"] for p in json.loads(out)] == [
+        "government",
+        "occto-ldes-2026",
+        "power-sector",
+        "sii-grid-battery-2026",
+    ]
     code, out, _ = invoke(cli, "procure", "show", "power-sector", "--format", "json")
     assert code == 0
     shown = json.loads(out)

@@ -38,6 +38,10 @@ def test_the_power_sector_policy_has_the_seed_product_types_and_guidelines():
         "dr-ready-device",
         "der-remote-monitor",
         "der-pcs",
+        # named by the OCCTO auction and the SII subsidy (secondary), not by the seed
+        "battery-bms",
+        "battery-ems",
+        "battery-pcs",
     ]
     assert len(policy.guidelines) == 8
     grid = next(g for g in policy.guidelines if g.id == "grid-interconnection")
@@ -46,8 +50,9 @@ def test_the_power_sector_policy_has_the_seed_product_types_and_guidelines():
         "マルウェア対策",
         "系統運用者に対するセキュリティ管理責任者の通知",
     )
-    # no official text requires a label for these types: every rule says it is our judgement
-    assert {rule.basis.kind for rule in policy.rules} == {"judgement"}
+    # no official text requires a label for these types: every rule says it is our judgement,
+    # or rests on a secondary source and says so (the FY2027 PCS rule, a press report)
+    assert {rule.basis.kind for rule in policy.rules} == {"judgement", "secondary"}
     gateway = policy.product_type("erab-gateway")
     assert gateway is not None
     assert gateway.network_checks == ("network.sector_protocols", "network.openadr_client_cert")
@@ -123,7 +128,8 @@ def test_the_lint_finds_what_the_model_cannot(tmp_path: Path):
 
 def test_an_unknown_policy_name_lists_the_shipped_ones():
     with pytest.raises(
-        PolicyError, match="unknown policy 'mars' \\(shipped: government, power-sector"
+        PolicyError,
+        match="unknown policy 'mars' \\(shipped: government, occto-ldes-2026, power-sector",
     ):
         load_policy("mars")
 

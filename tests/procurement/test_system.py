@@ -58,8 +58,10 @@ def test_a_system_with_an_unlabelled_pcs_fails_naming_the_component(cli: CliRunn
     assert code == 1, err
     result = json.loads(out)
     assert result["meets_policy"] is False
+    # the reason ends with the basis of the rule that failed it
     assert result["reasons"] == [
-        "component pv-pcs (pcs, model EXP-PCS-55): not met: no label found"
+        "component pv-pcs (pcs, model EXP-PCS-55): not met: no label found; "
+        "rule POWER-DER-PCS, basis our judgement"
     ]
     verdicts = {c["component"]["id"]: c["line"]["verdict"] for c in result["components"]}
     assert verdicts == {
@@ -108,7 +110,10 @@ def test_the_table_ends_with_the_verdict_the_reasons_and_the_not_covered_aspects
         "system does not meet the policy: 5 components, 4 met, 1 not met, 0 ambiguous, 0 unknown"
         in lines
     )
-    assert "  component pv-pcs (pcs, model EXP-PCS-55): not met: no label found" in lines
+    assert (
+        "  component pv-pcs (pcs, model EXP-PCS-55): not met: no label found; "
+        "rule POWER-DER-PCS, basis our judgement"
+    ) in lines
     assert "What the labels cannot tell about this system:" in lines
     assert any(line.startswith("  - Segmentation between zones:") for line in lines)
     assert any(line.startswith("  - Remote access paths:") for line in lines)

@@ -16,7 +16,7 @@ from jcstar.catalog.lint import Problem
 from jcstar.catalog.loader import SAFE_LOADER, CatalogIndex, data_dir, load_catalog
 from jcstar.catalog.models import Catalog
 from jcstar.procurement.loader import PolicyError, load_policy_file, shipped_policy_files
-from jcstar.procurement.models import Policy, ProductType, SourceRef
+from jcstar.procurement.models import Policy, ProductType, Rule, SourceRef
 
 
 def catalog_source_ids() -> set[str]:
@@ -39,8 +39,7 @@ def lint_policy(policy: Policy, where: str, catalog: Catalog | None = None) -> l
             ruled_types.add(type_id)
             if type_id not in type_ids:
                 problems.append(f"{rule.id}: applies to unknown product type {type_id}")
-        if rule.basis.kind == "official" and not any(s.tag == "V" for s in rule.basis.sources):
-            problems.append(f"{rule.id}: basis official but no source is tagged V (verified)")
+        problems += _basis_tags(rule)
         problems += _unknown_sources(rule.id, rule.basis.sources, known_sources)
         problems += _substitution(rule.id, rule.substitutes_scheme, rule.substitutes_for, catalog)
     for product_type in policy.product_types:
@@ -72,6 +71,24 @@ def lint_policy_files(files: Iterable[Path] | None = None) -> list[Problem]:
 
 def _duplicates(what: str, ids: list[str]) -> list[str]:
     return [f"duplicate {what} {item}" for item, count in Counter(ids).items() if count > 1]
+
+
+def _basis_tags(rule: Rule) -> list[str]:
+    """A basis claims no more than its sources' tags allow: ``official`` rests on verified
+    sources only (the seed is tagged V), ``secondary`` on at least one secondary source."""
+    basis = rule.basis
+    if basis.kind == "official":
+        if not any(s.tag == "V" for s in basis.sources):
+            return [f"{rule.id}: basis official but no source is tagged V (verified)"]
+        return [
+            f"{rule.id}: basis official but source {s.id} is tagged {s.tag}, not V (verified): "
+            "a rule resting on it is secondary or judgement"
+            for s in basis.sources
+            if s.tag != "V"
+        ]
+    if basis.kind == "secondary" and not any(s.tag == "S" for s in basis.sources):
+        return [f"{rule.id}: basis secondary but no source is tagged S (secondary)"]
+    return []
 
 
 def _unknown_sources(owner: str, refs: Iterable[SourceRef], known: set[str]) -> list[str]:

@@ -2,7 +2,9 @@
 
 A policy is what a buyer's rules ask of a product's label: a list of rules, each with what it
 requires (a minimum level, a label valid on the day), when it applies (a system's importance, a
-product type, a period) and its basis: ``official`` with the source that says so, or
+product type, a period) and its basis: ``official`` with the verified source that says so,
+``secondary`` when a named programme requires it but we know that only from a secondary source
+(a page quoting the programme's document: reports say so, and what to confirm), or
 ``judgement`` with why we think so. A rule the source only says is being considered (検討して
 いる) carries ``status: under_consideration`` and reports say so beside every verdict it gives.
 A sector body or a procurer can write a policy file of the same shape (``--policy FILE``).
@@ -48,6 +50,19 @@ class OfficialBasis(Frozen):
     sources: tuple[SourceRef, ...] = Field(min_length=1)
 
 
+class SecondaryBasis(Frozen):
+    """A named programme requires this, but what we hold is a secondary source quoting the
+    programme's own document, not that document: not official until someone confirms it
+    there. The lint wants at least one source tagged S."""
+
+    kind: Literal["secondary"]
+    #: the programme whose document requires it (the OCCTO auction's FY2026 round, …)
+    programme: str = Field(min_length=1)
+    sources: tuple[SourceRef, ...] = Field(min_length=1)
+    #: what to check in the primary text before relying on the rule
+    confirm: str = Field(min_length=1)
+
+
 class JudgementBasis(Frozen):
     """Our own reading (or the policy author's): no official text we hold requires it."""
 
@@ -56,7 +71,34 @@ class JudgementBasis(Frozen):
     sources: tuple[SourceRef, ...] = ()
 
 
-RuleBasis = Annotated[OfficialBasis | JudgementBasis, Field(discriminator="kind")]
+RuleBasis = Annotated[OfficialBasis | SecondaryBasis | JudgementBasis, Field(discriminator="kind")]
+
+
+def cited(sources: tuple[SourceRef, ...]) -> str:
+    return "; ".join(f"{s.id} [{s.tag}] {s.cite}" for s in sources)
+
+
+def basis_text(basis: OfficialBasis | SecondaryBasis | JudgementBasis) -> str:
+    """A rule's basis in full, for reports: what kind it is and what it rests on."""
+    if basis.kind == "official":
+        return f"official: {cited(basis.sources)}"
+    if basis.kind == "secondary":
+        return (
+            f"secondary source: {basis.programme}, as quoted by {cited(basis.sources)}; "
+            f"not confirmed from the programme's own text: {basis.confirm.strip()}"
+        )
+    extra = f" ({cited(basis.sources)})" if basis.sources else ""
+    return f"our judgement: {basis.why.strip()}{extra}"
+
+
+def basis_short(basis: OfficialBasis | SecondaryBasis | JudgementBasis) -> str:
+    """A rule's basis in a few words, beside a verdict (the full text is ``basis_text``)."""
+    if basis.kind == "official":
+        return f"official ({', '.join(s.id for s in basis.sources)})"
+    if basis.kind == "secondary":
+        ids = ", ".join(f"{s.id} [{s.tag}]" for s in basis.sources)
+        return f"secondary source: {basis.programme}, per {ids}, not confirmed from its own text"
+    return "our judgement"
 
 
 class Requires(Frozen):
@@ -68,6 +110,10 @@ class Requires(Frozen):
     support_period: Strictness = "warn"
     #: a security notice has been published about the label by the day
     notices: Strictness = "warn"
+    #: in a system description (``procure system``), the component names its label's
+    #: registration number, as a programme's form asks per device (OCCTO Form 4 §2); a
+    #: model list has no such column, so only system checks apply it
+    registration_no: Strictness = "ignore"
 
 
 class Applies(Frozen):

@@ -1,8 +1,10 @@
-"""The words every report format shares: verdicts, a line's label cell, the summary line."""
+"""The words every report format shares: verdicts, a line's label cell, the summary line, the
+basis of each rule applied."""
 
 from __future__ import annotations
 
 from jcstar.procurement.evaluate import CheckResult, LabelJudgement, LineResult, Verdict
+from jcstar.procurement.models import Policy, basis_text
 
 VERDICT_TEXT: dict[Verdict, str] = {
     "met": "MET",
@@ -83,3 +85,17 @@ def heading(result: CheckResult) -> str:
     if result.product_type:
         asked.append(f"product type {result.product_type}")
     return f"Procurement check: {', '.join(asked)}; source: {result.source}"
+
+
+def rule_bases(result: CheckResult, policy: Policy) -> list[str]:
+    """One line per rule of ``policy`` that applied to some line of the check, in the
+    policy's order: its status and its basis in full (official, secondary source or our
+    judgement), so a reader knows what each verdict rests on."""
+    applied = {rule_id for line in result.lines for rule_id in line.rules}
+    return [
+        f"{rule.id}"
+        + (" (under consideration)" if rule.status == "under_consideration" else "")
+        + f": {basis_text(rule.basis)}"
+        for rule in policy.rules
+        if rule.id in applied
+    ]

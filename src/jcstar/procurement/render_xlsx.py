@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from jcstar.procurement.evaluate import CheckResult
-from jcstar.procurement.models import Policy
+from jcstar.procurement.models import Policy, basis_text
 from jcstar.procurement.render_text import COLUMNS, VERDICT_TEXT, heading, table_rows
 
 _FILLS = {
@@ -83,8 +83,8 @@ def render_xlsx(result: CheckResult, policy: Policy) -> bytes:
             if part
         )
         basis = rule.basis
-        cited = "; ".join(f"{s.id} [{s.tag}] {s.cite}" for s in basis.sources)
-        why = basis.why + (f" ({cited})" if cited else "") if basis.kind == "judgement" else cited
+        # the full text after the kind: for a secondary basis, the programme and what to confirm
+        why = basis_text(basis).removeprefix("official: ").removeprefix("our judgement: ")
         rules.append(
             [
                 rule.id,

@@ -4,9 +4,16 @@ label can say about the system.
 A system description (YAML, ``SystemDescription``) names the system, its operator and its
 components: role (gateway, EMS, BMS, PCS, monitor…), the product type of the sector policy,
 model number, optional vendor, network zone and whether it is reached remotely. Each component
-is judged as a line of a procurement check (``procurement.evaluate.check_lines``, the same
+is judged as a line of a procurement check (``procurement.evaluate.check_line``, the same
 evaluation as ``jcstar procure check``); the system meets the policy when every component does,
-and each component that does not is named with its reason.
+and each component that does not is named with its reason and the basis of the rules that
+applied (official, secondary source or our judgement).
+
+A programme may ask the system diagram to map each device to its label (the OCCTO auction's
+Form 4): a component may name its label's ``registration_no``. It is then judged on that label
+alone, which must be a label of the component's model; a number the source does not hold for
+the model fails the component. A rule whose ``requires.registration_no`` is ``warn`` or
+``require`` notes or fails a component mapped by model number only.
 
 A label covers the product alone (``PRODUCT_ALONE``). So beside the verdict the result lists,
 for this system, what the labels cannot tell: how its zones are separated, who reaches which
@@ -25,9 +32,17 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from jcstar.catalog.loader import SAFE_LOADER, one_line
-from jcstar.client.status import Lookup
-from jcstar.procurement.evaluate import PRODUCT_ALONE, LineResult, ModelLine, check_lines
-from jcstar.procurement.models import Policy
+from jcstar.client.status import Lookup, StatusSource
+from jcstar.labels.standing import model_key
+from jcstar.procurement.evaluate import (
+    PRODUCT_ALONE,
+    LineResult,
+    ModelLine,
+    check_line,
+    registrations_to_follow,
+    summarise,
+)
+from jcstar.procurement.models import Policy, Rule, basis_short, basis_text
 
 SYSTEM_SCHEMA_VERSION = 1
 SYSTEM_RESULT_SCHEMA_VERSION = "1"
@@ -57,6 +72,8 @@ class Component(Frozen):
     zone: str = Field(min_length=1)
     #: reached from outside the site (a vendor's cloud, an aggregator, maintenance)
     remote_access: bool = False
+    #: the registration number of the component's label, as the system diagram maps it
+    registration_no: str | None = Field(default=None, min_length=1)
     note: str = ""
 
 
@@ -88,6 +105,8 @@ class SystemDescription(Frozen):
 class ComponentResult(Frozen):
     component: Component
     line: LineResult
+    #: the basis of each rule that applied to the component, in full (``basis_text``)
+    basis: tuple[str, ...] = ()
 
 
 class NotCovered(Frozen):
@@ -121,6 +140,8 @@ class SystemResult(Frozen):
     reasons: tuple[str, ...]
     components: tuple[ComponentResult, ...]
     summary: SystemSummary
+    #: findings that do not fail a component (a rule's ``registration_no: warn``, …)
+    warnings: tuple[str, ...] = ()
     scope_note: str = PRODUCT_ALONE
     not_covered: tuple[NotCovered, ...]
 
@@ -172,23 +193,50 @@ def component_lines(description: SystemDescription) -> tuple[ModelLine, ...]:
     )
 
 
+def lookup_system(source: StatusSource, description: SystemDescription) -> Lookup:
+    """The records for every component's model number and named registration number, and the
+    successors of superseded ones: what ``check_system`` needs, in at most two round trips."""
+    models = list(dict.fromkeys(c.model for c in description.components))
+    numbers = list(dict.fromkeys(c.registration_no for c in description.components))
+    lookup = source.lookup(models, [n for n in numbers if n])
+    follow = registrations_to_follow(lookup)
+    if not follow:
+        return lookup
+    successors = source.lookup([], follow)
+    return Lookup(
+        by_model=lookup.by_model,
+        by_registration={**lookup.by_registration, **successors.by_registration},
+    )
+
+
 def check_system(
     description: SystemDescription, lookup: Lookup, policy: Policy, on: dt.date, source: str
 ) -> SystemResult:
     """Each component against ``policy`` on ``on``, the system's verdict and what the labels
     cannot tell about it."""
-    checked = check_lines(component_lines(description), lookup, policy, on, source)
-    components = tuple(
-        ComponentResult(component=c, line=line)
-        for c, line in zip(description.components, checked.lines, strict=True)
-    )
+    rules = {rule.id: rule for rule in policy.rules}
+    components: list[ComponentResult] = []
+    warnings: list[str] = []
+    for component, line in zip(description.components, component_lines(description), strict=True):
+        result = _judge_component(component, line, lookup, policy, on, rules)
+        applied = [rules[rule_id] for rule_id in result.rules]
+        components.append(
+            ComponentResult(
+                component=component,
+                line=result,
+                basis=tuple(f"{rule.id}: {basis_text(rule.basis)}" for rule in applied),
+            )
+        )
+        warnings += [
+            f"component {component.id}: {w}" for w in _mapping_warnings(component, applied)
+        ]
     reasons = tuple(
         f"component {r.component.id} ({r.component.role}, model {r.component.model}): "
-        f"{r.line.verdict.replace('_', ' ')}: {r.line.reason}"
+        f"{r.line.verdict.replace('_', ' ')}: {r.line.reason}{_bases(r.line, rules)}"
         for r in components
         if r.line.verdict != "met"
     )
-    counts = checked.summary.by_verdict
+    counts = summarise([r.line for r in components]).by_verdict
     return SystemResult(
         system=description.system,
         operator=description.operator,
@@ -198,7 +246,8 @@ def check_system(
         on=on,
         meets_policy=not reasons,
         reasons=reasons,
-        components=components,
+        components=tuple(components),
+        warnings=tuple(warnings),
         summary=SystemSummary(
             components=len(components),
             met=counts["met"].lines,
@@ -207,6 +256,84 @@ def check_system(
             unknown=counts["unknown"].lines,
         ),
         not_covered=not_covered(description, policy),
+    )
+
+
+def _judge_component(
+    component: Component,
+    line: ModelLine,
+    lookup: Lookup,
+    policy: Policy,
+    on: dt.date,
+    rules: dict[str, Rule],
+) -> LineResult:
+    """A component as a line of a check; judged on the label it names when it names one, and
+    failed when a rule requires a registration number it does not give."""
+    number = component.registration_no
+    if line.model not in lookup.by_model:
+        # the source gave no answer for the model: unknown, as in a check
+        return check_line(line, lookup, policy, on)
+    if number is None:
+        result = check_line(line, lookup, policy, on)
+        required = [
+            rule_id
+            for rule_id in result.rules
+            if rules[rule_id].requires.registration_no == "require"
+        ]
+        if required and result.verdict in ("met", "ambiguous"):
+            why = f"no label registration number given ({', '.join(required)} asks for one)"
+            return result.model_copy(update={"verdict": "not_met", "reason": why, "chosen": None})
+        return result
+    records = lookup.by_model.get(line.model, ())
+    named = next((r for r in records if r.registration_no == number), None)
+    if named is None:
+        return _unmapped(line, lookup, policy, on, number)
+    # judged on the named label alone; the others stay reachable as successors
+    held = {r.registration_no: r for r in records}
+    narrowed = Lookup(
+        by_model={line.model: (named,)}, by_registration={**held, **lookup.by_registration}
+    )
+    return check_line(line, narrowed, policy, on)
+
+
+def _unmapped(
+    line: ModelLine, lookup: Lookup, policy: Policy, on: dt.date, number: str
+) -> LineResult:
+    """A component whose named registration number is not a label of its model."""
+    result = check_line(line, Lookup(by_model={line.model: ()}, by_registration={}), policy, on)
+    if result.verdict == "unknown":  # no rule applies: the mapping does not matter
+        return result
+    other = lookup.by_registration.get(number)
+    if other is not None and model_key(line.model) not in {
+        model_key(m) for m in other.model_numbers
+    }:
+        why = (
+            f"label {number} is a label of {', '.join(other.model_numbers)}, "
+            f"not of model {line.model}"
+        )
+    else:
+        why = (
+            f"label registration number {number} is not a label of model {line.model} in the source"
+        )
+    return result.model_copy(update={"reason": why})
+
+
+def _mapping_warnings(component: Component, applied: list[Rule]) -> list[str]:
+    asking = [rule.id for rule in applied if rule.requires.registration_no == "warn"]
+    if not asking or component.registration_no is not None:
+        return []
+    return [
+        f"no label registration number given: mapped by model number only "
+        f"({', '.join(asking)} asks for the number)"
+    ]
+
+
+def _bases(result: LineResult, rules: dict[str, Rule]) -> str:
+    """The basis of each rule that applied, in short, after a failing component's reason."""
+    if not result.rules:
+        return ""
+    return "; " + "; ".join(
+        f"rule {rule_id}, basis {basis_short(rules[rule_id].basis)}" for rule_id in result.rules
     )
 
 
