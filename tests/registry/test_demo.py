@@ -80,6 +80,12 @@ def test_each_demo_person_signs_in_with_the_form_and_reaches_their_pages(
     }
     for who, account in people.items():
         client.cookies.clear()
+        # the start address, opened before signing in, offers the form that leads back to it
+        signed_out = client.get(account.person.start)
+        assert signed_out.status_code == 401
+        assert f'href="/signin?next=%2F{who}"' in signed_out.text
+        assert "Authorization" not in signed_out.text  # no talk of API tokens to a reader
+        assert client.get(f"/signin?next=%2F{who}").status_code == 200
         fields = {
             "csrf": form_token(client),
             "email": account.person.email,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -45,9 +46,14 @@ def is_page(request: Request) -> bool:
 def error_page(request: Request, status: int, detail: str | None) -> Response:
     page = page_for(request)
     title = TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])
-    return page.render(
-        "error.html", {"status": status, "title": title, "detail": detail}, status_code=status
-    )
+    signin = None
+    if status == 401:
+        # a signed-out reader (e.g. one following a link make run printed) gets the way to sign
+        # in and come back here, not the API's sentence about tokens
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        signin, detail = "/signin?" + urlencode({"next": here}), None
+    context = {"status": status, "title": title, "detail": detail, "signin": signin}
+    return page.render("error.html", context, status_code=status)
 
 
 def _one_line(exc: RequestValidationError) -> str:
