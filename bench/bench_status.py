@@ -39,8 +39,9 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_registry import free_port, labels_loaded, load
+from bench_registry import BASE_URL, free_port, labels_loaded, load
 from registry_data import labels
+from registry_log import logged_entries, write_log
 
 from jcstar.client.bulk import RegistryStatusSource
 from jcstar.client.snapshot import SnapshotStatusSource, verify_snapshot
@@ -127,6 +128,8 @@ def main() -> None:
 
     if labels_loaded(database_url) != args.labels:
         timed("load labels (executemany, SQLite)", load(database_url, args.labels, key_dir))
+    if not logged_entries(database_url):
+        timed("write their log entries and checkpoint", write_log(database_url, key_dir, BASE_URL))
     models = pick_models(args.labels, args.lookups, random.Random(13))
 
     port = free_port()

@@ -24,11 +24,12 @@ _MAKING_CACHE = threading.Lock()
 
 
 @router.post("/status", response_class=Response, responses={200: {"model": BulkStatus}})
-def bulk_status(query: StatusQuery, db: Db) -> Response:
+def bulk_status(query: StatusQuery, db: Db, request: Request) -> Response:
     """The labels of up to 10,000 model and registration numbers, each with its whole status
     history and its status on ``at`` (today when left out). A number the registry does not
     know gets an empty list (model) or null (registration), never an error."""
-    answer = service.bulk(db, query.models, query.registrations, query.at or today())
+    disputes = request.app.state.disputes
+    answer = service.bulk(db, query.models, query.registrations, query.at or today(), disputes)
     # serialised once by pydantic; FastAPI's response model would validate 10,000 records again
     return Response(answer.model_dump_json(), media_type="application/json")
 
@@ -37,11 +38,12 @@ def bulk_status(query: StatusQuery, db: Db) -> Response:
 def one_status(
     registration_no: str,
     db: Db,
+    request: Request,
     at: Annotated[dt.date | None, Query(description="the day (UTC); today when left out")] = None,
 ) -> OneStatus:
     """One label's record and its status on ``at``: before its issue ``not_issued``; a change
     counts from the day it happened."""
-    return service.one(db, registration_no, at or today())
+    return service.one(db, registration_no, at or today(), request.app.state.disputes)
 
 
 def _cache(request: Request) -> SnapshotCache:
@@ -55,6 +57,7 @@ def _cache(request: Request) -> SnapshotCache:
                 settings.base_url,
                 dt.timedelta(minutes=settings.snapshot_interval_minutes),
                 dt.timedelta(seconds=settings.snapshot_min_rebuild_seconds),
+                state.disputes,
             )
     cache: SnapshotCache = state.snapshot_cache
     return cache

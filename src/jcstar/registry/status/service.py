@@ -15,7 +15,9 @@ from jcstar.labels.standing import LabelRecord, model_key, standing_on
 from jcstar.registry.errors import NotFound, Unprocessable
 from jcstar.registry.labels.documents import LabelDocument
 from jcstar.registry.labels.models import Label, LabelModel
-from jcstar.registry.status.records import record_of
+from jcstar.registry.log.crosscheck import Disputes
+from jcstar.registry.status.log_truth import as_logged, logged_histories
+from jcstar.registry.status.records import record_data, record_of
 from jcstar.registry.status.schemas import (
     MAX_NUMBERS,
     BulkStatus,
@@ -44,11 +46,25 @@ def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
         yield ordered[start : start + _CHUNK]
 
 
-def find(session: Session, models: Sequence[str], registrations: Sequence[str]) -> Found:
-    """The labels listing any of ``models`` (normal form) or numbered ``registrations``."""
+def find(
+    session: Session,
+    models: Sequence[str],
+    registrations: Sequence[str],
+    disputes: Disputes | None = None,
+) -> Found:
+    """The labels listing any of ``models`` (normal form) or numbered ``registrations``; a
+    label in ``disputes`` (its tables disagree with the log) as the log tells it."""
     records: dict[str, LabelRecord] = {}
+    disputed: dict[str, str] = {}
     labels_of_key: dict[str, set[str]] = {}
     key_of = {m: model_key(m) for m in models}
+
+    def keep(number: str, body: str) -> None:
+        if disputes is not None and number in disputes:
+            disputed[number] = body
+        else:
+            records[number] = record_of(body)
+
     for chunk in _chunks(key_of.values()):
         rows = session.execute(
             select(LabelModel.model_key, Label.registration_no, LabelDocument.body)
@@ -58,9 +74,9 @@ def find(session: Session, models: Sequence[str], registrations: Sequence[str]) 
         )
         for key, number, body in rows:
             labels_of_key.setdefault(key, set()).add(number)
-            if number not in records:
-                records[number] = record_of(body)
-    wanted = {r.strip() for r in registrations} - set(records)
+            if number not in records and number not in disputed:
+                keep(number, body)
+    wanted = {r.strip() for r in registrations} - records.keys() - disputed.keys()
     for chunk in _chunks(wanted):
         numbered = session.execute(
             select(Label.registration_no, LabelDocument.body)
@@ -68,7 +84,12 @@ def find(session: Session, models: Sequence[str], registrations: Sequence[str]) 
             .where(Label.registration_no.in_(chunk))
         )
         for number, body in numbered:
-            records[number] = record_of(body)
+            keep(number, body)
+    if disputes is not None and disputed:
+        histories = logged_histories(session, disputes, disputed.keys())
+        for number, body in disputed.items():
+            logged = as_logged(record_data(body), disputes, histories)
+            records[number] = LabelRecord.model_validate(logged)
     return Found(
         records=records,
         by_model={m: sorted(labels_of_key.get(key, ())) for m, key in key_of.items()},
@@ -86,11 +107,16 @@ def check_size(models: Sequence[str], registrations: Sequence[str]) -> None:
 
 
 def bulk(
-    session: Session, models: Sequence[str], registrations: Sequence[str], on: dt.date
+    session: Session,
+    models: Sequence[str],
+    registrations: Sequence[str],
+    on: dt.date,
+    disputes: Disputes | None = None,
 ) -> BulkStatus:
-    """Every number's labels, and each label's standing on day ``on``."""
+    """Every number's labels, and each label's standing on day ``on`` (a disputed label's
+    from the log, ``log_disagreement`` naming why)."""
     check_size(models, registrations)
-    found = find(session, models, registrations)
+    found = find(session, models, registrations, disputes)
     return BulkStatus(
         on=on,
         models=found.by_model,
@@ -102,8 +128,11 @@ def bulk(
     )
 
 
-def one(session: Session, registration_no: str, on: dt.date) -> OneStatus:
-    record = find(session, (), (registration_no,)).records.get(registration_no.strip())
+def one(
+    session: Session, registration_no: str, on: dt.date, disputes: Disputes | None = None
+) -> OneStatus:
+    found = find(session, (), (registration_no,), disputes)
+    record = found.records.get(registration_no.strip())
     if record is None:
         raise NotFound(f"no label {registration_no!r}")
     return OneStatus(on=on, record=record, standing=StatusOn.of(standing_on(record, on)))

@@ -11,6 +11,10 @@ The records are streamed from the database (one query, ordered by registration n
 an anonymous temporary file while their digest is taken: no whole-registry list in memory.
 Each server process keeps its own; since the bytes depend only on the records, two processes
 at the same serial serve identical snapshots (their signatures differ only in the times).
+
+A label whose tables disagree with the log (``log.crosscheck.Disputes``) is written as the log
+tells it, with ``log_disagreement`` (``status.log_truth``), as the bulk status and the single
+lookup answer it; a change in the disputed labels rebuilds the snapshot at once.
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ from jcstar.labels.snapshot_format import SnapshotHeader, record_line, sign_head
 from jcstar.registry.db import utcnow
 from jcstar.registry.labels.documents import LabelDocument
 from jcstar.registry.labels.models import Label
+from jcstar.registry.log.crosscheck import Disputes
 from jcstar.registry.log.models import LogEntry
+from jcstar.registry.status.log_truth import as_logged, logged_histories
 from jcstar.registry.status.records import record_data
 
 #: rows fetched from the database at a time while building
@@ -67,10 +73,14 @@ def log_length(connection: Connection) -> int:
     return int(connection.scalar(select(func.coalesce(func.max(LogEntry.seq), 0))) or 0)
 
 
-def write_records(connection: Connection, out: IO[bytes]) -> tuple[int, int, str]:
-    """Every label's record line into ``out``, sorted by registration number; returns the
-    serial (the log's length read by the same statement, so the two agree), the number of
-    records and the SHA-256 of what was written."""
+def write_records(
+    connection: Connection, out: IO[bytes], disputes: Disputes | None = None
+) -> tuple[int, int, str]:
+    """Every label's record line into ``out``, sorted by registration number (a disputed
+    label's as the log tells it); returns the serial (the log's length read by the same
+    statement, so the two agree), the number of records and the SHA-256 of what was written."""
+    disputed = disputes.numbers() if disputes is not None else frozenset()
+    histories = logged_histories(connection, disputes, disputed) if disputes else {}
     serial_now = select(func.coalesce(func.max(LogEntry.seq), 0)).scalar_subquery()
     number = Label.registration_no
     # byte order, as Python sorts: PostgreSQL would otherwise sort by the database's locale
@@ -86,7 +96,11 @@ def write_records(connection: Connection, out: IO[bytes]) -> tuple[int, int, str
     count = 0
     for serial_in_row, body in rows:
         serial = int(serial_in_row)
-        line = record_line(record_data(body))
+        data = record_data(body)
+        if data["registration_no"] in disputed:
+            assert disputes is not None
+            data = as_logged(data, disputes, histories)
+        line = record_line(data)
         digest.update(line)
         out.write(line)
         count += 1
@@ -104,6 +118,7 @@ class SnapshotCache:
         issuer: str,
         interval: dt.timedelta,
         min_rebuild: dt.timedelta = dt.timedelta(0),
+        disputes: Disputes | None = None,
     ) -> None:
         self.engine = engine
         self.keyring = keyring
@@ -113,6 +128,9 @@ class SnapshotCache:
         #: of 1,000,000 labels costs ~20 s of CPU, so changes made within this time wait for
         #: the next build rather than each starting one (the signed serial says how current)
         self.min_rebuild = min_rebuild
+        #: labels answered from the log; the version the current snapshot was built with
+        self.disputes = disputes
+        self._disputes_version = -1
         self._lock = threading.Lock()
         self._current: Snapshot | None = None
         self._built_at = dt.datetime.min.replace(tzinfo=dt.UTC)
@@ -122,6 +140,9 @@ class SnapshotCache:
         with self._lock:
             now = utcnow()
             cached = self._current
+            disputes_now = self.disputes.version if self.disputes is not None else 0
+            if disputes_now != self._disputes_version:
+                cached = None  # a label's answer moved to the log (or back): not a minute later
             with self.engine.connect() as connection:
                 if cached is not None:
                     unchanged = log_length(connection) == cached.header.serial
@@ -133,13 +154,14 @@ class SnapshotCache:
                         return self._current
                 self._current = self._build(connection, now)
                 self._built_at = now
+                self._disputes_version = disputes_now
             return self._current
 
     def _build(self, connection: Connection, now: dt.datetime) -> Snapshot:
         # anonymous: gone with the last reference (a reader may still be streaming it)
         out = tempfile.TemporaryFile()  # noqa: SIM115
         try:
-            serial, count, sha256 = write_records(connection, out)
+            serial, count, sha256 = write_records(connection, out, self.disputes)
         except BaseException:
             out.close()
             raise
