@@ -51,7 +51,9 @@ def print_table(
     """The one way commands print a table, so every table looks alike."""
     table = Table(title=title, show_lines=show_lines, caption=caption, caption_justify="left")
     for column in columns:
-        table.add_column(column)
+        # a word longer than its column (a rule id, a model number) folds onto the next line
+        # rather than being cut short with "…": nothing a reader needs is hidden
+        table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*row)
     console.print(table)

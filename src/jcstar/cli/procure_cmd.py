@@ -27,7 +27,7 @@ from jcstar.cli.common import (
 from jcstar.cli.procure_system_cmd import system
 from jcstar.cli.registry_options import registry_errors
 from jcstar.procurement.loader import PolicyError, load_policy, shipped_policy_names
-from jcstar.procurement.models import IMPORTANCES, Importance, Policy
+from jcstar.procurement.models import IMPORTANCES, Importance, Policy, basis_text
 
 if TYPE_CHECKING:
     from jcstar.client.status import StatusSource
@@ -240,9 +240,7 @@ def show(
                 f"★{rule.requires.min_level}+",
                 _applies(policy, rule.id),
                 rule.status,
-                rule.basis.kind
-                + (f": {rule.basis.why.strip()}" if rule.basis.kind == "judgement" else "")
-                + "".join(f"\n{s.id} [{s.tag}] {s.cite}" for s in rule.basis.sources),
+                basis_text(rule.basis),
             )
             for rule in policy.rules
         ),
@@ -332,11 +330,19 @@ def _report(result: CheckResult, policy: Policy, fmt: ReportFormat, output: Path
 
         write_output(render_pdf(result, policy), output, binary=True)
     else:
-        from jcstar.procurement.render_text import COLUMNS, heading, summary_text, table_rows
+        from jcstar.procurement.render_text import (
+            COLUMNS,
+            heading,
+            rule_bases,
+            summary_text,
+            table_rows,
+        )
 
         print_table(heading(result), COLUMNS, table_rows(result), show_lines=True)
         # printed as lines, not in the table: a script or a test reads them whole
         console.print(summary_text(result), highlight=False)
+        for line in rule_bases(result, policy):
+            console.print(f"  {line}", highlight=False)
         console.print(result.scope_note, highlight=False)
 
 

@@ -71,13 +71,12 @@ def system(
     """Check a system's components against a sector policy; say what no label covers."""
     # imported here: procure_cmd registers this command, so it cannot be imported at the top
     from jcstar.cli.procure_cmd import _day, open_source, policy_for
-    from jcstar.procurement.check import lookup_lines
     from jcstar.procurement.system import (
         SystemDescriptionError,
         check_product_types,
         check_system,
-        component_lines,
         load_system,
+        lookup_system,
     )
 
     policy = policy_for(policy_name)
@@ -90,7 +89,7 @@ def system(
     source = open_source(registry, snapshot, sig, jwks)
     try:
         with registry_errors():
-            lookup = lookup_lines(source, component_lines(described))
+            lookup = lookup_system(source, described)
     finally:
         close = getattr(source, "close", None)
         if close is not None:
@@ -138,6 +137,8 @@ def _print(result: SystemResult) -> None:
     )
     for reason in result.reasons:
         console.print(f"  {reason}", highlight=False)
+    for warning in result.warnings:
+        console.print(f"  warning: {warning}", highlight=False)
     console.print(result.scope_note, highlight=False)
     console.print("What the labels cannot tell about this system:", highlight=False)
     for aspect in result.not_covered:
