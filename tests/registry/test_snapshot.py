@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from jcstar.client.snapshot import SnapshotStatusSource, verify_snapshot
+from jcstar.client.snapshot import SnapshotStatusSource, line_fields, verify_snapshot
 from jcstar.client.snapshot import _key as snapshot_key
 from jcstar.client.status import RecordsSource
 from jcstar.labels import Keyring
-from jcstar.labels.snapshot_format import SnapshotError
+from jcstar.labels.snapshot_format import SnapshotError, record_line
 from jcstar.labels.standing import LabelRecord, model_key
 from jcstar.registry.app import create_app
 from jcstar.registry.settings import Settings
@@ -273,3 +273,36 @@ def test_cli_fetches_and_verifies_a_snapshot(served: Registry, tmp_path: Path) -
 def test_the_snapshot_index_keys_model_numbers_as_the_registry_does(model: str) -> None:
     """The offline index's fast path for ASCII gives the registry's normal form exactly."""
     assert snapshot_key(model) == model_key(model)
+
+
+@pytest.mark.parametrize(
+    "models",
+    [
+        ["FD-6101", "FD-6101W", "fd-6101w"],
+        [],
+        [" fd  6101 ", "A\tB", "a\x7fb"],
+        ["ＦＤ－６１０１", "ß-1", "İ-2"],
+        ['q"uote', "back\\slash", 'a],"notices":[b', 'x","superseded_by":y'],
+    ],
+)
+def test_the_index_reads_a_line_as_the_json_decoder_does(models: list[str]) -> None:
+    """The index's byte scan of a canonical line gives the registration number and model keys
+    the full JSON reading gives, whatever the model numbers hold (escapes, look-alike keys,
+    widths, case, whitespace, control characters)."""
+    record = {
+        "registration_no": 'JC1-2026-"000001"' if '"' in "".join(models) else "JC1-2026-000001",
+        "level": 1,
+        "vendor": "Example K.K.",
+        "product": 'Gateway "],"notices":',
+        "model_numbers": models,
+        "issued_on": "2026-01-05",
+        "expires_on": "2028-01-05",
+        "support_period_end": None,
+        "criteria_version": None,
+        "superseded_by": None,
+        "history": [],
+        "notices": [],
+    }
+    number, keys = line_fields(record_line(record))
+    assert number == record["registration_no"]
+    assert sorted(keys) == sorted({model_key(m) for m in models})

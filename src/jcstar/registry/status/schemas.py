@@ -41,7 +41,8 @@ class StatusOn(BaseModel):
 
     @classmethod
     def of(cls, standing: Standing) -> StatusOn:
-        return cls(
+        # the fields of a validated ``Standing``, as they are
+        return cls.model_construct(
             status=standing.status,
             expires_on=standing.expires_on,
             support_ended=standing.support_ended,

@@ -117,12 +117,16 @@ def bulk(
     from the log, ``log_disagreement`` naming why)."""
     check_size(models, registrations)
     found = find(session, models, registrations, disputes)
-    return BulkStatus(
+    # built from validated parts (records, standings): validating them again is a third of
+    # a 10,000-number request's time (measured)
+    return BulkStatus.model_construct(
         on=on,
         models=found.by_model,
         registrations=found.by_registration,
         labels={
-            number: LabelStatus(record=record, standing=StatusOn.of(standing_on(record, on)))
+            number: LabelStatus.model_construct(
+                record=record, standing=StatusOn.of(standing_on(record, on))
+            )
             for number, record in sorted(found.records.items())
         },
     )
