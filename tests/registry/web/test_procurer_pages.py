@@ -355,9 +355,9 @@ def test_a_procurer_follows_numbers_and_another_procurer_cannot_see_or_remove_th
     answer = post(client, "/procurer/watches", fields)
     assert answer.status_code == 303
     page = client.get(answer.headers["location"]).text
-    assert "3 numbers are now followed (0 were followed already)" in page
+    assert "Numbers newly followed: 3; followed already: 0." in page
     assert {"GOOD-1", "ＲＥＶ－１", "NOPE-1"} <= set(
-        re.findall(r'<th scope="row">([^<]+)</th>', page)
+        re.findall(r'<th scope="row"[^>]*>([^<]+)</th>', page)
     )
     # each number with its labels as they stand today
     assert registry["GOOD-1"] in page and "status-revoked" in page and "no label yet" in page
@@ -367,7 +367,7 @@ def test_a_procurer_follows_numbers_and_another_procurer_cannot_see_or_remove_th
     carried = hidden_fields(result, "watch-these")
     again = post(client, "/procurer/watches", carried)
     assert (
-        "1 numbers are now followed (1 were followed already)"
+        "Numbers newly followed: 1; followed already: 1."
         in client.get(again.headers["location"]).text
     )
     assert count(client, Watch) == 4
@@ -482,11 +482,13 @@ PAGES = ("/procurer", "/procurer/watches", "/procurer/notifications")
 
 
 def test_only_procurers_see_the_pages_and_only_watchers_change(
-    client: TestClient, procurer: Party, vendor: Party, operator: Party
+    client: TestClient, procurer: Party, vendor: Party, operator: Party, make_party: MakeParty
 ) -> None:
+    lab = make_party("Test Lab", "lab")
     for path in PAGES:
         assert client.get(path).status_code == 401
-    for org, email in ((vendor.name, "staff@vendor.test"), (operator.name, "staff@op.test")):
+    others = ((vendor.name, "staff@vendor.test"), (operator.name, "staff@op.test"))
+    for org, email in (*others, (lab.name, "staff@lab.test")):
         sign_in(client, org, email)
         for path in PAGES:
             assert client.get(path).status_code == 403, path

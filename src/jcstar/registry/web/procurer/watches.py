@@ -39,7 +39,7 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 100
 DONE = {
-    "added": N_("%(added)s numbers are now followed (%(already)s were followed already)."),
+    "added": N_("Numbers newly followed: %(added)s; followed already: %(already)s."),
     "removed": N_("The number is no longer followed."),
 }
 
