@@ -20,12 +20,14 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from jcstar.assessment.service import assess_files
+from jcstar.labels.standing import LabelRecord
 from jcstar.registry.accounts.service import create_user, require_org
 from jcstar.registry.db import lock_for_write
 from jcstar.registry.labels import service as labels
 from jcstar.registry.labels.models import LabelEvent
 from jcstar.registry.outbox.models import Delivery
 from jcstar.registry.settings import Settings
+from jcstar.registry.status.source import DatabaseStatusSource
 from jcstar.registry.watch.models import Channel, Watch
 from tests.conftest import CONFORMANT
 from tests.registry.conftest import BASE_URL, MakeParty, Party, apply, approve, submit
@@ -539,3 +541,24 @@ def test_a_form_without_its_token_or_from_elsewhere_changes_nothing(
         post(client, "/procurer/check", {}, {"models": ("m.csv", b"model\nA\n")}).status_code == 403
     )
     assert (count(client, Watch), count(client, Channel)) == (0, 0)
+
+
+def test_the_database_source_answers_as_the_bulk_status_endpoint(
+    client: TestClient, registry: dict[str, str]
+) -> None:
+    """What the check page reads in process is what a live check reads over HTTP."""
+    models = ["ｇｏｏｄ－１", "AMB-1", "NOPE-1"]
+    numbers = [registry["REV-1"], "JC9-2099-999999"]
+    body = {"models": models, "registrations": numbers}
+    answer = client.post("/api/v1/public/status", json=body).json()
+    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        found = DatabaseStatusSource(session, BASE_URL).lookup(models, numbers)
+    record = {n: LabelRecord.model_validate(e["record"]) for n, e in answer["labels"].items()}
+    assert {m: [r.registration_no for r in found.by_model[m]] for m in models} == answer["models"]
+    assert [r for m in models for r in found.by_model[m]] == [
+        record[n] for m in models for n in answer["models"][m]
+    ]
+    assert found.by_registration == {
+        n: (record[no] if no else None) for n, no in answer["registrations"].items()
+    }
+    assert len(found.by_model["AMB-1"]) == 2  # two makers: both answered, none chosen
