@@ -132,10 +132,11 @@ def render_xlsx(result: AuditResult) -> bytes:
         sheet.append(list(columns))
         for cell in sheet[1]:
             cell.font = bold
-        for row in rows:
+        # cells reached by row and column: max_row and sheet[row] read every cell
+        for number, row in enumerate(rows, start=2):
             sheet.append(list(row))
-            for cell in sheet[sheet.max_row]:
-                cell.alignment = wrap
+            for column in range(1, len(row) + 1):
+                sheet.cell(row=number, column=column).alignment = wrap
         sheet.freeze_panes = "A2"
     summary = workbook.create_sheet("Summary")
     for key, value in (
