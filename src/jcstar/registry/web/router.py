@@ -11,12 +11,23 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.routing import BaseRoute
 
-from jcstar.registry.web import lab, operator, public, signin, static, transparency, vendor, verify
+from jcstar.registry.web import (
+    lab,
+    operator,
+    procurer,
+    public,
+    signin,
+    static,
+    transparency,
+    vendor,
+    verify,
+)
 
 PAGES: tuple[APIRouter, ...] = (static.router, public.router, verify.router, transparency.router)
 PAGES += (signin.router,)
 PAGES += (vendor.router,)
 PAGES += (operator.router, lab.router)
+PAGES += (procurer.router,)
 
 
 def routes_of(pages: APIRouter) -> list[BaseRoute]:
