@@ -1,6 +1,6 @@
-"""Product status from a CSAF 2.0 VEX document, matched to the image's components.
+"""Product status from a CSAF 2.0 VEX document, matched to an image's or an SBOM's components.
 
-A CSAF product is a component of the image when its identification helper names the
+A CSAF product is one of the components when its identification helper names the
 same purl (type, namespace, name and version; qualifiers aside) or CPE, or when its
 branch path names the component (``product_name``) and its version (``product_version``).
 Products combined through ``relationships`` count as the product they refer to. The

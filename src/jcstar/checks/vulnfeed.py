@@ -26,8 +26,8 @@ from univers.versions import (
     Version,
 )
 
-from jcstar.checks.base import CannotJudge, CannotJudgeKind, Frozen
-from jcstar.checks.firmware.collect import vex as csaf
+from jcstar.checks import vex as csaf
+from jcstar.checks.base import CannotJudge, CannotJudgeKind, Frozen, Observation
 
 
 class FeedError(CannotJudge, ValueError):
@@ -78,12 +78,12 @@ class OsvRecord(_Open):
 
 
 class Component(Frozen):
-    """A software component found in the image."""
+    """A software component found in a firmware image or listed in the vendor's SBOM."""
 
     name: str
     version: str
-    #: how it was found: opkg, dpkg or binary (a version string)
-    source: Literal["opkg", "dpkg", "binary", "kernel"]
+    #: how it was found: opkg, dpkg, binary (a version string), kernel; sbom: the vendor's SBOM
+    source: Literal["opkg", "dpkg", "binary", "kernel", "sbom"]
     purl: str
     cpe: str = ""
     #: OSV ecosystem of a package database entry (e.g. "Debian"), "" for binaries
@@ -324,3 +324,41 @@ def match_feed(components: tuple[Component, ...], feed: Feed) -> tuple[VulnMatch
     if feed.vex is not None:
         return match_vex(components, feed.vex)
     return match_components(components, feed.osv)
+
+
+def vulnerability_observation(
+    matches: tuple[VulnMatch, ...], feed: Feed, cut: str = "", where: str = "the image's"
+) -> Observation:
+    """The ``known_vulnerabilities`` observation of ``matches`` in ``where`` components
+    (the image's, the SBOM's): the same wording whichever target listed them."""
+    # informative: no ★1 requirement asks for freedom from known vulnerabilities
+    affected = [m for m in matches if m.status == "affected"]
+    cleared = [m for m in matches if m.status != "affected"]
+    details = {"feed": feed.name, "matches": [m.model_dump() for m in matches]}
+    note = (
+        "; " + "; ".join(f"{m.component} {m.id} {m.status.replace('_', ' ')}" for m in cleared)
+        if cleared
+        else ""
+    )
+    if affected:
+        count = f"{len(affected)} known vulnerabilit{'y' if len(affected) == 1 else 'ies'}"
+        return Observation(
+            topic="known_vulnerabilities",
+            outcome="info",
+            message=f"{count} in {where} components (feed {feed.name}): "
+            + "; ".join(
+                f"{m.component} {m.id}" + (f" (fixed in {m.fixed})" if m.fixed else "")
+                for m in affected
+            )
+            + note,
+            details=details,
+        )
+    unseen = f" ({cut}: components not extracted were not matched)" if cut else ""
+    return Observation(
+        topic="known_vulnerabilities",
+        outcome="info",
+        message=f"no component is affected by any of the {feed.size} record(s) of {feed.name}"
+        + unseen
+        + note,
+        details=details,
+    )

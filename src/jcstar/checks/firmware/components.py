@@ -36,12 +36,12 @@ from jcstar.checks.firmware.collect.reading import (
     read_text,
     rootfs_dirs,
 )
-from jcstar.checks.firmware.collect.vulnfeed import (
+from jcstar.checks.vulnfeed import (
     Component,
     Feed,
-    VulnMatch,
     load_feed,
     match_feed,
+    vulnerability_observation,
 )
 from jcstar.targets.firmware import PathEscape, UnpackedImage, iter_files, open_in_rootfs, safe_path
 
@@ -319,39 +319,3 @@ class FirmwareComponentsCheck(Check):
         if feed:
             observations.append(vulnerability_observation(matches, feed, cut))
         return tuple(observations)
-
-
-def vulnerability_observation(
-    matches: tuple[VulnMatch, ...], feed: Feed, cut: str = ""
-) -> Observation:
-    # informative: no ★1 requirement asks for freedom from known vulnerabilities
-    affected = [m for m in matches if m.status == "affected"]
-    cleared = [m for m in matches if m.status != "affected"]
-    details = {"feed": feed.name, "matches": [m.model_dump() for m in matches]}
-    note = (
-        "; " + "; ".join(f"{m.component} {m.id} {m.status.replace('_', ' ')}" for m in cleared)
-        if cleared
-        else ""
-    )
-    if affected:
-        count = f"{len(affected)} known vulnerabilit{'y' if len(affected) == 1 else 'ies'}"
-        return Observation(
-            topic="known_vulnerabilities",
-            outcome="info",
-            message=f"{count} in the image's components (feed {feed.name}): "
-            + "; ".join(
-                f"{m.component} {m.id}" + (f" (fixed in {m.fixed})" if m.fixed else "")
-                for m in affected
-            )
-            + note,
-            details=details,
-        )
-    unseen = f" ({cut}: components not extracted were not matched)" if cut else ""
-    return Observation(
-        topic="known_vulnerabilities",
-        outcome="info",
-        message=f"no component is affected by any of the {feed.size} record(s) of {feed.name}"
-        + unseen
-        + note,
-        details=details,
-    )

@@ -32,7 +32,7 @@ def check_files(params: FirmwareParams, fields: tuple[str, ...] = FILE_FIELDS) -
     and same-model images exist, the public key loads, the vulnerability feed parses."""
     # imported here: these pull in cryptography and univers, which most commands never need
     from jcstar.checks.firmware.collect.signature import load_public_key
-    from jcstar.checks.firmware.collect.vulnfeed import load_feed
+    from jcstar.checks.vulnfeed import load_feed
 
     check_image(params.image)
     for other in params.same_model:

@@ -24,7 +24,7 @@ from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
 from jcstar import __version__
-from jcstar.checks.firmware.collect.vulnfeed import Component, VulnMatch
+from jcstar.checks.vulnfeed import Component, VulnMatch
 
 #: a VEX status as CycloneDX analysis; "affected" has none (we do not claim exploitability)
 _ANALYSIS = {

@@ -1,0 +1,1 @@
+"""What the SBOM checks read: the profile's ``sbom:`` section and the SBOM file itself."""
