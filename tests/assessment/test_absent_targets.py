@@ -13,7 +13,7 @@ from jcstar.assessment.inputs import load_profile
 from jcstar.assessment.pipeline import assess
 from jcstar.assessment.plan import absent_checks
 from jcstar.assessment.runner import run_check, skipped_unimported
-from jcstar.checks.base import ABSENT, DEVICE, FIRMWARE_IMAGE, CheckInput
+from jcstar.checks.base import ABSENT, DEVICE, FIRMWARE_IMAGE, SBOM, CheckInput
 from jcstar.checks.registry import CHECK_CLASSES, get_check
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "conformant-gateway"
@@ -37,9 +37,11 @@ def test_skipped_unimported_reads_as_the_check_skipping_itself(check_id: str) ->
 def test_only_checks_whose_every_target_is_absent_are_skipped() -> None:
     ids = list(CHECK_CLASSES)
     with_device = absent_checks(ids, present={DEVICE})
-    assert with_device and all(c.startswith("firmware.") for c in with_device)
+    assert with_device and all(c.startswith(("firmware.", "sbom.")) for c in with_device)
     with_image = absent_checks(ids, present={FIRMWARE_IMAGE})
-    assert with_image and all(c.startswith("network.") for c in with_image)
+    assert with_image and all(c.startswith(("network.", "sbom.")) for c in with_image)
+    assert "sbom.components" in absent_checks(ids, present={DEVICE, FIRMWARE_IMAGE})
+    assert "sbom.components" not in absent_checks(ids, present={SBOM})
     # a document check says itself why it skips (which document, a URL or a file)
     assert not any(c.startswith("documents.") for c in absent_checks(ids, present=()))
 

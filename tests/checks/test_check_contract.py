@@ -23,7 +23,7 @@ from jcstar.checks.network.collect.device import DeviceParams, DeviceTarget, dev
 from jcstar.checks.registry import CHECK_CLASSES, CHECKS
 
 CHECKS_DIR = Path(jcstar.checks.__file__).parent
-TARGETS = ("network", "firmware", "documents")
+TARGETS = ("network", "firmware", "documents", "sbom")
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -12,6 +12,7 @@ from jcstar.checks.base import CheckAttempt
 from jcstar.checks.firmware.collect.params import FirmwareParams
 from jcstar.checks.network.collect.device import DeviceParams
 from jcstar.checks.product import NeededPort
+from jcstar.checks.sbom.collect.params import SbomParams
 
 Verdict = Literal["MET", "NOT_MET", "NOT_APPLICABLE", "INCONCLUSIVE", "NEEDS_REVIEW"]
 VERDICTS: tuple[Verdict, ...] = ("MET", "NOT_MET", "NOT_APPLICABLE", "INCONCLUSIVE", "NEEDS_REVIEW")
@@ -57,6 +58,8 @@ class ProductProfile(Frozen):
     device: DeviceParams | None = None
     #: a firmware image to unpack and inspect
     firmware: FirmwareParams | None = None
+    #: the vendor's SBOM (CycloneDX JSON) and a vulnerability feed to match it against
+    sbom: SbomParams | None = None
     #: what the label page tells consumers (names in Japanese and English, category,
     #: updates, default password); decides no verdict
     consumer: ConsumerInfo | None = None

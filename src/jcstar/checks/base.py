@@ -118,12 +118,14 @@ class SharedWork:
 #: the target names a check may declare in ``needs`` besides a profile document kind
 DEVICE = "device"
 FIRMWARE_IMAGE = "firmware_image"
+SBOM = "sbom"
 #: why a check is skipped when the profile names none of its targets, for the targets whose
 #: absence a plan can state without importing the check (``assessment/plan.py``); the
 #: collectors raise the same sentence when they find their target absent
 ABSENT: dict[str, str] = {
     DEVICE: "profile names no device address (device.address)",
     FIRMWARE_IMAGE: "profile names no firmware image (firmware.image)",
+    SBOM: "profile names no SBOM (sbom.file)",
 }
 
 

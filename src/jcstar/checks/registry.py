@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import NamedTuple
 
-from jcstar.checks.base import DEVICE, FIRMWARE_IMAGE, Check
+from jcstar.checks.base import DEVICE, FIRMWARE_IMAGE, SBOM, Check
 
 
 class Registered(NamedTuple):
@@ -49,6 +49,7 @@ CHECK_CLASSES: dict[str, Registered] = {
     "firmware.boot_services": Registered("FirmwareBootServicesCheck", (FIRMWARE_IMAGE,)),
     "firmware.update": Registered("FirmwareUpdateCheck", (FIRMWARE_IMAGE,)),
     "firmware.components": Registered("FirmwareComponentsCheck", (FIRMWARE_IMAGE,)),
+    "sbom.components": Registered("SbomComponentsCheck", (SBOM,)),
 }
 
 

@@ -16,7 +16,7 @@ MODULE_EXTRAS: dict[str, str] = {
     "aiomqtt": "probe",
     "paho": "probe",
     "uvloop": "probe",
-    # firmware images
+    # firmware images, and the vendor's SBOM (sbom.components reads it with the same libraries)
     "unblob": "firmware",
     "passlib": "firmware",
     "bcrypt": "firmware",

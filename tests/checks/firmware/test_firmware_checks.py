@@ -55,15 +55,6 @@ from jcstar.checks.firmware.collect.signature import (
     load_public_key,
     verify_signature,
 )
-from jcstar.checks.firmware.collect.vulnfeed import (
-    Component,
-    FeedError,
-    OsvEvent,
-    OsvRecord,
-    in_range,
-    load_feed,
-    match_components,
-)
 from jcstar.checks.firmware.components import (
     FirmwareComponentsCheck,
     binary_components,
@@ -76,6 +67,15 @@ from jcstar.checks.firmware.secrets import (
 )
 from jcstar.checks.firmware.update import FirmwareUpdateCheck, scan_verifiers
 from jcstar.checks.product import NeededPort, ProductContext
+from jcstar.checks.vulnfeed import (
+    Component,
+    FeedError,
+    OsvEvent,
+    OsvRecord,
+    in_range,
+    load_feed,
+    match_components,
+)
 from jcstar.targets.firmware import UnpackedImage
 from tests.conftest import FIXTURES, require_tool
 from tests.firmware_rootfs import (

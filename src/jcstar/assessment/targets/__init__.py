@@ -11,6 +11,7 @@ from jcstar.assessment.targets.base import Finished, Target
 from jcstar.assessment.targets.device import DeviceInputs
 from jcstar.assessment.targets.documents import DocumentInputs
 from jcstar.assessment.targets.firmware import FirmwareInputs
+from jcstar.assessment.targets.sbom import SbomInputs
 
 TargetSet = tuple[Target, ...]
 
@@ -18,6 +19,7 @@ TargetSet = tuple[Target, ...]
 TARGETS: TargetSet = (
     DeviceInputs(),
     FirmwareInputs(),
+    SbomInputs(),
     DocumentInputs(),
 )
 
