@@ -18,6 +18,11 @@ Run: .venv/bin/python bench/bench_status.py [--labels 1000000] [--lookups 100000
    offline (``verify_snapshot``), opened as a ``SnapshotStatusSource`` (verify + index) and
    the same ``--lookups`` model numbers looked up in it; peak memory of this process.
 
+The labels are loaded with their transparency log (``registry_log.write_log``: as the
+registry issues them), so the servers' start-up log check finds the tables agree. The servers
+run without the outbox worker and its reminder scan unless ``--notify``; the scan's read is
+timed apart, in process (it runs in every server process at start-up and hourly).
+
 Not a test: no assertions; figures go in docs/status-and-snapshots.md.
 """
 
@@ -37,6 +42,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_registry import BASE_URL, free_port, labels_loaded, load
@@ -64,14 +70,19 @@ def pick_models(count: int, lookups: int, rng: random.Random) -> list[str]:
     return picked
 
 
-#: the loaded labels are not in the transparency log, so each server process's start-up check
-#: reports every one of them: a million take minutes
+#: each server process checks the whole log against the tables at start-up: a million labels
+#: take a minute or two on a shared machine
 STARTUP_S = 900
+STARTED = b"Application startup complete."
 
 
 @contextmanager
-def serving(command: list[str], port: int, env: dict[str, str], log: Path) -> Iterator[str]:
-    """``bench_registry.serving`` with room for that start-up; stopped by its pid."""
+def serving(
+    command: list[str], port: int, env: dict[str, str], log: Path, workers: int
+) -> Iterator[tuple[str, int]]:
+    """``bench_registry.serving`` with room for that start-up, and until every worker has
+    started (one answering while another still checks its log would share the cores with the
+    timings); stopped by its pid."""
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -80,14 +91,16 @@ def serving(command: list[str], port: int, env: dict[str, str], log: Path) -> It
             while True:
                 if process.poll() is not None:
                     raise SystemExit(f"jcstar serve exited with {process.returncode}; see {log}")
-                try:
-                    httpx.get(url + "/openapi.json", timeout=2)
-                    break
-                except httpx.HTTPError:
-                    if time.monotonic() > deadline:
-                        raise SystemExit(f"no answer on {url} after {STARTUP_S} s") from None
-                    time.sleep(0.5)
-            yield url
+                if log.read_bytes().count(STARTED) >= workers:
+                    try:
+                        httpx.get(url + "/openapi.json", timeout=2)
+                        break
+                    except httpx.HTTPError:
+                        pass
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"no answer on {url} after {STARTUP_S} s") from None
+                time.sleep(0.5)
+            yield url, process.pid
         finally:
             process.terminate()
             try:
@@ -95,6 +108,35 @@ def serving(command: list[str], port: int, env: dict[str, str], log: Path) -> It
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def resident_mb(pid: int) -> list[int]:
+    """Resident memory (MB) of ``pid``'s child processes (the server's workers), or of ``pid``
+    itself when it has none (one worker serves in the parent)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    found = []
+    for child in [int(c) for c in children] or [pid]:
+        for line in Path(f"/proc/{child}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                found.append(int(line.split()[1]) // 1024)
+    return found
+
+
+def reminder_scan_s(database_url: str) -> float:
+    """One reminder scan's read, in process: what each server process runs at start-up and
+    then hourly (``registry.outbox.reminders``; the bench servers run without it)."""
+    from jcstar.registry.db import make_engine, utcnow
+    from jcstar.registry.outbox import reminders
+    from jcstar.registry.settings import Settings
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            started = time.perf_counter()
+            reminders._missing(session, Settings(database_url=database_url), utcnow().date())
+            return time.perf_counter() - started
+    finally:
+        engine.dispose()
 
 
 def timed(label: str, seconds: float, extra: str = "") -> float:
@@ -117,6 +159,16 @@ def main() -> None:
     parser.add_argument("--lookups", type=int, default=100_000)
     parser.add_argument("--singles", type=int, default=1_000, help="0: no single lookups")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--single-paths",
+        default="/api/v1/public/accepted,/api/v1/labels",
+        help="the single lookups to sample, comma-separated",
+    )
+    parser.add_argument(
+        "--notify",
+        action="store_true",
+        help="keep the server's outbox worker and reminder scan (off: timed apart, in process)",
+    )
     parser.add_argument("--work", type=Path, default=None)
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-status-"))
@@ -137,12 +189,18 @@ def main() -> None:
         **{k: v for k, v in os.environ.items() if not k.startswith("JCSTAR_")},
         "JCSTAR_KEY_DIR": str(key_dir),
         "JCSTAR_BASE_URL": f"http://127.0.0.1:{port}",
+        **({} if args.notify else {"JCSTAR_NOTIFY": "0"}),
     }
     command = [
         sys.executable, "-m", "jcstar", "serve", "--host", "127.0.0.1", "--port", str(port),
         "--database-url", database_url, "--workers", str(args.workers),
     ]  # fmt: skip
-    with serving(command, port, env, work / "serve.log") as url:
+    started = time.perf_counter()
+    with serving(command, port, env, work / "serve.log", args.workers) as (url, pid):
+        timed(
+            f"server started ({args.workers} workers, log checked)", time.perf_counter() - started
+        )
+        print(f"  resident memory of each worker: {resident_mb(pid)} MB")
         print("online")
         started = time.perf_counter()
         with RegistryStatusSource(url) as source:
@@ -153,7 +211,7 @@ def main() -> None:
 
         sample = models[: args.singles]
         scale = args.lookups / max(len(sample), 1)
-        for path in ("/api/v1/public/accepted", "/api/v1/labels") if sample else ():
+        for path in args.single_paths.split(",") if sample else ():
             sampled = singles(url, path, sample)
             whole = sampled * scale
             timed(
@@ -187,14 +245,20 @@ def main() -> None:
     print(f"  (serial {info.serial}, {info.count:,} records)")
     started = time.perf_counter()
     offline = SnapshotStatusSource(snapshot, signature, jwks)
-    timed("opened as SnapshotStatusSource (verify + index)", time.perf_counter() - started)
+    opened = timed("opened as SnapshotStatusSource (verify + index)", time.perf_counter() - started)
     started = time.perf_counter()
     answer = offline.lookup(models, [])
-    timed(f"offline lookup: {args.lookups:,} model numbers", time.perf_counter() - started)
+    looked = timed(f"offline lookup: {args.lookups:,} model numbers", time.perf_counter() - started)
+    timed("offline in all (open + lookup)", opened + looked)
     same = answer.by_model == found.by_model
     print(f"  offline answer equals the bulk endpoint's: {same}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak memory of this process: {peak:,.0f} MB")
+    if not args.notify:
+        timed(
+            "reminder scan's read, in process (each worker: start-up, hourly)",
+            reminder_scan_s(database_url),
+        )
     print(f"  load average {os.getloadavg()[0]:.1f} at end")
 
 

@@ -41,8 +41,7 @@ class StatusOn(BaseModel):
 
     @classmethod
     def of(cls, standing: Standing) -> StatusOn:
-        # the fields of a validated ``Standing``, as they are
-        return cls.model_construct(
+        return cls(
             status=standing.status,
             expires_on=standing.expires_on,
             support_ended=standing.support_ended,
