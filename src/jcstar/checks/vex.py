@@ -137,7 +137,10 @@ def _purl_key(purl: str) -> tuple[str, str, str, str] | None:
 def names(product: Product, purl: str, cpe: str, name: str, version: str) -> bool:
     """Whether a CSAF product is this component (at this version)."""
     if product.purl:
-        return _purl_key(product.purl) == _purl_key(purl)
+        # an unreadable purl on either side matches nothing: two unreadable ones are not the
+        # same product, and a wrong match could hide a vulnerability ("not affected")
+        key = _purl_key(product.purl)
+        return key is not None and key == _purl_key(purl)
     if product.cpe:
         return bool(cpe) and product.cpe.lower() == cpe.lower()
     return bool(product.name) and (product.name.lower(), product.version) == (name.lower(), version)

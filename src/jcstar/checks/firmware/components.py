@@ -261,7 +261,7 @@ def identify_components(image: UnpackedImage) -> tuple[Component, ...]:
 
 class FirmwareComponentsCheck(Check):
     id: ClassVar[str] = "firmware.components"
-    version: ClassVar[str] = "1.1"
+    version: ClassVar[str] = "1.2"
     data_files: ClassVar[tuple[str, ...]] = ("firmware-components.yaml",)
     title: ClassVar[str] = "Firmware components (SBOM) and known vulnerabilities from a feed"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)

@@ -21,7 +21,7 @@ LISTED = 30
 
 class SbomComponentsCheck(Check):
     id: ClassVar[str] = "sbom.components"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     title: ClassVar[str] = (
         "Components the vendor's SBOM lists, and known vulnerabilities from a feed"
     )
