@@ -8,6 +8,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from jcstar.checks.sbom.components import SbomComponentsCheck
 from tests.conftest import FIXTURES, invoke
 
 FEED = FIXTURES / "firmware" / "osv-feed.json"
@@ -51,7 +52,7 @@ def test_assess_reads_an_sbom_only_profile(cli, tmp_path: Path) -> None:
     assert code == 3, err  # no answers: incomplete, as any assessment without them
     report = json.loads(out)
     sbom = attempt(report, "sbom.components")
-    assert sbom["status"] == "completed" and sbom["check_version"] == "1.0"
+    assert sbom["status"] == "completed" and sbom["check_version"] == SbomComponentsCheck.version
     messages = {o["topic"]: o["message"] for o in sbom["observations"]}
     assert messages["sbom"].startswith("2 component(s) listed in the SBOM sbom.cdx.json")
     assert messages["known_vulnerabilities"].startswith(
