@@ -81,6 +81,9 @@ class LabelRecord(BaseModel):
     #: the firmware versions the label names, where it names any; the registry's labels name
     #: model numbers only (its application asks for no version), so its records leave it empty
     firmware_versions: tuple[str, ...] = ()
+    #: set when the registry's tables disagree with its transparency log about this label:
+    #: the disagreement named, and the record (history, expiry) is the log's, not the tables'
+    log_disagreement: str | None = None
 
 
 class Standing(BaseModel):

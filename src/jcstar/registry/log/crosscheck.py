@@ -181,6 +181,8 @@ class Disputes:
 
     def __init__(self) -> None:
         self._labels: dict[str, tuple[LabelState | None, str]] = {}
+        #: goes up when the disputed labels change (a snapshot built before is out of date)
+        self.version = 0
 
     def update(self, result: TruthCheck) -> None:
         labels: dict[str, tuple[LabelState | None, str]] = {}
@@ -188,10 +190,20 @@ class Disputes:
             before = labels.get(d.registration_no)
             problem = d.problem if before is None else f"{before[1]}; {d.problem}"
             labels[d.registration_no] = (d.logged, problem)
+        if labels != self._labels:
+            self.version += 1
         self._labels = labels
 
     def __contains__(self, registration_no: object) -> bool:
         return registration_no in self._labels
+
+    def get(self, registration_no: str) -> tuple[LabelState | None, str] | None:
+        """A disputed label's state in the log (None: the log does not know it) and the
+        disagreement named; None when the label is not disputed."""
+        return self._labels.get(registration_no)
+
+    def numbers(self) -> frozenset[str]:
+        return frozenset(self._labels)
 
     def answer(self, registration_no: str, body: bytes, on: dt.date) -> bytes:
         """A lookup body with the log's status and the disagreement named."""
