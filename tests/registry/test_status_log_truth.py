@@ -24,7 +24,11 @@ from jcstar.client.bulk import RegistryStatusSource
 from jcstar.client.snapshot import SnapshotStatusSource
 from jcstar.labels.standing import LabelRecord, standing_on
 from jcstar.registry.app import create_app
+from jcstar.registry.log.chain import GENESIS, ChainCheck
+from jcstar.registry.log.checkpoints import SignedHead
+from jcstar.registry.log.crosscheck import Disagreement, Disputes, TruthCheck
 from jcstar.registry.settings import Settings
+from jcstar.registry.status.log_truth import as_logged
 from tests.registry.conftest import Party, apply, approve, submit
 
 STATUS = "/api/v1/public/status"
@@ -163,3 +167,48 @@ def test_labels_the_log_agrees_with_carry_no_disagreement(
     assert entry["standing"]["status"] == "valid"
     assert entry["record"]["log_disagreement"] is None
     assert _snapshot_record(client, tmp_path, "OK-1").log_disagreement is None
+
+
+def test_a_label_the_log_does_not_know_is_never_valid() -> None:
+    """A label only the tables hold (inserted by SQL, never issued through the log) keeps its
+    description but loses its history: it stands ``not_issued`` on every day, flagged."""
+    number = "JC1-2026-999999"
+    disputes = Disputes()
+    disputes.update(
+        TruthCheck(
+            chain=ChainCheck(True, 0, GENESIS, None, None),
+            signed=SignedHead(0, None, None),
+            replay_problems=(),
+            disagreements=(
+                Disagreement(number, f"label {number}: in the tables, not in the log", None),
+            ),
+        )
+    )
+    data = {
+        "registration_no": number,
+        "level": 1,
+        "vendor": "Forger K.K.",
+        "product": "Gateway",
+        "model_numbers": ["FG-1"],
+        "issued_on": "2026-01-05",
+        "expires_on": "2028-01-05",
+        "history": [
+            {"event": "issued", "status": "valid", "at": "2026-01-05T09:00:00Z",
+             "expires_on": "2028-01-05", "reason": None}
+        ],
+        "notices": [],
+    }  # fmt: skip
+    record = LabelRecord.model_validate(as_logged(data, disputes, {}))
+    assert record.history == ()
+    assert record.log_disagreement == f"label {number}: in the tables, not in the log"
+    assert standing_on(record, TODAY).status == "not_issued"
+    assert disputes.version == 1
+    disputes.update(  # the same disagreements again: nothing to rebuild
+        TruthCheck(
+            ChainCheck(True, 0, GENESIS, None, None),
+            SignedHead(0, None, None),
+            (),
+            (Disagreement(number, f"label {number}: in the tables, not in the log", None),),
+        )
+    )
+    assert disputes.version == 1
