@@ -29,6 +29,7 @@ from jcstar.registry.log.checkpoints import SignedHead
 from jcstar.registry.log.crosscheck import Disagreement, Disputes, TruthCheck
 from jcstar.registry.settings import Settings
 from jcstar.registry.status.log_truth import as_logged
+from jcstar.registry.status.source import DatabaseStatusSource
 from tests.registry.conftest import Party, apply, approve, submit
 
 STATUS = "/api/v1/public/status"
@@ -127,6 +128,20 @@ def test_bulk_status_answers_a_flipped_label_from_the_log_once_checked(
         "https://testserver",
         transport=client._transport,  # type: ignore[attr-defined]
     ) as source:
+        (record,) = source.lookup(["LT-1"], []).by_model["LT-1"]
+    assert standing_on(record, TODAY).status == "revoked"
+    assert record.log_disagreement is not None
+
+
+def test_the_portals_in_process_source_answers_a_flipped_label_from_the_log(
+    client: TestClient, flipped: str
+) -> None:
+    """The procurer pages check model lists in process (``DatabaseStatusSource``): they must
+    not serve the tables' story where the bulk endpoint serves the log's."""
+    client.get("/api/v1/log/verify")
+    app = client.app
+    with app.state.sessions() as session:  # type: ignore[attr-defined]
+        source = DatabaseStatusSource(session, "in-process", app.state.disputes)  # type: ignore[attr-defined]
         (record,) = source.lookup(["LT-1"], []).by_model["LT-1"]
     assert standing_on(record, TODAY).status == "revoked"
     assert record.log_disagreement is not None

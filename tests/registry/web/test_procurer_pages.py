@@ -552,7 +552,7 @@ def test_the_database_source_answers_as_the_bulk_status_endpoint(
     body = {"models": models, "registrations": numbers}
     answer = client.post("/api/v1/public/status", json=body).json()
     with client.app.state.sessions() as session:  # type: ignore[attr-defined]
-        found = DatabaseStatusSource(session, BASE_URL).lookup(models, numbers)
+        found = DatabaseStatusSource(session, BASE_URL, None).lookup(models, numbers)
     record = {n: LabelRecord.model_validate(e["record"]) for n, e in answer["labels"].items()}
     assert {m: [r.registration_no for r in found.by_model[m]] for m in models} == answer["models"]
     assert [r for m in models for r in found.by_model[m]] == [

@@ -165,7 +165,7 @@ def _run(
                 problems.add("models", exc)
     if problems.by_field or found is None or day is None or lines is None:
         return None
-    source = DatabaseStatusSource(db, page.settings.base_url)
+    source = DatabaseStatusSource(db, page.settings.base_url, page.request.app.state.disputes)
     result = run_check(lines, source, found, day, importance, product_type)
     text = ""
     if policy_upload is not None and asked.policy == "file":

@@ -46,7 +46,7 @@ DONE = {
 
 def _labels_today(db: Db, page: Page, watches: list[Watch]) -> dict[int, list[Any]]:
     """Each watch's labels as they stand today (what a notification would be about)."""
-    source = DatabaseStatusSource(db, page.settings.base_url)
+    source = DatabaseStatusSource(db, page.settings.base_url, page.request.app.state.disputes)
     models = [w.number for w in watches if w.kind == "model"]
     numbers = [w.number for w in watches if w.kind == "registration"]
     found = source.lookup(models, numbers)
