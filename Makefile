@@ -58,7 +58,7 @@ test: $(TEST_STAMP) lint
 # stops at the first failure.
 FAST := not slow and not lab and not browser and not postgresql
 test-fast: $(TEST_STAMP)
-	$(BIN)/pytest -x -m "$(FAST)" $(PYTEST_ARGS)
+	$(BIN)/pytest -x -n 2 -m "$(FAST)" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -11,6 +11,7 @@ import email.policy
 import http.server
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -79,8 +80,28 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty registry database at the newest migration, made once a session: each test's
+    SQLite database starts as a copy (running every migration per test cost ~0.1 s each, over
+    a minute of the suite)."""
+    from jcstar.registry import migrate
+    from jcstar.registry.db import make_engine
+
+    path = tmp_path_factory.mktemp("template") / "registry.db"
+    engine = make_engine(f"sqlite:///{path}")  # the registry's own: its SQL functions too
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    return path
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(database_url: str, tmp_path: Path, migrated_sqlite: Path) -> Settings:
+    fresh = tmp_path / "registry.db"
+    if database_url == f"sqlite:///{fresh}" and not fresh.exists():
+        shutil.copyfile(migrated_sqlite, fresh)
     return Settings(
         database_url=database_url,
         key_dir=tmp_path / "keys",

@@ -331,6 +331,7 @@ MATRIX: dict[str, tuple[Request, dict[str, int]]] = {
 
 
 @pytest.mark.parametrize("endpoint", list(MATRIX))
+@pytest.mark.slow  # ~100 endpoints × every role: make test runs it, make test-fast leaves it out
 def test_permission_matrix(world: World, endpoint: str) -> None:
     make_request, expected = MATRIX[endpoint]
     assert set(expected) == set(ROLES), f"{endpoint}: the matrix must name every role"

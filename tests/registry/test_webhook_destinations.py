@@ -44,16 +44,16 @@ def strict(settings: Settings) -> Iterator[TestClient]:
     app.state.engine.dispose()
 
 
-@pytest.mark.parametrize("url", INWARD)
 def test_an_internal_webhook_is_refused_and_nothing_is_stored(
-    strict: TestClient, make_party: MakeParty, url: str
+    strict: TestClient, make_party: MakeParty
 ) -> None:
     buyer = make_party("City Procurement", "procurer")
-    response = strict.post(
-        "/api/v1/notification-channels", json={"webhook_url": url}, headers=buyer.headers
-    )
-    assert response.status_code == 422, response.text
-    assert "internal address" in response.text
+    for url in INWARD:
+        response = strict.post(
+            "/api/v1/notification-channels", json={"webhook_url": url}, headers=buyer.headers
+        )
+        assert response.status_code == 422, (url, response.text)
+        assert "internal address" in response.text, url
     with strict.app.state.sessions() as session:  # type: ignore[attr-defined]
         assert session.scalar(select(func.count()).select_from(Channel)) == 0
 

@@ -172,6 +172,8 @@ def test_locked_accounts_only_pass(clean: Path) -> None:
         ("sha512_crypt", sha512_crypt.using(rounds=5000).hash("admin")),
         ("bcrypt", bcrypt.hashpw(b"admin", bcrypt.gensalt(4)).decode()),
     ],
+    # named by scheme: the salted hashes differ per run (parallel workers must agree on ids)
+    ids=["des_crypt", "md5_crypt", "sha256_crypt", "sha512_crypt", "bcrypt"],
 )
 def test_every_crypt_scheme_is_verified(tmp_path: Path, scheme: str, stored: str) -> None:
     root = tree(
