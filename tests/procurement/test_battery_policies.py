@@ -18,7 +18,7 @@ import yaml
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from jcstar.cli import procure_cmd
+from jcstar.cli import procure_system_cmd
 from jcstar.client.status import RecordsSource
 from jcstar.labels.standing import LabelRecord
 from jcstar.procurement.evaluate import ModelLine, check_lines
@@ -60,7 +60,7 @@ def in_process_source(monkeypatch: pytest.MonkeyPatch, records: list[LabelRecord
         assert registry == "http://127.0.0.1:9/"
         return RecordsSource(records, description="test records")
 
-    monkeypatch.setattr(procure_cmd, "open_source", open_source)
+    monkeypatch.setattr(procure_system_cmd, "open_source", open_source)
 
 
 def system(cli: CliRunner, path: Path, *args: str) -> tuple[int, str, str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from jcstar.cli import procure_cmd
+from jcstar.cli import procure_system_cmd
 from jcstar.client.status import RecordsSource
 from jcstar.labels.standing import LabelRecord
 from jcstar.procurement.loader import load_policy
@@ -45,8 +45,7 @@ def in_process_source(monkeypatch: pytest.MonkeyPatch, records: list[LabelRecord
         assert registry == "http://127.0.0.1:9/"
         return RecordsSource(records, description="test records")
 
-    # procure system reads the source through procure_cmd, as procure check does
-    monkeypatch.setattr(procure_cmd, "open_source", open_source)
+    monkeypatch.setattr(procure_system_cmd, "open_source", open_source)
 
 
 def system(cli: CliRunner, *args: str) -> tuple[int, str, str]:

@@ -25,11 +25,16 @@ from jcstar.cli.common import (
     print_table,
     write_output,
 )
-from jcstar.cli.procure_cmd import (
+from jcstar.cli.procure_options import (
+    DayOption,
     ImportanceOption,
-    _check_product_types,
-    _day,
-    _importance,
+    JwksOption,
+    RegistryOption,
+    SigOption,
+    SnapshotOption,
+    check_product_types,
+    day_of,
+    importance_of,
     open_source,
     policy_for,
 )
@@ -69,31 +74,11 @@ def audit(
         str | None,
         typer.Option(metavar="T", help="Product type of every device (or a product_type column)"),
     ] = None,
-    on: Annotated[
-        str | None,
-        typer.Option(metavar="DATE", help="The day to judge (YYYY-MM-DD; default today, UTC)"),
-    ] = None,
-    registry: Annotated[
-        str | None,
-        typer.Option(
-            "--registry", envvar="JCSTAR_REGISTRY", metavar="URL", help="Registry base URL"
-        ),
-    ] = None,
-    snapshot: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="A signed registry snapshot, read offline")
-    ] = None,
-    sig: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="F", help="The snapshot's signature (default: snapshot.sig beside it)"
-        ),
-    ] = None,
-    jwks: Annotated[
-        str | None,
-        typer.Option(
-            metavar="F", help="The registry's keys you trust (default: jwks.json beside it)"
-        ),
-    ] = None,
+    on: DayOption = None,
+    registry: RegistryOption = None,
+    snapshot: SnapshotOption = None,
+    sig: SigOption = None,
+    jwks: JwksOption = None,
     probe: Annotated[
         bool, typer.Option("--probe", help="Probe every device for its own ★1 network verdicts")
     ] = False,
@@ -133,12 +118,12 @@ def audit(
     from jcstar.procurement.check import lookup_lines
 
     policy = policy_for(policy_name) if policy_name else ANY_VALID_LABEL
-    day = _day(on)
-    level = _importance(importance)
+    day = day_of(on)
+    level = importance_of(importance)
     report_format = _format(fmt, output)
     with input_errors(InventoryError):
         devices = read_inventory_devices(inventory)
-    _check_product_types(policy, product_type, [(d.source, d.product_type) for d in devices])
+    check_product_types(policy, product_type, [(d.source, d.product_type) for d in devices])
     results_file = probe_results or inventory.with_name(inventory.name + ".probe.jsonl")
     if probe:
         _check_addresses(inventory, devices)

@@ -22,6 +22,16 @@ from jcstar.cli.common import (
     print_table,
     write_output,
 )
+from jcstar.cli.procure_options import (
+    DayOption,
+    JwksOption,
+    RegistryOption,
+    SigOption,
+    SnapshotOption,
+    day_of,
+    open_source,
+    policy_for,
+)
 from jcstar.cli.registry_options import registry_errors
 
 if TYPE_CHECKING:
@@ -38,39 +48,17 @@ def system(
             "--policy", metavar="NAME|FILE", help="A shipped policy (power-sector) or a file"
         ),
     ] = "power-sector",
-    on: Annotated[
-        str | None,
-        typer.Option(metavar="DATE", help="The day to judge (YYYY-MM-DD; default today, UTC)"),
-    ] = None,
-    registry: Annotated[
-        str | None,
-        typer.Option(
-            "--registry", envvar="JCSTAR_REGISTRY", metavar="URL", help="Registry base URL"
-        ),
-    ] = None,
-    snapshot: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="A signed registry snapshot, read offline")
-    ] = None,
-    sig: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="F", help="The snapshot's signature (default: snapshot.sig beside it)"
-        ),
-    ] = None,
-    jwks: Annotated[
-        str | None,
-        typer.Option(
-            metavar="F", help="The registry's keys you trust (default: jwks.json beside it)"
-        ),
-    ] = None,
+    on: DayOption = None,
+    registry: RegistryOption = None,
+    snapshot: SnapshotOption = None,
+    sig: SigOption = None,
+    jwks: JwksOption = None,
     fmt: Annotated[TextFormat, typer.Option("--format", help="table or json")] = TextFormat.table,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write the JSON report here")
     ] = None,
 ) -> None:
     """Check a system's components against a sector policy; say what no label covers."""
-    # imported here: procure_cmd registers this command, so it cannot be imported at the top
-    from jcstar.cli.procure_cmd import _day, open_source, policy_for
     from jcstar.procurement.system import (
         SystemDescriptionError,
         check_product_types,
@@ -80,7 +68,7 @@ def system(
     )
 
     policy = policy_for(policy_name)
-    day = _day(on)
+    day = day_of(on)
     if output is not None and fmt is not TextFormat.json:
         fail("-o writes the JSON report: give --format json")
     with input_errors(SystemDescriptionError):
