@@ -110,7 +110,8 @@ def test_sign_in_and_out_with_the_forms(client: TestClient, vendor: Party) -> No
     assert "jcstar_session" not in client.cookies
 
     signed_in = sign_in(client)
-    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/"
+    # no page asked for: the person's own area (a vendor's), not the public home
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/vendor"
     cookie = signed_in.headers["set-cookie"]
     assert cookie.startswith("jcstar_session=")
     assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=strict" in cookie
@@ -139,7 +140,8 @@ def test_sign_in_goes_back_only_to_a_page_of_this_registry(
     assert inside.headers["location"] == "/log"
     for elsewhere in ("https://attacker.test/", "//attacker.test/", "/\\attacker.test"):
         answer = post_form(client, "/signin", {**fields, "next": elsewhere})
-        assert answer.headers["location"] == "/", elsewhere
+        # never off the site: the person's own area instead
+        assert answer.headers["location"] == "/vendor", elsewhere
 
 
 @pytest.mark.parametrize(

@@ -201,7 +201,7 @@ def test_signing_in_and_out(portal: Portal, new_page: NewPage) -> None:
 
     page.fill("#password", PASSWORD)
     page.click("form.panel button[type=submit]")
-    page.wait_for_url(portal.url + "/")
+    page.wait_for_url(portal.url + "/vendor")  # the person's own area
     account = text_of(page, "#account")
     assert account.startswith("Example Energy Systems K.K. Vendor · applicant")
     assert VENDOR_EMAIL in account
@@ -211,7 +211,7 @@ def test_signing_in_and_out(portal: Portal, new_page: NewPage) -> None:
     assert (
         cookies["jcstar_session"]["httpOnly"] and cookies["jcstar_session"]["sameSite"] == "Strict"
     )
-    screenshot(page, "home-signed-in-en")
+    screenshot(page, "vendor-after-sign-in-en")
 
     page.click("#account button[type=submit]")
     page.wait_for_url(portal.url + "/")

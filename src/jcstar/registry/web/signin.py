@@ -10,10 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from jcstar.registry.accounts import service as accounts
 from jcstar.registry.accounts import signin
+from jcstar.registry.accounts.service import Principal
 from jcstar.registry.db import lock_for_write
 from jcstar.registry.deps import SESSION_COOKIE, Db
 from jcstar.registry.errors import TooManyRequests, Unauthorized
-from jcstar.registry.web import forms
+from jcstar.registry.web import forms, nav
 from jcstar.registry.web.render import PageRequest
 
 router = APIRouter(include_in_schema=False)
@@ -56,9 +57,19 @@ def signin_submitted(
         response = page.render("signin.html", context, status_code=exc.status)
         response.headers.update(exc.headers)
         return response
-    redirect = RedirectResponse(_safe_next(next), status_code=303)
+    target = _safe_next(next)
+    if target == "/":  # no page asked for: the person's own area, not the public home
+        target = _own_area(accounts.principal_of_user(_user))
+    redirect = RedirectResponse(target, status_code=303)
     signin.set_session_cookie(redirect, cookie, page.settings)
     return redirect
+
+
+def _own_area(caller: Principal) -> str:
+    """The first navigation entry meant for the caller's kind of organisation (``/vendor``,
+    ``/operator`` …, as each area's module registers it), else the home page."""
+    own = [entry for entry in nav.visible_to(caller) if entry.kinds is not None]
+    return own[0].path if own else "/"
 
 
 @router.post("/signout")
