@@ -138,7 +138,10 @@ def _status(status: str, on: dt.date) -> ColumnElement[bool]:
 
 
 def _matching(query: LabelQuery, sqlite: bool, on: dt.date, walking: bool = False) -> _Match:
-    terms = query_terms(query.q)
+    # a vendor or product filter's words are in the search key too: looked up in the
+    # full-text/trigram index they narrow the labels to a few, which the filter's own LIKE
+    # then checks (alone, the LIKE read every label: 1.2 s at a million)
+    terms = query_terms(query.q) + query_terms(query.vendor) + query_terms(query.product)
     if sqlite:
         found = _sqlite_terms(terms)
     else:
@@ -192,12 +195,13 @@ def _ids(found: _Match) -> Select[Any]:
 
 
 def _scans(query: LabelQuery, sqlite: bool, found: _Match) -> bool:
-    """Whether the query reads every label: a vendor or product filter (plain LIKE, no
-    index; a product category has none either), or on SQLite terms of nothing but punctuation
-    (no full-text table serves them)."""
-    if query.vendor or query.product or query.product_category:
+    """Whether the query reads every label: a product category alone (no index), or on SQLite
+    words of nothing but punctuation (no full-text table serves them). A vendor or product
+    filter is looked up by its words first (``_matching``)."""
+    if query.product_category and not (query.q or query.vendor or query.product):
         return True
-    return sqlite and bool(query_terms(query.q)) and found.driver is None
+    words = query_terms(query.q) + query_terms(query.vendor) + query_terms(query.product)
+    return sqlite and bool(words) and found.driver is None
 
 
 def search_ids(
