@@ -98,3 +98,20 @@ def sample_records() -> list[LabelRecord]:
 @pytest.fixture
 def source() -> RecordsSource:
     return RecordsSource(sample_records(), description="test records")
+
+
+#: the registry URL the CLI tests give; nothing listens there (no request is sent)
+TEST_REGISTRY = "http://127.0.0.1:9/"
+
+
+def serve_records(
+    monkeypatch: pytest.MonkeyPatch, command: object, records: list[LabelRecord]
+) -> None:
+    """Make ``command`` (a CLI module) read ``records`` for ``--registry`` TEST_REGISTRY, in
+    process, instead of asking a registry."""
+
+    def open_source(registry, snapshot, sig, jwks):
+        assert registry == TEST_REGISTRY
+        return RecordsSource(records, description="test records")
+
+    monkeypatch.setattr(command, "open_source", open_source)

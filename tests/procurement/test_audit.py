@@ -23,14 +23,13 @@ from typer.testing import CliRunner
 
 from jcstar.assessment import probe as probe_module
 from jcstar.cli import audit_cmd
-from jcstar.client.status import RecordsSource
 from jcstar.labels.keyring import Keyring
 from jcstar.labels.snapshot_format import SnapshotHeader, record_line, sign_header
 from jcstar.labels.standing import HistoryEvent, LabelRecord
 from tests.conftest import invoke, require_tool
 from tests.lab.device import LabDevice
 
-from .conftest import record, sample_records
+from .conftest import record, sample_records, serve_records
 
 ON = "2026-06-01"
 
@@ -47,11 +46,7 @@ def fleet_records() -> list[LabelRecord]:
 def in_process_source(monkeypatch: pytest.MonkeyPatch) -> None:
     """The records above as the label source, for any --registry URL."""
 
-    def open_source(registry, snapshot, sig, jwks):
-        assert registry == "http://127.0.0.1:9/"
-        return RecordsSource(fleet_records(), description="test records")
-
-    monkeypatch.setattr(audit_cmd, "open_source", open_source)
+    serve_records(monkeypatch, audit_cmd, fleet_records())
 
 
 def write_inventory(tmp_path: Path, text: str, encoding: str = "utf-8") -> Path:

@@ -30,7 +30,7 @@ from jcstar.procurement.render_xlsx import render_xlsx
 from jcstar.procurement.system import check_system, load_system, lookup_system
 from tests.conftest import invoke
 
-from .conftest import record
+from .conftest import record, serve_records
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "power-system"
 BATTERY = EXAMPLE / "battery-system.yaml"
@@ -56,11 +56,7 @@ def records() -> list[LabelRecord]:
 
 @pytest.fixture(autouse=True)
 def in_process_source(monkeypatch: pytest.MonkeyPatch, records: list[LabelRecord]) -> None:
-    def open_source(registry, snapshot, sig, jwks):
-        assert registry == "http://127.0.0.1:9/"
-        return RecordsSource(records, description="test records")
-
-    monkeypatch.setattr(procure_system_cmd, "open_source", open_source)
+    serve_records(monkeypatch, procure_system_cmd, records)
 
 
 def system(cli: CliRunner, path: Path, *args: str) -> tuple[int, str, str]:

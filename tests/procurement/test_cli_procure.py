@@ -12,10 +12,9 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from jcstar.cli import procure_cmd
-from jcstar.client.status import RecordsSource
 from tests.conftest import invoke, require_tool
 
-from .conftest import sample_records
+from .conftest import sample_records, serve_records
 
 ON = "2026-06-01"
 
@@ -24,11 +23,7 @@ ON = "2026-06-01"
 def in_process_source(monkeypatch: pytest.MonkeyPatch) -> None:
     """The records of conftest as the label source, for any --registry URL."""
 
-    def open_source(registry, snapshot, sig, jwks):
-        assert registry == "http://127.0.0.1:9/"
-        return RecordsSource(sample_records(), description="test records")
-
-    monkeypatch.setattr(procure_cmd, "open_source", open_source)
+    serve_records(monkeypatch, procure_cmd, sample_records())
 
 
 def write_csv(tmp_path: Path, text: str, encoding: str = "utf-8") -> Path:

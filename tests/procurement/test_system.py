@@ -11,14 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from jcstar.cli import procure_system_cmd
-from jcstar.client.status import RecordsSource
 from jcstar.labels.standing import LabelRecord
 from jcstar.procurement.loader import load_policy
 from jcstar.procurement.model_list import read_model_list
 from jcstar.procurement.system import load_system
 from tests.conftest import invoke
 
-from .conftest import TODAY, record
+from .conftest import TODAY, record, serve_records
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "power-system"
 ON = TODAY.isoformat()
@@ -41,11 +40,7 @@ def records() -> list[LabelRecord]:
 
 @pytest.fixture(autouse=True)
 def in_process_source(monkeypatch: pytest.MonkeyPatch, records: list[LabelRecord]) -> None:
-    def open_source(registry, snapshot, sig, jwks):
-        assert registry == "http://127.0.0.1:9/"
-        return RecordsSource(records, description="test records")
-
-    monkeypatch.setattr(procure_system_cmd, "open_source", open_source)
+    serve_records(monkeypatch, procure_system_cmd, records)
 
 
 def system(cli: CliRunner, *args: str) -> tuple[int, str, str]:
