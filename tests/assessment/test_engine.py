@@ -167,9 +167,11 @@ def test_overall_outcome():
     assert overall(failing) == "NOT_CONFORMANT"
 
 
-def test_placeholder_level_cannot_be_planned():
-    with pytest.raises(PlanError, match="level 3 has no criteria"):
+def test_a_level_above_one_needs_a_known_category():
+    with pytest.raises(PlanError, match="★3 is set per product category: give category:"):
         build_plan(CATALOG, profile().model_copy(update={"level": 3}))
+    with pytest.raises(PlanError, match="no ★2 profile for category 'toaster'"):
+        build_plan(CATALOG, profile().model_copy(update={"level": 2, "category": "toaster"}))
 
 
 # -- the runner: every outcome of a check becomes an attempt -------------------------

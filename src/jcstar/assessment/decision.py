@@ -34,7 +34,7 @@ from jcstar.assessment.models import (
     RequirementVerdict,
     Summary,
 )
-from jcstar.assessment.plan import PlanError, build_plan
+from jcstar.assessment.plan import PlanError, also_requirements, build_plan, plan_requirements
 from jcstar.assessment.report import overall, report_id_for
 from jcstar.catalog.loader import CatalogIndex
 from jcstar.catalog.models import Catalog, CriteriaVersion
@@ -121,7 +121,11 @@ def label_decision(
                 route=route,
                 document_kinds=document_kinds,
                 psti_waived=catalog_psti_waived(catalog) if psti_waived is None else psti_waived,
-                criteria=catalog_criteria(catalog, report.level) if criteria is None else criteria,
+                criteria=(
+                    catalog_criteria(catalog, report.level, report.catalog.scheme)
+                    if criteria is None
+                    else criteria
+                ),
                 on=on or dt.datetime.now(tz=dt.UTC).date(),
                 refuse_superseded=refuse_superseded,
             )
@@ -148,9 +152,8 @@ def _problems(
     )
     if wrong:
         return [Problem(wrong)]  # its verdicts answer criteria this registry does not hold
-    scheme = next(lv.scheme for lv in catalog.levels if lv.level == report.level)
-    assert scheme is not None
-    problems += _consistency(report, CatalogIndex(catalog).requirement_ids(scheme))
+    scheme = report.catalog.scheme  # the level's (or category's) scheme: checked above
+    problems += _consistency(report, _planned_ids(report, catalog))
     problems += _documents(report, route, document_kinds)
     problems += _follows_from_evidence(report, catalog)
     waived = set(psti_waived) if route == "psti" and "psti_statement" in document_kinds else set()
@@ -158,10 +161,27 @@ def _problems(
     return problems
 
 
-def catalog_criteria(catalog: Catalog, level: int) -> tuple[CriteriaVersion, ...]:
-    """The criteria versions the catalog names for ``level``, oldest first."""
+def catalog_criteria(
+    catalog: Catalog, level: int, scheme: str | None = None
+) -> tuple[CriteriaVersion, ...]:
+    """The criteria versions the catalog names for ``level`` (a category profile's own when
+    ``scheme`` is one), oldest first."""
+    profile = CatalogIndex(catalog).schemes.get(scheme) if scheme else None
+    if profile is not None and profile.is_profile:
+        return profile.criteria_versions
     found = next((lv for lv in catalog.levels if lv.level == level), None)
     return found.criteria_versions if found else ()
+
+
+def _planned_ids(report: AssessmentReport, catalog: Catalog) -> tuple[str, ...]:
+    """The requirements the report must have a verdict for: its scheme's, and those its
+    ``--also`` schemes added (an unknown ``also`` is named by the re-evaluation)."""
+    own = CatalogIndex(catalog).requirement_ids(report.catalog.scheme)
+    try:
+        extra = also_requirements(catalog, report.catalog.scheme, report.catalog.also)
+    except PlanError:
+        extra = ()
+    return own + tuple(req.id for req in extra)
 
 
 class NotReevaluable(ValueError):
@@ -188,12 +208,13 @@ def reevaluate(report: AssessmentReport, catalog: Catalog) -> tuple[RequirementV
             product_type=info.product_type,
             firmware_version=info.firmware_version,
             level=report.level,
+            category=info.category,
             facts=info.facts,
         )
-        plan = build_plan(catalog, profile)
+        plan = build_plan(catalog, profile, report.catalog.also)
     except (ValidationError, PlanError) as exc:
         raise NotReevaluable(f"the report's product cannot be planned again: {exc}") from exc
-    requirements = CatalogIndex(catalog).by_id(plan.scheme)
+    requirements = plan_requirements(catalog, plan)
     unknown = sorted(set(report.answers) - set(requirements))
     if unknown:
         raise NotReevaluable(f"the report answers {unknown[0]}, not a requirement of {plan.scheme}")
@@ -270,14 +291,15 @@ def _provenance(report: AssessmentReport, catalog: Catalog) -> list[Problem]:
     tool = _tool(report)
     if tool:
         return tool
-    level = next((lv for lv in catalog.levels if lv.level == report.level), None)
-    if level is None or level.scheme is None:
-        return [Problem(f"level {report.level} has no criteria in catalog {catalog.version}")]
-    if report.catalog.scheme != level.scheme:
+    try:
+        scheme = CatalogIndex(catalog).scheme_for(report.level, report.product.category)
+    except LookupError as exc:
+        return [Problem(str(exc))]
+    if report.catalog.scheme != scheme.id:
         return [
             Problem(
                 f"report assesses scheme {report.catalog.scheme}, but level {report.level} "
-                f"is assessed against {level.scheme}"
+                f"is assessed against {scheme.id}"
             )
         ]
     return []
@@ -328,14 +350,17 @@ def _documents(report: AssessmentReport, route: str, kinds: Collection[str]) -> 
 def _verdicts(
     report: AssessmentReport, catalog: Catalog, scheme: str, waived: set[str]
 ) -> list[Problem]:
-    requirements = CatalogIndex(catalog).by_id(scheme)
+    index = CatalogIndex(catalog)
+    # only the label's own requirements decide it: ``--also`` requirements are other schemes'
+    requirements = index.by_id(scheme)
+    excluded = index.not_applicable_in(scheme)
     problems = []
     for verdict in report.verdicts:
         req = requirements.get(verdict.requirement)
         if req is None or verdict.requirement in waived or verdict.verdict == "MET":
             continue
         if verdict.verdict == "NOT_APPLICABLE":
-            if not (req.applies_if or req.exempt_if):
+            if not (req.applies_if or req.exempt_if or req.id in excluded):
                 problems.append(Problem("NOT_APPLICABLE, but it applies to every product", req.id))
             elif not any(reason.strip() for reason in verdict.reasons):
                 problems.append(Problem("NOT_APPLICABLE without a justification", req.id))

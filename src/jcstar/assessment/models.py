@@ -47,6 +47,9 @@ class ProductProfile(Frozen):
     product_type: str = Field(min_length=1)
     firmware_version: str = Field(min_length=1)
     level: int = Field(default=1, ge=1, le=4)
+    #: the product category of a ★2+ assessment (``smart-home``): it picks the category
+    #: profile (``catalog/data/profiles/``) the product is assessed against
+    category: str | None = Field(default=None, min_length=1)
     support_period_end: dt.date | None = None
     vulnerability_contact: str | None = None
     facts: ProductFacts = ProductFacts()
@@ -124,6 +127,9 @@ class AssessmentPlan(Frozen):
     level: int
     scheme: str
     requirements: tuple[PlannedRequirement, ...]
+    #: other schemes this assessment also answers (``--also``): their requirements that
+    #: ``scheme`` does not cover are planned after its own
+    also: tuple[str, ...] = ()
     #: the parameters the catalog sets, by check id (binding, then level profile); a check
     #: not named runs with its own defaults
     check_params: dict[str, ParamValues] = Field(default_factory=dict)
@@ -194,6 +200,11 @@ class CatalogInfo(Frozen):
     digest: str
     scheme: str
     scheme_version: str | None = None
+    #: the other schemes the assessment also answered (``--also``); their added requirements'
+    #: verdicts follow the scheme's own and decide no label of ``scheme``
+    also: tuple[str, ...] = ()
+    #: the scheme is a draft no one has published (a category profile of our own judgement)
+    draft: bool = False
 
 
 class ProductInfo(Frozen):
@@ -202,6 +213,8 @@ class ProductInfo(Frozen):
     model_numbers: tuple[str, ...]
     product_type: str
     firmware_version: str
+    #: the product category a ★2+ report was assessed in (None at ★1)
+    category: str | None = None
     support_period_end: dt.date | None = None
     vulnerability_contact: str | None = None
     vendor_corporate_number: str | None = None

@@ -16,11 +16,17 @@ from pathlib import Path
 from jcstar.assessment.evaluate import evaluate
 from jcstar.assessment.inputs import load_answers
 from jcstar.assessment.models import Answers, AssessmentReport, InputDigest, ProductProfile
-from jcstar.assessment.plan import PlanError, absent_checks, build_plan, only_checks
+from jcstar.assessment.plan import (
+    PlanError,
+    absent_checks,
+    build_plan,
+    only_checks,
+    plan_requirements,
+)
 from jcstar.assessment.report import assemble_report
 from jcstar.assessment.runner import OnAttempt, run_plan_async
 from jcstar.assessment.targets import TARGETS, TargetSet
-from jcstar.catalog.loader import CatalogIndex, load_catalog
+from jcstar.catalog.loader import load_catalog
 from jcstar.checks.base import CheckInput
 from jcstar.checks.product import ProductContext
 from jcstar.checks.registry import get_check
@@ -70,15 +76,18 @@ async def assess(
     timeout_s: float | None = None,
     on_attempt: OnAttempt | None = None,
     on_plan: Callable[[int], None] | None = None,
+    also: Sequence[str] = (),
 ) -> Assessed:
     """Assess ``profile`` (its relative paths start at ``base_dir``).
 
     ``inputs``: digests of the files already read (the profile); ``answers_path``: the
     questionnaire answers; ``select``: run only the checks whose id starts with it
-    (``network.``), keeping the requirements they evidence; ``on_plan`` is told how many
+    (``network.``), keeping the requirements they evidence; ``also``: other schemes the
+    assessment also answers (their requirements the level's scheme does not cover are
+    planned too); ``on_plan`` is told how many
     checks will run, ``on_attempt`` each attempt as it ends."""
     catalog = load_catalog()
-    plan = build_plan(catalog, profile)
+    plan = build_plan(catalog, profile, also)
     if select is not None:
         plan = only_checks(plan, select)
         if not plan.requirements:  # nothing to run must never read as conformant
@@ -86,7 +95,7 @@ async def assess(
             raise PlanError(f"catalog {catalog.version} binds no {what} check to any requirement")
     if on_plan:
         on_plan(len(plan.check_ids))
-    requirements = CatalogIndex(catalog).by_id(plan.scheme)
+    requirements = plan_requirements(catalog, plan)
     digests = list(inputs)
     answers = Answers()
     if answers_path is not None:

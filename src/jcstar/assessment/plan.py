@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from jcstar.assessment.models import AssessmentPlan, ParamValues, PlannedRequirement, ProductProfile
+from jcstar.catalog.crosswalk import CrosswalkGraph
 from jcstar.catalog.loader import CatalogIndex
 from jcstar.catalog.models import Catalog, CheckBinding, Condition, Level, Requirement
 from jcstar.checks.base import ABSENT
@@ -15,23 +16,73 @@ class PlanError(Exception):
     """The profile asks for something the catalog cannot assess (e.g. a placeholder level)."""
 
 
-def build_plan(catalog: Catalog, profile: ProductProfile) -> AssessmentPlan:
-    level = next((lv for lv in catalog.levels if lv.level == profile.level), None)
-    if level is None or level.scheme is None:
-        raise PlanError(
-            f"level {profile.level} has no criteria in catalog {catalog.version} yet"
-            " (only ★1 can be assessed)"
-        )
+def build_plan(
+    catalog: Catalog, profile: ProductProfile, also: Sequence[str] = ()
+) -> AssessmentPlan:
+    """The plan for ``profile`` at its level (★2 and above: its category's profile), plus the
+    requirements of the ``also`` schemes that the level's scheme does not cover."""
     index = CatalogIndex(catalog)
-    requirements = index.requirements(level.scheme)
+    try:
+        scheme = index.scheme_for(profile.level, profile.category)
+    except LookupError as exc:
+        raise PlanError(str(exc)) from None
+    if scheme.operator_requirements and not scheme.requirements:
+        raise PlanError(
+            f"the {scheme.id} profile takes its requirements from a file the operator supplies "
+            f"({scheme.operator_requirements}), which this catalog does not hold"
+        )
+    level = next(lv for lv in catalog.levels if lv.level == profile.level)
+    requirements = index.requirements(scheme.id)
     added = sector_checks(catalog, profile.product_type)
-    planned = tuple(_plan_requirement(req, profile, added) for req in requirements)
+    excluded = index.not_applicable_in(scheme.id)
+    planned = [_plan_requirement(req, profile, added, excluded) for req in requirements]
+    extra = also_requirements(catalog, scheme.id, also)
+    planned += [_plan_requirement(req, profile, added, {}) for req in extra]
     return AssessmentPlan(
         level=level.level,
-        scheme=level.scheme,
-        requirements=planned,
-        check_params=catalog_params(requirements, level, added),
+        scheme=scheme.id,
+        requirements=tuple(planned),
+        check_params=catalog_params((*requirements, *extra), level, added, scheme.check_params),
+        also=tuple(dict.fromkeys(also)),
     )
+
+
+def also_requirements(
+    catalog: Catalog, scheme_id: str, also: Sequence[str]
+) -> tuple[Requirement, ...]:
+    """The requirements of the ``also`` schemes that an assessment against ``scheme_id`` does
+    not answer: neither its own nor reached through a crosswalk link that carries a MET
+    (equal, superset, or an official recognition). Each once, in the order the schemes
+    list them. ``PlanError`` naming an unknown scheme or one no crosswalk reaches."""
+    index = CatalogIndex(catalog)
+    own = set(index.requirement_ids(scheme_id))
+    root = index.native_root(scheme_id)
+    graph = CrosswalkGraph(catalog)
+    found: dict[str, Requirement] = {}
+    for other in also:
+        try:
+            rows = graph.project(root, other).rows if other != root else ()
+        except KeyError as exc:
+            raise PlanError(f"--also {other}: {exc.args[0]}") from None
+        for row in rows:
+            if row.id in own or row.id in found or row.coverage == "covered":
+                continue
+            req = index.requirement(row.id)
+            if req is not None:
+                found[row.id] = req
+    return tuple(found.values())
+
+
+def plan_requirements(catalog: Catalog, plan: AssessmentPlan) -> dict[str, Requirement]:
+    """Every requirement the plan assesses, by id: its scheme's, then those ``--also`` added."""
+    index = CatalogIndex(catalog)
+    found = index.by_id(plan.scheme)
+    for planned in plan.requirements:
+        if planned.requirement not in found:
+            req = index.requirement(planned.requirement)
+            if req is not None:
+                found[planned.requirement] = req
+    return found
 
 
 def sector_checks(catalog: Catalog, product_type: str) -> dict[str, ParamValues]:
@@ -51,10 +102,12 @@ def catalog_params(
     requirements: tuple[Requirement, ...],
     level: Level,
     added: Mapping[str, ParamValues] | None = None,
+    profile_params: Mapping[str, ParamValues] | None = None,
 ) -> dict[str, ParamValues]:
     """The parameters the catalog sets for each check, by check id: the scheme's binding,
-    then the product type's sector profile (``added``), then the level's profile over them
-    (the check's own defaults fill in the rest when it runs).
+    then the product type's sector profile (``added``), then the level's profile, then the
+    category profile's (``profile_params``) over them (the check's own defaults fill in the
+    rest when it runs).
 
     A check runs once per assessment, so two bindings of one check that set different values
     cannot both hold: that is a catalog fault, named here (``catalog lint`` names it too)."""
@@ -71,8 +124,9 @@ def catalog_params(
     for check, params in added.items():
         if check in resolved:
             resolved[check].update(params)
-    for check, overrides in level.check_params.items():
-        resolved[check] = {**resolved.get(check, {}), **overrides}
+    for overrides_by_check in (level.check_params, profile_params or {}):
+        for check, overrides in overrides_by_check.items():
+            resolved[check] = {**resolved.get(check, {}), **overrides}
     return {check: params for check, params in resolved.items() if params}
 
 
@@ -110,7 +164,10 @@ def _holds(condition: Condition, profile: ProductProfile) -> bool | None:
 
 
 def _plan_requirement(
-    req: Requirement, profile: ProductProfile, added: Mapping[str, ParamValues]
+    req: Requirement,
+    profile: ProductProfile,
+    added: Mapping[str, ParamValues],
+    excluded: Mapping[str, str],
 ) -> PlannedRequirement:
     common = {
         "requirement": req.id,
@@ -118,6 +175,12 @@ def _plan_requirement(
         "questions": tuple(q.id for q in req.questions),
         "manual": req.manual,
     }
+    if req.id in excluded:
+        return PlannedRequirement(
+            **common,
+            applicability="not_applicable",
+            reason=f"category profile: {excluded[req.id]}",
+        )
     for condition in req.applies_if:
         # an unknown fact (None) never exempts: the requirement is assessed
         if _holds(condition, profile) is False:

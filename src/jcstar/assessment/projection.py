@@ -7,6 +7,9 @@ makes it follow: MET through a link whose ★1 side covers the whole requirement
 lies inside it (equal, subset). Everything else needs review. A projection is
 indicative wherever a link rests on our judgement, and says so.
 
+A requirement the report assessed itself (one a category profile or ``--also`` added, such
+as an ETSI provision) answers the target's same requirement directly, before any link.
+
 A crosswalk may carry a substitution rule over its links (the government guideline:
 confirming ★1 substitutes for checking its seven functions): a report conformant to
 every requirement of the substituting scheme then meets every requirement of the
@@ -56,6 +59,22 @@ def _carry(link: CoverLink, verdict: str) -> tuple[Verdict | None, str]:
     return None, f"{link.source} is {verdict} ({link.relationship})"
 
 
+def _direct(requirement: str, verdict: Verdict) -> tuple[Verdict | None, str]:
+    if verdict in ("MET", "NOT_MET", "NOT_APPLICABLE"):
+        return verdict, f"{requirement} was assessed itself: {verdict}"
+    return None, f"{requirement} was assessed itself: {verdict}"
+
+
+def _identity(requirement: str) -> CoverLink:
+    return CoverLink(
+        source=requirement,
+        source_title=requirement,
+        relationship="equal",
+        rationale="assessed itself",
+        basis="official",
+    )
+
+
 def _substitution(catalog: Catalog, source: str, target: str) -> Substitution | None:
     """The substitution rule by which conformance to ``source`` answers all of ``target``."""
     for walk in catalog.crosswalks:
@@ -78,7 +97,9 @@ def _conformant(catalog: Catalog, report: AssessmentReport) -> bool:
 
 
 def project_report(catalog: Catalog, report: AssessmentReport, target: str) -> ReportProjection:
-    source = report.catalog.scheme
+    # a category profile (★2+) is seen through the scheme it is built on (★1): its added
+    # requirements, like those ``--also`` added, answer a target that holds them directly
+    source = CatalogIndex(catalog).native_root(report.catalog.scheme)
     projection = CrosswalkGraph(catalog).project(source, target)
     by_id = {v.requirement: v.verdict for v in report.verdicts}
     substitution = _substitution(catalog, source, target)
@@ -88,6 +109,10 @@ def project_report(catalog: Catalog, report: AssessmentReport, target: str) -> R
     for row in projection.rows:
         links = [link for link in row.covered_by if link.source in by_id]
         carried = [_carry(link, by_id[link.source]) for link in links]
+        if row.id in by_id and row.id not in {link.source for link in links}:
+            # the report assessed this very requirement: its verdict is the answer
+            carried.insert(0, _direct(row.id, by_id[row.id]))
+            links.insert(0, _identity(row.id))
         decided = [verdict for verdict, _ in carried if verdict]
         # a failure that carries over outweighs a pass through another link
         verdict: Verdict = (

@@ -132,7 +132,10 @@ def assemble_report(
     counts = Counter(v.verdict for v in verdicts)
     scheme = next(s for s in catalog.schemes if s.id == plan.scheme)
     level = next((lv for lv in catalog.levels if lv.level == plan.level), None)
-    criteria = level.current_criteria if level else None
+    # a category profile names its own criteria; the level's otherwise
+    criteria = scheme.current_criteria if scheme.is_profile else None
+    if criteria is None and not scheme.is_profile and level is not None:
+        criteria = level.current_criteria
     return AssessmentReport(
         report_id=report_id_for(catalog.digest, generated_at, all_inputs),
         generated_at=generated_at,
@@ -142,6 +145,8 @@ def assemble_report(
             digest=catalog.digest,
             scheme=plan.scheme,
             scheme_version=scheme.version,
+            also=plan.also,
+            draft=scheme.draft,
         ),
         level=plan.level,
         criteria_version=criteria.id if criteria else None,
@@ -151,6 +156,7 @@ def assemble_report(
             model_numbers=profile.model_numbers,
             product_type=profile.product_type,
             firmware_version=profile.firmware_version,
+            category=scheme.category,
             support_period_end=profile.support_period_end,
             vulnerability_contact=profile.vulnerability_contact,
             vendor_corporate_number=profile.vendor_corporate_number,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 from jcstar.assessment.inputs import load_profile
@@ -16,6 +17,7 @@ def assess_files(
     answers_path: Path | None = None,
     timeout_s: float | None = None,
     on_attempt: OnAttempt | None = None,
+    also: Sequence[str] = (),
 ) -> AssessmentReport:
     """Every check the profile's targets allow, with the answers; an unpacked image is
     removed after the run and its files' digests join the inputs."""
@@ -28,6 +30,7 @@ def assess_files(
             answers_path=answers_path,
             timeout_s=timeout_s,
             on_attempt=on_attempt,
+            also=also,
         )
     )
     return assessed.report

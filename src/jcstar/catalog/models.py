@@ -14,9 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Basis = Literal["official", "seed", "judgement"]
+#: who wrote a category profile: IPA/METI (``official``, with a source), a sector body's draft
+#: (``sector_draft``), or ourselves (``judgement``)
+ProfileAuthor = Literal["official", "sector_draft", "judgement"]
 Relationship = Literal["equal", "subset", "superset", "intersect"]
 #: the confidence tags of jcstar-facts: verified, secondary, inferred, unverified
 SourceTag = Literal["V", "S", "I", "U"]
@@ -99,11 +102,52 @@ class Threat(Frozen):
     title_en: str
 
 
+class CriteriaVersion(Frozen):
+    """A published version of a level's conformity criteria, which reports and labels name.
+
+    ``published`` is as precise as the source gives it (``2024-12`` when only the month is
+    known). ``effective_on`` is the first day assessments use it. ``tag`` is the jcstar-facts
+    confidence of the identification; ``basis`` says whether the id is from an official text
+    or our own judgement.
+    """
+
+    id: str = Field(pattern=CRITERIA_ID_PATTERN)
+    title: str
+    published: str = Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$")
+    effective_on: dt.date
+    tag: SourceTag
+    basis: Basis
+    sources: tuple[str, ...] = ()
+    note: str = ""
+
+
+class ProfileItem(Frozen):
+    """A requirement a category profile adds to its base, from the master list's schemes
+    (``from_scheme``'s requirement ``id``), with its applicability in this category and,
+    where the category evaluates it otherwise than its scheme does, its evaluation mode."""
+
+    id: str
+    from_scheme: str
+    applicability: Literal["applicable", "not_applicable"] = "applicable"
+    #: why the requirement does not apply in this category (required when not applicable)
+    reason: str = ""
+    eval_mode: Literal["document", "device"] | None = None
+
+    @model_validator(mode="after")
+    def _not_applicable_says_why(self) -> ProfileItem:
+        if self.applicability == "not_applicable" and not self.reason.strip():
+            raise ValueError(f"{self.id}: a requirement marked not_applicable needs a reason")
+        return self
+
+
 class Scheme(Frozen):
-    """A set of requirements: native (its own items) or a selection of another's.
+    """A set of requirements: native (its own items), a selection of another's, or a
+    category profile (``level`` and ``category`` set): its ``base`` scheme's requirements plus
+    the items it ``adds`` from other schemes.
 
     Singapore CLS and UK PSTI are selections of ETSI EN 303 645 provisions, so
-    their ids are the ETSI ids (e.g. ``5.1-1``).
+    their ids are the ETSI ids (e.g. ``5.1-1``). A ★2 profile for smart-home products is the
+    ★1 scheme plus ETSI provisions, so its ids are ★1's and ETSI's.
     """
 
     id: str
@@ -119,6 +163,30 @@ class Scheme(Frozen):
     basis: Basis = "official"
     sources: tuple[str, ...] = ()
     note: str = ""
+    #: a category profile: the JC-STAR level it assesses at and the product category
+    level: int | None = Field(default=None, ge=1, le=4)
+    category: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9-]{1,39}$")
+    #: a category profile's base (``jcstar-1`` or another profile), whose requirements it keeps
+    base: str | None = None
+    adds: tuple[ProfileItem, ...] = ()
+    authored_by: ProfileAuthor | None = None
+    #: a draft, not criteria anyone has published (reports and labels say so)
+    draft: bool = False
+    #: the name of a requirements file the operator supplies (a category whose published
+    #: requirement text is not in our references); the profile cannot assess without it
+    operator_requirements: str | None = None
+    #: the profile's criteria versions, oldest first (a label names the one it was issued on)
+    criteria_versions: tuple[CriteriaVersion, ...] = ()
+    #: check parameters for this profile's assessments, by check id (over the level's)
+    check_params: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @property
+    def is_profile(self) -> bool:
+        return self.category is not None
+
+    @property
+    def current_criteria(self) -> CriteriaVersion | None:
+        return self.criteria_versions[-1] if self.criteria_versions else None
 
 
 class Link(Frozen):
@@ -155,25 +223,6 @@ class Crosswalk(Frozen):
     note: str = ""
     links: tuple[Link, ...] = ()
     substitution: Substitution | None = None
-
-
-class CriteriaVersion(Frozen):
-    """A published version of a level's conformity criteria, which reports and labels name.
-
-    ``published`` is as precise as the source gives it (``2024-12`` when only the month is
-    known). ``effective_on`` is the first day assessments use it. ``tag`` is the jcstar-facts
-    confidence of the identification; ``basis`` says whether the id is from an official text
-    or our own judgement.
-    """
-
-    id: str = Field(pattern=CRITERIA_ID_PATTERN)
-    title: str
-    published: str = Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$")
-    effective_on: dt.date
-    tag: SourceTag
-    basis: Basis
-    sources: tuple[str, ...] = ()
-    note: str = ""
 
 
 class Level(Frozen):

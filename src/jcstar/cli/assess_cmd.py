@@ -18,6 +18,7 @@ from jcstar.cli.common import (
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
     TextFormat,
+    also_schemes,
     err_console,
     fail,
     input_errors,
@@ -85,6 +86,15 @@ def assess(
     timeout: Annotated[
         float | None, typer.Option(help="Seconds allowed per check (default: each check's own)")
     ] = None,
+    also: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--also",
+            metavar="SCHEME[,SCHEME…]",
+            help="Other schemes to answer in the same assessment (cls-1, psti, …); "
+            "`report project` then answers them from this report",
+        ),
+    ] = None,
 ) -> None:
     """Assess a product against its level's requirements.
 
@@ -96,7 +106,9 @@ def assess(
         fail(f"--format {fmt} writes a binary file: give -o FILE")
     report: AssessmentReport
     with input_errors(InputError, PlanError):
-        report = assess_files(profile, answers, timeout, on_attempt=show_attempt)
+        report = assess_files(
+            profile, answers, timeout, on_attempt=show_attempt, also=also_schemes(also)
+        )
     write_output(render(report, fmt), output, binary=binary)
     err_console.print(
         f"overall: [bold]{report.overall}[/] "

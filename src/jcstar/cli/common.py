@@ -91,3 +91,10 @@ def write_output(data: bytes, output: Path | None, binary: bool = False) -> None
     except OSError as exc:
         fail(f"{output}: cannot write: {exc.strerror}")
     err_console.print(f"wrote {output}", highlight=False)
+
+
+def also_schemes(values: Sequence[str] | None) -> tuple[str, ...]:
+    """``--also``'s schemes, given repeated or comma-separated (``--also cls-1,psti``)."""
+    return tuple(
+        name.strip() for value in values or () for name in value.split(",") if name.strip()
+    )

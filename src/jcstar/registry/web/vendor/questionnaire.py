@@ -29,8 +29,8 @@ from jcstar.assessment.models import (
     ProductFacts,
     ProductProfile,
 )
-from jcstar.assessment.plan import PlanError, build_plan
-from jcstar.catalog.loader import CatalogIndex, load_catalog
+from jcstar.assessment.plan import PlanError, build_plan, plan_requirements
+from jcstar.catalog.loader import load_catalog
 from jcstar.registry.applications import service
 from jcstar.registry.applications.schemas import ApplicationCreate, ApplicationUpdate
 from jcstar.registry.db import lock_for_write
@@ -76,6 +76,7 @@ def profile_of(report: AssessmentReport) -> ProductProfile:
         product_type=info.product_type,
         firmware_version=info.firmware_version,
         level=report.level,
+        category=info.category,
         support_period_end=info.support_period_end,
         vulnerability_contact=info.vulnerability_contact,
         facts=info.facts if info.facts is not None else ProductFacts(),
@@ -86,7 +87,7 @@ def profile_of(report: AssessmentReport) -> ProductProfile:
 def questions(profile: ProductProfile, lang: str) -> list[Question]:
     catalog = load_catalog()
     plan = build_plan(catalog, profile)
-    by_id = CatalogIndex(catalog).by_id(plan.scheme)
+    by_id = plan_requirements(catalog, plan)
     found = []
     for planned in plan.requirements:
         req = by_id[planned.requirement]
