@@ -1,0 +1,361 @@
+"""Recognition both ways: what a product that holds one scheme gets towards another.
+
+``recognize(catalog, have, want)`` answers, for each requirement of ``want``, whether what
+the product holds covers it and by which link, or what still needs evidence; with the
+recognition route between the two schemes (``catalog/data/recognition.yaml``), its
+conditions, its basis and its fee where known. The rules, in the order applied:
+
+1. A requirement the route waives (its registry application route's waiver: the PSTI route
+   waives what ``application_rules.psti_waived`` reads from the catalog) is covered by the
+   route, while the route is in effect on the day.
+2. A requirement reached by a crosswalk link that carries a MET verdict (equal, superset or
+   an official recognition: the rule ``projection._carry`` applies, computed by
+   ``catalog.crosswalk.CrosswalkGraph``) is covered by that link.
+3. Anything else needs evidence: the requirement's checks and questions, or its guidance.
+4. A whole-scheme route with a label condition (★1 → UK PSTI) answers for the label on the
+   day: deemed compliant when the route is in effect, the label is valid that day, of the
+   route's level and issued against the route's criteria version; otherwise not, with each
+   reason. Conditions jcstar cannot see (IPA's PSTI list, English information) are listed
+   as the holder's to show, never taken as met or failed.
+
+The label comes in as ``LabelOnDay``, plain values, so this layer reads no label library
+(``labels.standing.standing_on`` works it out above this layer); the fee comes through the
+``FeeTable`` protocol (the registry's fee table satisfies it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from jcstar.assessment.application_rules import ROUTES, psti_waived
+from jcstar.catalog.crosswalk import CoverLink, CrosswalkGraph
+from jcstar.catalog.loader import CatalogIndex
+from jcstar.catalog.models import Catalog, Requirement
+from jcstar.catalog.recognition import RecognitionRoute, Recognitions, load_recognitions
+
+Coverage = Literal["covered", "needs_evidence"]
+Outcome = Literal["covered", "needs_evidence", "deemed_compliant", "not_deemed_compliant"]
+
+#: what each of the registry's application routes waives, read where the registry reads it
+_WAIVERS = {"psti": psti_waived}
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class FeeRow(Protocol):
+    @property
+    def amount_jpy(self) -> int | None: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def note(self) -> str: ...
+
+
+class FeeTable(Protocol):
+    """Where fees come from (``registry.applications.fees.FeeTable``)."""
+
+    def row_for(self, level: int, route: str, received: dt.date) -> FeeRow | None: ...
+
+
+class LabelOnDay(Frozen):
+    """A label as it stood on day ``on`` (from ``labels.standing.standing_on``), with the day
+    its status took effect (``since``: when it was revoked or suspended)."""
+
+    registration_no: str
+    level: int
+    criteria_version: str | None
+    on: dt.date
+    status: str
+    issued_on: dt.date
+    expires_on: dt.date | None
+    since: dt.date | None = None
+    reason: str | None = None
+    superseded_by: str | None = None
+
+
+class Cover(Frozen):
+    """What covers a wanted requirement: a recognition route, or a crosswalk link from a
+    requirement of the held scheme."""
+
+    kind: Literal["route", "crosswalk"]
+    #: the route's id, or the held requirement's id
+    source: str
+    relationship: str | None = None
+    basis: str
+    rationale: str
+    recognised: bool = False
+    via: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.kind == "route":
+            return f"route {self.source} ({self.basis})"
+        flag = ", recognised" if self.recognised else ""
+        return f"{self.source} ({self.relationship}{flag}, {self.basis})"
+
+
+class RecognitionRow(Frozen):
+    requirement: str
+    title_ja: str | None
+    title_en: str | None
+    coverage: Coverage
+    covered_by: tuple[Cover, ...]
+    #: links that reach the requirement without carrying a MET (subset, intersect)
+    partial: tuple[Cover, ...]
+    #: what is still to be shown (empty when covered)
+    needs: tuple[str, ...]
+
+
+class Fee(Frozen):
+    amount_jpy: int | None
+    #: the fee table's confidence tag (V verified, S secondary, U not published, O ours)
+    source: str
+    note: str
+
+
+class RouteAnswer(Frozen):
+    id: str
+    kind: str
+    summary: str
+    basis: str
+    sources: tuple[str, ...]
+    effective_from: dt.date | None
+    in_effect: bool
+    whole_scheme: bool
+    application_route: str | None
+    waives: tuple[str, ...]
+    fee: Fee | None
+    #: the label the route rests on, in words (null: none)
+    label_condition: str | None
+    #: what the holder must show: jcstar does not check these
+    conditions: tuple[str, ...]
+    confirm: str
+    note: str
+
+
+class LabelAnswer(Frozen):
+    registration_no: str
+    on: dt.date
+    deemed_compliant: bool
+    answer: str
+    reasons: tuple[str, ...]
+
+
+class Recognition(Frozen):
+    have: str
+    want: str
+    on: dt.date
+    #: the crosswalk path the per-requirement answers come from
+    path: tuple[str, ...]
+    route: RouteAnswer | None
+    rows: tuple[RecognitionRow, ...]
+    label: LabelAnswer | None
+    outcome: Outcome
+    covered: int
+    total: int
+
+
+class RecognitionError(ValueError):
+    """A question that cannot be answered as asked (a label for a route that takes none)."""
+
+
+def recognize(
+    catalog: Catalog,
+    have: str,
+    want: str,
+    on: dt.date,
+    label: LabelOnDay | None = None,
+    fees: FeeTable | None = None,
+    recognitions: Recognitions | None = None,
+) -> Recognition:
+    """What holding ``have`` gives towards ``want`` on day ``on`` (see the module's rules).
+    ``KeyError`` names an unknown scheme, or a pair no crosswalk connects."""
+    index = CatalogIndex(catalog)
+    index.scheme(have)
+    index.scheme(want)
+    route = (recognitions or load_recognitions()).between(have, want)
+    projection = CrosswalkGraph(catalog).project(have, want)
+    live = route is not None and route.in_effect(on)
+    waived = _waived(catalog, route) if route is not None else frozenset()
+    by_id = index.by_id(want)
+    rows = tuple(
+        _row(by_id[row.id], row.covered_by, route if live and row.id in waived else None)
+        for row in projection.rows
+    )
+    answer = None
+    if label is not None:
+        if route is None or route.label is None:
+            raise RecognitionError(
+                f"no route from {have} to {want} rests on a label: "
+                "--registration applies to one that does (jcstar-1 → psti)"
+            )
+        answer = _judge_label(route, label, live)
+    covered = sum(row.coverage == "covered" for row in rows)
+    return Recognition(
+        have=have,
+        want=want,
+        on=on,
+        path=projection.path,
+        route=_route_answer(catalog, route, on, waived, fees) if route else None,
+        rows=rows,
+        label=answer,
+        outcome=_outcome(answer, covered, len(rows)),
+        covered=covered,
+        total=len(rows),
+    )
+
+
+def _waived(catalog: Catalog, route: RecognitionRoute) -> frozenset[str]:
+    if route.application_route is None:
+        return frozenset()
+    if route.application_route not in _WAIVERS:
+        known = ", ".join(ROUTES)
+        raise RecognitionError(
+            f"route {route.id}: unknown application route {route.application_route!r} "
+            f"(known: {known})"
+        )
+    return _WAIVERS[route.application_route](catalog)
+
+
+def carries_met(link: CoverLink) -> bool:
+    """A link through which a MET verdict carries over: the held requirement covers the whole
+    wanted one (equal, superset) or an official arrangement accepts it (``_carry``'s rule)."""
+    return link.relationship in ("equal", "superset") or link.recognised
+
+
+def _row(
+    req: Requirement, links: tuple[CoverLink, ...], waiver: RecognitionRoute | None
+) -> RecognitionRow:
+    covers = [_cover(link) for link in links if carries_met(link)]
+    if waiver is not None:
+        covers.insert(0, _route_cover(waiver))
+    partial = tuple(_cover(link) for link in links if not carries_met(link))
+    return RecognitionRow(
+        requirement=req.id,
+        title_ja=req.title_ja,
+        title_en=req.title_en,
+        coverage="covered" if covers else "needs_evidence",
+        covered_by=tuple(covers),
+        partial=partial,
+        needs=() if covers else _needs(req),
+    )
+
+
+def _cover(link: CoverLink) -> Cover:
+    return Cover(
+        kind="crosswalk",
+        source=link.source,
+        relationship=link.relationship,
+        basis=link.basis,
+        rationale=link.rationale,
+        recognised=link.recognised,
+        via=link.via,
+    )
+
+
+def _route_cover(route: RecognitionRoute) -> Cover:
+    return Cover(kind="route", source=route.id, basis=route.basis, rationale=route.summary.strip())
+
+
+def _needs(req: Requirement) -> tuple[str, ...]:
+    """What shows the requirement is met: its automated checks and its questions, else its
+    evidence guidance, else its statement."""
+    checks = sorted({b.check for b in req.checks if not b.sector_only})
+    needs = [f"check {check}" for check in checks]
+    needs += [f"answer {q.id}: {q.text_en}" for q in req.questions]
+    if not needs:
+        guidance = req.evidence_guidance_en or req.statement_en or req.title
+        needs.append(f"evidence: {guidance}")
+    return tuple(needs)
+
+
+def _judge_label(route: RecognitionRoute, label: LabelOnDay, live: bool) -> LabelAnswer:
+    assert route.label is not None
+    wanted = route.label
+    reasons = []
+    if not live:
+        reasons.append(f"the route takes effect on {route.effective_from}")
+    reasons += _status_reasons(label)
+    if label.level != wanted.level:
+        reasons.append(f"it is a ★{label.level} label; the route recognises ★{wanted.level}")
+    if label.criteria_version != wanted.criteria_version:
+        named = label.criteria_version or "none"
+        reasons.append(f"criteria version {named} is not {wanted.criteria_version}")
+    deemed = not reasons
+    verdict = "deemed compliant" if deemed else "not deemed compliant"
+    why = "" if deemed else f": {'; '.join(reasons)}"
+    return LabelAnswer(
+        registration_no=label.registration_no,
+        on=label.on,
+        deemed_compliant=deemed,
+        answer=f"{label.registration_no}: {verdict} on {label.on}{why}",
+        reasons=tuple(reasons),
+    )
+
+
+def _status_reasons(label: LabelOnDay) -> list[str]:
+    since = f" on {label.since}" if label.since else ""
+    why = f" ({label.reason})" if label.reason else ""
+    match label.status:
+        case "valid":
+            return []
+        case "expired":
+            return [f"expired: valid until {label.expires_on}"]
+        case "revoked":
+            return [f"revoked{since}{why}"]
+        case "suspended":
+            return [f"suspended{since}{why}"]
+        case "superseded":
+            return [f"superseded{since} by {label.superseded_by or 'another label'}"]
+        case "not_issued":
+            return [f"not issued by {label.on} (issued {label.issued_on})"]
+    return [f"status {label.status}"]
+
+
+def _route_answer(
+    catalog: Catalog,
+    route: RecognitionRoute,
+    on: dt.date,
+    waived: frozenset[str],
+    fees: FeeTable | None,
+) -> RouteAnswer:
+    level = next((lv.level for lv in catalog.levels if lv.scheme == route.want), None)
+    fee = None
+    if fees is not None and route.application_route is not None and level is not None:
+        row = fees.row_for(level, route.application_route, on)
+        if row is not None:
+            fee = Fee(amount_jpy=row.amount_jpy, source=row.source, note=row.note)
+    wanted = route.label
+    label_condition = (
+        f"a valid ★{wanted.level} label issued against criteria version "
+        f"{wanted.criteria_version}, valid on {wanted.valid_on}"
+        if wanted
+        else None
+    )
+    return RouteAnswer(
+        id=route.id,
+        kind=route.kind,
+        summary=" ".join(route.summary.split()),
+        basis=route.basis,
+        sources=route.sources,
+        effective_from=route.effective_from,
+        in_effect=route.in_effect(on),
+        whole_scheme=route.whole_scheme,
+        application_route=route.application_route,
+        waives=tuple(sorted(waived)),
+        fee=fee,
+        label_condition=label_condition,
+        conditions=tuple(f"{c.text} [{c.basis}: {', '.join(c.sources)}]" for c in route.conditions),
+        confirm=" ".join(route.confirm.split()),
+        note=" ".join(route.note.split()),
+    )
+
+
+def _outcome(label: LabelAnswer | None, covered: int, total: int) -> Outcome:
+    if label is not None:
+        return "deemed_compliant" if label.deemed_compliant else "not_deemed_compliant"
+    return "covered" if covered == total else "needs_evidence"
