@@ -15,8 +15,9 @@ conditions, its basis and its fee where known. The rules, in the order applied:
 4. A whole-scheme route with a label condition (★1 → UK PSTI) answers for the label on the
    day: deemed compliant when the route is in effect, the label is valid that day, of the
    route's level and issued against the route's criteria version; otherwise not, with each
-   reason. Conditions jcstar cannot see (IPA's PSTI list, English information) are listed
-   as the holder's to show, never taken as met or failed.
+   reason; a label deemed compliant covers every wanted requirement through the route.
+   Conditions jcstar cannot see (IPA's PSTI list, English information) are listed as the
+   holder's to show, never taken as met or failed.
 
 The label comes in as ``LabelOnDay``, plain values, so this layer reads no label library
 (``labels.standing.standing_on`` works it out above this layer); the fee comes through the
@@ -181,11 +182,6 @@ def recognize(
     projection = CrosswalkGraph(catalog).project(have, want)
     live = route is not None and route.in_effect(on)
     waived = _waived(catalog, route) if route is not None else frozenset()
-    by_id = index.by_id(want)
-    rows = tuple(
-        _row(by_id[row.id], row.covered_by, route if live and row.id in waived else None)
-        for row in projection.rows
-    )
     answer = None
     if label is not None:
         if route is None or route.label is None:
@@ -194,6 +190,17 @@ def recognize(
                 "--registration applies to one that does (jcstar-1 → psti)"
             )
         answer = _judge_label(route, label, live)
+    # a label deemed compliant answers every wanted requirement through the route (rule 4)
+    whole = answer is not None and answer.deemed_compliant
+    by_id = index.by_id(want)
+    rows = tuple(
+        _row(
+            by_id[row.id],
+            row.covered_by,
+            route if live and (whole or row.id in waived) else None,
+        )
+        for row in projection.rows
+    )
     covered = sum(row.coverage == "covered" for row in rows)
     return Recognition(
         have=have,

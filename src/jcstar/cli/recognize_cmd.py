@@ -1,0 +1,216 @@
+"""``jcstar recognize --have SCHEME --want SCHEME``: what holding one scheme gives towards
+another, requirement by requirement, with the recognition route, its conditions and fee; with
+``--registration NO`` (★1 → UK PSTI), whether that label is deemed compliant on ``--on`` (the
+date of supply), read from a registry or a signed snapshot as ``procure check`` reads them.
+
+Exit codes: 0 every wanted requirement covered, or the label deemed compliant; 1 the label is
+not deemed compliant on the day; 3 some wanted requirement still needs evidence; 2 bad input
+(an unknown scheme, a label no route asks for, a registration number the registry lacks);
+5 the registry could not be reached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from jcstar.cli.common import (
+    EXIT_INCOMPLETE,
+    EXIT_NOT_CONFORMANT,
+    EXIT_OK,
+    FormatOption,
+    TextFormat,
+    console,
+    fail,
+    input_errors,
+    print_json,
+    print_table,
+)
+from jcstar.cli.procure_options import (
+    DayOption,
+    JwksOption,
+    RegistryOption,
+    SigOption,
+    SnapshotOption,
+    day_of,
+    open_source,
+)
+from jcstar.cli.registry_options import registry_errors
+
+if TYPE_CHECKING:
+    from jcstar.assessment.recognition import LabelOnDay, Recognition, RouteAnswer
+    from jcstar.labels.standing import LabelRecord
+
+EXIT_BY_OUTCOME = {
+    "covered": EXIT_OK,
+    "deemed_compliant": EXIT_OK,
+    "not_deemed_compliant": EXIT_NOT_CONFORMANT,
+    "needs_evidence": EXIT_INCOMPLETE,
+}
+
+
+def recognize(
+    have: Annotated[
+        str, typer.Option("--have", metavar="SCHEME", help="The scheme the product holds")
+    ],
+    want: Annotated[
+        str, typer.Option("--want", metavar="SCHEME", help="The scheme to answer, e.g. jcstar-1")
+    ],
+    level: Annotated[
+        int | None,
+        typer.Option(
+            "--level", metavar="N", help="The held scheme's level (--have cls --level 2: cls-2)"
+        ),
+    ] = None,
+    registration: Annotated[
+        str | None,
+        typer.Option(
+            "--registration", metavar="NO", help="The label's registration number (★1 → psti)"
+        ),
+    ] = None,
+    on: DayOption = None,
+    registry: RegistryOption = None,
+    snapshot: SnapshotOption = None,
+    sig: SigOption = None,
+    jwks: JwksOption = None,
+    fmt: FormatOption = TextFormat.table,
+) -> None:
+    """For each requirement of --want: covered by what the product holds, or still to show."""
+    from jcstar.assessment.recognition import RecognitionError
+    from jcstar.assessment.recognition import recognize as answer
+    from jcstar.catalog.loader import load_catalog
+    from jcstar.registry.applications.fees import fee_table
+
+    day = day_of(on)
+    held = have if level is None or have.endswith(f"-{level}") else f"{have}-{level}"
+    label = None
+    if registration is not None:
+        label = _label_on_day(registration, day, registry, snapshot, sig, jwks)
+    elif registry or snapshot:
+        fail("--registry and --snapshot are read for a label: give --registration NO")
+    with input_errors(KeyError, RecognitionError):
+        result = answer(load_catalog(), held, want, day, label=label, fees=fee_table())
+    if fmt is TextFormat.json:
+        print_json(result.model_dump(mode="json"))
+    else:
+        _print(result)
+    raise typer.Exit(EXIT_BY_OUTCOME[result.outcome])
+
+
+def _label_on_day(
+    registration: str,
+    day: dt.date,
+    registry: str | None,
+    snapshot: Path | None,
+    sig: Path | None,
+    jwks: str | None,
+) -> LabelOnDay:
+    """The label's record from the registry (or snapshot), as it stood on ``day``."""
+    source = open_source(registry, snapshot, sig, jwks)
+    try:
+        with registry_errors():
+            record = source.lookup([], [registration]).by_registration.get(registration)
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+    if record is None:
+        fail(f"--registration {registration}: no such label in {source.description}")
+    return label_on_day(record, day)
+
+
+def label_on_day(record: LabelRecord, day: dt.date) -> LabelOnDay:
+    """``standing_on`` in the plain values recognition takes, with the day the status took
+    effect (the last event on or before the day: when it was revoked or suspended)."""
+    from jcstar.assessment.recognition import LabelOnDay
+    from jcstar.labels.standing import standing_on
+
+    standing = standing_on(record, day)
+    since = max((e.at.date() for e in record.history if e.at.date() <= day), default=None)
+    return LabelOnDay(
+        registration_no=standing.registration_no,
+        level=standing.level,
+        criteria_version=standing.criteria_version,
+        on=day,
+        status=standing.status,
+        issued_on=standing.issued_on,
+        expires_on=standing.expires_on,
+        since=since,
+        reason=standing.reason,
+        superseded_by=standing.superseded_by,
+    )
+
+
+def _print(result: Recognition) -> None:
+    print_table(
+        f"{result.have} → {result.want} on {result.on}: {result.covered}/{result.total} covered",
+        ("requirement", "coverage", "covered by", "still to show"),
+        (
+            (
+                escape(f"{row.requirement}\n{row.title_en or row.title_ja or ''}"),
+                "[green]covered[/]" if row.coverage == "covered" else "[yellow]needs evidence[/]",
+                escape("\n".join(cover.describe() for cover in row.covered_by)),
+                escape("\n".join(row.needs)),
+            )
+            for row in result.rows
+        ),
+        show_lines=True,
+    )
+    lines = _route_lines(result.route) if result.route else [_no_route(result)]
+    if result.label is not None:
+        lines.append(result.label.answer)
+    elif result.route is not None and result.route.label_condition:
+        lines.append(
+            "give --registration NO (and --on DATE, the date of supply) to ask whether a label "
+            "is deemed compliant"
+        )
+    else:
+        missing = result.total - result.covered
+        lines.append(
+            f"every {result.want} requirement is covered"
+            if not missing
+            else f"{missing} of {result.total} {result.want} requirements still need evidence"
+        )
+    for line in lines:
+        console.print(escape(line), highlight=False)
+
+
+def _no_route(result: Recognition) -> str:
+    return (
+        f"no recognition route from {result.have} to {result.want} is known: "
+        f"coverage through the crosswalks only (via {' → '.join(result.path)})"
+    )
+
+
+def _route_lines(route: RouteAnswer) -> list[str]:
+    effect = (
+        "no arrangement"
+        if route.kind == "none"
+        else f"in effect from {route.effective_from}"
+        if route.in_effect
+        else f"not in effect on the day (from {route.effective_from})"
+    )
+    lines = [
+        f"route {route.id}: {route.kind}, basis {route.basis} "
+        f"({', '.join(route.sources)}), {effect}",
+        route.summary,
+    ]
+    if route.waives:
+        lines.append(f"waives: {', '.join(route.waives)}")
+    if route.fee is not None:
+        amount = (
+            f"¥{route.fee.amount_jpy:,}" if route.fee.amount_jpy is not None else "not published"
+        )
+        lines.append(f"fee: {amount} [{route.fee.source}] {route.fee.note}")
+    if route.label_condition:
+        lines.append(f"label condition: {route.label_condition}")
+    lines += [f"condition (for the holder to show): {c}" for c in route.conditions]
+    if route.confirm:
+        lines.append(f"to confirm: {route.confirm}")
+    if route.note:
+        lines.append(f"note: {route.note}")
+    return lines
