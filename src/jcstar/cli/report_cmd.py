@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,6 +25,7 @@ from jcstar.reports.formats import FORMATS, format_name, report_format
 
 if TYPE_CHECKING:
     from jcstar.assessment.models import AssessmentReport
+    from jcstar.assessment.projection import ProjectedVerdict
 
 # the assessment models, projections and renderers are imported when a command runs, so that
 # `jcstar report --help` stays light (the list of formats imports none of them)
@@ -83,6 +86,8 @@ def project(
 ) -> None:
     """See an assessment through another scheme (assess once, comply many).
 
+    Each row says how it was answered: assessed directly (a requirement ``assess --also``
+    added), through a crosswalk link from the report's own requirements, or not at all.
     Exit code 0 all met, 1 something not met, 3 something needs review.
     """
     from jcstar.assessment.inputs import InputError
@@ -90,25 +95,44 @@ def project(
     from jcstar.catalog.loader import load_catalog
 
     with input_errors(InputError, KeyError):
-        projection = project_report(load_catalog(), load_report(report), scheme)
+        loaded = load_report(report)
+        projection = project_report(load_catalog(), loaded, scheme)
     if fmt is TextFormat.json:
         print_json(projection.model_dump(mode="json"))
     else:
+        assessed = {v.requirement: v.verdict for v in loaded.verdicts}
+        also = f" (also assessed: {', '.join(loaded.catalog.also)})" if loaded.catalog.also else ""
+        counts = Counter(v.verdict for v in projection.verdicts)
         print_table(
-            f"{projection.source_scheme} report seen as {scheme}",
-            ("requirement", "verdict", "official", "why"),
+            f"{projection.source_scheme} report{also} seen as {scheme}",
+            ("requirement", "verdict", "answered by", "official", "why"),
             (
                 (
                     f"{v.requirement}\n{v.title_en or v.title_ja or ''}",
                     v.verdict,
+                    answered_by(v, assessed),
                     "yes" if v.official else "indicative",
                     v.reason,
                 )
                 for v in projection.verdicts
             ),
             show_lines=True,
+            caption=", ".join(f"{verdict} {n}" for verdict, n in sorted(counts.items())),
         )
     found = {v.verdict for v in projection.verdicts}
     if "NOT_MET" in found:
         raise typer.Exit(EXIT_NOT_CONFORMANT)
     raise typer.Exit(EXIT_OK if found <= {"MET", "NOT_APPLICABLE"} else EXIT_INCOMPLETE)
+
+
+def answered_by(row: ProjectedVerdict, assessed: Mapping[str, str]) -> str:
+    """How a projected row got its verdict: ``assessed directly`` (the report holds a verdict
+    for this very requirement and it decided the row), ``link from S1.1-02`` (carried through
+    the crosswalks), or ``not answered`` (no verdict of the report decides it: it needs
+    review)."""
+    if row.requirement in row.from_requirements and assessed.get(row.requirement) == row.verdict:
+        return "assessed directly"
+    links = [source for source in row.from_requirements if source != row.requirement]
+    if row.verdict == "NEEDS_REVIEW" or not links:
+        return "not answered"
+    return f"link from {', '.join(links)}"
