@@ -26,6 +26,7 @@ from jcstar.catalog.master import (
     MasterList,
     Programmes,
     StatusBasis,
+    is_native,
     load_master,
     load_programmes,
 )
@@ -94,7 +95,7 @@ def _lint_placements(master: MasterList, catalog: Catalog, known: set[str]) -> l
     native = {
         scheme.id: {requirement.id for requirement in scheme.requirements}
         for scheme in catalog.schemes
-        if scheme.selects_from is None
+        if is_native(scheme)
     }
     problems: list[str] = []
     placed: Counter[tuple[str, str]] = Counter()

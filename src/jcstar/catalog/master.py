@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import Field
 
 from jcstar.catalog.loader import CatalogIndex, _read_yaml, _validate, data_dir
-from jcstar.catalog.models import Basis, Catalog, Frozen, Relationship, SourceTag
+from jcstar.catalog.models import Basis, Catalog, Frozen, Relationship, Scheme, SourceTag
 
 #: a programme's status may rest on secondary sources (jcstar-facts [S]); nothing else may
 StatusBasis = Literal["official", "seed", "secondary", "judgement"]
@@ -157,10 +157,25 @@ def _load_programmes(root: Path) -> Programmes:
     return programmes
 
 
+def is_native(scheme: Scheme) -> bool:
+    """A scheme that defines its own requirements (not a selection, not a category profile):
+    the master list places every one of them."""
+    return scheme.selects_from is None and scheme.base is None
+
+
 def native_requirement(index: CatalogIndex, scheme_id: str, requirement_id: str) -> tuple[str, str]:
     """``(native scheme, requirement)`` a scheme's requirement is defined in: a selection
-    scheme (``psti``) names ETSI provisions, which are placed as ETSI's."""
+    scheme (``psti``) names ETSI provisions, which are placed as ETSI's; a category profile
+    keeps its base's and adds other schemes'. A requirement a profile defines itself (an
+    operator-supplied file's) stays the profile's own, and the master list does not place it."""
     scheme = index.scheme(scheme_id)
+    if scheme.base is not None:
+        if requirement_id in index.requirement_ids(scheme.base):
+            return native_requirement(index, scheme.base, requirement_id)
+        added = next((item for item in scheme.adds if item.id == requirement_id), None)
+        if added is not None:
+            return native_requirement(index, added.from_scheme, requirement_id)
+        return scheme.id, requirement_id
     if scheme.selects_from is None:
         return scheme.id, requirement_id
     return native_requirement(index, scheme.selects_from, requirement_id)

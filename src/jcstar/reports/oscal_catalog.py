@@ -34,6 +34,7 @@ from jcstar.catalog.master import (
     MasterList,
     MasterRequirement,
     Placement,
+    is_native,
     native_requirement,
 )
 from jcstar.catalog.models import Catalog, Requirement
@@ -216,12 +217,20 @@ def build_profile(
         known = ", ".join(sorted(index.schemes))
         raise ExportError(f"unknown scheme {scheme_id!r} (known: {known})")
     scheme = index.scheme(scheme_id)
-    ids = [
-        control_id(*native_requirement(index, scheme_id, req.id))
-        for req in index.requirements(scheme_id)
+    natives = [
+        native_requirement(index, scheme_id, rid) for rid in index.requirement_ids(scheme_id)
     ]
+    ids = [control_id(*n) for n in natives if is_native(index.scheme(n[0]))]
+    # a category profile's operator-supplied requirements are not in the master catalog
+    left_out = len(natives) - len(ids)
     if not ids:
-        raise ExportError(f"scheme {scheme_id!r} has no requirements to include")
+        raise ExportError(f"scheme {scheme_id!r} has no requirements in the master catalog")
+    remarks = [scheme.note]
+    if left_out:
+        remarks.append(
+            f"{left_out} requirements this profile defines itself (operator-supplied) are not "
+            "in the master catalog and not included."
+        )
     when = catalog_timestamp(catalog)
     metadata = oc.Metadata(
         title=_line(f"{scheme.name_en} as a profile of the jcstar master list"),
@@ -237,7 +246,7 @@ def build_profile(
             basis=scheme.basis,
             catalog_digest=catalog.digest,
         ),
-        remarks=scheme.note or None,
+        remarks=" ".join(r for r in remarks if r) or None,
     )
     return Profile(
         uuid=_uuid(catalog, "profile", scheme_id),
