@@ -79,7 +79,11 @@ def recognize(
     jwks: JwksOption = None,
     fmt: FormatOption = TextFormat.table,
 ) -> None:
-    """For each requirement of --want: covered by what the product holds, or still to show."""
+    """What holding one scheme gives towards another: waivers, links, what is left.
+
+    Each requirement of --want: covered by the route or a crosswalk link, or what to show.
+
+    With --registration: whether that label is deemed compliant on --on (date of supply)."""
     from jcstar.assessment.recognition import RecognitionError
     from jcstar.assessment.recognition import recognize as answer
     from jcstar.catalog.loader import load_catalog
