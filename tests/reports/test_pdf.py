@@ -21,6 +21,7 @@ from jcstar.reports import render
 from jcstar.reports.pdf import html_to_pdf
 from tests.conftest import FIXTURES, require_tool
 
+
 @pytest.fixture(scope="module")
 def report() -> AssessmentReport:
     return AssessmentReport.model_validate_json(
