@@ -130,9 +130,9 @@ def answered_by(row: ProjectedVerdict, assessed: Mapping[str, str]) -> str:
     for this very requirement and it decided the row), ``link from S1.1-02`` (carried through
     the crosswalks), or ``not answered`` (no verdict of the report decides it: it needs
     review)."""
+    if row.verdict == "NEEDS_REVIEW":
+        return "not answered"
     if row.requirement in row.from_requirements and assessed.get(row.requirement) == row.verdict:
         return "assessed directly"
     links = [source for source in row.from_requirements if source != row.requirement]
-    if row.verdict == "NEEDS_REVIEW" or not links:
-        return "not answered"
-    return f"link from {', '.join(links)}"
+    return f"link from {', '.join(links)}" if links else "not answered"
