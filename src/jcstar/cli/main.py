@@ -41,9 +41,19 @@ class JcstarGroup(LazyGroup):
             "Inspect a firmware image for ★1 evidence (S1.1-02, -06, -08, -11, -13).",
         ),
         LazyCommand(
+            "declare",
+            "jcstar.cli.declare_cmd:declare",
+            "Write a declaration for another market (UK PSTI, EU CRA, ETSI EN 303 645 ICS).",
+        ),
+        LazyCommand(
             "crosswalk",
             "jcstar.cli.crosswalk_cmd:crosswalk",
             "For each requirement of TO, show what in FROM covers it, how, and why.",
+        ),
+        LazyCommand(
+            "recognize",
+            "jcstar.cli.recognize_cmd:recognize",
+            "What holding one scheme gives towards another: waivers, links, what is left.",
         ),
         LazyCommand(
             "apply",
