@@ -220,10 +220,10 @@ def label_route(record: LabelRecord, report: AssessmentReport, on: dt.date) -> L
         why = f"the label was issued against {criteria}, not {RECOGNISED_CRITERIA}"
     else:
         deemed = True
+        expires = standing.expires_on.isoformat() if standing.expires_on else "unknown"
         why = (
-            f"the ★1 label is valid on {on.isoformat()} (expires"
-            f" {standing.expires_on.isoformat() if standing.expires_on else 'unknown'}):"
-            " deemed compliant on that day"
+            f"deemed compliant on {on.isoformat()}: the ★1 label is valid that day"
+            f" (expires {expires})"
         )
         if criteria is None:
             why += f"; the registry records no criteria version: confirm {RECOGNISED_CRITERIA}"
