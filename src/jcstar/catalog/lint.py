@@ -12,6 +12,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from jcstar.catalog.lint_master import lint_master
+from jcstar.catalog.lint_profiles import lint_profiles
 from jcstar.catalog.loader import CatalogError, CatalogIndex, data_dir, load_catalog
 from jcstar.catalog.models import Catalog, Crosswalk, Scheme
 
@@ -33,7 +35,11 @@ def lint_catalog_dir(root: Path | None = None) -> tuple[Catalog | None, list[Pro
         catalog = load_catalog(root)
     except (CatalogError, KeyError, FileNotFoundError) as exc:
         return None, [Problem(where=str(root), message=str(exc))]
-    return catalog, lint(catalog, source_ids=_source_ids(root))
+    problems = lint(catalog, source_ids=_source_ids(root))
+    for message in lint_master(catalog, root):  # master.yaml, programmes.yaml
+        where, _, text = message.partition(": ")
+        problems.append(Problem(where=where, message=text))
+    return catalog, problems
 
 
 def _source_ids(root: Path) -> set[str]:
@@ -73,6 +79,46 @@ def lint(catalog: Catalog, source_ids: set[str] | None = None) -> list[Problem]:
     for walk in catalog.crosswalks:
         problems += _lint_crosswalk(index, walk)
     problems += _lint_sectors(catalog, source_ids)
+    problems += _lint_questions(catalog)
+    for message in lint_profiles(catalog, source_ids):  # profiles/*.yaml (★2 and above)
+        where, _, text = message.partition(": ")
+        problems.append(Problem(where=where, message=text))
+    return problems
+
+
+def _lint_questions(catalog: Catalog) -> list[Problem]:
+    """Question ids are unique across the catalog (an answers file is keyed by them), and every
+    requirement a native scheme defines - what a category profile or ``--also`` can add to an
+    assessment - has a question or a check, else nothing in a session could answer it. A scheme
+    that a crosswalk's substitution answers as a whole (the government guideline, by ★1) is
+    never asked, so it needs neither."""
+    substituted = {
+        end
+        for walk in catalog.crosswalks
+        if walk.substitution is not None
+        for end in (walk.source_scheme, walk.target_scheme)
+        if end != walk.substitution.scheme
+    }
+    problems: list[Problem] = []
+    first_use: dict[str, str] = {}
+    for scheme in catalog.schemes:
+        where = f"schemes/{scheme.id}.yaml"
+        for req in scheme.requirements:
+            for question in req.questions:
+                if question.id in first_use:
+                    problems.append(
+                        Problem(
+                            where=where,
+                            message=f"{req.id}: question id {question.id} is also used by "
+                            + first_use[question.id],
+                        )
+                    )
+                first_use.setdefault(question.id, f"{scheme.id} {req.id}")
+            askable = not scheme.selects_from and scheme.id not in substituted
+            if askable and not req.questions and not req.checks:
+                problems.append(
+                    Problem(where=where, message=f"{req.id}: neither a question nor a check")
+                )
     return problems
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -86,6 +87,7 @@ def _list_schemes(index: CatalogIndex, fmt: TextFormat) -> None:
             "requirements": len(index.requirement_ids(s.id)),
             "selects_from": s.selects_from,
             "basis": s.basis,
+            **_profile_fields(s),
         }
         for s in index.catalog.schemes
     ]
@@ -94,9 +96,37 @@ def _list_schemes(index: CatalogIndex, fmt: TextFormat) -> None:
         return
     print_table(
         f"Schemes in catalog {index.catalog.version}",
-        ("id", "name", "requirements", "selects from"),
-        ((r["id"], r["name_en"], str(r["requirements"]), r["selects_from"] or "") for r in rows),
+        ("id", "name", "requirements", "selects from / profile"),
+        ((r["id"], r["name_en"], _count(r), r["selects_from"] or _profile_text(r)) for r in rows),
     )
+
+
+def _profile_fields(scheme: Scheme) -> dict[str, Any]:
+    """What a category profile (★2 and above) adds to its row: level, category, base,
+    authorship, draft, and the operator's file it still lacks."""
+    if not scheme.is_profile:
+        return {}
+    missing = scheme.operator_requirements if not scheme.requirements else None
+    return {
+        "level": scheme.level,
+        "category": scheme.category,
+        "base": scheme.base,
+        "authored_by": scheme.authored_by,
+        "draft": scheme.draft,
+        "operator_requirements_missing": missing,
+    }
+
+
+def _count(row: dict[str, Any]) -> str:
+    count, missing = row["requirements"], row.get("operator_requirements_missing")
+    return f"{count} + {missing} (operator's)" if missing else str(count)
+
+
+def _profile_text(row: dict[str, Any]) -> str:
+    if "category" not in row:
+        return ""
+    draft = ", draft" if row["draft"] else ""
+    return f"★{row['level']} {row['category']} on {row['base']} ({row['authored_by']}{draft})"
 
 
 @app.command()
@@ -152,10 +182,22 @@ def lint(
     path: Annotated[
         Path | None, typer.Option(help="Catalog data folder (default: the shipped catalog)")
     ] = None,
+    operator_requirements: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="Lint the operator's requirement files for ★3 categories with the catalog "
+            "(default: $JCSTAR_OPERATOR_REQUIREMENTS)",
+        ),
+    ] = None,
 ) -> None:
     """Check every catalog file: unique ids, no dangling references, every requirement mapped.
 
     With the shipped catalog, the shipped procurement policies are linted too."""
+    if operator_requirements is not None:
+        from jcstar.catalog.operator_requirements import use_directory
+
+        use_directory(operator_requirements)
     catalog, problems = lint_catalog_dir(path)
     if catalog is not None:
         # the check registry imports every check (~0.4 s): only lint needs it
@@ -180,3 +222,70 @@ def lint(
         f"{sum(len(w.links) for w in catalog.crosswalks)} crosswalk links, no problems",
         highlight=False,
     )
+
+
+# -- the master list, the programme table and the OSCAL exports (issue 15) ------------------
+
+
+class ExportFormat(StrEnum):
+    oscal_catalog = "oscal-catalog"
+    oscal_profile = "oscal-profile"
+
+
+@app.command()
+def master(
+    fmt: Annotated[TextFormat, typer.Option("--format", help="table or json")] = TextFormat.table,
+) -> None:
+    """The master requirement list: top-level requirements, items and what each scheme
+    places under them (only the seed's items are METI's; the rest is our structure)."""
+    from jcstar.cli.master_view import master_tree, print_master_tree
+
+    tree = master_tree(load_catalog())
+    if fmt is TextFormat.json:
+        print_json(tree)
+        return
+    print_master_tree(tree)
+
+
+@app.command()
+def programmes(
+    fmt: Annotated[TextFormat, typer.Option("--format", help="table or json")] = TextFormat.table,
+) -> None:
+    """The foreign IoT security programmes METI's overview compares, with their status now."""
+    from jcstar.cli.master_view import print_programmes, programme_rows
+
+    rows = programme_rows()
+    if fmt is TextFormat.json:
+        print_json(rows)
+        return
+    print_programmes(rows)
+
+
+@app.command()
+def export(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="oscal-catalog or oscal-profile")],
+    scheme: Annotated[
+        str | None, typer.Option(help="Scheme of the profile, e.g. jcstar-1, cls-1, psti")
+    ] = None,
+    catalog_href: Annotated[
+        str, typer.Option(help="Where the profile says the OSCAL catalog is")
+    ] = "jcstar-master-catalog.json",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write")] = None,
+) -> None:
+    """Export the catalog as OSCAL: the master list as a catalog, or one scheme as a profile."""
+    # trestle takes a while to import: only this command needs it
+    from jcstar.catalog.master import load_master
+    from jcstar.cli.common import write_output
+    from jcstar.catalog.oscal import ExportError, render_catalog, render_profile
+
+    catalog = load_catalog()
+    if fmt is ExportFormat.oscal_catalog:
+        if scheme is not None:
+            fail("--scheme applies to --format oscal-profile only")
+        text = render_catalog(catalog, load_master())
+    else:
+        if scheme is None:
+            fail("--format oscal-profile needs --scheme ID (see: jcstar catalog list)")
+        with input_errors(ExportError):
+            text = render_profile(catalog, scheme, catalog_href)
+    write_output(text.encode("utf-8"), output)

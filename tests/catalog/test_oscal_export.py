@@ -15,7 +15,7 @@ from trestle.oscal.profile import Profile
 
 from jcstar.catalog.loader import CatalogIndex, load_catalog
 from jcstar.catalog.master import is_native, load_master, native_requirement
-from jcstar.reports.oscal_catalog import (
+from jcstar.catalog.oscal import (
     ExportError,
     build_profile,
     catalog_timestamp,
