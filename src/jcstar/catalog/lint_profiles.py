@@ -51,7 +51,9 @@ def _lint_one(index: CatalogIndex, profile: Scheme, source_ids: set[str] | None)
     chain = _base_chain(index, profile)
     if isinstance(chain, str):
         return [*problems, chain]  # the rest needs a base to follow
-    problems += _lint_adds(index, profile)
+    added = _lint_adds(index, profile)
+    if added:
+        return [*problems, *added]  # its requirements cannot be listed
     problems += _lint_assessable(index, profile)
     problems += _lint_criteria(profile, source_ids)
     problems += _lint_params(index, profile)
