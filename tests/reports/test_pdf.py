@@ -66,7 +66,8 @@ def test_japanese_text_prints_as_glyphs_not_boxes(tmp_path: Path) -> None:
         path = tmp_path / f"{name}.pdf"
         path.write_bytes(html_to_pdf(one_line(text)))
         assert text in pdf_text(path)
-        images.append(first_page(path).crop((0, 0, 600, 160)))
+        page = first_page(path)
+        images.append(page.crop((0, 0, page.width, page.height // 4)))  # where the line is
     a, b, c = images
     assert ink(a) > 500 and ink(b) > 500  # something printed where the text is
     assert a.tobytes() == c.tobytes()  # the same text prints the same
