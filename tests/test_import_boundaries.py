@@ -78,6 +78,13 @@ def crossings(package: str, forbidden: tuple[str, ...], allowed: tuple[str, ...]
             ),
             (),
         ),
+        # declarations read a report, the catalog and the label's public record: never the
+        # registry, the CLI, the client or the buyer's side
+        (
+            "jcstar.declarations",
+            ("jcstar.registry", "jcstar.cli", "jcstar.client", "jcstar.procurement"),
+            (),
+        ),
         # the catalog is the bottom layer: the policies that cite it sit above it
         ("jcstar.catalog", ("jcstar.procurement",), ()),
         # the label decision is the library's: nothing above it

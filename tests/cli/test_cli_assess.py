@@ -283,6 +283,6 @@ def test_malformed_report_is_refused_by_render(tmp_path):
 
 
 def test_unknown_format_is_a_usage_error():
-    result = run_jcstar("assess", str(CONFORMANT / "profile.yaml"), "--format", "pdf")
+    result = run_jcstar("assess", str(CONFORMANT / "profile.yaml"), "--format", "docx")
     assert result.returncode == 2
-    assert "pdf" in result.stderr
+    assert "docx" in result.stderr

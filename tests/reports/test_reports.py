@@ -142,8 +142,8 @@ def test_xlsx_cell_values_match_golden(report: AssessmentReport) -> None:
 
 
 def test_unknown_format_is_refused_with_the_allowed_ones(report: AssessmentReport) -> None:
-    with pytest.raises(ValueError, match="'pdf'") as caught:
-        render(report, "pdf")
+    with pytest.raises(ValueError, match="'docx'") as caught:
+        render(report, "docx")
     for fmt in FORMATS:
         assert fmt in str(caught.value)
 

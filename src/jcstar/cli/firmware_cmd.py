@@ -21,8 +21,9 @@ from jcstar.assessment.inputs import InputError
 from jcstar.assessment.models import AssessmentReport, InputDigest, ProductProfile
 from jcstar.assessment.plan import PlanError
 from jcstar.checks.base import CheckAttempt
-from jcstar.cli.assess_cmd import finish_with_report, show_attempt
-from jcstar.cli.common import TextFormat, console, err_console, fail, input_errors, print_table
+from jcstar.cli.assess_cmd import show_attempt
+from jcstar.cli.common import console, err_console, fail, input_errors, print_table
+from jcstar.cli.run_output import RunFormat, RunFormatOption, finish_run
 from jcstar.targets.firmware import UnpackedImage
 from jcstar.targets.firmware.tally import Tally
 
@@ -57,7 +58,7 @@ def firmware(
             "in them is a shared default (S1.1-02)",
         ),
     ] = None,
-    fmt: Annotated[TextFormat, typer.Option("--format", help="table or json")] = TextFormat.table,
+    fmt: RunFormatOption = RunFormat.table,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE")] = None,
     keep: Annotated[
         Path | None, typer.Option(metavar="DIR", help="Unpack into DIR and leave it there")
@@ -88,7 +89,7 @@ def firmware(
         report, unpacked = _run(loaded, digests, keep, timeout)
     if unpacked is not None:
         _show_unpacked(unpacked)
-    finish_with_report(report, fmt, output, after_table=_show_vulnerabilities)
+    finish_run(report, fmt, output, after_table=_show_vulnerabilities)
 
 
 def _show_vulnerabilities(report: AssessmentReport) -> None:

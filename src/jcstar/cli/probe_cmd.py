@@ -26,18 +26,18 @@ from jcstar.assessment.probe import (
 )
 from jcstar.checks.base import CheckAttempt
 from jcstar.checks.network.collect.target import TargetError, resolve_host
-from jcstar.cli.assess_cmd import finish_with_report, show_attempt
+from jcstar.cli.assess_cmd import show_attempt
 from jcstar.cli.common import (
     EXIT_INCOMPLETE,
     EXIT_INTERRUPTED,
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
-    TextFormat,
     err_console,
     fail,
     input_errors,
     print_table,
 )
+from jcstar.cli.run_output import RunFormat, RunFormatOption, finish_run
 
 
 def probe(
@@ -53,7 +53,7 @@ def probe(
     inventory: Annotated[
         Path | None, typer.Option(metavar="DEVICES.csv", help="Fleet mode: one device a row")
     ] = None,
-    fmt: Annotated[TextFormat, typer.Option("--format", help="table or json")] = TextFormat.table,
+    fmt: RunFormatOption = RunFormat.table,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to FILE (fleet: JSON lines)")
     ] = None,
@@ -85,6 +85,8 @@ def probe(
             fail("with --inventory, give ports and profile per device (columns 'ports', 'profile')")
         if output is None:
             fail("--inventory writes JSON lines: give -o RESULTS.jsonl")
+        if fmt is RunFormat.sarif:
+            fail("--format sarif is for one device; --inventory writes JSON lines")
         assert output is not None
         _fleet(inventory, output, concurrency, rate, timeout, workers or default_workers())
         return
@@ -99,7 +101,7 @@ def probe(
         resolve_host(loaded.device.address)
         base_dir = profile.parent if profile else Path(".")
         report = _probe_showing_progress(loaded, digests, base_dir, timeout)
-    finish_with_report(report, fmt, output, caption=scan_caption(report))
+    finish_run(report, fmt, output, caption=scan_caption(report))
 
 
 def _probe_showing_progress(

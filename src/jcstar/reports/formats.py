@@ -24,6 +24,7 @@ REPORT_FORMATS: tuple[ReportFormat, ...] = (
     ReportFormat("md", "jcstar.reports.markdown:render_markdown"),
     ReportFormat("html", "jcstar.reports.html:render_html"),
     ReportFormat("xlsx", "jcstar.reports.xlsx:render_xlsx", binary=True),
+    ReportFormat("pdf", "jcstar.reports.pdf:render_pdf", binary=True),
     ReportFormat("oscal", "jcstar.reports.oscal:render_oscal"),
     ReportFormat("sarif", "jcstar.reports.sarif:render_sarif"),
     ReportFormat("json", "jcstar.reports.canonical:render_json"),
