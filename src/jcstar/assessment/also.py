@@ -77,3 +77,30 @@ def verdict_groups(report: AssessmentReport) -> list[VerdictGroup]:
     ordered = [groups[s] for s in report.catalog.also if s in groups]
     rest = [g for key, g in groups.items() if key not in report.catalog.also]
     return [own, *ordered, *rest]
+
+
+def added_by(report: AssessmentReport) -> dict[str, str]:
+    """The ``--also`` scheme that added each of the report's added requirements, by id (empty
+    for a report without ``also``)."""
+    return {
+        v.requirement: group.added_by
+        for group in verdict_groups(report)
+        if group.added_by is not None
+        for v in group.verdicts
+    }
+
+
+def native_schemes(report: AssessmentReport) -> dict[str, str]:
+    """The native scheme that defines each of the report's added requirements, by id
+    (``etsi-en-303-645`` for CLS's ``5.1-1``): OSCAL names such a requirement
+    ``<scheme>_<id>``, as the catalog export does, since its ids must start with a letter."""
+    added = added_by(report)
+    if not added:
+        return {}
+    index = CatalogIndex(load_catalog())
+    found = {}
+    for requirement in added:
+        hits = index.find(requirement)
+        if hits:
+            found[requirement] = hits[0][0].id
+    return found
