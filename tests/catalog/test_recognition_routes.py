@@ -106,3 +106,21 @@ def test_a_broken_file_is_one_error_naming_the_file(tmp_path: Path):
     (tmp_path / "recognition.yaml").write_text("routes:\n  - id: x\n", "utf-8")
     with pytest.raises(CatalogError, match=r"^recognition.yaml: routes.0"):
         load_recognitions(tmp_path)
+
+
+def test_catalog_lint_names_a_route_to_an_unknown_scheme(tmp_path: Path) -> None:
+    import shutil
+
+    from jcstar.catalog.lint import lint_catalog_dir
+
+    root = tmp_path / "data"
+    shutil.copytree(data_dir(), root)
+    path = root / "recognition.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("want: psti", "want: psti-2099", 1),
+        encoding="utf-8",
+    )
+    _, problems = lint_catalog_dir(root)
+    assert any(
+        p.where.startswith("recognition.yaml") and "psti-2099" in p.message for p in problems
+    ), problems

@@ -102,8 +102,23 @@ def test_a_valid_star1_label_is_deemed_compliant_on_the_day_marked_secondary(
             "2026-06-01",
             "not JST-CR-01-01-2024R1",
         ),
+        # as jcstar recognize answers: a label naming no criteria version is not shown to be
+        # on the one the UK recognises
+        (
+            label_record(criteria_version=None),
+            "2026-06-01",
+            "no recorded criteria version, not JST-CR-01-01-2024R1",
+        ),
     ],
-    ids=["revoked", "expired", "before-issue", "star2", "other-model", "other-criteria"],
+    ids=[
+        "revoked",
+        "expired",
+        "before-issue",
+        "star2",
+        "other-model",
+        "other-criteria",
+        "no-criteria",
+    ],
 )
 def test_a_label_not_valid_that_day_is_not_deemed_compliant(
     catalog: Catalog, conformant: AssessmentReport, record, day: str, why: str

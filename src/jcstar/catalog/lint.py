@@ -16,6 +16,7 @@ from jcstar.catalog.lint_master import lint_master
 from jcstar.catalog.lint_profiles import lint_profiles
 from jcstar.catalog.loader import CatalogError, CatalogIndex, data_dir, load_catalog
 from jcstar.catalog.models import Catalog, Crosswalk, Scheme
+from jcstar.catalog.recognition import RECOGNITION_FILE, lint_recognitions, load_recognitions
 
 
 class Problem(BaseModel):
@@ -36,7 +37,15 @@ def lint_catalog_dir(root: Path | None = None) -> tuple[Catalog | None, list[Pro
     except (CatalogError, KeyError, FileNotFoundError) as exc:
         return None, [Problem(where=str(root), message=str(exc))]
     problems = lint(catalog, source_ids=_source_ids(root))
-    for message in lint_master(catalog, root):  # master.yaml, programmes.yaml
+    messages = lint_master(catalog, root)  # master.yaml, programmes.yaml
+    if (root / RECOGNITION_FILE).exists():
+        try:
+            routes = load_recognitions(root)
+        except CatalogError as exc:
+            messages.append(str(exc))
+        else:
+            messages += lint_recognitions(routes, catalog, _source_ids(root))
+    for message in messages:
         where, _, text = message.partition(": ")
         problems.append(Problem(where=where, message=text))
     return catalog, problems

@@ -19,6 +19,7 @@ from typing import Literal
 from jcstar.assessment.models import AssessmentReport
 from jcstar.assessment.projection import project_report
 from jcstar.catalog.models import Catalog
+from jcstar.catalog.recognition import load_recognitions
 from jcstar.declarations.common import (
     TO_COMPLETE,
     Frozen,
@@ -32,8 +33,15 @@ from jcstar.declarations.common import (
 from jcstar.labels.standing import LabelRecord, Status, model_key, standing_on
 
 SCHEME = "psti"
-#: the ★1 criteria version the UK recognition names (issue 15; secondary sources)
-RECOGNISED_CRITERIA = "JST-CR-01-01-2024R1"
+
+
+def recognised_criteria() -> str:
+    """The ★1 criteria version the UK recognises, as the ★1 → PSTI recognition route names it
+    (``catalog/data/recognition.yaml``: one place for the rule ``jcstar recognize`` applies)."""
+    route = load_recognitions().between("jcstar-1", "psti")
+    assert route is not None and route.label is not None, "recognition.yaml: jcstar-1 -> psti"
+    return route.label.criteria_version
+
 
 STATEMENT = (
     "In the opinion of the manufacturer, the manufacturer has complied with the security"
@@ -209,6 +217,7 @@ def label_route(record: LabelRecord, report: AssessmentReport, on: dt.date) -> L
     assessed = {model_key(m) for m in report.product.model_numbers}
     covered = {model_key(m) for m in record.model_numbers}
     criteria = record.criteria_version
+    recognised = recognised_criteria()
     deemed = False
     if not assessed & covered:
         why = f"the label names none of the assessed models ({', '.join(record.model_numbers)})"
@@ -216,8 +225,10 @@ def label_route(record: LabelRecord, report: AssessmentReport, on: dt.date) -> L
         why = f"the label is ★{record.level}; the UK recognises ★1 labels only"
     elif standing.status != "valid":
         why = f"the label is {standing.status.replace('_', ' ')} on {on.isoformat()}"
-    elif criteria is not None and criteria != RECOGNISED_CRITERIA:
-        why = f"the label was issued against {criteria}, not {RECOGNISED_CRITERIA}"
+    elif criteria != recognised:
+        # as jcstar recognize answers: a label naming no version is not shown to be on it
+        why = f"the label was issued against {criteria or 'no recorded criteria version'}"
+        why += f", not {recognised}"
     else:
         deemed = True
         expires = standing.expires_on.isoformat() if standing.expires_on else "unknown"
@@ -225,8 +236,6 @@ def label_route(record: LabelRecord, report: AssessmentReport, on: dt.date) -> L
             f"deemed compliant on {on.isoformat()}: the ★1 label is valid that day"
             f" (expires {expires})"
         )
-        if criteria is None:
-            why += f"; the registry records no criteria version: confirm {RECOGNISED_CRITERIA}"
     return LabelRoute(
         registration_no=record.registration_no,
         on=on,
