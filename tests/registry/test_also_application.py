@@ -14,7 +14,7 @@ from jcstar.assessment.models import RequirementVerdict
 from jcstar.assessment.report import overall
 from jcstar.assessment.service import assess_files
 from tests.conftest import CONFORMANT
-from tests.registry.conftest import Party, apply, approve, submit
+from tests.registry.conftest import Party, apply, approve, made_by, submit
 
 ALSO = ("cls-1", "psti")
 
@@ -92,3 +92,23 @@ def test_an_added_verdict_dropped_from_the_report_is_refused(
     status, detail = _submit_status(client, vendor, short)
     assert status == 422
     assert "5.1-3" in detail, detail
+
+
+def test_the_vendor_page_shows_the_added_requirements_titled_and_named_with_their_scheme(
+    client: TestClient, vendor: Party, unanswered: dict[str, Any]
+) -> None:
+    from tests.registry.web.test_vendor_pages import app_id_of, apply_with, row, signed_in
+
+    signed_in(client, vendor.name, "also@vendor.test")
+    app_id = app_id_of(apply_with(client, made_by(copy.deepcopy(unanswered), vendor.name)))
+    page = client.get(f"/vendor/applications/{app_id}?lang=en").text
+    # ★1's verdicts decide: nothing would be refused although 11 added ones need review
+    assert "Nothing: the registry would accept this application for review." in page
+    added = row(page, "5.1-3")
+    assert "Best-practice cryptography for user authentication (--also cls-1)" in added
+    assert "Would be refused" not in added
+    assert "(--also" not in row(page, "S1.1-01")
+    japanese = client.get(f"/vendor/applications/{app_id}?lang=ja").text
+    assert "Best-practice cryptography for user authentication (--also cls-1)" in row(
+        japanese, "5.1-3"
+    )
