@@ -281,12 +281,31 @@ def test_shipped_catalog_sets_no_check_parameter_so_checks_run_with_their_defaul
 
 
 def test_a_binding_may_set_declared_parameters(cli, catalog_copy):
-    edit_yaml(
-        catalog_copy / "schemes" / "jcstar-1.yaml",
-        lambda d: _tls_binding(d).update(params={"min_rsa_bits": 3072, "weak_versions": []}),
-    )
+    params = {"min_rsa_bits": 3072, "weak_versions": []}
+
+    def every_tls_binding(data) -> None:
+        # a check runs once per assessment: every binding a plan may join (★1's, and the
+        # ETSI provisions a ★2 profile adds) sets the same values
+        for req in data["requirements"]:
+            for binding in req.get("checks", ()):
+                if binding["check"] == "network.tls":
+                    binding["params"] = params
+
+    for scheme in ("jcstar-1", "etsi-en-303-645"):
+        edit_yaml(catalog_copy / "schemes" / f"{scheme}.yaml", every_tls_binding)
     code, out = lint_messages(cli, catalog_copy)
     assert code == 0, out
+
+
+def test_a_check_bound_with_different_parameters_in_one_profile_is_named(cli, catalog_copy):
+    # S1.1-12 alone sets parameters, but a ★2 profile adds ETSI 5.5-7 with the same check
+    edit_yaml(
+        catalog_copy / "schemes" / "jcstar-1.yaml",
+        lambda d: _tls_binding(d).update(params={"min_rsa_bits": 3072}),
+    )
+    code, out = lint_messages(cli, catalog_copy)
+    assert code == 1
+    assert "network.tls is bound with different parameters" in " ".join(out.split())
 
 
 @pytest.mark.parametrize(

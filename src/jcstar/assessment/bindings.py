@@ -6,7 +6,7 @@ from jcstar.assessment.models import ProductFacts
 from jcstar.assessment.plan import PlanError, catalog_params
 from jcstar.catalog.lint import Problem
 from jcstar.catalog.loader import CatalogIndex
-from jcstar.catalog.models import Catalog, CheckBinding, Level, Requirement
+from jcstar.catalog.models import Catalog, CheckBinding, Level, Requirement, Scheme
 from jcstar.checks.params import ParamsError, resolve
 from jcstar.checks.registry import CHECKS
 
@@ -29,6 +29,42 @@ def lint_bindings(catalog: Catalog) -> list[Problem]:
     index = CatalogIndex(catalog)
     for level in catalog.levels:
         problems += _lint_level_params(index, level)
+    for profile in (s for s in catalog.schemes if s.is_profile):
+        problems += _lint_profile_params(profile)
+        problems += _lint_profile_plan(index, catalog, profile)
+    return problems
+
+
+def _lint_profile_plan(index: CatalogIndex, catalog: Catalog, profile: Scheme) -> list[Problem]:
+    """One set of values per check over everything the profile combines: a check runs once
+    per assessment, so two bindings with different values make the profile unplannable (a
+    sector body learns it here, not from a vendor's failed run)."""
+    level = next((lv for lv in catalog.levels if lv.level == profile.level), None)
+    if level is None:
+        return []  # named by the profile lint
+    try:
+        catalog_params(index.requirements(profile.id), level, None, profile.check_params)
+    except (PlanError, KeyError) as exc:
+        return [Problem(where=f"profiles/{profile.id}.yaml", message=str(exc))]
+    except RecursionError:
+        return []  # its bases form a cycle: named by the profile lint
+    return []
+
+
+def _lint_profile_params(profile: Scheme) -> list[Problem]:
+    """A category profile's parameters (``check_params``), as a level's: known checks and
+    declared parameters of the right type."""
+    where = f"profiles/{profile.id}.yaml"
+    problems = []
+    for check_id, overrides in profile.check_params.items():
+        check = CHECKS.get(check_id)
+        if check is None:
+            problems.append(Problem(where=where, message=f"unknown check {check_id}"))
+            continue
+        try:
+            resolve(check, overrides)
+        except ParamsError as exc:
+            problems.append(Problem(where=where, message=f"check {check_id}: {exc}"))
     return problems
 
 

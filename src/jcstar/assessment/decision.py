@@ -360,7 +360,7 @@ def _verdicts(
         if req is None or verdict.requirement in waived or verdict.verdict == "MET":
             continue
         if verdict.verdict == "NOT_APPLICABLE":
-            if not (req.applies_if or req.exempt_if or req.id in excluded):
+            if not (req.conditional or req.id in excluded):
                 problems.append(Problem("NOT_APPLICABLE, but it applies to every product", req.id))
             elif not any(reason.strip() for reason in verdict.reasons):
                 problems.append(Problem("NOT_APPLICABLE without a justification", req.id))

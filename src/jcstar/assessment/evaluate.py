@@ -114,7 +114,7 @@ def _evaluate_one(
     if undecided:
         return verdict("INCONCLUSIVE", *undecided)
     if answer and answer.status == "not_applicable":
-        if not (req.applies_if or req.exempt_if):
+        if not req.conditional:
             return verdict(
                 "NEEDS_REVIEW", "vendor claims not applicable, but it applies to every product"
             )

@@ -51,8 +51,12 @@ def _validate(model: type[Any], data: Any, path: Path) -> Any:
 
 
 def load_catalog(root: Path | None = None) -> Catalog:
-    """Load every catalog file under ``root`` (the shipped data by default)."""
-    return _load(root or data_dir())
+    """Load every catalog file under ``root`` (the shipped data by default), with the
+    operator's requirements for ★3 categories when ``JCSTAR_OPERATOR_REQUIREMENTS`` names
+    them (``catalog/operator_requirements.py``)."""
+    from jcstar.catalog.operator_requirements import from_environment  # imports this module
+
+    return from_environment(_load(root or data_dir()))
 
 
 @cache

@@ -79,6 +79,10 @@ class Requirement(Frozen):
     eval_mode: Literal["document", "device", "unknown"] | None = None
     applies_if: tuple[Condition, ...] = ()
     exempt_if: tuple[Condition, ...] = ()
+    #: the condition it applies under, in words, where no profile fact expresses it (ETSI's
+    #: "C(6) telemetry data is collected"): the vendor may answer not applicable with a
+    #: justification, which a reviewer reads
+    conditional_on: str = ""
     threats: tuple[str, ...] = ()
     evidence_guidance_ja: str | None = None
     evidence_guidance_en: str | None = None
@@ -94,6 +98,11 @@ class Requirement(Frozen):
     @property
     def title(self) -> str:
         return self.title_en or self.title_ja or self.id
+
+    @property
+    def conditional(self) -> bool:
+        """Whether some products are outside it (a profile fact or a stated condition)."""
+        return bool(self.applies_if or self.exempt_if or self.conditional_on)
 
 
 class Threat(Frozen):
