@@ -50,6 +50,17 @@ SHIPPED = [
         "category": "smart-home",
         "draft": True,
     },
+    {
+        "level": 2,
+        "criteria_id": "JCSTAR-DRAFT-2-DER-2026.12",
+        "title": "jcstar draft STAR-2 profile for ERAB/DER equipment (not an IPA document)",
+        "published_on": "2026-12",
+        "effective_on": dt.date(2026, 12, 1),
+        "earlier_lapse_on": None,
+        "scheme": "jcstar-2-power-der",
+        "category": "power-der",
+        "draft": True,
+    },
 ]
 
 
