@@ -6,10 +6,12 @@ from functools import cache
 
 import jinja2
 
+from jcstar.assessment.also import verdict_groups
 from jcstar.assessment.models import VERDICTS, AssessmentReport
 from jcstar.reports.markdown import (
     OVERALL_JA,
     VERDICT_JA,
+    also_heading,
     consumer_facts,
     criteria_label,
     evidence_ref_parts,
@@ -42,6 +44,8 @@ def render_html(report: AssessmentReport) -> str:
     return template.render(
         report=report,
         verdicts=VERDICTS,
+        groups=verdict_groups(report),
+        also_heading=also_heading,
         verdict_ja=VERDICT_JA,
         overall_ja=OVERALL_JA,
         level=level_label(report.level),

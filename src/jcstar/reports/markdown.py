@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from jcstar.assessment.also import VerdictGroup, verdict_groups
 from jcstar.assessment.consumer import CATEGORIES, UPDATE_MODES
 from jcstar.assessment.models import (
     VERDICTS,
@@ -173,19 +174,28 @@ def _summary(report: AssessmentReport) -> list[str]:
     return [*lines, ""]
 
 
+def also_heading(group: VerdictGroup) -> str:
+    """The heading over the requirements a ``--also`` scheme added to the report."""
+    return f"{group.heading} の追加要件 / Also assessed for {group.heading} (--also)"
+
+
 def _requirements_table(report: AssessmentReport) -> list[str]:
-    lines = [
-        "## 要件一覧 / Requirements",
-        "",
-        "| ID | 要件 / Requirement | 判定 / Verdict | 理由 / Reason |",
-        "| --- | --- | --- | --- |",
-    ]
-    for v in report.verdicts:
-        title = " / ".join(t for t in (v.title_ja, v.title_en) if t)
-        lines.append(
-            f"| {cell(v.requirement)} | {cell(title)} | {v.verdict} | {cell(short_reason(v))} |"
-        )
-    return [*lines, ""]
+    lines = ["## 要件一覧 / Requirements", ""]
+    # the scheme's own requirements, then each --also scheme's under its own heading
+    for group in verdict_groups(report):
+        if group.added_by is not None:
+            lines += [f"### {inline(also_heading(group))}", ""]
+        lines += [
+            "| ID | 要件 / Requirement | 判定 / Verdict | 理由 / Reason |",
+            "| --- | --- | --- | --- |",
+        ]
+        for v in group.verdicts:
+            title = " / ".join(t for t in (v.title_ja, v.title_en) if t)
+            lines.append(
+                f"| {cell(v.requirement)} | {cell(title)} | {v.verdict} | {cell(short_reason(v))} |"
+            )
+        lines.append("")
+    return lines
 
 
 def _details(v: RequirementVerdict) -> list[str]:
@@ -247,7 +257,10 @@ def render_markdown(report: AssessmentReport) -> str:
         "## 要件ごとの詳細 / Details",
         "",
     ]
-    for verdict in report.verdicts:
-        lines += _details(verdict)
+    for group in verdict_groups(report):
+        if group.added_by is not None:
+            lines += [f"## {inline(also_heading(group))}", ""]
+        for verdict in group.verdicts:
+            lines += _details(verdict)
     lines += _attempts(report) + _footer(report)
     return "\n".join(lines) + "\n"

@@ -18,6 +18,7 @@ from trestle.oscal import OSCAL_VERSION
 from trestle.oscal import common as oc
 from trestle.oscal.assessment_results import AssessmentResults, ImportAp, Result
 
+from jcstar.assessment.also import added_by, native_schemes
 from jcstar.assessment.models import AssessmentReport, EvidenceItem, RequirementVerdict
 from jcstar.checks.base import CheckAttempt
 from jcstar.reports.markdown import evidence_text, level_label, observations_text
@@ -171,7 +172,19 @@ def _status(v: RequirementVerdict) -> oc.ObjectiveStatus:
     return oc.ObjectiveStatus(state=state, reason=reason, remarks=remark)
 
 
-def _finding(report: AssessmentReport, v: RequirementVerdict, observed: list[str]) -> oc.Finding:
+def _control(requirement: str, native: str | None) -> str:
+    """The OSCAL id of a requirement: its own (``S1.1-01``), or ``<native scheme>_<id>`` for
+    one ``--also`` added (``etsi-en-303-645_5.1-1``: OSCAL ids cannot start with a digit)."""
+    return f"{native}_{requirement}" if native else requirement
+
+
+def _finding(
+    report: AssessmentReport,
+    v: RequirementVerdict,
+    observed: list[str],
+    added: str | None = None,
+    native: str | None = None,
+) -> oc.Finding:
     title = _line(" ".join(t for t in (v.requirement, v.title_en or v.title_ja) if t))
     lines = [*v.reasons, *(f"Evidence: {evidence_text(e)}" for e in v.evidence)]
     implementation = (
@@ -179,7 +192,7 @@ def _finding(report: AssessmentReport, v: RequirementVerdict, observed: list[str
     )
     target = oc.FindingTarget(
         type="objective-id",
-        target_id=v.requirement,
+        target_id=_control(v.requirement, native),
         title=_line(v.title_ja) if v.title_ja else None,
         status=_status(v),
         implementation_status=implementation,
@@ -188,14 +201,19 @@ def _finding(report: AssessmentReport, v: RequirementVerdict, observed: list[str
         uuid=_uuid(report, "finding", v.requirement),
         title=title,
         description="\n".join(lines) or f"jcstar verdict: {v.verdict}",
-        props=_props(verdict=v.verdict),
+        # added_by: the --also scheme whose requirement this is (not the label's scheme)
+        props=_props(verdict=v.verdict, added_by=added),
         target=target,
         related_observations=[oc.RelatedObservation(observation_uuid=u) for u in observed] or None,
     )
 
 
 def _reviewed_controls(report: AssessmentReport) -> oc.ReviewedControls:
-    selected = [oc.SelectControlById(control_id=v.requirement) for v in report.verdicts]
+    native = native_schemes(report)
+    selected = [
+        oc.SelectControlById(control_id=_control(v.requirement, native.get(v.requirement)))
+        for v in report.verdicts
+    ]
     if not selected:
         return oc.ReviewedControls(control_selections=[oc.ControlSelectionsAll(include_all={})])
     return oc.ReviewedControls(control_selections=[oc.ControlSelections(include_controls=selected)])
@@ -203,7 +221,17 @@ def _reviewed_controls(report: AssessmentReport) -> oc.ReviewedControls:
 
 def _result(report: AssessmentReport) -> Result:
     observations = _Observations(report)
-    findings = [_finding(report, v, observations.for_requirement(v)) for v in report.verdicts]
+    added, native = added_by(report), native_schemes(report)
+    findings = [
+        _finding(
+            report,
+            v,
+            observations.for_requirement(v),
+            added.get(v.requirement),
+            native.get(v.requirement),
+        )
+        for v in report.verdicts
+    ]
     p = report.product
     return Result(
         uuid=_uuid(report, "result"),
@@ -215,7 +243,9 @@ def _result(report: AssessmentReport) -> Result:
         ),
         start=_when(report),
         end=_when(report),
-        props=_props(overall=report.overall, level=str(report.level)),
+        props=_props(
+            overall=report.overall, level=str(report.level), also=", ".join(report.catalog.also)
+        ),
         reviewed_controls=_reviewed_controls(report),
         observations=observations.items or None,
         findings=findings or None,

@@ -17,6 +17,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+from jcstar.assessment.also import added_by
 from jcstar.assessment.models import AssessmentReport, RequirementVerdict, Verdict
 from jcstar.reports.markdown import evidence_text, level_label
 
@@ -38,11 +39,13 @@ def _utc(report: AssessmentReport) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _rule(v: RequirementVerdict) -> dict[str, Any]:
+def _rule(v: RequirementVerdict, added_by: str | None = None) -> dict[str, Any]:
     title = v.title_en or v.title_ja or v.requirement
     rule: dict[str, Any] = {"id": v.requirement, "shortDescription": {"text": title}}
     if v.title_en and v.title_ja:
         rule["fullDescription"] = {"text": f"{v.title_ja} / {v.title_en}"}
+    if added_by:  # a requirement ``assess --also`` added: another scheme's, not the label's
+        rule["properties"] = {"addedBy": added_by, "tags": [added_by]}
     return rule
 
 
@@ -82,7 +85,8 @@ def _notifications(report: AssessmentReport) -> list[dict[str, Any]]:
 
 
 def sarif_log(report: AssessmentReport) -> dict[str, Any]:
-    rules = [_rule(v) for v in report.verdicts]
+    added = added_by(report)
+    rules = [_rule(v, added.get(v.requirement)) for v in report.verdicts]
     results = [_result(v, i) for i, v in enumerate(report.verdicts) if v.verdict in LEVELS]
     invocation: dict[str, Any] = {
         "executionSuccessful": True,
@@ -118,6 +122,7 @@ def sarif_log(report: AssessmentReport) -> dict[str, Any]:
             "criteriaVersion": report.criteria_version,
             "catalogVersion": report.catalog.version,
             "overall": report.overall,
+            **({"also": list(report.catalog.also)} if report.catalog.also else {}),
         },
     }
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}

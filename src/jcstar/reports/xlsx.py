@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from jcstar.assessment.also import added_by
 from jcstar.assessment.models import AssessmentReport, RequirementVerdict
 from jcstar.checks.base import CheckAttempt
 from jcstar.reports.markdown import (
@@ -38,6 +39,8 @@ CHECKLIST_COLUMNS: tuple[tuple[str, int], ...] = (
     ("根拠・証跡", 60),
     ("ベンダー記述", 48),
 )
+#: the checklist's last column when the report also answered other schemes (``--also``)
+ALSO_COLUMN = ("対象制度 / Scheme", 14)
 EVIDENCE_COLUMNS: tuple[tuple[str, int], ...] = (
     ("チェック", 26),
     ("版", 9),
@@ -170,7 +173,17 @@ def _checklist(ws: Worksheet, report: AssessmentReport) -> None:
     ws.title = CHECKLIST_SHEET
     first = _header_block(ws, report)
     rows = [_checklist_row(n, v) for n, v in enumerate(report.verdicts, start=1)]
-    _table(ws, first, CHECKLIST_COLUMNS, rows)
+    columns = CHECKLIST_COLUMNS
+    if report.catalog.also:
+        # one more column, so the sheet still filters: the scheme each row answers (its
+        # own, or the --also scheme that added it)
+        added = added_by(report)
+        columns = (*columns, ALSO_COLUMN)
+        rows = [
+            (*row, added.get(v.requirement, report.catalog.scheme))
+            for row, v in zip(rows, report.verdicts, strict=True)
+        ]
+    _table(ws, first, columns, rows)
     _print_setup(ws, first)
     verdict_column = 5
     for offset, v in enumerate(report.verdicts, start=1):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from jcstar.assessment.also import added_by
 from jcstar.assessment.decision import Decision
 from jcstar.assessment.models import AssessmentReport
 from jcstar.catalog.loader import CatalogIndex, load_catalog
@@ -46,14 +47,22 @@ def requirements(
             problems.setdefault(problem.requirement, []).append(problem.message)
         else:
             general.append(str(problem))
+    # a requirement ``assess --also`` added is another scheme's: titled from the report, and
+    # named with that scheme (it does not decide this label)
+    added = added_by(report)
     rows = []
     for verdict in report.verdicts:
         req = known.get(verdict.requirement)
         title = (req.title_ja if lang == "ja" else req.title_en) if req else None
+        title = title or (req.title_en or req.title_ja or "" if req else "")
+        if not title:
+            title = (verdict.title_ja if lang == "ja" else None) or verdict.title_en or ""
+        if verdict.requirement in added:
+            title = f"{title} (--also {added[verdict.requirement]})".lstrip()
         rows.append(
             RequirementRow(
                 id=verdict.requirement,
-                title=title or (req.title_en or req.title_ja or "" if req else ""),
+                title=title,
                 verdict=verdict.verdict,
                 reasons=tuple(verdict.reasons),
                 problems=tuple(problems.get(verdict.requirement, ())),
