@@ -12,6 +12,7 @@ from jcstar.assessment.inputs import InputError
 from jcstar.assessment.models import AssessmentReport
 from jcstar.assessment.plan import PlanError
 from jcstar.assessment.service import assess_files
+from jcstar.catalog.operator_requirements import OperatorRequirementsError, use_directory
 from jcstar.checks.base import CheckAttempt
 from jcstar.cli.common import (
     EXIT_INCOMPLETE,
@@ -95,6 +96,14 @@ def assess(
             "`report project` then answers them from this report",
         ),
     ] = None,
+    operator_requirements: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="The operator's requirement files for ★3 categories "
+            "(default: $JCSTAR_OPERATOR_REQUIREMENTS)",
+        ),
+    ] = None,
 ) -> None:
     """Assess a product against its level's requirements.
 
@@ -104,8 +113,10 @@ def assess(
     binary = report_format(fmt).binary
     if binary and output is None:  # said before the checks run, not after
         fail(f"--format {fmt} writes a binary file: give -o FILE")
+    if operator_requirements is not None:
+        use_directory(operator_requirements)
     report: AssessmentReport
-    with input_errors(InputError, PlanError):
+    with input_errors(InputError, PlanError, OperatorRequirementsError):
         report = assess_files(
             profile, answers, timeout, on_attempt=show_attempt, also=also_schemes(also)
         )

@@ -205,7 +205,7 @@ def lint(
 
         problems += lint_bindings(catalog)
         CrosswalkGraph(catalog)  # the graph must build from the data
-    if path is None:
+    if path is None and catalog is not None:  # a catalog that does not load is named above
         # the shipped procurement policies cite the shipped catalog (catalog must not import
         # procurement: this command runs both lints)
         from jcstar.procurement.lint import lint_policy_files
@@ -275,8 +275,8 @@ def export(
     """Export the catalog as OSCAL: the master list as a catalog, or one scheme as a profile."""
     # trestle takes a while to import: only this command needs it
     from jcstar.catalog.master import load_master
-    from jcstar.cli.common import write_output
     from jcstar.catalog.oscal import ExportError, render_catalog, render_profile
+    from jcstar.cli.common import write_output
 
     catalog = load_catalog()
     if fmt is ExportFormat.oscal_catalog:
