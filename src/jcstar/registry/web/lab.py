@@ -1,11 +1,12 @@
-"""An evaluation lab's pages (``/lab/…``): the applications that name the lab, and uploading
-its evaluation report to one of them.
+"""An evaluation lab's pages (``/lab/…``): the applications the lab is assigned to evaluate,
+and uploading its evaluation report to one of them.
 
-What the registry has today: a vendor names its lab on the application (``lab``), the lab's
-people see those applications (``applications.service.listing``) and its evaluators attach an
-``evaluation_report`` document while the application is open (``add_document``). The ★3/★4
-lab step (the operator assigning a lab, a signed evaluation with its own verdicts) is a later
-issue: these pages show and do only what the API does now."""
+A ★3/★4 application's lab is named by the vendor when it applies or assigned by the operator
+(``applications.service.assign_lab``, the operator's review page); the lab's people see the
+applications assigned to it (``applications.service.listing``) and its evaluators attach an
+``evaluation_report`` document while the application is open (``add_document``, which records
+the person and the file's SHA-256 in the application's history). Submission and approval need
+the report of the lab assigned now (``applications.lab_assignment``)."""
 
 from __future__ import annotations
 
