@@ -4,11 +4,13 @@ takes a conformant ★2 report on its profile's version, refuses one on another,
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from jcstar.assessment.service import assess_files
 from jcstar.catalog.loader import CatalogIndex, data_dir, load_catalog
 from jcstar.labels import verify_offline
 from jcstar.registry.db import utcnow
@@ -25,15 +27,13 @@ from tests.registry.conftest import (
 
 #: the shipped catalog data, read before any test swaps in the test-only profiles
 SHIPPED_DATA = data_dir()
-
-
-@pytest.fixture(autouse=True)
-def _profiles(on_profile_catalog: ProfileCatalog) -> ProfileCatalog:
-    return on_profile_catalog  # before ``client``: the registry reads the test profiles
+SMART_HOME = Path(__file__).parents[2] / "examples" / "star2-smart-home"
 
 
 @pytest.fixture
 def star2(profile_catalog: ProfileCatalog) -> dict[str, Any]:
+    """A conformant report on the test-only ★2 profile (tests using it ask for
+    ``on_profile_catalog`` first, so the registry reads that profile)."""
     return dict(profile_catalog.star2_report)
 
 
@@ -42,7 +42,11 @@ def _post(client: TestClient, party: Party, path: str, body: Any = None) -> Any:
 
 
 def test_a_conformant_star2_report_is_labelled_star2_with_its_category_and_draft_criteria(
-    client: TestClient, vendor: Party, operator: Party, star2: dict[str, Any]
+    on_profile_catalog: ProfileCatalog,
+    client: TestClient,
+    vendor: Party,
+    operator: Party,
+    star2: dict[str, Any],
 ) -> None:
     assert (star2["level"], star2["catalog"]["scheme"]) == (2, STAR2_SCHEME)
     assert star2["criteria_version"] == STAR2_CRITERIA and star2["catalog"]["draft"]
@@ -85,7 +89,11 @@ def test_a_conformant_star2_report_is_labelled_star2_with_its_category_and_draft
 
 
 def test_a_star2_report_on_criteria_other_than_its_profiles_is_refused_naming_them(
-    client: TestClient, vendor: Party, operator: Party, star2: dict[str, Any]
+    on_profile_catalog: ProfileCatalog,
+    client: TestClient,
+    vendor: Party,
+    operator: Party,
+    star2: dict[str, Any],
 ) -> None:
     publish_profile_criteria(client, operator, 2, STAR2_SCHEME, STAR2_CRITERIA)
     # ★1's version is published too, but it is not this profile's
@@ -100,7 +108,7 @@ def test_a_star2_report_on_criteria_other_than_its_profiles_is_refused_naming_th
 
 
 def test_a_profile_whose_criteria_the_operator_has_not_published_takes_no_applications(
-    client: TestClient, vendor: Party, star2: dict[str, Any]
+    on_profile_catalog: ProfileCatalog, client: TestClient, vendor: Party, star2: dict[str, Any]
 ) -> None:
     app_id = apply(client, vendor, star2)["id"]
     refused = _post(client, vendor, f"{app_id}/submit")
@@ -112,7 +120,11 @@ def test_a_profile_whose_criteria_the_operator_has_not_published_takes_no_applic
 
 
 def test_accepting_a_star2_application_asks_the_operator_to_state_the_fee(
-    client: TestClient, vendor: Party, operator: Party, star2: dict[str, Any]
+    on_profile_catalog: ProfileCatalog,
+    client: TestClient,
+    vendor: Party,
+    operator: Party,
+    star2: dict[str, Any],
 ) -> None:
     publish_profile_criteria(client, operator, 2, STAR2_SCHEME, STAR2_CRITERIA)
     app_id = apply(client, vendor, star2)["id"]
@@ -135,7 +147,11 @@ def test_accepting_a_star2_application_asks_the_operator_to_state_the_fee(
     ids=["no-scheme", "unknown-scheme", "other-level"],
 )
 def test_publishing_star2_criteria_names_the_category_profile(
-    client: TestClient, operator: Party, body: dict[str, Any], named: str
+    on_profile_catalog: ProfileCatalog,
+    client: TestClient,
+    operator: Party,
+    body: dict[str, Any],
+    named: str,
 ) -> None:
     full = {"id": "X-2", "title": "t", "published_on": "2026-12", "effective_on": "2026-12-01"}
     refused = client.post("/api/v1/criteria", json={**full, **body}, headers=operator.headers)
@@ -145,7 +161,7 @@ def test_publishing_star2_criteria_names_the_category_profile(
 
 
 def test_one_profiles_new_version_does_not_supersede_another_levels_or_profiles(
-    client: TestClient, operator: Party
+    on_profile_catalog: ProfileCatalog, client: TestClient, operator: Party
 ) -> None:
     publish_profile_criteria(client, operator, 2, STAR2_SCHEME, STAR2_CRITERIA)
     # a later ★2 version of the profile may take effect before ★1's newest: per scheme
@@ -177,3 +193,32 @@ def test_the_shipped_profiles_current_criteria_are_published_in_a_new_registry(
             profile.draft,
         )
         assert row["effective_on"] == profile.current_criteria.effective_on.isoformat()
+
+
+def test_the_shipped_smart_home_example_is_labelled_star2_on_its_seeded_draft_criteria(
+    client: TestClient, vendor: Party, operator: Party
+) -> None:
+    """Issue 15's first Done-when line with the shipped data: the example assesses at ★2 in
+    the smart-home category and the registry, on the version migration 0015 seeded, labels it."""
+    report = assess_files(SMART_HOME / "profile.yaml", SMART_HOME / "answers.yaml")
+    assert (report.overall, report.level, report.product.category) == (
+        "CONFORMANT",
+        2,
+        "smart-home",
+    )
+    app_id = apply(client, vendor, report.model_dump(mode="json"))["id"]
+    submitted = _post(client, vendor, f"{app_id}/submit")
+    assert submitted.status_code == 200, submitted.text
+    assert _post(client, operator, f"{app_id}/accept", {"fee_jpy": 120_000}).status_code == 200
+    assert _post(client, operator, f"{app_id}/fee-paid", {"reference": "T-SH"}).status_code == 200
+    approved = _post(client, operator, f"{app_id}/approve")
+    assert approved.status_code == 200, approved.text
+    label = client.get(f"/api/v1/labels/{approved.json()['registration_no']}").json()
+    assert label["level"] == 2
+    assert label["criteria"] == {
+        **label["criteria"],
+        "version": "JCSTAR-DRAFT-2-SH-2026.12",
+        "scheme": "jcstar-2-smart-home",
+        "category": "smart-home",
+        "draft": True,
+    }
