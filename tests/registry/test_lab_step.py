@@ -5,13 +5,19 @@ what is missing, and whoever may not take a step changes nothing."""
 from __future__ import annotations
 
 import hashlib
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 
+from jcstar.assessment.service import assess_files
+from jcstar.catalog.operator_requirements import ENV_VAR
 from jcstar.registry.db import utcnow
 from jcstar.registry.labels.service import claims_in
+from tests.conftest import CONFORMANT
 from tests.registry.conftest import (
     STAR3_CRITERIA,
     STAR3_SCHEME,
@@ -24,12 +30,22 @@ from tests.registry.conftest import (
 )
 
 MISSING = "★3 needs an evaluation_report document from the named lab"
+CAMERAS = "jcstar-3-network-cameras"
+#: an operator's requirements file for the shipped ★3 network-cameras profile (test data: IPA's
+#: requirement text is not in our references)
+OPERATOR_FILE = """
+requirements:
+  - id: CAM-01
+    title_en: Test requirement CAM-01 (test data, not IPA's text)
+    kind: product
+    manual: true
+    questions:
+      - {id: Q-CAM-01, text_ja: 説明してください。, text_en: Explain.}
+criteria_versions:
+  - {id: OPS-3-CAM-TEST, title: operator test criteria, published: "2026-06",
+     effective_on: 2026-06-12, tag: S, basis: judgement}
+"""
 EVALUATION = b"%PDF-1.7\n% Tokyo Test Lab evaluation report ETR-0001\n"
-
-
-@pytest.fixture(autouse=True)
-def _profiles(on_profile_catalog: ProfileCatalog) -> ProfileCatalog:
-    return on_profile_catalog  # before ``client``: the registry reads the test profiles
 
 
 @pytest.fixture
@@ -46,7 +62,8 @@ def other_lab(make_party: MakeParty) -> Party:
 def star3_app(
     client: TestClient, vendor: Party, operator: Party, profile_catalog: ProfileCatalog
 ) -> int:
-    """A ★3 draft on the test profile (its criteria published), naming no lab."""
+    """A ★3 draft on the test profile (its criteria published), naming no lab (tests using
+    it ask for ``on_profile_catalog`` first, so the registry reads that profile)."""
     publish_profile_criteria(client, operator, 3, STAR3_SCHEME, STAR3_CRITERIA)
     app_id: int = apply(client, vendor, dict(profile_catalog.star3_report))["id"]
     return app_id
@@ -84,7 +101,7 @@ def _accept_pay_review(client: TestClient, operator: Party, app_id: int) -> None
 
 
 def test_a_star3_application_without_a_lab_is_refused_naming_no_lab_assigned(
-    client: TestClient, vendor: Party, star3_app: int
+    on_profile_catalog: ProfileCatalog, client: TestClient, vendor: Party, star3_app: int
 ) -> None:
     refused = _post(client, vendor, star3_app, "submit")
     assert refused.status_code == 422
@@ -93,7 +110,12 @@ def test_a_star3_application_without_a_lab_is_refused_naming_no_lab_assigned(
 
 
 def test_with_a_lab_assigned_but_no_upload_submission_names_the_lab(
-    client: TestClient, vendor: Party, operator: Party, lab: Party, star3_app: int
+    on_profile_catalog: ProfileCatalog,
+    client: TestClient,
+    vendor: Party,
+    operator: Party,
+    lab: Party,
+    star3_app: int,
 ) -> None:
     assigned = _assign(client, operator, star3_app, lab)
     assert assigned.status_code == 200, assigned.text
@@ -106,7 +128,12 @@ def test_with_a_lab_assigned_but_no_upload_submission_names_the_lab(
 
 
 def test_after_the_assigned_lab_uploads_a_star3_label_is_issued(
-    client: TestClient, vendor: Party, operator: Party, lab: Party, star3_app: int
+    on_profile_catalog: ProfileCatalog,
+    client: TestClient,
+    vendor: Party,
+    operator: Party,
+    lab: Party,
+    star3_app: int,
 ) -> None:
     assert _assign(client, operator, star3_app, lab).status_code == 200
     # the lab sees the application it was assigned, and attaches its evaluation report
@@ -139,6 +166,7 @@ def test_after_the_assigned_lab_uploads_a_star3_label_is_issued(
 
 
 def test_another_lab_cannot_upload_and_nothing_changes(
+    on_profile_catalog: ProfileCatalog,
     client: TestClient,
     operator: Party,
     lab: Party,
@@ -160,6 +188,7 @@ def test_another_lab_cannot_upload_and_nothing_changes(
 
 
 def test_reassigning_the_lab_after_submission_holds_approval_until_the_new_lab_uploads(
+    on_profile_catalog: ProfileCatalog,
     client: TestClient,
     vendor: Party,
     operator: Party,
@@ -188,6 +217,7 @@ def test_reassigning_the_lab_after_submission_holds_approval_until_the_new_lab_u
 
 @pytest.mark.parametrize("who", ["vendor", "lab", "approver_only"])
 def test_only_an_operator_reviewer_assigns_a_lab(
+    on_profile_catalog: ProfileCatalog,
     client: TestClient,
     vendor: Party,
     operator: Party,
@@ -203,6 +233,7 @@ def test_only_an_operator_reviewer_assigns_a_lab(
 
 
 def test_a_lab_is_assigned_only_to_star3_and_above_and_only_a_lab(
+    on_profile_catalog: ProfileCatalog,
     client: TestClient,
     vendor: Party,
     operator: Party,
@@ -221,3 +252,52 @@ def test_a_lab_is_assigned_only_to_star3_and_above_and_only_a_lab(
     assert not_a_lab.status_code == 422
     assert not_a_lab.json()["detail"] == f"no evaluation lab named {vendor.name!r}"
     assert _read(client, operator, star3_app)["lab"] is None
+
+
+def test_the_shipped_network_cameras_profile_with_the_operators_file_is_labelled_star3(
+    client: TestClient,
+    vendor: Party,
+    operator: Party,
+    lab: Party,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A shipped ★3 category: its requirements from the operator's file (here one test
+    requirement; the registry reads the same directory), its criteria version published by
+    the operator, and the lab step before approval."""
+    operator_dir = tmp_path / "operator-requirements"
+    operator_dir.mkdir()
+    (operator_dir / f"{CAMERAS}.yaml").write_text(OPERATOR_FILE, encoding="utf-8")
+    monkeypatch.setenv(ENV_VAR, str(operator_dir))
+    workdir = tmp_path / "camera"
+    shutil.copytree(CONFORMANT, workdir)
+    profile = (workdir / "profile.yaml").read_text(encoding="utf-8")
+    profile = profile.replace("\nlevel: 1\n", "\nlevel: 3\ncategory: network-cameras\n")
+    (workdir / "profile.yaml").write_text(profile, encoding="utf-8")
+    answers = yaml.safe_load((CONFORMANT / "answers.yaml").read_text(encoding="utf-8"))
+    answers["answers"]["CAM-01"] = {
+        "status": "implemented",
+        "statement": "Implemented as the operator's requirement asks.",
+        "evidence": [{"document": "NC-20 security design description", "section": "2"}],
+    }
+    (workdir / "answers.yaml").write_text(yaml.safe_dump(answers, allow_unicode=True), "utf-8")
+    report = assess_files(workdir / "profile.yaml", workdir / "answers.yaml")
+    assert (report.overall, report.catalog.scheme) == ("CONFORMANT", CAMERAS)
+    assert report.criteria_version == "OPS-3-CAM-TEST"
+
+    publish_profile_criteria(client, operator, 3, CAMERAS, "OPS-3-CAM-TEST")
+    app_id: int = apply(client, vendor, report.model_dump(mode="json"))["id"]
+    assert _assign(client, operator, app_id, lab).status_code == 200
+    assert _upload(client, lab, app_id).status_code == 201
+    submitted = _post(client, vendor, app_id, "submit")
+    assert submitted.status_code == 200, submitted.text
+    _accept_pay_review(client, operator, app_id)
+    approved = _post(client, operator, app_id, "approve")
+    assert approved.status_code == 200, approved.text
+    label = client.get(f"/api/v1/labels/{approved.json()['registration_no']}").json()
+    assert label["level"] == 3
+    assert (label["criteria"]["scheme"], label["criteria"]["category"]) == (
+        CAMERAS,
+        "network-cameras",
+    )
+    assert label["criteria"]["draft"] is False
