@@ -72,6 +72,9 @@ def test_the_reviewer_assigns_a_lab_which_then_uploads_its_report(
     sign_in(client, REVIEWER)
     page = client.get(f"{review}?lang=en").text
     assert 'id="assign-lab"' in page
+    assert visible(page, "category-profile", "td") == (
+        f"home-gateway ({STAR3_SCHEME}) · {STAR3_CRITERIA}"
+    )
     assert f'<option value="{LAB}">{LAB}</option>' in page
     assert f'<option value="{OTHER_LAB}">{OTHER_LAB}</option>' in page
     assert visible(page, "lab", "td").startswith("none named")
