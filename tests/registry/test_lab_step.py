@@ -301,3 +301,29 @@ def test_the_shipped_network_cameras_profile_with_the_operators_file_is_labelled
         "network-cameras",
     )
     assert label["criteria"]["draft"] is False
+
+
+def test_once_the_operator_assigned_a_lab_the_vendor_cannot_name_another(
+    on_profile_catalog: ProfileCatalog,
+    client: TestClient,
+    vendor: Party,
+    operator: Party,
+    lab: Party,
+    other_lab: Party,
+    star3_app: int,
+) -> None:
+    assert _assign(client, operator, star3_app, lab).status_code == 200
+    refused = client.patch(
+        f"/api/v1/applications/{star3_app}", json={"lab": other_lab.name}, headers=vendor.headers
+    )
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == (
+        f"the operator assigned {lab.name} to evaluate this application; only the operator "
+        "changes it"
+    )
+    assert _read(client, operator, star3_app)["lab"] == lab.name
+    # naming the lab already assigned changes nothing and is not refused
+    same = client.patch(
+        f"/api/v1/applications/{star3_app}", json={"lab": lab.name}, headers=vendor.headers
+    )
+    assert same.status_code == 200, same.text

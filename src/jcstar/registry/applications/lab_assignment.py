@@ -10,15 +10,23 @@ replaced never carries an application.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from jcstar.registry.accounts.models import Org
 from jcstar.registry.applications.models import Application, Document
-from jcstar.registry.errors import Conflict, Unprocessable
+from jcstar.registry.errors import Conflict, Forbidden, Unprocessable
 
 #: the first level a third party evaluates (★1 and ★2 are self-declared, jcstar-facts §2)
 LAB_LEVEL = 3
 EVALUATION_REPORT = "evaluation_report"
 #: while a lab may be assigned: until the application is decided
 ASSIGNABLE = ("draft", "returned", "submitted", "accepted", "under_review")
+
+
+def labs(session: Session) -> list[Org]:
+    """Every evaluation lab organisation, by name: what the operator assigns from."""
+    return list(session.scalars(select(Org).where(Org.kind == "lab").order_by(Org.name)))
 
 
 def needs_lab(app: Application) -> bool:
@@ -62,3 +70,14 @@ def check_assignable(app: Application, lab: Org) -> None:
         )
     if app.lab_org_id == lab.id:
         raise Conflict(f"application {app.application_no} is already assigned to {lab.name}")
+
+
+def check_vendor_may_name(app: Application) -> None:
+    """A vendor names its lab until the operator assigns one; from then on the lab is the
+    operator's to change (``Forbidden`` naming the lab)."""
+    if any(event.state == "lab_assigned" for event in app.events):
+        lab = app.lab.name if app.lab else "a lab"
+        raise Forbidden(
+            f"the operator assigned {lab} to evaluate this application; only the operator "
+            "changes it"
+        )
