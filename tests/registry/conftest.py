@@ -469,3 +469,127 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
 def smtp_receiver() -> Iterator[SmtpReceiver]:
     with SmtpReceiver() as receiver:
         yield receiver
+
+
+# -- category profiles (issue 15): a catalog with test-only ★2 and ★3 profiles -------------------
+
+#: the test-only profiles' criteria versions and their product category
+PROFILE_CATEGORY = "home-gateway"
+STAR2_SCHEME, STAR2_CRITERIA = "test-2-home-gateway", "TEST-DRAFT-2-HG-1"
+STAR3_SCHEME, STAR3_CRITERIA = "test-3-home-gateway", "TEST-3-HG-1"
+
+_TEST_PROFILES = {
+    # a draft like the shipped smart-home one: ★1, two ETSI provisions, one not applicable
+    "test-2-home-gateway.yaml": f"""
+id: {STAR2_SCHEME}
+name_en: Test STAR-2 home gateways (test-only draft)
+level: 2
+category: {PROFILE_CATEGORY}
+base: jcstar-1
+authored_by: judgement
+draft: true
+basis: judgement
+criteria_versions:
+  - {{id: {STAR2_CRITERIA}, title: test-only draft, published: "2026-12",
+      effective_on: 2026-12-01, tag: I, basis: judgement}}
+adds:
+  - {{id: 5.1-1, from_scheme: etsi-en-303-645}}
+  - {{id: 5.1-2, from_scheme: etsi-en-303-645}}
+  - {{id: 5.3-16, from_scheme: etsi-en-303-645, applicability: not_applicable,
+      reason: "test: the category's products carry no identifier in scope"}}
+""",
+    # a ★3 category whose requirements are its own (the shipped ★3 ones need an operator file)
+    "test-3-home-gateway.yaml": f"""
+id: {STAR3_SCHEME}
+name_en: Test STAR-3 home gateways (test-only)
+level: 3
+category: {PROFILE_CATEGORY}
+base: jcstar-1
+authored_by: judgement
+basis: judgement
+criteria_versions:
+  - {{id: {STAR3_CRITERIA}, title: test-only, published: "2026-12",
+      effective_on: 2026-12-01, tag: I, basis: judgement}}
+adds:
+  - {{id: 5.1-1, from_scheme: etsi-en-303-645}}
+""",
+}
+
+
+@dataclass(frozen=True)
+class ProfileCatalog:
+    """The shipped catalog data with the test-only profiles in place of the shipped ones (so
+    the tests do not move with them), and a conformant report at ★2 and at ★3."""
+
+    root: Path
+    star2_report: dict[str, Any]
+    star3_report: dict[str, Any]
+
+
+def _profile_report(root: Path, workdir: Path, level: int, also_answered: list[str]) -> Any:
+    """The conformant gateway example assessed at ``level`` in the test category, answering
+    the ETSI provisions the profile adds from the example's ``--also`` answers."""
+    import yaml
+
+    profile = (CONFORMANT / "profile.yaml").read_text(encoding="utf-8")
+    profile = profile.replace("\nlevel: 1\n", f"\nlevel: {level}\ncategory: {PROFILE_CATEGORY}\n")
+    folder = workdir / f"star{level}"
+    folder.mkdir()
+    (folder / "profile.yaml").write_text(profile, encoding="utf-8")
+    shutil.copy(CONFORMANT / "vulnerability-disclosure-policy.md", folder)
+    answers = yaml.safe_load((CONFORMANT / "answers.yaml").read_text(encoding="utf-8"))
+    more = yaml.safe_load((CONFORMANT / "answers-also-cls1-psti.yaml").read_text("utf-8"))
+    answers["answers"].update({rid: more["answers"][rid] for rid in also_answered})
+    (folder / "answers.yaml").write_text(yaml.safe_dump(answers, allow_unicode=True), "utf-8")
+    report = assess_files(folder / "profile.yaml", folder / "answers.yaml")
+    assert report.overall == "CONFORMANT", report.summary
+    return report.model_dump(mode="json")
+
+
+@pytest.fixture(scope="session")
+def profile_catalog(tmp_path_factory: pytest.TempPathFactory) -> ProfileCatalog:
+    from jcstar.catalog import loader
+
+    workdir = tmp_path_factory.mktemp("profile-catalog")
+    root = workdir / "data"
+    shutil.copytree(loader.data_dir(), root)
+    shutil.rmtree(root / "profiles", ignore_errors=True)
+    (root / "profiles").mkdir()
+    for name, data in _TEST_PROFILES.items():
+        (root / "profiles" / name).write_text(data, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loader, "data_dir", lambda: root)
+        star2 = _profile_report(root, workdir, 2, ["5.1-1", "5.1-2"])
+        star3 = _profile_report(root, workdir, 3, ["5.1-1"])
+    return ProfileCatalog(root, star2, star3)
+
+
+@pytest.fixture
+def on_profile_catalog(
+    profile_catalog: ProfileCatalog, monkeypatch: pytest.MonkeyPatch
+) -> ProfileCatalog:
+    """The registry (and everything else) reads the test-only profile catalog in this test;
+    request it before ``client``."""
+    from jcstar.catalog import loader
+
+    monkeypatch.setattr(loader, "data_dir", lambda: profile_catalog.root)
+    return profile_catalog
+
+
+def publish_profile_criteria(
+    client: TestClient, operator: Party, level: int, scheme: str, criteria_id: str
+) -> dict[str, Any]:
+    """The operator publishes a category profile's criteria version (the test profiles' are
+    not seeded: only the shipped ones are, by migration 0015)."""
+    body = {
+        "level": level,
+        "id": criteria_id,
+        "title": f"{scheme} criteria",
+        "published_on": "2026-12",
+        "effective_on": "2026-12-01",
+        "scheme": scheme,
+    }
+    response = client.post("/api/v1/criteria", json=body, headers=operator.headers)
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return data

@@ -216,6 +216,12 @@ MATRIX: dict[str, tuple[Request, dict[str, int]]] = {
     "return": (_app_action("return", "submitted", {"reason": "fix"}), OPERATOR_ONLY),
     "reject": (_app_action("reject", "submitted", {"reason": "no"}), OPERATOR_ONLY),
     "approve": (_app_action("approve", "paid"), OPERATOR_ONLY),
+    # the world's applications are ★1, to which no lab is assigned (422 for the operator); the
+    # ★3 assignment itself: test_lab_step.py
+    "assign lab": (
+        _app_action("lab", "submitted", {"lab": "Lab Elsewhere"}),
+        {**OPERATOR_ONLY, OPS: 422},
+    ),
     "suspend": (_label_action("suspend", {"reason": "r"}), OPERATOR_ONLY),
     "revoke": (_label_action("revoke", {"reason": "r"}), OPERATOR_ONLY),
     "reinstate": (_label_action("reinstate", {"reason": "r"}, suspended=True), OPERATOR_ONLY),
@@ -309,6 +315,7 @@ MATRIX: dict[str, tuple[Request, dict[str, int]]] = {
         ),
         {**OPERATOR_ONLY, OPS: 201},
     ),
+    "rotate signing key": (lambda w, _r: ("POST", "/api/v1/keys/rotate", {}), OPERATOR_ONLY),
     "add watches": (
         lambda w, _r: ("POST", "/api/v1/watches", {"json": {"numbers": ["HG-1", "ＨＧ－２"]}}),
         {**FOLLOWERS, PROC: 201, OWNER: 201, OTHER: 201},
@@ -403,6 +410,7 @@ MAY: dict[str, tuple[str, ...]] = {
     "return": ("ops_reviewer",),
     "reject": ("ops_reviewer",),
     "fee paid": ("ops_reviewer",),
+    "assign lab": ("ops_reviewer",),
     "approve": ("ops_approver",),
     "suspend": ("ops_approver",),
     "revoke": ("ops_approver",),
@@ -412,6 +420,7 @@ MAY: dict[str, tuple[str, ...]] = {
     "withdraw decision": ("ops_approver",),
     "list users": ("ops_administrator", "owner_administrator", "lab_administrator"),
     "add user": ("ops_administrator", "owner_administrator", "lab_administrator"),
+    "rotate signing key": ("ops_administrator",),
     # reads need no role: each member sees what its organisation sees
     "read application": tuple(MEMBERS),
     "add watches": ("owner_applicant", "owner_administrator"),

@@ -19,6 +19,7 @@ from jcstar.registry.applications.schemas import (
     ApplicationUpdate,
     DocumentPublic,
     FeePaidCreate,
+    LabAssign,
 )
 from jcstar.registry.db import lock_for_write
 from jcstar.registry.deps import (
@@ -152,6 +153,16 @@ def record_fee_paid(
     """The invoiced fee is paid; review may start."""
     lock_for_write(db)
     app = service.record_fee_paid(db, settings, caller, app_id, body.reference.strip())
+    db.commit()
+    return issuance.public(db, app, caller)
+
+
+@router.post("/{app_id}/lab", responses=CONFLICT)
+def assign_lab(app_id: int, body: LabAssign, db: Db, caller: OperatorReviewer) -> ApplicationPublic:
+    """Assign (or replace) the evaluation lab of a ★3/★4 application: the lab then sees it
+    and attaches its evaluation report, which submission and approval need."""
+    lock_for_write(db)
+    app = service.assign_lab(db, caller, app_id, body.lab)
     db.commit()
     return issuance.public(db, app, caller)
 

@@ -30,6 +30,13 @@ class AcceptCreate(BaseModel):
     fee_jpy: int | None = Field(default=None, ge=0, le=100_000_000)
 
 
+class LabAssign(BaseModel):
+    """The operator assigns a ★3/★4 application's evaluation lab (an organisation of kind
+    ``lab``, by name)."""
+
+    lab: str = Field(min_length=1, max_length=200, pattern=r"\S")
+
+
 class FeePaidCreate(BaseModel):
     #: the payment's reference (bank transfer, receipt number), kept in the history
     reference: str = Field(min_length=1, max_length=200, pattern=r"\S")

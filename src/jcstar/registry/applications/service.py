@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from jcstar.assessment.decision import (
     Decision,
+    Problem,
     ReportFormatError,
     label_decision,
     parse_report,
 )
 from jcstar.assessment.models import AssessmentReport
-from jcstar.catalog.loader import load_catalog
+from jcstar.catalog.loader import CatalogIndex, load_catalog
 from jcstar.registry.accounts.models import Org
 from jcstar.registry.accounts.service import (
     Principal,
@@ -29,6 +30,7 @@ from jcstar.registry.accounts.service import (
     is_maker,
     proxy_authorisation,
 )
+from jcstar.registry.applications import lab_assignment
 from jcstar.registry.applications.documents import DOCUMENT_KINDS, sniff_media_type
 from jcstar.registry.applications.fees import fee_table
 from jcstar.registry.applications.models import (
@@ -360,6 +362,8 @@ def update(
         app.route = body.route
     if body.lab is not None:
         lab = _lab(session, body.lab)
+        if lab is not None and lab.id != app.lab_org_id:
+            lab_assignment.check_vendor_may_name(app)
         app.lab_org_id = lab.id if lab else None
     _assign_maker(session, caller, app, report or _report(json.loads(app.report_json)))
     if app.acceptance_no is None:  # an invoiced fee stays what was invoiced
@@ -418,8 +422,36 @@ def add_document(
         uploaded_at=utcnow(),
     )
     app.documents.append(document)
+    if kind == lab_assignment.EVALUATION_REPORT:
+        # who attests the evaluation, and to exactly which bytes: the person is in the
+        # event, the digest in its reason (logged once the application is accepted)
+        _record(
+            session,
+            app,
+            "evaluation_report",
+            caller,
+            f"evaluation report {document.filename} (SHA-256 {document.sha256}) "
+            f"uploaded by {caller.org_name}",
+        )
     session.flush()
     return document
+
+
+def assign_lab(session: Session, caller: Principal, app_id: int, name: str) -> Application:
+    """The operator assigns the evaluation lab of a ★3/★4 application (or replaces one):
+    from now on only that lab sees the application and only its evaluation report counts."""
+    if caller.kind != "operator":
+        raise Forbidden("only the operator assigns an evaluation lab")
+    app = load(session, caller, app_id)
+    lab = _lab(session, name.strip())
+    assert lab is not None
+    lab_assignment.check_assignable(app, lab)
+    earlier = app.lab.name if app.lab else None
+    app.lab_org_id, app.lab = lab.id, lab
+    reason = f"lab {lab.name} assigned" + (f" (was {earlier})" if earlier else "")
+    _record(session, app, "lab_assigned", caller, reason)
+    session.flush()
+    return app
 
 
 def document(session: Session, caller: Principal, app_id: int, doc_id: int) -> Document:
@@ -434,16 +466,38 @@ def decision_for(
     session: Session, settings: Settings, app: Application, report: AssessmentReport
 ) -> Decision:
     """What the registry would refuse if ``app`` were submitted now, per requirement: what
-    ``submit`` checks, and what the vendor's pages show before submitting."""
-    return label_decision(
+    ``submit`` checks, and what the vendor's pages show before submitting.
+
+    The criteria versions are those published for the report's scheme (★2 and above: its
+    category profile's). The ★3/★4 evaluation report is checked here, against the lab
+    assigned now (``lab_assignment``), rather than by document kind in the library, which
+    cannot tell which lab attached it."""
+    catalog = load_catalog()
+    profile = CatalogIndex(catalog).schemes.get(report.catalog.scheme)
+    scheme = profile.id if profile is not None and profile.is_profile else None
+    criteria = criteria_lookup.published(session, report.level, scheme)
+    decision = label_decision(
         report,
-        load_catalog(),
+        catalog,
         route=app.route,
-        document_kinds={d.kind for d in app.documents},
-        criteria=criteria_lookup.published(session, report.level),
+        document_kinds={d.kind for d in app.documents} | {lab_assignment.EVALUATION_REPORT},
+        criteria=criteria,
         on=utcnow().date(),
         refuse_superseded=settings.criteria_lapse_weeks is not None,
     )
+    ours = []
+    if scheme is not None and not criteria:
+        ours.append(
+            Problem(
+                f"this registry has published no criteria version for {scheme} "
+                f"(★{report.level}, {profile.category if profile else scheme}): it takes no "
+                "applications on it until the operator publishes one"
+            )
+        )
+    lab_missing = lab_assignment.missing_evaluation(app)
+    if lab_missing is not None:
+        ours.append(Problem(lab_missing))
+    return Decision((*ours, *decision.problems)) if ours else decision
 
 
 def stored_report(app: Application) -> AssessmentReport:
@@ -572,6 +626,9 @@ def record_approval(
     app = load(session, caller, app_id)
     _require_state(app, APPROVABLE, "approved")
     _require_fee_paid(app, "approved")
+    missing = lab_assignment.missing_evaluation(app)  # a lab reassigned since submission
+    if missing is not None:
+        raise Conflict(f"application {app.application_no} cannot be approved: {missing}")
     _event(session, app, "approved", caller, reason)
     return app
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Boolean, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jcstar.registry.db import Base
@@ -24,3 +24,11 @@ class CriteriaVersion(Base):
     #: the day labels on this level's earlier versions lapse (fixed at publication by the
     #: lapse rule then in force; null: the rule was off and they stay valid)
     earlier_lapse_on: Mapped[dt.date | None]
+    #: the category profile (a catalog scheme id) these criteria are of, for ★2 and above,
+    #: which are set per product category; null: the level's own scheme (★1) (migration 0015)
+    scheme: Mapped[str | None] = mapped_column(String(60), index=True)
+    #: the profile's product category (``smart-home``), shown on its labels' pages
+    category: Mapped[str | None] = mapped_column(String(40))
+    #: criteria nobody official has published (a draft of our own or a sector body's): the
+    #: labels issued on them say so on their public pages
+    draft: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from jcstar.assessment.decision import ReportFormatError, parse_report
 from jcstar.assessment.models import AssessmentReport, EvidenceItem, RequirementVerdict
 from jcstar.registry.accounts.service import Principal
+from jcstar.registry.applications import lab_assignment
 from jcstar.registry.applications import service as applications
 from jcstar.registry.applications.models import Application
 from jcstar.registry.applications.return_reasons import compose
@@ -58,6 +59,7 @@ NOTES = {
     "approved": N_("The application is approved and its label issued."),
     "pending": N_("Your approval is recorded; it waits for a second approver."),
     "withdrawn": N_("The pending decision is withdrawn."),
+    "lab_assigned": N_("The evaluation lab is assigned."),
 }
 
 
@@ -113,6 +115,8 @@ def actions(app: Application, caller: Principal, pending: PendingDecision | None
             offered.add("start_review")
         if app.state in applications.IN_REVIEW:
             offered |= {"return", "reject"}
+        if lab_assignment.needs_lab(app) and app.state in lab_assignment.ASSIGNABLE:
+            offered.add("assign_lab")
     if approver and app.state in applications.APPROVABLE and paid:
         offered.add("approve")
     if approver and pending is not None:
@@ -146,6 +150,8 @@ def render_review(
             "rows": _rows(report),
             "actions": offered,
             "has_actions": bool(offered - {"withdraw"}),
+            "labs": [o.name for o in lab_assignment.labs(db)] if "assign_lab" in offered else [],
+            "lab_missing": lab_assignment.missing_evaluation(app),
             "pending": pending,
             "pending_mine": pending is not None and pending.actor == caller.actor,
             "problems": (problems or Problems()).by_form,
@@ -288,6 +294,21 @@ def reject(page: PageRequest, db: Db, app_id: int, csrf: Csrf = "", reason: Text
         return "rejected"
 
     return _act(page, db, app_id, "reject", change, {"reject_reason": reason})
+
+
+@router.post("/operator/applications/{app_id}/lab")
+def assign_lab(page: PageRequest, db: Db, app_id: int, csrf: Csrf = "", lab: Text = "") -> Response:
+    """Assign the ★3/★4 evaluation lab (``POST /api/v1/applications/{id}/lab``)."""
+    forms.check(page.request, page.settings, csrf)
+    caller = guard(page, **REVIEWER)
+
+    def change() -> str:
+        if not lab.strip():
+            raise Unprocessable("lab: choose the evaluation lab to assign")
+        applications.assign_lab(db, caller, app_id, lab)
+        return "lab_assigned"
+
+    return _act(page, db, app_id, "assign_lab", change, {"lab": lab})
 
 
 @router.post("/operator/applications/{app_id}/approve")
