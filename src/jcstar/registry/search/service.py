@@ -299,9 +299,11 @@ def search(
     return [by_id[i] for i in ids], total, exact
 
 
-def recent_ids(session: Session, limit: int) -> list[int]:
-    """The most recently issued labels, newest first (the portal's home page)."""
-    return list(session.scalars(select(Label.id).order_by(Label.id.desc()).limit(limit)))
+def recent_ids(session: Session, limit: int, offset: int = 0) -> list[int]:
+    """The most recently issued labels, newest first (the portal's home page, the operator's
+    labels page before a search): the primary key read backwards, no count."""
+    newest = select(Label.id).order_by(Label.id.desc())
+    return list(session.scalars(newest.offset(offset).limit(limit)))
 
 
 SUMMARY_FIELDS = tuple(LabelSummary.model_fields)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
@@ -15,6 +16,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse, Response
 
 from jcstar.registry import security_headers
+from jcstar.registry.accounts.service import Principal, principal_for_session
+from jcstar.registry.deps import SESSION_COOKIE
 from jcstar.registry.errors import RegistryError
 from jcstar.registry.web.i18n import N_
 from jcstar.registry.web.render import page_for
@@ -43,8 +46,23 @@ def is_page(request: Request) -> bool:
     return not any(path == p.rstrip("/") or path.startswith(p) for p in API_PREFIXES)
 
 
+def _signed_in(request: Request) -> Principal | None:
+    """Who holds the request's session cookie, looked up in a session of its own (the route's
+    may have failed with the error), so the page's header shows them signed in rather than
+    offering "Sign in"; None when the lookup itself fails (the database may be the error)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        with request.app.state.sessions() as session:
+            return principal_for_session(session, cookie)
+    except Exception:  # the page must still be shown, as if signed out
+        log.warning("error page: the session could not be looked up", exc_info=True)
+        return None
+
+
 def error_page(request: Request, status: int, detail: str | None) -> Response:
-    page = page_for(request)
+    page = dataclasses.replace(page_for(request), caller=_signed_in(request))
     title = TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])
     signin = None
     if status == 401:

@@ -11,7 +11,7 @@ registry's upload limit (``max_upload_bytes``) before that.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse
@@ -28,7 +28,7 @@ from jcstar.labels.verify import TrustedKeys, Verification, VerifyCode, verify_o
 from jcstar.registry.deps import Db
 from jcstar.registry.errors import NotFound
 from jcstar.registry.labels import service as labels
-from jcstar.registry.web import forms, nav
+from jcstar.registry.web import forms, nav, verify_reasons
 from jcstar.registry.web.i18n import N_
 from jcstar.registry.web.render import PageRequest
 
@@ -60,6 +60,15 @@ OUTCOMES = {
     "malformed": N_("Not a label: no JC-STAR label could be read"),
 }
 
+UNREADABLE_IMAGE = N_(
+    "No label could be read from the image: choose a PNG or JPEG photo of at most "
+    "%(megabytes)s MB with the whole QR code in view."
+)
+NOT_LABEL_TEXT = N_(
+    "This is not a label's QR text: paste the whole text a QR reader shows, a web address "
+    "with the signed label after it."
+)
+
 
 def outcome(result: Verification) -> str:
     """Which of ``OUTCOMES`` a verification is."""
@@ -76,16 +85,18 @@ def outcome(result: Verification) -> str:
     return "malformed"
 
 
-def verify_text(text: str, keys: TrustedKeys, db: Db) -> Verification:
-    """A label's QR text checked against the keys, then against the registry's listing."""
+def verify_text(text: str, keys: TrustedKeys, db: Db) -> tuple[Verification, dict[str, Any] | None]:
+    """A label's QR text checked against the keys, then against the registry's listing; with
+    that listing (the label's public record) when the registry has one."""
     result = verify_offline(text, keys, labels.today())
     if not result.valid or result.claims is None:
-        return result
+        return result, None
     try:
         listed = labels.public(labels.find(db, result.claims.registration_no))
     except NotFound:
-        return judged_with_listing(result, None, labels.today())
-    return judged_with_listing(result, listed.model_dump(mode="json"), labels.today())
+        return judged_with_listing(result, None, labels.today()), None
+    record = listed.model_dump(mode="json")
+    return judged_with_listing(result, record, labels.today()), record
 
 
 @router.get("/verify", response_class=HTMLResponse)
@@ -107,24 +118,26 @@ async def verify_submitted(
         data = await photo.read(MAX_IMAGE_BYTES + 1)
         try:
             text = read_image_bytes(data, photo.filename)
-        except LabelInputError as exc:
-            problem = str(exc)
+        except LabelInputError:  # the reader's language, not the verifier's English sentence
+            problem = page.gettext(UNREADABLE_IMAGE) % {"megabytes": MAX_IMAGE_BYTES // 2**20}
     if not text and problem is None:
         problem = page.gettext("Paste the label's QR text or choose a photo of the label.")
-    result = None
+    result, why = None, []
     if problem is None:
         try:
             checked = checked_label_text(text)
-        except LabelInputError as exc:
-            problem = str(exc)
+        except LabelInputError:
+            problem = page.gettext(NOT_LABEL_TEXT)
         else:
             keys = TrustedKeys.from_jwks(page.request.app.state.keyring.jwks())
-            result = verify_text(checked, keys, db)
+            result, listed = verify_text(checked, keys, db)
+            why = verify_reasons.reasons(page, result, listed)
     context = {
         "max_chars": MAX_INPUT_CHARS,
         "qr_text": qr_text,
         "problem": problem,
         "result": result,
+        "why": why,
         "outcome": outcome(result) if result is not None else None,
         "outcomes": OUTCOMES,
     }

@@ -17,7 +17,7 @@ from jcstar.registry.db import lock_for_write
 from jcstar.registry.deps import Db
 from jcstar.registry.errors import NotFound, RegistryError
 from jcstar.registry.labels import service as labels
-from jcstar.registry.search.service import LabelQuery, search_ids, summaries
+from jcstar.registry.search.service import LabelQuery, recent_ids, search_ids, summaries
 from jcstar.registry.web import forms
 from jcstar.registry.web.i18n import N_
 from jcstar.registry.web.operator.common import day, done, guard, minute, operator
@@ -28,6 +28,8 @@ from jcstar.registry.web.render import Page, PageRequest
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
+#: the deepest page (the search API's deepest offset)
+MAX_PAGE = 1_000_000 // PAGE_SIZE
 
 ACTION_NAMES = {
     "suspend": N_("Suspend"),
@@ -46,17 +48,34 @@ Csrf = Annotated[str, Form(max_length=200)]
 
 @router.get("/operator/labels", response_class=HTMLResponse)
 def labels_page(
-    page: PageRequest, db: Db, q: Annotated[str | None, Query(max_length=200)] = None
+    page: PageRequest,
+    db: Db,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    p: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
 ) -> HTMLResponse:
+    """The labels matching ``q``, or without one the most recently issued, a page at a time."""
     operator(page)
     words = (q or "").strip()
-    found, total = [], 0
+    on, offset = labels.today(), (p - 1) * PAGE_SIZE
     if words:
-        ids, total, _exact = search_ids(db, LabelQuery(q=words), labels.today(), PAGE_SIZE, 0)
-        found = summaries(db, ids, labels.today())
+        ids, total, exact = search_ids(db, LabelQuery(q=words), on, PAGE_SIZE, offset)
+        more = offset + len(ids) < total or not exact
+    else:  # newest first; one label past the page says whether another page follows
+        ids = recent_ids(db, PAGE_SIZE + 1, offset)
+        more, ids = len(ids) > PAGE_SIZE, ids[:PAGE_SIZE]
+        total, exact = offset + len(ids), not more
     return page.render(
         "operator/labels.html",
-        {"q": words, "items": found, "total": total, "pending": approvals.pending_list(db)},
+        {
+            "q": words,
+            "items": summaries(db, ids, on),
+            "total": total,
+            "exact": exact,
+            "pending": approvals.pending_list(db),
+            "previous": page.with_query(p=p - 1 if p > 2 else None) if p > 1 else None,
+            "next": page.with_query(p=p + 1) if more and ids else None,
+            "page_no": p,
+        },
     )
 
 

@@ -27,7 +27,7 @@ from jcstar.registry.errors import RegistryError, Unprocessable
 from jcstar.registry.labels.service import today
 from jcstar.registry.status.source import DatabaseStatusSource
 from jcstar.registry.web import forms
-from jcstar.registry.web.procurer import inputs
+from jcstar.registry.web.procurer import inputs, reasons
 from jcstar.registry.web.procurer.common import (
     WATCH_ROLES,
     Procurer,
@@ -198,6 +198,7 @@ def _results(page: Page, caller: Procurer, asked: Asked, checked: Checked) -> HT
         "pdf": pdf_available(),
         "may_watch": caller.holds(*WATCH_ROLES),
         "model_count": len({line.model for line in checked.lines}),
+        "line_reason": lambda line: reasons.line_reason(page, line),
         **names(),
     }
     return page.render("procurer/result.html", context)
