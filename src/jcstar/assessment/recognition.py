@@ -18,6 +18,19 @@ conditions, its basis and its fee where known. The rules, in the order applied:
    reason; a label deemed compliant covers every wanted requirement through the route.
    Conditions jcstar cannot see (IPA's PSTI list, English information) are listed as the
    holder's to show, never taken as met or failed.
+5. A whole-scheme route with no label condition (any CLS level → UK PSTI: jcstar cannot look
+   a CLS label up) covers every wanted requirement while in effect; holding the label is a
+   condition for the holder to show.
+6. A route of equivalent criteria with no published list (PSTI → ★2 and above) covers
+   nothing by itself: its conditions are listed, the crosswalks answer each requirement.
+
+A wanted category profile (★2+) has no crosswalk of its own: each of its requirements is
+reached through the scheme that defines it (★1's through ★1, an added ETSI provision through
+ETSI EN 303 645); an operator-supplied requirement has no link and needs evidence.
+
+``recognize_report(catalog, report, want, on)`` starts from what one assessment showed
+instead of what a scheme holds: each wanted requirement is covered (the report's verdict
+carried by ``project_report``, or a route's waiver), NOT_MET, or still to be shown.
 
 The label comes in as ``LabelOnDay``, plain values, so this layer reads no label library
 (``labels.standing.standing_on`` works it out above this layer); the fee comes through the
@@ -27,18 +40,23 @@ The label comes in as ``LabelOnDay``, plain values, so this layer reads no label
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from jcstar.assessment.application_rules import ROUTES, psti_waived
+from jcstar.assessment.models import AssessmentReport
+from jcstar.assessment.projection import ProjectedVerdict, project_report
 from jcstar.catalog.crosswalk import CoverLink, CrosswalkGraph
 from jcstar.catalog.loader import CatalogIndex
 from jcstar.catalog.models import Catalog, Requirement
 from jcstar.catalog.recognition import RecognitionRoute, Recognitions, load_recognitions
 
-Coverage = Literal["covered", "needs_evidence"]
-Outcome = Literal["covered", "needs_evidence", "deemed_compliant", "not_deemed_compliant"]
+Coverage = Literal["covered", "not_met", "needs_evidence"]
+Outcome = Literal[
+    "covered", "not_met", "needs_evidence", "deemed_compliant", "not_deemed_compliant"
+]
 
 #: what each of the registry's application routes waives, read where the registry reads it
 _WAIVERS = {"psti": psti_waived}
@@ -80,11 +98,11 @@ class LabelOnDay(Frozen):
 
 
 class Cover(Frozen):
-    """What covers a wanted requirement: a recognition route, or a crosswalk link from a
-    requirement of the held scheme."""
+    """What covers a wanted requirement: a recognition route, a crosswalk link from a
+    requirement of the held scheme, or a report's verdict (``recognize_report``)."""
 
-    kind: Literal["route", "crosswalk"]
-    #: the route's id, or the held requirement's id
+    kind: Literal["route", "crosswalk", "report"]
+    #: the route's id, the held requirement's id, or the assessed requirements' ids
     source: str
     relationship: str | None = None
     basis: str
@@ -95,6 +113,8 @@ class Cover(Frozen):
     def describe(self) -> str:
         if self.kind == "route":
             return f"route {self.source} ({self.basis})"
+        if self.kind == "report":
+            return f"report: {self.rationale}"
         flag = ", recognised" if self.recognised else ""
         return f"{self.source} ({self.relationship}{flag}, {self.basis})"
 
@@ -104,6 +124,8 @@ class RecognitionRow(Frozen):
     title_ja: str | None
     title_en: str | None
     coverage: Coverage
+    #: the report's projected verdict (``recognize_report`` only)
+    verdict: str | None = None
     covered_by: tuple[Cover, ...]
     #: links that reach the requirement without carrying a MET (subset, intersect)
     partial: tuple[Cover, ...]
@@ -120,6 +142,8 @@ class Fee(Frozen):
 
 class RouteAnswer(Frozen):
     id: str
+    #: the route's wanted end: a scheme, or the ★N+ category profiles
+    wants: str
     kind: str
     summary: str
     basis: str
@@ -150,6 +174,8 @@ class Recognition(Frozen):
     have: str
     want: str
     on: dt.date
+    #: the report the answer starts from (``recognize_report``), else null
+    report_id: str | None = None
     #: the crosswalk path the per-requirement answers come from
     path: tuple[str, ...]
     route: RouteAnswer | None
@@ -158,6 +184,7 @@ class Recognition(Frozen):
     outcome: Outcome
     covered: int
     total: int
+    not_met: int = 0
 
 
 class RecognitionError(ValueError):
@@ -177,42 +204,162 @@ def recognize(
     ``KeyError`` names an unknown scheme, or a pair no crosswalk connects."""
     index = CatalogIndex(catalog)
     index.scheme(have)
-    index.scheme(want)
-    route = (recognitions or load_recognitions()).between(have, want)
-    projection = CrosswalkGraph(catalog).project(have, want)
-    live = route is not None and route.in_effect(on)
-    waived = _waived(catalog, route) if route is not None else frozenset()
-    answer = None
-    if label is not None:
-        if route is None or route.label is None:
-            raise RecognitionError(
-                f"no route from {have} to {want} rests on a label: "
-                "--registration applies to one that does (jcstar-1 → psti)"
-            )
-        answer = _judge_label(route, label, live)
-    # a label deemed compliant answers every wanted requirement through the route (rule 4)
-    whole = answer is not None and answer.deemed_compliant
+    level = _profile_level(index, want)
+    route = (recognitions or load_recognitions()).between(have, want, level)
+    path, links_by_id = _project(catalog, have, want)
+    answer = _label_answer(route, label, have, want, on)
+    covers = _route_covers(catalog, route, on, answer)
     by_id = index.by_id(want)
     rows = tuple(
-        _row(
-            by_id[row.id],
-            row.covered_by,
-            route if live and (whole or row.id in waived) else None,
-        )
-        for row in projection.rows
+        _row(by_id[rid], links, route if covers(rid) else None)
+        for rid, links in links_by_id.items()
     )
     covered = sum(row.coverage == "covered" for row in rows)
     return Recognition(
         have=have,
         want=want,
         on=on,
-        path=projection.path,
-        route=_route_answer(catalog, route, on, waived, fees) if route else None,
+        path=path,
+        route=_route_answer(catalog, route, on, level, fees) if route else None,
         rows=rows,
         label=answer,
         outcome=_outcome(answer, covered, len(rows)),
         covered=covered,
         total=len(rows),
+    )
+
+
+def recognize_report(
+    catalog: Catalog,
+    report: AssessmentReport,
+    want: str,
+    on: dt.date,
+    label: LabelOnDay | None = None,
+    fees: FeeTable | None = None,
+    recognitions: Recognitions | None = None,
+) -> Recognition:
+    """What one assessment shows towards ``want`` on day ``on``: each wanted requirement
+    covered (the report's verdict carried by the projection, or a route's waiver), NOT_MET,
+    or still to show. The route is the one from the report's scheme, else from the scheme
+    it is built on (★1). ``KeyError`` names an unknown scheme or a pair no crosswalk joins."""
+    index = CatalogIndex(catalog)
+    level = _profile_level(index, want)
+    found = recognitions or load_recognitions()
+    have = report.catalog.scheme
+    route = found.between(have, want, level)
+    if route is None:
+        have = index.native_root(have)
+        route = found.between(have, want, level)
+    answer = _label_answer(route, label, have, want, on)
+    covers = _route_covers(catalog, route, on, answer)
+    by_id = index.by_id(want)
+    projection = project_report(catalog, report, want)
+    rows = tuple(
+        _report_row(by_id[v.requirement], v, route if covers(v.requirement) else None)
+        for v in projection.verdicts
+    )
+    covered = sum(row.coverage == "covered" for row in rows)
+    not_met = sum(row.coverage == "not_met" for row in rows)
+    outcome = "not_met" if not_met and answer is None else _outcome(answer, covered, len(rows))
+    return Recognition(
+        have=report.catalog.scheme,
+        want=want,
+        on=on,
+        report_id=report.report_id,
+        path=(projection.source_scheme, want),
+        route=_route_answer(catalog, route, on, level, fees) if route else None,
+        rows=rows,
+        label=answer,
+        outcome=outcome,
+        covered=covered,
+        total=len(rows),
+        not_met=not_met,
+    )
+
+
+def _profile_level(index: CatalogIndex, scheme_id: str) -> int | None:
+    """The JC-STAR level of a category profile (null for any other scheme)."""
+    scheme = index.scheme(scheme_id)
+    return scheme.level if scheme.is_profile else None
+
+
+def _label_answer(
+    route: RecognitionRoute | None, label: LabelOnDay | None, have: str, want: str, on: dt.date
+) -> LabelAnswer | None:
+    if label is None:
+        return None
+    if route is None or route.label is None:
+        raise RecognitionError(
+            f"no route from {have} to {want} rests on a label: "
+            "--registration applies to one that does (jcstar-1 → psti)"
+        )
+    return _judge_label(route, label, route.in_effect(on))
+
+
+def _route_covers(
+    catalog: Catalog, route: RecognitionRoute | None, on: dt.date, answer: LabelAnswer | None
+) -> Callable[[str], bool]:
+    """Which wanted requirements the route covers on the day: its waiver's (rule 1); all of
+    them for a label deemed compliant (rule 4) or a whole-scheme route resting on no label
+    (rule 5); none for equivalent criteria with no published list (rule 6)."""
+    if route is None or not route.in_effect(on):
+        return lambda _: False
+    whole = (answer is not None and answer.deemed_compliant) or (
+        route.whole_scheme and route.label is None
+    )
+    if whole:
+        return lambda _: True
+    waived = _waived(catalog, route)
+    return lambda rid: rid in waived
+
+
+def _project(
+    catalog: Catalog, have: str, want: str
+) -> tuple[tuple[str, ...], dict[str, tuple[CoverLink, ...]]]:
+    """The crosswalk path and, for each wanted requirement in order, the links reaching it
+    from ``have``. A category profile is reached requirement by requirement through the
+    scheme that defines each (see the module's note)."""
+    index = CatalogIndex(catalog)
+    graph = CrosswalkGraph(catalog)
+    if not index.scheme(want).is_profile:
+        projection = graph.project(have, want)
+        return projection.path, {row.id: row.covered_by for row in projection.rows}
+    natives = _natives(index, want)
+    reached: dict[str, dict[str, tuple[CoverLink, ...]]] = {}
+    for native in dict.fromkeys(natives.values()):
+        if native == want:
+            reached[native] = {}  # the operator's own requirements: no crosswalk
+        elif native == have:
+            reached[native] = {rid: (_same(index, rid),) for rid in index.requirement_ids(have)}
+        else:
+            rows = graph.project(have, native).rows
+            reached[native] = {row.id: row.covered_by for row in rows}
+    root = index.native_root(want)
+    path = (*graph.path(have, root), want) if root != have else (have, want)
+    return path, {rid: reached[native].get(rid, ()) for rid, native in natives.items()}
+
+
+def _natives(index: CatalogIndex, profile_id: str) -> dict[str, str]:
+    """Each requirement of a category profile, in its order, with the scheme defining it."""
+    scheme = index.scheme(profile_id)
+    if scheme.base is None:
+        return {rid: profile_id for rid in index.requirement_ids(profile_id)}
+    found = _natives(index, scheme.base)
+    for item in scheme.adds:
+        found.setdefault(item.id, item.from_scheme)
+    for req in scheme.requirements:
+        found.setdefault(req.id, profile_id)
+    return found
+
+
+def _same(index: CatalogIndex, rid: str) -> CoverLink:
+    req = index.requirement(rid)
+    return CoverLink(
+        source=rid,
+        source_title=(req.title_en or req.title) if req else rid,
+        relationship="equal",
+        rationale="the same requirement",
+        basis="official",
     )
 
 
@@ -249,6 +396,43 @@ def _row(
         covered_by=tuple(covers),
         partial=partial,
         needs=() if covers else _needs(req),
+    )
+
+
+def _report_row(
+    req: Requirement, verdict: ProjectedVerdict, route: RecognitionRoute | None
+) -> RecognitionRow:
+    """A wanted requirement as the report shows it: covered by a MET or NOT_APPLICABLE
+    verdict (or the route), NOT_MET (a route never hides a failure the report found), or
+    what is still to show."""
+    covers = []
+    if route is not None:
+        covers.append(_route_cover(route))
+    if verdict.verdict in ("MET", "NOT_APPLICABLE", "NOT_MET"):
+        covers.append(
+            Cover(
+                kind="report",
+                source=", ".join(verdict.from_requirements) or verdict.requirement,
+                basis="official" if verdict.official else "judgement",
+                rationale=verdict.reason,
+            )
+        )
+    coverage: Coverage = (
+        "not_met"
+        if verdict.verdict == "NOT_MET"
+        else "covered"
+        if route is not None or verdict.verdict in ("MET", "NOT_APPLICABLE")
+        else "needs_evidence"
+    )
+    return RecognitionRow(
+        requirement=req.id,
+        title_ja=req.title_ja,
+        title_en=req.title_en,
+        coverage=coverage,
+        verdict=verdict.verdict,
+        covered_by=tuple(covers) if coverage != "not_met" else (),
+        partial=tuple(covers) if coverage == "not_met" else (),
+        needs=_needs(req) if coverage == "needs_evidence" else (),
     )
 
 
@@ -327,10 +511,11 @@ def _route_answer(
     catalog: Catalog,
     route: RecognitionRoute,
     on: dt.date,
-    waived: frozenset[str],
+    want_level: int | None,
     fees: FeeTable | None,
 ) -> RouteAnswer:
-    level = next((lv.level for lv in catalog.levels if lv.scheme == route.want), None)
+    waived = _waived(catalog, route)
+    level = next((lv.level for lv in catalog.levels if lv.scheme == route.want), want_level)
     fee = None
     if fees is not None and route.application_route is not None and level is not None:
         row = fees.row_for(level, route.application_route, on)
@@ -345,6 +530,7 @@ def _route_answer(
     )
     return RouteAnswer(
         id=route.id,
+        wants=route.wants,
         kind=route.kind,
         summary=" ".join(route.summary.split()),
         basis=route.basis,
@@ -356,7 +542,10 @@ def _route_answer(
         waives=tuple(sorted(waived)),
         fee=fee,
         label_condition=label_condition,
-        conditions=tuple(f"{c.text} [{c.basis}: {', '.join(c.sources)}]" for c in route.conditions),
+        conditions=tuple(
+            f"{c.text} [{c.basis}: {', '.join(c.sources)}]"
+            for c in route.conditions_for(want_level)
+        ),
         confirm=" ".join(route.confirm.split()),
         note=" ".join(route.note.split()),
     )

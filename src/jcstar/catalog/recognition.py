@@ -3,8 +3,12 @@ models, and the lint every shipped route must pass.
 
 A route says what a product holding one scheme (``have``) gets towards another (``want``):
 a waiver of some requirements (IPA's PSTI route), deemed compliance with the whole scheme
-on a label condition (UK law for a ★1 label), a simplified application (CLS level 1 ↔ ★1),
-or nothing (``kind: none``, kept so the answer says no arrangement exists). Its ``basis``
+on a label condition (UK law for a ★1 label) or on holding the scheme at all (any CLS level →
+UK PSTI), a simplified application (CLS level 1 ↔ ★1, PSTI → CLS level 1), equivalent
+criteria accepted without a published list (PSTI → ★2 and above), or nothing (``kind:
+none``, kept so the answer says no arrangement exists). A route may start from several
+held schemes (``also_have``: every CLS level) and end at every JC-STAR category profile from
+a level up (``want_from_level``) instead of one scheme. Its ``basis``
 is wider than the catalog's: ``secondary`` marks a fact read only in a summary of the
 official text, with ``confirm`` naming what to check in the primary text.
 """
@@ -26,8 +30,12 @@ RECOGNITION_FILE = "recognition.yaml"
 RouteBasis = Literal["official", "secondary", "judgement"]
 #: waiver: some wanted requirements are accepted; deemed_compliance: the whole wanted scheme
 #: is met on the route's conditions; simplified_application: an easier procedure, no waiver
-#: known; none: no arrangement exists (coverage is the crosswalks' alone)
-RouteKind = Literal["waiver", "deemed_compliance", "simplified_application", "none"]
+#: known; equivalent_criteria: equivalent criteria are accepted but which is not published, so
+#: the route covers nothing by itself; none: no arrangement exists (coverage is the
+#: crosswalks' alone)
+RouteKind = Literal[
+    "waiver", "deemed_compliance", "simplified_application", "equivalent_criteria", "none"
+]
 
 
 class LabelCondition(Frozen):
@@ -45,12 +53,19 @@ class RouteCondition(Frozen):
     text: str = Field(min_length=1)
     basis: RouteBasis
     sources: tuple[str, ...] = Field(min_length=1)
+    #: the condition applies only when the wanted scheme is at this JC-STAR level or above
+    from_level: int | None = Field(default=None, ge=1, le=4)
 
 
 class RecognitionRoute(Frozen):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,79}$")
     have: str
-    want: str
+    #: other held schemes the same route starts from (CLS level 2 as well as level 1)
+    also_have: tuple[str, ...] = ()
+    #: the wanted scheme; null with ``want_from_level``
+    want: str | None = None
+    #: every JC-STAR category profile at this level or above (PSTI → ★2 and above)
+    want_from_level: int | None = Field(default=None, ge=2, le=4)
     kind: RouteKind
     summary: str = Field(min_length=1)
     #: every requirement of ``want`` is met (given ``label``, where the route names one)
@@ -71,6 +86,10 @@ class RecognitionRoute(Frozen):
 
     @model_validator(mode="after")
     def _says_what_it_rests_on(self) -> RecognitionRoute:
+        if (self.want is None) == (self.want_from_level is None):
+            raise ValueError("a route wants one scheme (want:) or a level up (want_from_level:)")
+        if self.kind == "equivalent_criteria" and self.whole_scheme:
+            raise ValueError("equivalent criteria with no published list cover nothing whole")
         if self.basis == "secondary" and not self.confirm:
             raise ValueError("a secondary route says what to confirm (confirm:)")
         if self.basis == "judgement" and not self.note:
@@ -84,14 +103,40 @@ class RecognitionRoute(Frozen):
     def in_effect(self, on: dt.date) -> bool:
         return self.kind != "none" and (self.effective_from is None or self.effective_from <= on)
 
+    @property
+    def holders(self) -> tuple[str, ...]:
+        return (self.have, *self.also_have)
+
+    @property
+    def wants(self) -> str:
+        """The wanted end in words: a scheme id, or the levels of category profiles."""
+        return self.want or f"JC-STAR ★{self.want_from_level}+ category profiles"
+
+    def conditions_for(self, level: int | None) -> tuple[RouteCondition, ...]:
+        """The conditions that apply when the wanted scheme is at JC-STAR ``level``."""
+        return tuple(
+            c
+            for c in self.conditions
+            if c.from_level is None or (level is not None and level >= c.from_level)
+        )
+
 
 class Recognitions(Frozen):
     #: source ids this file cites beyond the catalog's (``catalog.yaml`` ``sources``)
     sources: dict[str, str] = Field(default_factory=dict)
     routes: tuple[RecognitionRoute, ...]
 
-    def between(self, have: str, want: str) -> RecognitionRoute | None:
-        return next((r for r in self.routes if r.have == have and r.want == want), None)
+    def between(
+        self, have: str, want: str, want_level: int | None = None
+    ) -> RecognitionRoute | None:
+        """The route from ``have`` to ``want``: one naming ``want``, else, for a category
+        profile at ``want_level``, one to every profile from a level up to it."""
+        held = [r for r in self.routes if have in r.holders]
+        named = next((r for r in held if r.want == want), None)
+        if named is not None or want_level is None:
+            return named
+        by_level = [r for r in held if r.want_from_level and r.want_from_level <= want_level]
+        return max(by_level, key=lambda r: r.want_from_level or 0, default=None)
 
 
 def load_recognitions(root: Path | None = None) -> Recognitions:
@@ -118,12 +163,12 @@ def lint_recognitions(
     seen: set[tuple[str, str]] = set()
     for route in recognitions.routes:
         where = f"{RECOGNITION_FILE}: {route.id}"
-        for end in (route.have, route.want):
-            if end not in index.schemes:
-                problems.append(f"{where}: unknown scheme {end!r}")
-        if (route.have, route.want) in seen:
-            problems.append(f"{where}: a second route from {route.have} to {route.want}")
-        seen.add((route.have, route.want))
+        ends = [*route.holders, *([route.want] if route.want else [])]
+        problems += [f"{where}: unknown scheme {e!r}" for e in ends if e not in index.schemes]
+        for held in route.holders:
+            if (held, route.wants) in seen:
+                problems.append(f"{where}: a second route from {held} to {route.wants}")
+            seen.add((held, route.wants))
         cited = [*route.sources, *(s for c in route.conditions for s in c.sources)]
         problems += [f"{where}: unknown source {s}" for s in cited if s not in known_sources]
         claims = [(route.basis, route.sources), *((c.basis, c.sources) for c in route.conditions)]

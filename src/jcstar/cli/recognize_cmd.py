@@ -2,11 +2,14 @@
 another, requirement by requirement, with the recognition route, its conditions and fee; with
 ``--registration NO`` (★1 → UK PSTI), whether that label is deemed compliant on ``--on`` (the
 date of supply), read from a registry or a signed snapshot as ``procure check`` reads them.
+With ``--report REPORT.json`` instead of ``--have``: what that assessment showed, each wanted
+requirement covered (its projected verdict, or a route's waiver), NOT_MET, or still to show.
 
 Exit codes: 0 every wanted requirement covered, or the label deemed compliant; 1 the label is
-not deemed compliant on the day; 3 some wanted requirement still needs evidence; 2 bad input
-(an unknown scheme, a label no route asks for, a registration number the registry lacks);
-5 the registry could not be reached.
+not deemed compliant on the day, or the report shows a wanted requirement NOT_MET; 3 some
+wanted requirement still needs evidence; 2 bad input (an unknown scheme, a label no route
+asks for, a registration number the registry lacks, an unreadable report); 5 the registry
+could not be reached.
 """
 
 from __future__ import annotations
@@ -42,24 +45,40 @@ from jcstar.cli.procure_options import (
 from jcstar.cli.registry_options import registry_errors
 
 if TYPE_CHECKING:
-    from jcstar.assessment.recognition import LabelOnDay, Recognition, RouteAnswer
+    from jcstar.assessment.recognition import (
+        Cover,
+        LabelOnDay,
+        Recognition,
+        RecognitionRow,
+        RouteAnswer,
+    )
     from jcstar.labels.standing import LabelRecord
 
 EXIT_BY_OUTCOME = {
     "covered": EXIT_OK,
     "deemed_compliant": EXIT_OK,
+    "not_met": EXIT_NOT_CONFORMANT,
     "not_deemed_compliant": EXIT_NOT_CONFORMANT,
     "needs_evidence": EXIT_INCOMPLETE,
 }
 
 
 def recognize(
-    have: Annotated[
-        str, typer.Option("--have", metavar="SCHEME", help="The scheme the product holds")
-    ],
     want: Annotated[
         str, typer.Option("--want", metavar="SCHEME", help="The scheme to answer, e.g. jcstar-1")
     ],
+    have: Annotated[
+        str | None,
+        typer.Option("--have", metavar="SCHEME", help="The scheme the product holds"),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            metavar="REPORT.json",
+            help="Start from what this assessment showed instead of --have",
+        ),
+    ] = None,
     level: Annotated[
         int | None,
         typer.Option(
@@ -82,22 +101,38 @@ def recognize(
     """What holding one scheme gives towards another: waivers, links, what is left.
 
     Each requirement of --want: covered by the route or a crosswalk link, or what to show.
+    With --report: covered by the report's verdict or the route, NOT_MET, or what to show.
 
     With --registration: whether that label is deemed compliant on --on (date of supply)."""
-    from jcstar.assessment.recognition import RecognitionError
+    from jcstar.assessment.inputs import InputError
+    from jcstar.assessment.recognition import RecognitionError, recognize_report
     from jcstar.assessment.recognition import recognize as answer
     from jcstar.catalog.loader import load_catalog
+    from jcstar.cli.report_cmd import load_report
     from jcstar.registry.applications.fees import fee_table
 
+    if (have is None) == (report is None):
+        fail("give --have SCHEME (what the product holds) or --report REPORT.json, not both")
+    if report is not None and level is not None:
+        fail("--level qualifies --have; a report names its own scheme")
     day = day_of(on)
-    held = have if level is None or have.endswith(f"-{level}") else f"{have}-{level}"
+    loaded = None
+    if report is not None:
+        with input_errors(InputError):
+            loaded = load_report(report)
     label = None
     if registration is not None:
         label = _label_on_day(registration, day, registry, snapshot, sig, jwks)
     elif registry or snapshot:
         fail("--registry and --snapshot are read for a label: give --registration NO")
+    catalog = load_catalog()
     with input_errors(KeyError, RecognitionError):
-        result = answer(load_catalog(), held, want, day, label=label, fees=fee_table())
+        if loaded is not None:
+            result = recognize_report(catalog, loaded, want, day, label=label, fees=fee_table())
+        else:
+            assert have is not None
+            held = have if level is None or have.endswith(f"-{level}") else f"{have}-{level}"
+            result = answer(catalog, held, want, day, label=label, fees=fee_table())
     if fmt is TextFormat.json:
         print_json(result.model_dump(mode="json"))
     else:
@@ -149,15 +184,24 @@ def label_on_day(record: LabelRecord, day: dt.date) -> LabelOnDay:
     )
 
 
+COVERAGE_CELLS = {
+    "covered": "[green]covered[/]",
+    "not_met": "[red]NOT_MET[/]",
+    "needs_evidence": "[yellow]needs evidence[/]",
+}
+
+
 def _print(result: Recognition) -> None:
+    start = f"report {result.report_id} ({result.have})" if result.report_id else result.have
+    failed = f", {result.not_met} NOT_MET" if result.not_met else ""
     print_table(
-        f"{result.have} → {result.want} on {result.on}: {result.covered}/{result.total} covered",
+        f"{start} → {result.want} on {result.on}: {result.covered}/{result.total} covered{failed}",
         ("requirement", "coverage", "covered by", "still to show"),
         (
             (
                 escape(f"{row.requirement}\n{row.title_en or row.title_ja or ''}"),
-                "[green]covered[/]" if row.coverage == "covered" else "[yellow]needs evidence[/]",
-                escape("\n".join(cover.describe() for cover in row.covered_by)),
+                COVERAGE_CELLS[row.coverage],
+                escape("\n".join(c.describe() for c in _shown(row))),
                 escape("\n".join(row.needs)),
             )
             for row in result.rows
@@ -173,14 +217,25 @@ def _print(result: Recognition) -> None:
             "is deemed compliant"
         )
     else:
-        missing = result.total - result.covered
-        lines.append(
-            f"every {result.want} requirement is covered"
-            if not missing
-            else f"{missing} of {result.total} {result.want} requirements still need evidence"
-        )
+        missing = result.total - result.covered - result.not_met
+        if result.not_met:
+            lines.append(
+                f"{result.not_met} of {result.total} {result.want} requirements are NOT_MET "
+                "in the report"
+            )
+        if missing:
+            lines.append(
+                f"{missing} of {result.total} {result.want} requirements still need evidence"
+            )
+        if not missing and not result.not_met:
+            lines.append(f"every {result.want} requirement is covered")
     for line in lines:
         console.print(escape(line), highlight=False)
+
+
+def _shown(row: RecognitionRow) -> tuple[Cover, ...]:
+    """What the "covered by" cell names: the covers, or for NOT_MET the verdict that failed."""
+    return row.partial if row.coverage == "not_met" else row.covered_by
 
 
 def _no_route(result: Recognition) -> str:
