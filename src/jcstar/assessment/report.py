@@ -8,6 +8,7 @@ import uuid
 from collections import Counter
 
 from jcstar import __version__
+from jcstar.assessment.also import also_record
 from jcstar.assessment.models import (
     Answer,
     AssessmentPlan,
@@ -16,6 +17,7 @@ from jcstar.assessment.models import (
     CheckInfo,
     DataFileDigest,
     InputDigest,
+    OperatorFileDigest,
     Overall,
     ParamValues,
     ProductInfo,
@@ -25,6 +27,7 @@ from jcstar.assessment.models import (
     ToolInfo,
 )
 from jcstar.catalog.models import Catalog
+from jcstar.catalog.operator_requirements import operator_files
 from jcstar.checks.base import CheckAttempt, data_digest
 
 _REPORT_NAMESPACE = uuid.UUID("6d1f1b52-4c1e-4f0e-9a53-6a2f7d3c9b10")
@@ -136,6 +139,7 @@ def assemble_report(
     criteria = scheme.current_criteria if scheme.is_profile else None
     if criteria is None and not scheme.is_profile and level is not None:
         criteria = level.current_criteria
+    also = also_record(catalog, plan.scheme, plan.also, (v.requirement for v in verdicts))
     return AssessmentReport(
         report_id=report_id_for(catalog.digest, generated_at, all_inputs),
         generated_at=generated_at,
@@ -147,6 +151,13 @@ def assemble_report(
             scheme_version=scheme.version,
             also=plan.also,
             draft=scheme.draft,
+            added_by=also.added_by,
+            native_schemes=also.native_schemes,
+            scheme_names=also.scheme_names,
+            operator_files=tuple(
+                OperatorFileDigest(scheme=sid, name=name, sha256=sha)
+                for sid, name, sha in operator_files(catalog, plan.scheme)
+            ),
         ),
         level=plan.level,
         criteria_version=criteria.id if criteria else None,

@@ -8,13 +8,16 @@ holds ``requirements:`` in the catalog's Requirement shape and, optionally, the 
 version they come from (``criteria_versions:``).
 
 Loading them gives a new frozen catalog whose profiles hold those requirements. Its digest
-covers the files too: a report made with them names the data it was made with, and a registry
-judging it must hold the same files.
+stays the shipped data's: the files concern only their own profiles, so a registry that holds
+them still judges a ★1 report made without them. A report assessed against such a profile
+records each file's name and ``operator_digest`` instead, and a registry compares those for
+that report only (``assessment/decision.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -94,7 +97,6 @@ def _read(path: Path) -> bytes:
 def _merge(catalog: Catalog, contents: list[tuple[Scheme, Path, bytes]]) -> Catalog:
     index = CatalogIndex(catalog)
     filled = {}
-    digest = hashlib.sha256(catalog.digest.encode())
     for scheme, path, data in contents:
         loaded = parse_file(path, data)
         _check_against(index, scheme, path, loaded)
@@ -102,14 +104,42 @@ def _merge(catalog: Catalog, contents: list[tuple[Scheme, Path, bytes]]) -> Cata
         if loaded.criteria_versions:
             update["criteria_versions"] = scheme.criteria_versions + loaded.criteria_versions
         filled[scheme.id] = scheme.model_copy(update=update)
-        digest.update(f"\0{path.name}\0".encode() + hashlib.sha256(data).digest())
+    # the digest stays the shipped data's (see the module's docstring)
     return catalog.model_copy(
         update={
             "schemes": tuple(filled.get(s.id, s) for s in catalog.schemes),
-            "digest": digest.hexdigest(),
             "files": (*catalog.files, *(f"operator:{path.name}" for _, path, _ in contents)),
         }
     )
+
+
+def operator_digest(scheme: Scheme) -> str:
+    """SHA-256 over what the operator's file gave ``scheme``: its requirements and criteria
+    versions, as loaded. Over the loaded content rather than the file's bytes, because the
+    Scheme keeps no bytes and a comment or re-indentation changes no requirement; fields at
+    their default are left out, so a newer jcstar that adds a field digests the same."""
+    content = scheme.model_dump(
+        mode="json", include={"requirements", "criteria_versions"}, exclude_defaults=True
+    )
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def operator_files(catalog: Catalog, scheme_id: str) -> tuple[tuple[str, str, str], ...]:
+    """(profile, file name, ``operator_digest``) for each profile in ``scheme_id``'s base chain
+    (itself first) whose requirements an operator's file gave; none for any other scheme, or
+    for a profile whose file this catalog does not hold."""
+    index = CatalogIndex(catalog)
+    found = []
+    seen: set[str] = set()  # a base cycle (the profile lint names it) ends the walk
+    current: str | None = scheme_id
+    while current is not None and current in index.schemes and current not in seen:
+        seen.add(current)
+        scheme = index.schemes[current]
+        if scheme.operator_requirements and scheme.requirements:
+            found.append((scheme.id, scheme.operator_requirements, operator_digest(scheme)))
+        current = scheme.base
+    return tuple(found)
 
 
 def parse_file(path: Path, data: bytes) -> OperatorFile:
