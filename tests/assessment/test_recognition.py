@@ -8,18 +8,23 @@ import datetime as dt
 import pytest
 
 from jcstar.assessment.application_rules import psti_waived
+from jcstar.assessment.models import AssessmentReport
 from jcstar.assessment.recognition import (
     LabelOnDay,
     Recognition,
     RecognitionError,
     carries_met,
     recognize,
+    recognize_report,
 )
+from jcstar.assessment.service import assess_files
 from jcstar.catalog.crosswalk import CrosswalkGraph
-from jcstar.catalog.loader import load_catalog
+from jcstar.catalog.loader import CatalogIndex, load_catalog
 from jcstar.registry.applications.fees import fee_table
+from tests.conftest import CONFORMANT, NONCONFORMANT
 
 CATALOG = load_catalog()
+CATALOG_INDEX = CatalogIndex(CATALOG)
 #: a day every route below is in effect on
 ON = dt.date(2026, 7, 1)
 STAR1_VERSION = "JST-CR-01-01-2024R1"
@@ -38,6 +43,27 @@ NOT_WAIVED_BY_PSTI = [
     "S1.1-14",
     "S1.1-15",
 ]
+
+
+@pytest.fixture(scope="module")
+def star1_report() -> AssessmentReport:
+    """The conformant example assessed for ★1 only."""
+    return assess_files(CONFORMANT / "profile.yaml", CONFORMANT / "answers.yaml")
+
+
+@pytest.fixture(scope="module")
+def also_report() -> AssessmentReport:
+    """The conformant example assessed with --also cls-1,psti and the added answers."""
+    return assess_files(
+        CONFORMANT / "profile.yaml",
+        CONFORMANT / "answers-also-cls1-psti.yaml",
+        also=("cls-1", "psti"),
+    )
+
+
+@pytest.fixture(scope="module")
+def bad_report() -> AssessmentReport:
+    return assess_files(NONCONFORMANT / "profile.yaml", NONCONFORMANT / "answers.yaml")
 
 
 def ids(result: Recognition, coverage: str) -> list[str]:
@@ -209,3 +235,123 @@ def test_cls_level_1_route_is_secondary_and_starts_2026_06_01():
 def test_an_unknown_scheme_names_the_known_ones():
     with pytest.raises(KeyError, match=r"unknown scheme 'uk-psti' \(known: .*psti"):
         recognize(CATALOG, "uk-psti", "jcstar-1", ON)
+
+
+# --- second pass: CLS ↔ UK PSTI, PSTI → ★2+, and answers from a report ---
+
+
+@pytest.mark.parametrize("held", ["cls-1", "cls-2"])
+def test_any_cls_level_is_deemed_psti_compliant_through_the_csa_uk_route(held: str):
+    result = recognize(CATALOG, held, "psti", ON)
+    assert result.route is not None
+    assert (result.route.id, result.route.kind, result.route.basis) == (
+        "cls-to-psti",
+        "deemed_compliance",
+        "official",
+    )
+    assert result.route.sources == ("P13",)
+    assert result.outcome == "covered"
+    assert all(row.covered_by[0].source == "cls-to-psti" for row in result.rows)
+    # the UK instrument that gives it effect is secondary, and says so
+    assert any("[secondary: UKSI" in c for c in result.route.conditions)
+    assert "S.I. 2025/1267" in result.route.confirm
+
+
+def test_before_the_csa_uk_mou_takes_effect_a_cls_label_covers_by_crosswalk_only():
+    result = recognize(CATALOG, "cls-1", "psti", dt.date(2025, 12, 31))
+    assert result.route is not None and not result.route.in_effect
+    assert all(c.kind != "route" for row in result.rows for c in row.covered_by)
+
+
+def test_psti_to_cls_level_1_is_a_simplified_route_that_waives_nothing():
+    result = recognize(CATALOG, "psti", "cls-1", ON)
+    assert result.route is not None
+    assert (result.route.id, result.route.kind, result.route.basis) == (
+        "psti-to-cls-1",
+        "simplified_application",
+        "official",
+    )
+    assert result.route.effective_from == dt.date(2026, 1, 1)
+    assert result.route.waives == ()
+    projected = CrosswalkGraph(CATALOG).project("psti", "cls-1")
+    assert ids(result, "covered") == [r.id for r in projected.rows if r.coverage == "covered"]
+    assert result.outcome == "needs_evidence"
+
+
+def test_psti_to_a_star2_profile_accepts_equivalent_criteria_but_covers_nothing_itself():
+    result = recognize(CATALOG, "psti", "jcstar-2-smart-home", ON)
+    assert result.route is not None
+    assert (result.route.id, result.route.kind) == (
+        "psti-to-jcstar-2-and-above",
+        "equivalent_criteria",
+    )
+    assert "not published" in result.route.summary
+    assert all(c.kind != "route" for row in result.rows for c in row.covered_by)
+    # the profile's ★1 base and its added ETSI provisions each reached through their scheme
+    profile_ids = [r.id for r in CATALOG_INDEX.requirements("jcstar-2-smart-home")]
+    assert [row.requirement for row in result.rows] == profile_ids
+    star1 = recognize(CATALOG, "psti", "jcstar-1", dt.date(2025, 12, 31))
+    base = {row.requirement: row.coverage for row in star1.rows}
+    assert {r.requirement: r.coverage for r in result.rows if r.requirement in base} == base
+    # the evaluation-body condition is ★3's, not ★2's
+    assert not any("evaluation body" in c for c in result.route.conditions)
+
+
+def test_psti_to_a_star3_profile_also_gives_the_statement_to_the_evaluation_body():
+    route = recognize(CATALOG, "psti", "jcstar-3-network-cameras", ON).route
+    assert route is not None and route.id == "psti-to-jcstar-2-and-above"
+    assert any("evaluation body" in c for c in route.conditions)
+
+
+def test_a_report_answers_each_wanted_requirement_from_its_own_verdicts(
+    star1_report: AssessmentReport,
+):
+    result = recognize_report(CATALOG, star1_report, "psti", ON)
+    assert result.report_id == star1_report.report_id
+    coverage = {row.requirement: row.coverage for row in result.rows}
+    # ★1's S1.1-02 is only part of 5.1-1/5.1-2: the report cannot claim them
+    assert coverage == {
+        "5.1-1": "needs_evidence",
+        "5.1-2": "needs_evidence",
+        "5.2-1": "covered",
+        "5.3-13": "covered",
+    }
+    rows = {row.requirement: row for row in result.rows}
+    assert rows["5.2-1"].covered_by[0].kind == "report"
+    assert "S1.1-05 is MET" in rows["5.2-1"].covered_by[0].rationale
+    assert any(need.startswith("answer QE5.1-1-1") for need in rows["5.1-1"].needs)
+    assert result.outcome == "needs_evidence"
+
+
+def test_a_report_assessed_also_for_psti_covers_it_in_full(also_report: AssessmentReport):
+    result = recognize_report(CATALOG, also_report, "psti", ON)
+    assert result.outcome == "covered"
+    assert [row.verdict for row in result.rows] == ["MET"] * 4
+
+
+def test_a_report_with_failures_shows_them_not_met(bad_report: AssessmentReport):
+    result = recognize_report(CATALOG, bad_report, "psti", ON)
+    assert result.outcome == "not_met"
+    assert [row.requirement for row in result.rows if row.coverage == "not_met"] == [
+        "5.1-1",
+        "5.2-1",
+    ]
+    assert result.not_met == 2
+    failed = next(row for row in result.rows if row.requirement == "5.2-1")
+    assert failed.covered_by == () and "NOT_MET" in failed.partial[0].rationale
+
+
+def test_a_report_with_a_valid_star1_label_is_covered_through_the_label_route(
+    star1_report: AssessmentReport,
+):
+    result = recognize_report(CATALOG, star1_report, "psti", ON, label=star1_label())
+    assert result.outcome == "deemed_compliant"
+    assert all(row.coverage == "covered" for row in result.rows)
+    assert all(row.covered_by[0].source == "jcstar-1-to-psti" for row in result.rows)
+
+
+def test_a_report_with_a_revoked_label_keeps_its_own_answers(star1_report: AssessmentReport):
+    label = star1_label(status="revoked", since=dt.date(2026, 2, 10))
+    result = recognize_report(CATALOG, star1_report, "psti", ON, label=label)
+    assert result.outcome == "not_deemed_compliant"
+    assert [row.coverage for row in result.rows].count("covered") == 2

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from jcstar.cli import recognize_cmd
 from jcstar.labels.standing import LabelRecord
 from tests.cli.test_registry_cli import Registry, issue_label, start_registry
-from tests.conftest import invoke
+from tests.conftest import CONFORMANT, NONCONFORMANT, invoke
 from tests.procurement.conftest import TEST_REGISTRY, at, record, serve_records
 
 STAR1_VERSION = "JST-CR-01-01-2024R1"
@@ -142,6 +142,111 @@ def test_level_picks_the_held_schemes_level(cli: CliRunner):
     assert result["route"]["id"] == "cls-1-to-jcstar-1"
     covered = [r for r in result["rows"] if r["coverage"] == "covered"]
     assert covered and all(r["covered_by"][0]["kind"] == "crosswalk" for r in covered)
+
+
+def test_a_cls_label_of_any_level_answers_psti_through_the_csa_uk_route(cli: CliRunner):
+    for held in ("cls-1", "cls-2"):
+        code, out, err = recognize(cli, "--have", held, "--want", "psti", "--on", "2026-07-01")
+        assert (code, err) == (0, "")
+        assert "route cls-to-psti: deemed_compliance, basis official (P13)" in out
+        assert out.rstrip().endswith("every psti requirement is covered")
+
+
+def test_psti_to_cls_level_1_names_the_simplified_route_and_what_is_left(cli: CliRunner):
+    code, out, _ = recognize(cli, "--have", "psti", "--want", "cls-1", "--on", "2026-07-01")
+    assert code == 3
+    assert "route psti-to-cls-1: simplified_application, basis official (P13)" in out
+    assert out.rstrip().endswith("9 of 13 cls-1 requirements still need evidence")
+
+
+def test_psti_to_a_star3_category_adds_the_evaluation_body_condition(cli: CliRunner):
+    code, result = as_json(
+        cli, "--have", "psti", "--want", "jcstar-3-network-cameras", "--on", "2026-07-01"
+    )
+    assert code == 3
+    route = result["route"]
+    assert (route["id"], route["kind"]) == ("psti-to-jcstar-2-and-above", "equivalent_criteria")
+    assert any("evaluation body" in c for c in route["conditions"])
+    assert all(c["kind"] != "route" for r in result["rows"] for c in r["covered_by"])
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The examples assessed by `jcstar assess`, as a user would have them."""
+    folder = tmp_path_factory.mktemp("reports")
+    runs = {
+        "star1": (CONFORMANT, "answers.yaml", ()),
+        "also": (CONFORMANT, "answers-also-cls1-psti.yaml", ("--also", "cls-1,psti")),
+        "bad": (NONCONFORMANT, "answers.yaml", ()),
+    }
+    paths = {}
+    for name, (example, answers, also) in runs.items():
+        path = folder / f"{name}.json"
+        code, _, err = invoke(
+            CliRunner(),
+            *("assess", str(example / "profile.yaml"), "--answers", str(example / answers)),
+            *(*also, "-o", str(path)),
+        )
+        assert code in (0, 1), err
+        paths[name] = path
+    return paths
+
+
+@pytest.mark.parametrize(
+    ("report", "code", "coverage"),
+    [
+        ("star1", 3, ["needs_evidence", "needs_evidence", "covered", "covered"]),
+        ("also", 0, ["covered"] * 4),
+        ("bad", 1, ["not_met", "needs_evidence", "not_met", "needs_evidence"]),
+    ],
+    ids=["star1-only", "also-psti", "nonconformant"],
+)
+def test_a_report_answers_psti_from_what_it_showed(
+    cli: CliRunner, reports: dict[str, Path], report: str, code: int, coverage: list[str]
+):
+    got, result = as_json(cli, "--report", str(reports[report]), "--want", "psti")
+    assert got == code
+    assert [r["requirement"] for r in result["rows"]] == ["5.1-1", "5.1-2", "5.2-1", "5.3-13"]
+    assert [r["coverage"] for r in result["rows"]] == coverage
+
+
+def test_the_report_table_counts_what_failed_and_what_is_left(
+    cli: CliRunner, reports: dict[str, Path]
+):
+    code, out, _ = recognize(cli, "--report", str(reports["bad"]), "--want", "psti")
+    assert code == 1
+    assert "0/4 covered, 2 NOT_MET" in out
+    assert "2 of 4 psti requirements are NOT_MET in the report" in out
+    assert "2 of 4 psti requirements still need evidence" in out
+
+
+def test_a_report_with_a_valid_label_is_deemed_compliant(cli: CliRunner, reports: dict[str, Path]):
+    code, result = as_json(
+        cli,
+        *("--report", str(reports["star1"]), "--want", "psti", "--on", "2026-06-01"),
+        *("--registration", "JC1-0001", "--registry", TEST_REGISTRY),
+    )
+    assert code == 0
+    assert result["label"]["answer"] == "JC1-0001: deemed compliant on 2026-06-01"
+    assert result["covered"] == 4
+
+
+def test_report_and_have_are_one_or_the_other(cli: CliRunner, reports: dict[str, Path]):
+    for args in (
+        ("--want", "psti"),
+        ("--have", "jcstar-1", "--report", str(reports["star1"]), "--want", "psti"),
+    ):
+        code, out, err = recognize(cli, *args)
+        assert (code, out) == (2, "")
+        assert err.count("\n") == 1 and "give --have SCHEME" in err
+
+
+def test_a_file_that_is_not_a_report_is_named(cli: CliRunner, tmp_path: Path):
+    bogus = tmp_path / "notes.json"
+    bogus.write_text("not json")
+    code, out, err = recognize(cli, "--report", str(bogus), "--want", "psti")
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "notes.json: not a JSON report" in err
 
 
 LABEL_FROM_TEST_REGISTRY = ("--registry", TEST_REGISTRY, "--registration")

@@ -211,12 +211,12 @@ def _print(result: Recognition) -> None:
     lines = _route_lines(result.route) if result.route else [_no_route(result)]
     if result.label is not None:
         lines.append(result.label.answer)
-    elif result.route is not None and result.route.label_condition:
-        lines.append(
-            "give --registration NO (and --on DATE, the date of supply) to ask whether a label "
-            "is deemed compliant"
-        )
     else:
+        if result.route is not None and result.route.label_condition:
+            lines.append(
+                "give --registration NO (and --on DATE, the date of supply) to ask whether a "
+                "label is deemed compliant"
+            )
         missing = result.total - result.covered - result.not_met
         if result.not_met:
             lines.append(
