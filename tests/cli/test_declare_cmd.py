@@ -63,6 +63,12 @@ def test_psti_draft_for_the_nonconformant_report(cli: CliRunner, reports: dict[s
     assert "5.1-1" in out.split("### Missing")[1]
 
 
+def test_psti_draft_of_a_star1_report_names_the_next_step(cli: CliRunner, reports: dict[str, Path]):
+    code, out, err = invoke(cli, "declare", "psti", str(reports["conformant"]))
+    assert code == 0, err
+    assert "Next step: assess again with --also psti and answer QE5.1-1-1, QE5.1-2-1\n" in out
+
+
 @pytest.mark.usefixtures("served")
 def test_psti_with_a_label_is_deemed_compliant_before_revocation_and_not_after(
     cli: CliRunner, reports: dict[str, Path]
@@ -71,8 +77,15 @@ def test_psti_with_a_label_is_deemed_compliant_before_revocation_and_not_after(
     code, out, err = invoke(cli, *base, "--registration", "JC1-000123", "--on", "2026-02-01")
     assert code == 0, err
     assert "**deemed compliant**" in out and "deemed compliant on 2026-02-01" in out
+    # the label route makes the statement the report alone cannot (★1 covers 5.1-1/5.1-2
+    # only in part), as the label's, not the manufacturer's own
+    statement = out.split("## Statement")[1].split("##")[0]
+    assert "DEEMED COMPLIANT THROUGH THE JC-STAR ★1 LABEL JC1-000123 on 2026-02-01" in statement
+    assert "not the manufacturer's own statement" in statement
+    assert "NOT A STATEMENT OF COMPLIANCE" not in out
     code, out, _ = invoke(cli, *base, "--registration", "JC1-000123", "--on", "2026-03-02")
     assert "**not deemed compliant**" in out and "revoked on 2026-03-02" in out
+    assert "NOT A STATEMENT OF COMPLIANCE" in out
     code, _, err = invoke(cli, *base, "--registration", "JC1-999999")
     assert code == 2
     assert f"--registration JC1-999999: no such label in {REGISTRY}" in err

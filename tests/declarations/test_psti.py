@@ -134,3 +134,52 @@ def test_a_label_is_matched_by_model_number_in_any_width(
     record = label_record(models=("ｈｇ－１００",))  # full-width, as some registries hold it
     route = psti_statement(catalog, conformant, record, dt.date(2026, 6, 1)).label
     assert route is not None and route.deemed
+
+
+def test_a_star1_only_draft_names_the_next_step_from_what_also_psti_adds(
+    catalog: Catalog, conformant: AssessmentReport
+) -> None:
+    statement = psti_statement(catalog, conformant)
+    assert statement.made_by == "draft"
+    assert statement.next_step == "assess again with --also psti and answer QE5.1-1-1, QE5.1-2-1"
+    text = render_declaration(statement, "md").decode()
+    assert "Next step: assess again with --also psti and answer QE5.1-1-1, QE5.1-2-1" in text
+
+
+def test_following_the_next_step_makes_the_manufacturers_statement(
+    catalog: Catalog, conformant_for_psti: AssessmentReport
+) -> None:
+    # the questions the draft named are the ones the --also psti answers file answers
+    statement = psti_statement(catalog, conformant_for_psti)
+    assert (statement.made_by, statement.next_step) == ("manufacturer", "")
+    assert "Next step" not in render_declaration(statement, "md").decode()
+
+
+def test_a_draft_with_failures_says_to_fix_them_first(
+    catalog: Catalog, nonconformant: AssessmentReport
+) -> None:
+    step = psti_statement(catalog, nonconformant).next_step
+    assert step.startswith("make 5.1-1, 5.2-1 MET; ")
+    assert step.endswith("then assess again with --also psti and answer QE5.1-2-1")
+
+
+def test_a_valid_label_makes_the_deemed_compliance_statement_as_the_label_route(
+    catalog: Catalog, conformant: AssessmentReport
+) -> None:
+    statement = psti_statement(catalog, conformant, label_record(), dt.date(2026, 6, 1))
+    assert statement.made_by == "label" and not statement.made
+    assert statement.statement.startswith(
+        "DEEMED COMPLIANT THROUGH THE JC-STAR ★1 LABEL JC1-000123 on 2026-06-01"
+    )
+    assert "not the manufacturer's own statement of compliance" in statement.statement
+    for fmt in ("md", "html"):
+        text = render_declaration(statement, fmt).decode()
+        assert STATEMENT not in text and "NOT A STATEMENT OF COMPLIANCE" not in text
+        assert "Not shown by the assessment itself" in text
+        assert "Next step (for the manufacturer" in text
+
+
+def test_a_revoked_label_leaves_the_draft(catalog: Catalog, conformant: AssessmentReport) -> None:
+    record = label_record(revoked="2026-03-01")
+    statement = psti_statement(catalog, conformant, record, dt.date(2026, 3, 2))
+    assert statement.made_by == "draft" and statement.statement == DRAFT

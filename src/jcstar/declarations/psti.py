@@ -8,7 +8,14 @@ a statement of compliance.
 A ★1 label adds the second route: since December 2025 UK law is reported to treat a valid,
 unexpired JC-STAR ★1 label as meeting Schedule 1 and the statement-of-compliance duty
 (S.I. 2025/1267; secondary sources, jcstar-facts §4). Whether it does depends on the label's
-standing on the day of supply, so the caller gives that day.
+standing on the day of supply, so the caller gives that day. A label deemed compliant makes
+the deemed-compliance statement even when the report's own projection is incomplete: it is
+what UK law recognises, and it says it is the label route, never the manufacturer's own
+statement (``made_by``).
+
+A draft names the next step in one line: a ★1-only report cannot answer the PSTI provisions
+★1 covers only in part (5.1-1, 5.1-2), so it says to assess again with ``--also psti`` and
+which questions to answer, computed from ``also_requirements``.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import datetime as dt
 from typing import Literal
 
 from jcstar.assessment.models import AssessmentReport
+from jcstar.assessment.plan import also_requirements
 from jcstar.assessment.projection import project_report
 from jcstar.catalog.models import Catalog
 from jcstar.catalog.recognition import load_recognitions
@@ -53,6 +61,14 @@ DRAFT = (
     "DRAFT, NOT A STATEMENT OF COMPLIANCE: the assessment does not show every PSTI security"
     " requirement met. Complete what is listed as missing, assess again, then issue the"
     " statement."
+)
+LABEL_STATEMENT = (
+    "DEEMED COMPLIANT THROUGH THE JC-STAR ★1 LABEL {registration_no} on {on}: UK law is"
+    " reported to treat a product with a valid, unexpired JC-STAR ★1 label as meeting the"
+    " Schedule 1 security requirements and the statement-of-compliance duty (S.I. 2025/1267;"
+    " our paraphrase of secondary summaries). This is the label route, not the manufacturer's"
+    " own statement of compliance: the assessment below does not itself show every PSTI"
+    " security requirement met."
 )
 PARAPHRASE = Source(
     text="The PSTI duties and the statement's contents below are our paraphrase of the PSTI"
@@ -115,12 +131,17 @@ class PstiStatement(Frozen):
     catalog_version: str
     assessed_on: dt.date
     product: ProductBlock
-    #: every PSTI requirement is MET: the statement is made; otherwise this is a draft
+    #: every PSTI requirement is MET: the manufacturer's own statement is made
     made: bool
+    #: who the statement rests on: the manufacturer's assessment, a ★1 label deemed compliant
+    #: on the day (UK law's route), or nobody yet (a draft)
+    made_by: Literal["manufacturer", "label", "draft"]
     statement: str
     requirements: tuple[RequirementRow, ...]
     #: each requirement not MET, with why (empty when the statement is made)
     missing: tuple[str, ...]
+    #: what to do next for the manufacturer's own statement, in one line ("" when made)
+    next_step: str
     fields: tuple[StatementField, ...]
     label: LabelRoute | None
     notes: tuple[Source, ...]
@@ -146,19 +167,56 @@ def psti_statement(
     if label is not None:
         route = label_route(label, report, on or report_day(report))
     notes = (PARAPHRASE, SCHEDULE_1) + ((DEEMED, IPA_CONDITIONS) if route is not None else ())
+    made_by: Literal["manufacturer", "label", "draft"] = (
+        "manufacturer" if made else "label" if route is not None and route.deemed else "draft"
+    )
+    statement = {
+        "manufacturer": STATEMENT,
+        "draft": DRAFT,
+        "label": LABEL_STATEMENT.format(
+            registration_no=route.registration_no if route else "", on=route.on if route else ""
+        ),
+    }[made_by]
     return PstiStatement(
         report_id=report.report_id,
         catalog_version=report.catalog.version,
         assessed_on=report_day(report),
         product=product_block(report),
         made=made,
-        statement=STATEMENT if made else DRAFT,
+        made_by=made_by,
+        statement=statement,
         requirements=rows,
         missing=missing,
+        next_step="" if made else next_step(catalog, report, rows),
         fields=_fields(report),
         label=route,
         notes=notes,
     )
+
+
+def next_step(catalog: Catalog, report: AssessmentReport, rows: tuple[RequirementRow, ...]) -> str:
+    """One line saying how to get the manufacturer's own statement: assess again with
+    ``--also psti`` and answer the questions of the PSTI requirements the report's scheme
+    cannot answer (``also_requirements``), or make the missing requirements MET."""
+    open_ids = [row.requirement for row in rows if row.verdict != "MET"]
+    failed = [row.requirement for row in rows if row.verdict == "NOT_MET"]
+    added = {req.id: req for req in also_requirements(catalog, report.catalog.scheme, [SCHEME])}
+    unasked = []
+    if SCHEME not in report.catalog.also:
+        unasked = [rid for rid in open_ids if rid in added and rid not in failed]
+    rest = [rid for rid in open_ids if rid not in failed and rid not in unasked]
+    steps = []
+    if failed:
+        steps.append(f"make {', '.join(failed)} MET")
+    if rest:
+        steps.append(f"answer what {', '.join(rest)} still need (see Missing)")
+    if unasked:
+        questions = [q.id for rid in unasked for q in added[rid].questions]
+        answer = f" and answer {', '.join(questions)}" if questions else ""
+        steps.append(f"assess again with --also {SCHEME}{answer}")
+    else:
+        steps.append("assess again")
+    return ", then ".join(steps) if len(steps) < 3 else f"{'; '.join(steps[:-1])}; then {steps[-1]}"
 
 
 def _fields(report: AssessmentReport) -> tuple[StatementField, ...]:
