@@ -5,7 +5,9 @@ Article 14 clocks."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from importlib import resources
+from pathlib import Path
 
 import pytest
 import yaml
@@ -159,3 +161,87 @@ def test_the_class_data_cites_the_regulation_for_every_official_item() -> None:
         assert set(product_class.route_sources) <= set(sources)
     shipped = resources.files("jcstar.declarations").joinpath("data/cra-classes.yaml")
     assert "OUR PARAPHRASE" in shipped.read_text("utf-8")
+
+
+def _assess_with(
+    tmp_path: Path, answers_extra: dict, sbom: dict | None = None, also: tuple[str, ...] = ("cra",)
+) -> AssessmentReport:
+    """The conformant example assessed again in ``tmp_path``: its answers plus
+    ``answers_extra``, its profile plus an SBOM file when ``sbom`` is given."""
+    from jcstar.assessment.service import assess_files
+    from tests.conftest import CONFORMANT
+
+    answers = yaml.safe_load((CONFORMANT / "answers.yaml").read_text(encoding="utf-8"))
+    answers["answers"].update(answers_extra)
+    answers_path = tmp_path / "answers.yaml"
+    answers_path.write_text(yaml.safe_dump(answers, allow_unicode=True), encoding="utf-8")
+    profile = yaml.safe_load((CONFORMANT / "profile.yaml").read_text(encoding="utf-8"))
+    if sbom is not None:
+        (tmp_path / "hg-100.cdx.json").write_text(json.dumps(sbom), encoding="utf-8")
+        profile["sbom"] = {"file": "hg-100.cdx.json"}
+    for key, value in list(profile.get("documents", {}).items()):
+        # the example's document paths are relative to its own folder
+        if isinstance(value, str) and not value.startswith(("http:", "https:")):
+            profile["documents"][key] = str(CONFORMANT / value)
+    profile_path = tmp_path / "profile.yaml"
+    profile_path.write_text(yaml.safe_dump(profile, allow_unicode=True), encoding="utf-8")
+    return assess_files(profile_path, answers_path, also=also)
+
+
+def test_a_report_assessed_also_for_cra_gives_its_own_cra_verdicts(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    report = _assess_with(
+        tmp_path,
+        {
+            "CRA-I-1": {
+                "status": "implemented",
+                "statement": "The HG-100 risk assessment (threats, measures) drove its design.",
+                "evidence": [{"document": "HG-100 cybersecurity risk assessment", "section": "2"}],
+            },
+            "CRA-II-1": {
+                "status": "not_implemented",
+                "statement": "No SBOM is kept for the HG-100 yet.",
+                "evidence": [],
+            },
+        },
+    )
+    rows = {row.requirement: row for row in cra_pack(catalog, report).annex_i}
+    assert rows["CRA-I-1"].verdict == "MET"
+    assert rows["CRA-I-1"].reason.startswith("CRA-I-1 was assessed itself: MET")
+    assert "HG-100 cybersecurity risk assessment §2" in rows["CRA-I-1"].evidence
+    assert rows["CRA-II-1"].verdict == "NOT_MET"
+    text = render_declaration(cra_pack(catalog, report), "md").decode()
+    assert "CRA-I-1 was assessed itself: MET" in text
+
+
+def test_the_annex_vii_skeleton_counts_the_sboms_components(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    components = [
+        {
+            "type": "library",
+            "name": name,
+            "version": version,
+            "purl": f"pkg:generic/{name}@{version}",
+        }
+        for name, version in (("busybox", "1.36.1"), ("openssl", "3.0.13"), ("dropbear", "2022.83"))
+    ]
+    sbom = {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": components}
+    report = _assess_with(tmp_path, {}, sbom=sbom, also=())
+    ran = [a for a in report.attempts if a.check == "sbom.components"]
+    assert ran and ran[0].status == "completed"
+    pack = cra_pack(catalog, report)
+    entry = next(e for e in pack.technical_documentation if "bill of materials" in e.item)
+    assert entry.state == "filled"
+    assert "3 component(s) listed by sbom.components" in entry.value
+    assert "hg-100.cdx.json" in entry.value
+    assert "3 component(s) listed by sbom.components" in render_declaration(pack, "md").decode()
+
+
+def test_without_an_sbom_check_no_count_is_claimed(
+    catalog: Catalog, conformant: AssessmentReport
+) -> None:
+    pack = cra_pack(catalog, conformant)
+    entry = next(e for e in pack.technical_documentation if "bill of materials" in e.item)
+    assert "component(s)" not in entry.value

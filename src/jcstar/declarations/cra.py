@@ -143,13 +143,17 @@ def support_warnings(end: dt.date | None, day: dt.date) -> tuple[str, ...]:
 
 
 def sbom_field(report: AssessmentReport) -> Entry:
-    """The SBOM the assessment read (an ``sbom`` input) or built (a completed SBOM check)."""
+    """The SBOM the assessment read (an ``sbom`` input) or built (a completed SBOM check),
+    with the number of components an ``sbom.components`` attempt listed from it."""
+    counted = sbom_component_count(report)
+    listed = f"; {counted} component(s) listed by sbom.components" if counted is not None else ""
     inputs = [i for i in report.inputs if i.role == "sbom"]
     if inputs:
         item = inputs[0]
         return Entry(
             item="Software bill of materials",
-            value=f"{item.name} (sha256 {item.sha256}), assessed in report {report.report_id}",
+            value=f"{item.name} (sha256 {item.sha256}){listed}, assessed in report"
+            f" {report.report_id}",
             state="filled",
         )
     built = [a.check for a in report.attempts if a.check in SBOM_CHECKS and a.status == "completed"]
@@ -157,10 +161,23 @@ def sbom_field(report: AssessmentReport) -> Entry:
         return Entry(
             item="Software bill of materials",
             value=f"components listed by {', '.join(built)} in report {report.report_id}"
-            " (export it with jcstar firmware --sbom-out)",
+            f"{listed} (export it with jcstar firmware --sbom-out)",
             state="filled",
         )
     return Entry(item="Software bill of materials", value="missing", state="missing")
+
+
+def sbom_component_count(report: AssessmentReport) -> int | None:
+    """How many components the completed ``sbom.components`` attempt read from the vendor's
+    SBOM (its ``sbom`` observation's details), or None when that check did not run."""
+    for attempt in report.attempts:
+        if attempt.check != "sbom.components" or attempt.status != "completed":
+            continue
+        for observation in attempt.observations:
+            components = (observation.details or {}).get("components")
+            if observation.topic == "sbom" and isinstance(components, list):
+                return len(components)
+    return None
 
 
 def _declaration(report: AssessmentReport, decision: ClassDecision) -> tuple[Entry, ...]:
