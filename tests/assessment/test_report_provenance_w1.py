@@ -167,13 +167,13 @@ def test_a_report_without_also_or_operator_files_has_the_json_it_had_before(
 # --- the operator's requirement files -----------------------------------------------------
 
 
-def _operator_dir(root: Path, data: dict[str, Any]) -> Path:
+def operator_dir(root: Path, data: dict[str, Any]) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / CAMERAS_FILE).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return root
 
 
-def _changed_file() -> dict[str, Any]:
+def changed_operator_file() -> dict[str, Any]:
     data = json.loads(json.dumps(OPERATOR_FILE))
     data["requirements"][0]["statement_en"] = "A changed requirement text."
     return data
@@ -202,16 +202,18 @@ def star3_camera_report(workdir: Path, operator_dir: Path) -> AssessmentReport:
 
 def test_the_catalog_digest_stays_the_shipped_datas_with_operator_files(tmp_path: Path) -> None:
     shipped = load_catalog()
-    merged = with_operator_requirements(shipped, _operator_dir(tmp_path, OPERATOR_FILE))
+    merged = with_operator_requirements(shipped, operator_dir(tmp_path, OPERATOR_FILE))
     assert merged.digest == shipped.digest
     assert len(merged.schemes) == len(shipped.schemes)
 
 
 def test_a_star3_report_names_the_operator_file_it_was_made_with(tmp_path: Path) -> None:
-    report = star3_camera_report(tmp_path / "a", _operator_dir(tmp_path / "ops", OPERATOR_FILE))
+    report = star3_camera_report(tmp_path / "a", operator_dir(tmp_path / "ops", OPERATOR_FILE))
     (recorded,) = report.catalog.operator_files
     assert (recorded.scheme, recorded.name) == (CAMERAS, CAMERAS_FILE)
-    other = star3_camera_report(tmp_path / "b", _operator_dir(tmp_path / "ops2", _changed_file()))
+    other = star3_camera_report(
+        tmp_path / "b", operator_dir(tmp_path / "ops2", changed_operator_file())
+    )
     assert other.catalog.operator_files[0].sha256 != recorded.sha256
     # a comment or another layout changes no requirement, nor the digest
     relaid = tmp_path / "ops3"
@@ -225,19 +227,19 @@ def test_a_star3_report_names_the_operator_file_it_was_made_with(tmp_path: Path)
 def test_a_registry_with_operator_files_judges_a_star1_report_made_without_them(
     tmp_path: Path, star1_report: AssessmentReport
 ) -> None:
-    registry = with_operator_requirements(load_catalog(), _operator_dir(tmp_path, OPERATOR_FILE))
+    registry = with_operator_requirements(load_catalog(), operator_dir(tmp_path, OPERATOR_FILE))
     assert star1_report.catalog.operator_files == ()
     assert label_decision(star1_report, registry).grantable
 
 
 def test_a_star3_report_is_judged_only_against_the_same_operator_file(tmp_path: Path) -> None:
-    ops = _operator_dir(tmp_path / "ops", OPERATOR_FILE)
+    ops = operator_dir(tmp_path / "ops", OPERATOR_FILE)
     report = star3_camera_report(tmp_path / "made", ops)
     same = with_operator_requirements(load_catalog(), ops)
     assert label_decision(report, same, document_kinds=EVALUATED).grantable
 
     changed = with_operator_requirements(
-        load_catalog(), _operator_dir(tmp_path / "changed", _changed_file())
+        load_catalog(), operator_dir(tmp_path / "changed", changed_operator_file())
     )
     refused = label_decision(report, changed, document_kinds=EVALUATED)
     assert len(refused.problems) == 1
@@ -263,7 +265,7 @@ def _digest_of(catalog: Catalog) -> str:
 
 
 def test_a_star3_report_stripped_of_its_operator_files_is_refused(tmp_path: Path) -> None:
-    ops = _operator_dir(tmp_path / "ops", OPERATOR_FILE)
+    ops = operator_dir(tmp_path / "ops", OPERATOR_FILE)
     report = star3_camera_report(tmp_path / "made", ops)
     stripped = _edited(report, operator_files=[])
     decision = label_decision(stripped, with_operator_requirements(load_catalog(), ops))
