@@ -1,6 +1,7 @@
 """Software components in the image, for the SBOM and the vulnerability match.
 
-From package databases (opkg and dpkg status files) and from version strings in the
+From package databases (opkg and dpkg status files), SPDX documents the image carries
+(``collect/spdx.py``) and from version strings in the
 binaries named in ``checks/data/firmware-components.yaml``; the kernel also from
 ``/lib/modules/<version>``. What evidence the result gives is informative: ★1 asks
 that components can be updated (S1.1-06), not that none is vulnerable.
@@ -36,6 +37,7 @@ from jcstar.checks.firmware.collect.reading import (
     read_text,
     rootfs_dirs,
 )
+from jcstar.checks.firmware.collect.spdx import image_spdx_components
 from jcstar.checks.vulnfeed import (
     Component,
     Feed,
@@ -252,6 +254,7 @@ def identify_components(image: UnpackedImage) -> tuple[Component, ...]:
     root = Path(image.root)
     for rootfs in rootfs_dirs(image):
         found += package_components(rootfs)
+        found += image_spdx_components(rootfs, partial(location, image, rootfs))
         if rootfs != root:  # the walk of the whole extraction below reads root's own
             found += kernel_components(rootfs, location(image, rootfs, ""))
     # binaries anywhere in the extraction, named where the device has them
@@ -261,7 +264,7 @@ def identify_components(image: UnpackedImage) -> tuple[Component, ...]:
 
 class FirmwareComponentsCheck(Check):
     id: ClassVar[str] = "firmware.components"
-    version: ClassVar[str] = "1.2"
+    version: ClassVar[str] = "1.3"
     data_files: ClassVar[tuple[str, ...]] = ("firmware-components.yaml",)
     title: ClassVar[str] = "Firmware components (SBOM) and known vulnerabilities from a feed"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)

@@ -12,7 +12,8 @@ TARGET = SBOM
 
 
 class SbomParams(Frozen):
-    #: the vendor's SBOM: CycloneDX JSON
+    #: the vendor's SBOM: CycloneDX JSON, SPDX 2.x JSON or tag-value, or SPDX documents as
+    #: Yocto writes them (a directory, its ``*.spdx.index.json``, a ``.tar``/``.tar.zst``)
     file: str = Field(min_length=1)
     #: OSV JSON (a list or ``{"vulns": [...]}``) or a CSAF/VEX file, as ``firmware.vuln_feed``
     vuln_feed: str | None = None
