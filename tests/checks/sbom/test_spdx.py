@@ -469,6 +469,12 @@ def test_too_many_bytes_are_refused_naming_the_limit(
         )
 
 
+def test_a_corrupt_tar_zst_is_refused(tmp_path: Path) -> None:
+    sbom = yocto_tar(tmp_path / "image.spdx.tar.zst", yocto_documents(), zstd=True)
+    sbom.write_bytes(sbom.read_bytes()[:60] + b"\0" * 60)  # the zstd frame cut and padded
+    assert refused(attempt(sbom)).startswith(f"{sbom}: not a readable tar of SPDX documents: ")
+
+
 def test_an_index_naming_a_file_outside_its_directory_is_refused(tmp_path: Path) -> None:
     index = yocto_index(tmp_path / "deploy", yocto_documents())
     write(tmp_path / "elsewhere.spdx.json", syft_document())

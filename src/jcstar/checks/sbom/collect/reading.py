@@ -234,12 +234,24 @@ def _tar(path: Path) -> Iterator[tuple[str, bytes]]:
                 extracted = tar.extractfile(member)
                 if extracted is not None:
                     yield member.name.removeprefix("./"), extracted.read()
-    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
+    except _TAR_ERRORS + _zstd_errors() as exc:
         if isinstance(exc, CannotJudge):
             raise
         raise CannotJudge(
             f"{path}: not a readable tar of SPDX documents: {exc}", "unsupported"
         ) from None
+
+
+_TAR_ERRORS: tuple[type[Exception], ...] = (tarfile.TarError, EOFError, OSError, ValueError)
+
+
+def _zstd_errors() -> tuple[type[Exception], ...]:
+    """What a corrupt zstd stream raises (zstandard's own error, no OSError)."""
+    try:
+        import zstandard
+    except ImportError:
+        return ()
+    return (zstandard.ZstdError,)
 
 
 def _decompressed(raw: IO[bytes], path: Path) -> IO[bytes]:
