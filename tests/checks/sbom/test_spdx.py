@@ -458,6 +458,7 @@ def test_too_many_bytes_are_refused_naming_the_limit(
     monkeypatch.setattr(reading, "MAX_BYTES", 2000)
     for sbom in (
         yocto_directory(tmp_path / "spdx", yocto_documents()),
+        yocto_index(tmp_path / "deploy", yocto_documents()),
         yocto_tar(tmp_path / "image.spdx.tar", yocto_documents()),
         write(
             tmp_path / "big.spdx.json",

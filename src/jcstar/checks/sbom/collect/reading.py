@@ -195,9 +195,11 @@ def _indexed(index: Path, data: Any) -> Iterator[tuple[str, bytes]]:
         budget.document()
         hosts.append((name, host))
     for name, host in hosts:
-        raw = _read(host)
-        budget.spend(len(raw))
-        yield name, raw
+        try:
+            budget.spend(host.stat().st_size)  # before reading: a huge document is never read
+        except OSError as exc:
+            raise CannotJudge(f"{host}: cannot read SBOM: {exc.strerror}", "unreachable") from None
+        yield name, _read(host)
 
 
 def _read(host: Path) -> bytes:
