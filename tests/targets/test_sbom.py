@@ -92,4 +92,4 @@ def test_a_malformed_sbom_is_inconclusive_unsupported(cli, tmp_path: Path) -> No
     assert code == 3, err
     sbom = attempt(json.loads(out), "sbom.components")
     assert sbom["status"] == "error" and sbom["kind"] == "unsupported"
-    assert "not a CycloneDX JSON SBOM" in sbom["reason"]
+    assert "malformed SPDX document: SPDXID: Field required" in sbom["reason"]
