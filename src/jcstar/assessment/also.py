@@ -149,3 +149,9 @@ def native_schemes(report: AssessmentReport) -> dict[str, str]:
         return {}
     added = added_by(report)
     return {rid: sid for rid, sid in _recorded(report).native_schemes.items() if rid in added}
+
+
+def own_verdicts(report: AssessmentReport) -> tuple[RequirementVerdict, ...]:
+    """The verdicts of the report's own scheme's requirements (those that decide its label),
+    without the ones ``--also`` added."""
+    return tuple(verdict_groups(report)[0].verdicts)
