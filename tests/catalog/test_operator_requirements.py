@@ -12,6 +12,7 @@ from jcstar.catalog.loader import CatalogIndex, load_catalog
 from jcstar.catalog.operator_requirements import (
     ENV_VAR,
     OperatorRequirementsError,
+    operator_files,
     with_operator_requirements,
 )
 
@@ -65,7 +66,9 @@ def test_the_operators_file_gives_the_profile_its_requirements(tmp_path):
     assert f"operator:{CAMERAS}.yaml" in catalog.files
 
 
-def test_the_digest_covers_the_operators_file(tmp_path):
+def test_the_operators_file_has_its_own_digest_and_leaves_the_catalogs(tmp_path):
+    # the catalog digest stays the shipped data's (a ★1 report made without the operator's
+    # files is accepted where they are loaded); a ★3 report records its file's own digest
     shipped = load_catalog()
     write_operator_file(tmp_path, {"requirements": [operator_requirement()]})
     first = with_operator_requirements(shipped, tmp_path)
@@ -73,8 +76,12 @@ def test_the_digest_covers_the_operators_file(tmp_path):
         tmp_path, {"requirements": [operator_requirement(statement_en="Changed text.")]}
     )
     second = with_operator_requirements(shipped, tmp_path)
-    assert len({shipped.digest, first.digest, second.digest}) == 3
+    assert first.digest == second.digest == shipped.digest
     assert first.version == shipped.version
+    (_, name_1, digest_1), *_ = operator_files(first, CAMERAS)
+    (_, name_2, digest_2), *_ = operator_files(second, CAMERAS)
+    assert name_1 == name_2 and digest_1 != digest_2
+    assert operator_files(shipped, CAMERAS) == ()
 
 
 def test_the_operators_criteria_version_becomes_the_profiles(tmp_path):

@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from jcstar import __version__
+from jcstar.assessment.also import also_record
 from jcstar.assessment.application_rules import psti_waived as catalog_psti_waived
 from jcstar.assessment.criteria import Version, submission_problem
 from jcstar.assessment.evaluate import evaluate
@@ -38,6 +39,7 @@ from jcstar.assessment.plan import PlanError, also_requirements, build_plan, pla
 from jcstar.assessment.report import overall, report_id_for
 from jcstar.catalog.loader import CatalogIndex
 from jcstar.catalog.models import Catalog, CriteriaVersion
+from jcstar.catalog.operator_requirements import operator_files
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _RELEASE = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")
@@ -154,6 +156,7 @@ def _problems(
         return [Problem(wrong)]  # its verdicts answer criteria this registry does not hold
     scheme = report.catalog.scheme  # the level's (or category's) scheme: checked above
     problems += _consistency(report, _planned_ids(report, catalog))
+    problems += _also_record(report, catalog)
     problems += _documents(report, route, document_kinds)
     problems += _follows_from_evidence(report, catalog)
     waived = set(psti_waived) if route == "psti" and "psti_statement" in document_kinds else set()
@@ -288,6 +291,9 @@ def _provenance(report: AssessmentReport, catalog: Catalog) -> list[Problem]:
                 f"({catalog.digest}); re-run jcstar assess"
             )
         ]
+    operator = _operator_files(report, catalog)
+    if operator:
+        return operator
     tool = _tool(report)
     if tool:
         return tool
@@ -300,6 +306,60 @@ def _provenance(report: AssessmentReport, catalog: Catalog) -> list[Problem]:
             Problem(
                 f"report assesses scheme {report.catalog.scheme}, but level {report.level} "
                 f"is assessed against {scheme.id}"
+            )
+        ]
+    return []
+
+
+def _operator_files(report: AssessmentReport, catalog: Catalog) -> list[Problem]:
+    """The operator's requirement files a ★3 category's report was made with must be the
+    registry's (the catalog digest covers only the shipped data); a report against a scheme
+    no operator file fills records none and is not compared."""
+    made = {(f.scheme, f.name): f.sha256 for f in report.catalog.operator_files}
+    held = {(s, name): sha for s, name, sha in operator_files(catalog, report.catalog.scheme)}
+    for (scheme, name), sha in made.items():
+        if (scheme, name) not in held:
+            return [
+                Problem(
+                    f"report was made with the operator's requirements file {name} for {scheme} "
+                    f"(sha256 {sha}), which this registry does not hold"
+                )
+            ]
+        if held[(scheme, name)] != sha:
+            return [
+                Problem(
+                    f"report was made with the operator's requirements file {name} for {scheme} "
+                    f"(sha256 {sha}); this registry's is sha256 {held[(scheme, name)]}: "
+                    "re-run jcstar assess with the operator's current file"
+                )
+            ]
+    missing = sorted(held.keys() - made.keys())
+    if missing:
+        scheme, name = missing[0]
+        return [
+            Problem(
+                f"report was made without the operator's requirements file {name} for {scheme}, "
+                "which this registry holds; re-run jcstar assess with it"
+            )
+        ]
+    return []
+
+
+def _also_record(report: AssessmentReport, catalog: Catalog) -> list[Problem]:
+    """The report's record of which ``--also`` scheme added each requirement decides nothing,
+    but readers group verdicts by it: it must be what the catalog gives (a report made before
+    it was recorded has none, and its renderers read the catalog)."""
+    info = report.catalog
+    if not (info.scheme_names or info.added_by or info.native_schemes):
+        return []
+    ids = (v.requirement for v in report.verdicts)
+    want = also_record(catalog, info.scheme, info.also, ids)
+    got = (info.added_by, info.native_schemes, info.scheme_names)
+    if got != (want.added_by, want.native_schemes, want.scheme_names):
+        return [
+            Problem(
+                "the report's record of which --also scheme added each requirement is not "
+                "what the catalog gives (edited afterwards?)"
             )
         ]
     return []

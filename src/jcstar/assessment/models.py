@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from jcstar.assessment.consumer import ConsumerInfo
 from jcstar.checks.base import CheckAttempt
@@ -195,6 +202,18 @@ class CheckInfo(Frozen):
     data_files: tuple[DataFileDigest, ...] = ()
 
 
+class OperatorFileDigest(Frozen):
+    """One operator-supplied requirements file a report's scheme was assessed with."""
+
+    #: the category profile that names the file
+    scheme: str
+    #: the file's name in the operator's directory (``jcstar-3-network-cameras.yaml``)
+    name: str
+    #: SHA-256 of the requirements and criteria versions as loaded from it
+    #: (``catalog.operator_requirements.operator_digest``)
+    sha256: str
+
+
 class CatalogInfo(Frozen):
     version: str
     digest: str
@@ -205,6 +224,29 @@ class CatalogInfo(Frozen):
     also: tuple[str, ...] = ()
     #: the scheme is a draft no one has published (a category profile of our own judgement)
     draft: bool = False
+    #: what the renderers show of ``also`` without reading a catalog: the ``--also`` scheme
+    #: that added each requirement the scheme does not hold (by requirement id), the native
+    #: scheme defining it (OSCAL ids name it) and the schemes' names for headings. Empty in a
+    #: report without ``also`` (and left out of its JSON, see ``_omit_empty``)
+    added_by: dict[str, str] = Field(default_factory=dict)
+    native_schemes: dict[str, str] = Field(default_factory=dict)
+    scheme_names: dict[str, str] = Field(default_factory=dict)
+    #: the operator's requirement files the scheme's requirements came from (a ★3 category):
+    #: ``digest`` covers only the shipped data, so a registry compares these separately
+    operator_files: tuple[OperatorFileDigest, ...] = ()
+
+    @model_serializer(mode="wrap")
+    def _omit_empty(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Leave the fields above out while empty, so a report without ``also`` or operator
+        files has the JSON it had before they existed."""
+        data: dict[str, Any] = handler(self)
+        for name in _OMITTED_WHEN_EMPTY:
+            if not data.get(name):
+                data.pop(name, None)
+        return data
+
+
+_OMITTED_WHEN_EMPTY = ("added_by", "native_schemes", "scheme_names", "operator_files")
 
 
 class ProductInfo(Frozen):

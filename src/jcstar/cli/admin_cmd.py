@@ -308,10 +308,18 @@ def publish_criteria(
     title: Annotated[str, typer.Option(help="The criteria document's title")],
     published_on: Annotated[str, typer.Option(help="YYYY-MM or YYYY-MM-DD, as the document")],
     effective_on: Annotated[str, typer.Option(help="YYYY-MM-DD: the first day it applies")],
+    scheme: Annotated[
+        str | None,
+        typer.Option(
+            help="★2 and above: the category profile (catalog id, e.g. jcstar-2-smart-home) "
+            "these are the criteria of"
+        ),
+    ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Publish a new criteria version (logged). Labels on earlier versions show it, and lapse
-    on the day the rule gives when JCSTAR_CRITERIA_LAPSE_WEEKS is set."""
+    on the day the rule gives when JCSTAR_CRITERIA_LAPSE_WEEKS is set. ★2 and above are
+    published per category profile (--scheme), as POST /api/v1/criteria takes them."""
     from pydantic import ValidationError
 
     from jcstar.registry.criteria import service
@@ -326,6 +334,7 @@ def publish_criteria(
             title=title,
             published_on=published_on,
             effective_on=effective_on,
+            scheme=scheme,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -338,8 +347,10 @@ def publish_criteria(
         except RegistryError as exc:
             fail(exc.detail)
         lapse = row.earlier_lapse_on
+        profile = f" for {row.scheme}" if row.scheme else ""
         err_console.print(
-            f"published ★{row.level} criteria {row.criteria_id}, effective {row.effective_on}"
+            f"published ★{row.level} criteria {row.criteria_id}{profile}, "
+            f"effective {row.effective_on}"
             + (f"; earlier versions lapse on {lapse}" if lapse else ""),
             highlight=False,
         )
@@ -364,3 +375,46 @@ def remind(
     with _session(database_url) as session:
         written = reminders.scan(session, Settings.from_env(database_url=database_url), day)
     err_console.print(f"{written} reminders written for {day.isoformat()}", highlight=False)
+
+
+@app.command("rotate-key")
+def rotate_key(
+    operator: Annotated[
+        str | None,
+        typer.Option(help="The operator organisation acting (needed when there are several)"),
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Make a new active signing key in JCSTAR_KEY_DIR; the previous one stays published, so
+    every issued label still verifies. Logged as key.rotated, as the operator's keys page and
+    POST /api/v1/keys/rotate do (keys.service.rotate)."""
+    from sqlalchemy import select
+
+    from jcstar.labels import Keyring
+    from jcstar.registry.accounts.models import Org
+    from jcstar.registry.accounts.service import Principal
+    from jcstar.registry.keys import service
+    from jcstar.registry.settings import Settings
+
+    settings = Settings.from_env(database_url=database_url)
+    with _session(database_url) as session:
+        wanted = select(Org).where(Org.kind == "operator").order_by(Org.id)
+        if operator is not None:
+            wanted = wanted.where(Org.name == operator)
+        orgs = list(session.scalars(wanted))
+        if not orgs:
+            named = f" named {operator!r}" if operator is not None else ""
+            fail(f"no operator organisation{named} in the registry")
+        if len(orgs) > 1:
+            fail(f"{len(orgs)} operator organisations: name the one acting with --operator")
+        org = orgs[0]
+        # the registry acting for the operator, as its administrator (run on the database and
+        # key directory by whoever runs the registry, like the other admin commands)
+        acting = Principal(org.id, org.name, org.kind, frozenset({"administrator"}))
+        keyring = Keyring.load_or_create(settings.key_dir)
+        previous = keyring.active_kid
+        kid = service.rotate(session, keyring, acting)
+    err_console.print(
+        f"new signing key {kid} is active; {previous} stays published", highlight=False
+    )
+    typer.echo(kid)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
+from jcstar.assessment.also import own_verdicts
 from jcstar.assessment.inputs import InputError
-from jcstar.assessment.models import AssessmentReport
+from jcstar.assessment.models import AssessmentReport, RequirementVerdict, Verdict
 from jcstar.assessment.plan import PlanError
+from jcstar.assessment.report import overall
 from jcstar.assessment.service import assess_files
 from jcstar.catalog.operator_requirements import OperatorRequirementsError, use_directory
 from jcstar.checks.base import CheckAttempt
@@ -28,6 +31,7 @@ from jcstar.cli.common import (
 )
 from jcstar.reports import FORMATS, render
 from jcstar.reports.formats import format_name, report_format
+from jcstar.reports.markdown import DRAFT_BANNER
 
 EXIT_BY_OVERALL = {
     "CONFORMANT": EXIT_OK,
@@ -108,7 +112,9 @@ def assess(
     """Assess a product against its level's requirements.
 
     Exit code 0 conformant, 1 not conformant, 3 incomplete (review needed or
-    inconclusive), 2 usage or input error.
+    inconclusive), 2 usage or input error. With --also the code is the whole report's (the
+    other schemes' requirements included); the closing line says separately whether the
+    level's own requirements are conformant.
     """
     binary = report_format(fmt).binary
     if binary and output is None:  # said before the checks run, not after
@@ -121,9 +127,50 @@ def assess(
             profile, answers, timeout, on_attempt=show_attempt, also=also_schemes(also)
         )
     write_output(render(report, fmt), output, binary=binary)
+    against = assessed_against(report)
+    if against:
+        err_console.print(against, highlight=False)
     err_console.print(
         f"overall: [bold]{report.overall}[/] "
         + " ".join(f"{k}={v}" for k, v in report.summary.model_dump().items() if v),
         highlight=False,
     )
+    if report.catalog.also:
+        err_console.print(own_and_also(report), highlight=False)
     raise typer.Exit(EXIT_BY_OVERALL[report.overall])
+
+
+def _label_scheme(report: AssessmentReport) -> str:
+    """``★1``, or ``★2 smart-home`` for a category profile's report."""
+    category = report.product.category
+    return f"★{report.level} {category}" if category else f"★{report.level}"
+
+
+def assessed_against(report: AssessmentReport) -> str | None:
+    """The category profile line a ★2+ report's summary starts with (none at ★1)."""
+    if report.product.category is None and not report.catalog.draft:
+        return None
+    criteria = report.criteria_version or "not recorded"
+    line = f"assessed against: {_label_scheme(report)} ({report.catalog.scheme})"
+    line += f", criteria {criteria}"
+    return f"{line}: {DRAFT_BANNER}" if report.catalog.draft else line
+
+
+def own_and_also(report: AssessmentReport) -> str:
+    """``★1: CONFORMANT; with cls-1, psti: INCOMPLETE (11 NEEDS_REVIEW)``: whether the level's
+    own requirements are met apart from what the other markets' (``--also``) questions left
+    open, so an INCOMPLETE caused only by them does not read as the label's. The exit code
+    stays the whole report's."""
+
+    def part(verdicts: Sequence[RequirementVerdict]) -> str:
+        counts = Counter(v.verdict for v in verdicts if v.verdict in _OPEN)
+        held = ", ".join(f"{counts[v]} {v}" for v in _OPEN if counts[v])
+        return f"{overall(tuple(verdicts))} ({held})" if held else overall(tuple(verdicts))
+
+    also = ", ".join(report.catalog.also)
+    own = part(own_verdicts(report))
+    return f"{_label_scheme(report)}: {own}; with {also}: {part(report.verdicts)}"
+
+
+#: the verdicts that keep a set of requirements from being conformant, in the order named
+_OPEN: tuple[Verdict, ...] = ("NOT_MET", "INCONCLUSIVE", "NEEDS_REVIEW")

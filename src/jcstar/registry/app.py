@@ -25,6 +25,7 @@ from jcstar.registry.db import make_engine, session_factory
 from jcstar.registry.deps import principal_from, require_signed_in, signed_in
 from jcstar.registry.errors import NotFound, RegistryError
 from jcstar.registry.issuance.router import router as issuance_router
+from jcstar.registry.keys.router import router as keys_router
 from jcstar.registry.labels.lookup import LabelLookup
 from jcstar.registry.labels.router import router as labels_router
 from jcstar.registry.limits import BodyGuard, Identify, route_rules
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         claims_router,
         status_router,
         criteria_router,
+        keys_router,
         log_router,
         watch_router,
         web_router,

@@ -9,6 +9,7 @@ import jinja2
 from jcstar.assessment.also import verdict_groups
 from jcstar.assessment.models import VERDICTS, AssessmentReport
 from jcstar.reports.markdown import (
+    DRAFT_BANNER,
     OVERALL_JA,
     VERDICT_JA,
     also_heading,
@@ -17,6 +18,7 @@ from jcstar.reports.markdown import (
     evidence_ref_parts,
     evidence_source,
     level_label,
+    profile_facts,
     short_reason,
 )
 
@@ -51,6 +53,8 @@ def render_html(report: AssessmentReport) -> str:
         level=level_label(report.level),
         criteria=criteria_label(report),
         consumer_facts=consumer_facts(report),
+        profile_facts=profile_facts(report),
+        draft_banner=DRAFT_BANNER,
         short_reason=short_reason,
         evidence_source=evidence_source,
         evidence_ref_parts=evidence_ref_parts,

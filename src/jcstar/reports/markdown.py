@@ -136,11 +136,50 @@ def consumer_facts(report: AssessmentReport) -> list[tuple[str, str]]:
     return facts
 
 
+#: over a report whose category profile nobody has published (``catalog.draft``)
+DRAFT_BANNER = (
+    "ドラフト基準（当方の判断）: IPA が公表した適合基準ではありません / "
+    "Draft criteria (our own judgement), not published by IPA"
+)
+
+
+def profile_facts(report: AssessmentReport, with_criteria: bool = True) -> list[tuple[str, str]]:
+    """The category profile a ★2+ report was assessed against (category, profile, criteria
+    version, the operator's requirement files; the level is in every header), as bilingual
+    (label, value) pairs; none for a report on a level's own scheme (★1)."""
+    if report.product.category is None and not report.catalog.draft:
+        return []
+    facts = [
+        ("製品カテゴリ（適合基準） / Criteria category", report.product.category or NOT_RECORDED),
+        ("カテゴリプロファイル / Category profile", report.catalog.scheme),
+    ]
+    if with_criteria:
+        facts.append(("適合基準版 / Criteria version", criteria_label(report)))
+    facts += [
+        ("運用者の要件ファイル / Operator's requirements file", f"{f.name} (SHA-256 {f.sha256})")
+        for f in report.catalog.operator_files
+    ]
+    return facts
+
+
+def _profile(report: AssessmentReport) -> list[str]:
+    facts = profile_facts(report)
+    if not facts:
+        return []
+    lines = ["## 評価基準 / Assessed against", ""]
+    lines += [f"- {label}: {inline(value)}" for label, value in facts]
+    return [*lines, ""]
+
+
 def _header(report: AssessmentReport) -> list[str]:
     p = report.product
     lines = [
         f"# JC-STAR {level_label(report.level)} 評価レポート: {inline(p.product)}",
         "",
+    ]
+    if report.catalog.draft:  # first, before anything reads as a published level's result
+        lines += [f"> **{DRAFT_BANNER}**", ""]
+    lines += [
         f"- ベンダー / Vendor: {inline(p.vendor)}",
         f"- 製品 / Product: {inline(p.product)}",
         f"- 型式番号 / Model numbers: {inline(', '.join(p.model_numbers))}",
@@ -251,6 +290,7 @@ def _footer(report: AssessmentReport) -> list[str]:
 def render_markdown(report: AssessmentReport) -> str:
     lines = [
         *_header(report),
+        *_profile(report),
         *_overall(report),
         *_summary(report),
         *_requirements_table(report),

@@ -20,10 +20,12 @@ from jcstar.assessment.also import added_by
 from jcstar.assessment.models import AssessmentReport, RequirementVerdict
 from jcstar.checks.base import CheckAttempt
 from jcstar.reports.markdown import (
+    DRAFT_BANNER,
     criteria_label,
     evidence_text,
     level_label,
     observations_text,
+    profile_facts,
 )
 
 CHECKLIST_SHEET = "チェックリスト"
@@ -110,6 +112,10 @@ def _header_block(ws: Worksheet, report: AssessmentReport) -> int:
         ("カタログ版数", f"{report.catalog.version} ({report.catalog.digest})"),
         ("適合基準版", criteria_label(report)),
     ]
+    # a category profile's rows (none at ★1); its criteria version is in the row above
+    rows += profile_facts(report, with_criteria=False)
+    if report.catalog.draft:
+        rows.insert(0, ("注意 / Note", DRAFT_BANNER))
     for number, (label, value) in enumerate(rows, start=1):
         _put(ws, number, 1, label)
         ws.cell(row=number, column=1).font = BOLD
@@ -121,6 +127,9 @@ def _header_block(ws: Worksheet, report: AssessmentReport) -> int:
             ws.cell(row=number, column=3).number_format = "yyyy-mm-dd"
         if label == "総合判定":
             _fill(ws, number, 3, report.overall)
+        if value == DRAFT_BANNER:
+            _fill(ws, number, 3, "INCOMPLETE")  # the amber of a result that is not final
+            ws.cell(row=number, column=3).font = BOLD
     return len(rows) + 2
 
 
