@@ -1,57 +1,261 @@
 """Reminders: a label about to expire, expired, or past its support period end.
 
-``scan`` finds, for every live label near its expiry (or past its support end), who should be
-reminded and through which channel, and writes the reminders not written before. Each has a
-key naming the label, the date it is about, the threshold and the channel, unique in the
-outbox: a second scan on the same day writes nothing, and a scan that runs late (the server
-was down) still writes the reminder once. When a label is reached late, past several
-thresholds at once, only the nearest one is sent (30 days before expiry: "expires within 42
-days", not also "within 90").
+``scan`` finds, for every live label near its expiry (or past it, or past its support end),
+who should be reminded and through which channel, and writes the reminders not written
+before. Each has a key naming the label, the date it is about, the threshold and the channel,
+unique in the outbox: a second scan on the same day writes nothing, and a scan that runs late
+(the server was down) still writes the reminder once. When a label is reached late, past
+several thresholds at once, only the nearest one is sent (30 days before expiry: "expires
+within 42 days", not also "within 90").
 
 Its vendor is reminded at ``Settings.reminder_days``; a watcher at its watch's own number of
 days, or those defaults.
+
+Set-based, so that a million labels cost a few hundred statements, not one per label: the
+labels are walked in ranges of ids (``span``), and for each range one statement joins the
+labels due with their receivers that have a live channel (the vendor, model watches,
+registration watches). A label nobody can be told about is never read; an expired label or
+one past its support end whose reminder is already in the outbox is left out by the database
+(its key compared with the outbox's unique index), so the hourly scan does not read the whole
+past again. The keys found are checked against the outbox in one ``IN`` per thousand, and only
+the labels with a reminder still to write are loaded for its body.
+
+Never twice: a range with something to write is read again under the registry's write lock
+and written in that transaction, so two server processes scanning at once write each
+reminder once (the second finds the first's keys), and the unique key refuses a repeat
+whatever happens. A crash before the commit writes nothing of that range; the next scan
+writes it. Delivery is the outbox's (at least once, one delivery id per reminder).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, selectinload
 
-from jcstar.labels.standing import model_key
 from jcstar.registry.db import lock_for_write, utcnow
-from jcstar.registry.labels.models import Label
+from jcstar.registry.labels.models import Label, LabelModel
 from jcstar.registry.outbox import events
-from jcstar.registry.outbox.enqueue import insert_rows, live_channels, row
+from jcstar.registry.outbox.enqueue import insert_rows, row
 from jcstar.registry.outbox.models import Delivery
 from jcstar.registry.settings import Settings
-from jcstar.registry.watch.models import Watch
+from jcstar.registry.watch.models import Channel, Watch
 
+#: label ids per range: each range is one read of the labels due in it with their receivers
+SPAN = 20_000
+#: keys or ids per ``IN (…)``: well under SQLite's and PostgreSQL's limits on bound parameters
 _CHUNK = 1000
 
 
-def scan(session: Session, settings: Settings, on: dt.date) -> int:
-    """Write the reminders due on ``on`` that are not in the outbox yet and commit; how many.
-    Reads first and takes the write lock only when there is something to write."""
-    if not _missing(session, settings, on):
-        session.rollback()
-        return 0
-    lock_for_write(session)  # another scan may have written them meanwhile: ask again
-    rows = _missing(session, settings, on)
-    insert_rows(session, rows)
-    session.commit()
-    return len(rows)
+@dataclass(frozen=True)
+class Due:
+    """One reminder for one channel."""
+
+    key: str
+    label_id: int
+    org_id: int
+    channel_id: int
+    kind: str
+    days_left: int
+    threshold: int | None
+
+
+def scan(session: Session, settings: Settings, on: dt.date, span: int = SPAN) -> int:
+    """Write the reminders due on ``on`` that are not in the outbox yet, a range of label ids
+    at a time, committing each; how many. A range is read again under the write lock only
+    when it has something to write."""
+    written = 0
+    horizon = _horizon(session, settings, on)
+    for low, high in _ranges(session, span):
+        if not _unwritten(session, _due(session, settings, on, horizon, low, high)):
+            continue
+        lock_for_write(session)  # another scan may have written them meanwhile: ask again
+        rows = _rows(session, _unwritten(session, _due(session, settings, on, horizon, low, high)))
+        insert_rows(session, rows)
+        session.commit()
+        written += len(rows)
+    session.rollback()
+    return written
 
 
 def _missing(session: Session, settings: Settings, on: dt.date) -> list[dict[str, Any]]:
-    due = _due(session, settings, on)
+    """Every reminder due on ``on`` and not written yet, as outbox rows (read only: what
+    ``scan`` would write, for a benchmark or a dry run)."""
+    found: list[dict[str, Any]] = []
+    horizon = _horizon(session, settings, on)
+    for low, high in _ranges(session, SPAN):
+        found += _rows(
+            session, _unwritten(session, _due(session, settings, on, horizon, low, high))
+        )
+    return found
+
+
+def _horizon(session: Session, settings: Settings, on: dt.date) -> dt.date:
+    """The last expiry date anyone is reminded of on ``on``: the furthest any receiver wants
+    to hear ahead (the defaults, or a watch's own number of days)."""
+    furthest = session.scalar(select(func.max(Watch.remind_days))) or 0
+    return on + dt.timedelta(days=max((*settings.reminder_days, furthest)))
+
+
+def _ranges(session: Session, span: int) -> Iterator[tuple[int, int]]:
+    """Ranges of label ids to walk; none when no organisation has a live channel (there is
+    no one to remind)."""
+    if session.scalar(select(Channel.id).where(Channel.removed_at.is_(None)).limit(1)) is None:
+        return
+    first, last = session.execute(select(func.min(Label.id), func.max(Label.id))).one()
+    if first is None:
+        return
+    for low in range(first, last + 1, span):
+        yield low, low + span - 1
+
+
+def _due(
+    session: Session, settings: Settings, on: dt.date, horizon: dt.date, low: int, high: int
+) -> list[Due]:
+    """The reminders due on ``on`` for the labels with ids ``low``…``high``, written or not."""
+    days: dict[tuple[int, int], set[int]] = defaultdict(set)
+    channels: dict[tuple[int, int], set[int]] = defaultdict(set)
+    facts: dict[int, tuple[str, dt.date, dt.date | None]] = {}
+    query = _receivers(session, on, horizon, low, high)
+    for label_id, number, expires_on, support_end, org_id, channel_id, remind in session.execute(
+        query
+    ):
+        facts[label_id] = (number, expires_on, support_end)
+        days[label_id, org_id].update(settings.reminder_days if remind is None else (remind,))
+        channels[label_id, org_id].add(channel_id)
+    due: list[Due] = []
+    for (label_id, org_id), wanted in days.items():
+        number, expires_on, support_end = facts[label_id]
+        left = (expires_on - on).days
+        for kind, about, threshold in _reminders(expires_on, support_end, wanted, on):
+            for channel_id in sorted(channels[label_id, org_id]):
+                key = _key(kind, number, about, threshold, channel_id)
+                due.append(Due(key, label_id, org_id, channel_id, kind, left, threshold))
+    return due
+
+
+def _key(kind: str, number: str, about: dt.date, threshold: int | None, channel: int) -> str:
+    """A reminder's identity in the outbox (``Delivery.dedupe_key``); ``_written_sql`` builds
+    the same text in SQL."""
+    return f"{kind}:{number}:{about.isoformat()}:{threshold}:{channel}"
+
+
+def _receivers(session: Session, on: dt.date, horizon: dt.date, low: int, high: int) -> Select[Any]:
+    """(label id, registration number, expiry, support end, organisation, channel, the
+    watch's days or null) for each label due in the range and each live channel of each
+    organisation to remind about it: its vendor, and whoever follows one of its model
+    numbers or its registration number."""
+    live = Channel.removed_at.is_(None)
+
+    def due(*receivers: Any) -> Select[Any]:
+        return (
+            select(
+                Label.id,
+                Label.registration_no,
+                Label.expires_on,
+                Label.support_period_end,
+                *receivers,
+            )
+            .where(Label.id.between(low, high), Label.status == "valid")
+            .where(_still_due(session, on, horizon))
+        )
+
+    no_days = cast(null(), Integer)
+    vendor = due(Channel.org_id, Channel.id, no_days).join(
+        Channel, and_(Channel.org_id == Label.vendor_org_id, live)
+    )
+    by_model = (
+        due(Channel.org_id, Channel.id, Watch.remind_days)
+        .join(LabelModel, LabelModel.label_id == Label.id)
+        .join(Watch, and_(Watch.kind == "model", Watch.key == LabelModel.model_key))
+        .join(Channel, and_(Channel.org_id == Watch.org_id, live))
+    )
+    # a registration number is the registry's own ASCII text (``registration_format``): its
+    # ``model_key`` is its lower case, which SQL's lower() gives
+    by_registration = (
+        due(Channel.org_id, Channel.id, Watch.remind_days)
+        .join(
+            Watch,
+            and_(Watch.kind == "registration", Watch.key == func.lower(Label.registration_no)),
+        )
+        .join(Channel, and_(Channel.org_id == Watch.org_id, live))
+    )
+    return select(union_all(vendor, by_model, by_registration).subquery())
+
+
+def _still_due(session: Session, on: dt.date, horizon: dt.date) -> ColumnElement[bool]:
+    """A label (with a channel, in the query it joins) that may have a reminder to write:
+    expiring within the horizon, or expired or past its support end without that reminder
+    already in the outbox for that channel."""
+    expired = and_(
+        Label.expires_on < on,
+        ~_written_sql(session, events.EXPIRED, Label.expires_on),
+    )
+    support_ended = and_(
+        Label.support_period_end < on,
+        ~_written_sql(session, events.SUPPORT_ENDED, Label.support_period_end),
+    )
+    return or_(Label.expires_on.between(on, horizon), expired, support_ended)
+
+
+def _written_sql(session: Session, kind: str, about: Any) -> ColumnElement[bool]:
+    """The outbox holds the reminder ``kind`` (which has no threshold) about the date
+    ``about`` for the label and channel of the enclosing query: ``_key`` in SQL, so the
+    lookup is one probe of the outbox's unique index."""
+    day: ColumnElement[str]
+    if session.get_bind().dialect.name == "postgresql":
+        day = func.to_char(about, "YYYY-MM-DD", type_=String)
+    else:  # SQLite keeps a date as its ISO text
+        day = cast(about, String)
+    key = (
+        literal(f"{kind}:", String)
+        + Label.registration_no
+        + literal(":", String)
+        + day
+        + literal(":None:", String)
+        + cast(Channel.id, String)
+    )
+    return exists().where(Delivery.dedupe_key == key)
+
+
+def _reminders(
+    expires_on: dt.date, support_end: dt.date | None, days: set[int], on: dt.date
+) -> list[tuple[str, dt.date, int | None]]:
+    """(type, the date it is about, threshold) of each reminder due for one receiver."""
+    due: list[tuple[str, dt.date, int | None]] = []
+    left = (expires_on - on).days
+    if left < 0:
+        due.append((events.EXPIRED, expires_on, None))
+    elif crossed := [d for d in days if left <= d]:
+        due.append((events.EXPIRING, expires_on, min(crossed)))
+    if support_end is not None and support_end < on:
+        due.append((events.SUPPORT_ENDED, support_end, None))
+    return due
+
+
+def _unwritten(session: Session, due: list[Due]) -> list[Due]:
+    """Those of ``due`` whose key is not in the outbox."""
     known: set[str] = set()
-    keys = sorted(due)
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
+    for chunk in _chunks(sorted({d.key for d in due})):
         known.update(
             k
             for k in session.scalars(
@@ -59,65 +263,38 @@ def _missing(session: Session, settings: Settings, on: dt.date) -> list[dict[str
             )
             if k
         )
-    return [r for k, r in due.items() if k not in known]
+    return [d for d in due if d.key not in known]
 
 
-def _due(session: Session, settings: Settings, on: dt.date) -> dict[str, dict[str, Any]]:
-    """Every reminder due on ``on``, by its key."""
-    # the furthest any receiver wants to hear ahead: the defaults, or a watch's own number
-    furthest = session.scalar(select(func.max(Watch.remind_days))) or 0
-    horizon = on + dt.timedelta(days=max((*settings.reminder_days, furthest)))
-    labels = session.scalars(
-        select(Label)
-        .where(
-            Label.status == "valid",
-            or_(Label.expires_on <= horizon, Label.support_period_end < on),
+def _rows(session: Session, due: list[Due]) -> list[dict[str, Any]]:
+    """Outbox rows for ``due``: each label loaded once, for the body its receivers get."""
+    if not due:
+        return []
+    labels: dict[int, Label] = {}
+    for chunk in _chunks(sorted({d.label_id for d in due})):
+        query = (
+            select(Label)
+            .where(Label.id.in_(chunk))
+            .options(selectinload(Label.models), selectinload(Label.events))
         )
-        .options(selectinload(Label.models), selectinload(Label.events))
-        .order_by(Label.id)
-    )
+        labels.update((label.id, label) for label in session.scalars(query))
+    channels: dict[int, Channel] = {}
+    for chunk in _chunks(sorted({d.channel_id for d in due})):
+        channels.update(
+            (c.id, c) for c in session.scalars(select(Channel).where(Channel.id.in_(chunk)))
+        )
     at = utcnow()
-    due: dict[str, dict[str, Any]] = {}
-    for label in labels:
-        thresholds = _thresholds(session, settings, label)
-        channels = live_channels(session, thresholds)
-        data = events.label_data(label)
-        for org, days in thresholds.items():
-            for kind, about, threshold in _reminders(label, days, on):
-                payload = data | {"days_left": (label.expires_on - on).days}
-                if threshold is not None:
-                    payload["threshold_days"] = threshold
-                for channel in channels.get(org, []):
-                    key = f"{kind}:{label.registration_no}:{about}:{threshold}:{channel.id}"
-                    body = events.body(kind, at, payload)
-                    due[key] = row(org, channel, label.id, kind, body, at, key)
-    return due
+    data = {label_id: events.label_data(label) for label_id, label in labels.items()}
+    rows = []
+    for d in due:
+        payload = data[d.label_id] | {"days_left": d.days_left}
+        if d.threshold is not None:
+            payload["threshold_days"] = d.threshold
+        body = events.body(d.kind, at, payload)
+        rows.append(row(d.org_id, channels[d.channel_id], d.label_id, d.kind, body, at, d.key))
+    return rows
 
 
-def _thresholds(session: Session, settings: Settings, label: Label) -> dict[int, set[int]]:
-    """Organisation → the days before expiry it is reminded at."""
-    found: dict[int, set[int]] = defaultdict(set)
-    found[label.vendor_org_id].update(settings.reminder_days)
-    model_keys = [model_key(m.model_number) for m in label.models]
-    query = select(Watch.org_id, Watch.remind_days).where(
-        or_(
-            (Watch.kind == "model") & Watch.key.in_(model_keys),
-            (Watch.kind == "registration") & (Watch.key == model_key(label.registration_no)),
-        )
-    )
-    for org_id, remind_days in session.execute(query):
-        found[org_id].update([remind_days] if remind_days is not None else settings.reminder_days)
-    return dict(found)
-
-
-def _reminders(label: Label, days: set[int], on: dt.date) -> list[tuple[str, dt.date, int | None]]:
-    """(type, the date it is about, threshold) of each reminder due for one receiver."""
-    due: list[tuple[str, dt.date, int | None]] = []
-    left = (label.expires_on - on).days
-    if left < 0:
-        due.append((events.EXPIRED, label.expires_on, None))
-    elif crossed := [d for d in days if left <= d]:
-        due.append((events.EXPIRING, label.expires_on, min(crossed)))
-    if label.support_period_end is not None and label.support_period_end < on:
-        due.append((events.SUPPORT_ENDED, label.support_period_end, None))
-    return due
+def _chunks(items: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
