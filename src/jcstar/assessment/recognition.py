@@ -96,6 +96,46 @@ class LabelOnDay(Frozen):
     reason: str | None = None
     superseded_by: str | None = None
 
+    @classmethod
+    def of(cls, standing: Standing, since: dt.date | None) -> LabelOnDay:
+        """From ``labels.standing.standing_on``'s answer (read by its fields: this layer does
+        not import the label library) and the day its status took effect."""
+        return cls(
+            registration_no=standing.registration_no,
+            level=standing.level,
+            criteria_version=standing.criteria_version,
+            on=standing.on,
+            status=standing.status,
+            issued_on=standing.issued_on,
+            expires_on=standing.expires_on,
+            since=since,
+            reason=standing.reason,
+            superseded_by=standing.superseded_by,
+        )
+
+
+class Standing(Protocol):
+    """The fields of ``labels.standing.Standing`` recognition reads."""
+
+    @property
+    def registration_no(self) -> str: ...
+    @property
+    def level(self) -> int: ...
+    @property
+    def criteria_version(self) -> str | None: ...
+    @property
+    def on(self) -> dt.date: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def issued_on(self) -> dt.date: ...
+    @property
+    def expires_on(self) -> dt.date | None: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def superseded_by(self) -> str | None: ...
+
 
 class Cover(Frozen):
     """What covers a wanted requirement: a recognition route, a crosswalk link from a

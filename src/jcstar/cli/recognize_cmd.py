@@ -166,22 +166,9 @@ def label_on_day(record: LabelRecord, day: dt.date) -> LabelOnDay:
     """``standing_on`` in the plain values recognition takes, with the day the status took
     effect (the last event on or before the day: when it was revoked or suspended)."""
     from jcstar.assessment.recognition import LabelOnDay
-    from jcstar.labels.standing import standing_on
+    from jcstar.labels.standing import standing_on, status_since
 
-    standing = standing_on(record, day)
-    since = max((e.at.date() for e in record.history if e.at.date() <= day), default=None)
-    return LabelOnDay(
-        registration_no=standing.registration_no,
-        level=standing.level,
-        criteria_version=standing.criteria_version,
-        on=day,
-        status=standing.status,
-        issued_on=standing.issued_on,
-        expires_on=standing.expires_on,
-        since=since,
-        reason=standing.reason,
-        superseded_by=standing.superseded_by,
-    )
+    return LabelOnDay.of(standing_on(record, day), status_since(record, day))
 
 
 COVERAGE_CELLS = {

@@ -144,3 +144,9 @@ def standing_on(record: LabelRecord, on: dt.date) -> Standing:
         notices=tuple(n for n in record.notices if n.at.date() <= on),
         reason=last.reason if last else None,
     )
+
+
+def status_since(record: LabelRecord, on: dt.date) -> dt.date | None:
+    """The day the label's standing on day ``on`` took effect: its last event on or before
+    that day (when it was revoked or suspended; None before it was issued)."""
+    return max((e.at.date() for e in record.history if e.at.date() <= on), default=None)

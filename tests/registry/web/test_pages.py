@@ -287,7 +287,8 @@ def test_verifying_a_label_says_valid_suspended_or_forged_and_why(
     assert visible(valid.text, "verdict", end="div").startswith(
         "有効：正規のラベルで、現在有効です"
     )
-    assert "the registry lists it as valid" in visible(valid.text, "reason")
+    # the reason in the page's language (the API and CLI keep the verifier's English)
+    assert "登録簿でも有効として掲載されています" in visible(valid.text, "reason")
 
     image = client.get(f"/api/v1/labels/{number}/label.png").content
     from_image = verify(client, photo=image)
@@ -309,7 +310,7 @@ def test_verifying_a_label_says_valid_suspended_or_forged_and_why(
 
     junk = verify(client, "hello")
     assert junk.status_code == 422
-    assert "not a label" in visible(junk.text, "problem")
+    assert "ラベルの QR テキストではありません" in visible(junk.text, "problem")
     nothing = verify(client)
     assert nothing.status_code == 422
     assert "QR テキストを貼り付ける" in visible(nothing.text, "problem")

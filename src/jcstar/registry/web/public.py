@@ -23,8 +23,10 @@ from jcstar.registry.search.service import (
     search_ids,
     summaries,
 )
+from jcstar.registry.status.records import record_of
 from jcstar.registry.web import nav
 from jcstar.registry.web.i18n import N_
+from jcstar.registry.web.recognised import BASIS_NAMES, recognised
 from jcstar.registry.web.render import PageRequest
 
 router = APIRouter(include_in_schema=False)
@@ -131,6 +133,8 @@ def product_page(page: PageRequest, registration_no: str, db: Db) -> HTMLRespons
     artwork = labels.artwork_svg(label.jws, labels.qr_of(label))
     category = CATEGORIES.get(record.product_category or "")
     update_mode = UPDATE_MODES.get(record.update_mode or "")
+    # where the label counts abroad today (recognition.yaml's routes that rest on a label)
+    abroad = recognised(record_of(record.model_dump_json()), labels.today(), page.lang)
     return page.render(
         "product.html",
         {
@@ -140,6 +144,8 @@ def product_page(page: PageRequest, registration_no: str, db: Db) -> HTMLRespons
             "category": page.named(category) if category else None,
             "update_mode": page.named(update_mode) if update_mode else None,
             "events": EVENT_NAMES,
+            "recognised": abroad,
+            "basis_names": BASIS_NAMES,
         },
     )
 

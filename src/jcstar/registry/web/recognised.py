@@ -19,7 +19,7 @@ from jcstar.assessment.recognition import LabelOnDay, recognize
 from jcstar.catalog.loader import CatalogIndex, data_dir, load_catalog
 from jcstar.catalog.master import load_programmes
 from jcstar.catalog.recognition import load_recognitions
-from jcstar.labels.standing import LabelRecord, standing_on
+from jcstar.labels.standing import LabelRecord, standing_on, status_since
 from jcstar.registry.web.i18n import N_
 
 #: what a route rests on, as the product page names it
@@ -41,22 +41,8 @@ class Recognised:
 
 
 def label_on_day(record: LabelRecord, day: dt.date) -> LabelOnDay:
-    """The label as it stood on ``day``, in the plain values recognition takes (as ``jcstar
-    recognize`` builds them: the registry cannot import the CLI)."""
-    standing = standing_on(record, day)
-    since = max((e.at.date() for e in record.history if e.at.date() <= day), default=None)
-    return LabelOnDay(
-        registration_no=standing.registration_no,
-        level=standing.level,
-        criteria_version=standing.criteria_version,
-        on=day,
-        status=standing.status,
-        issued_on=standing.issued_on,
-        expires_on=standing.expires_on,
-        since=since,
-        reason=standing.reason,
-        superseded_by=standing.superseded_by,
-    )
+    """The label as it stood on ``day``, in the plain values recognition takes."""
+    return LabelOnDay.of(standing_on(record, day), status_since(record, day))
 
 
 def recognised(record: LabelRecord, day: dt.date, lang: str) -> tuple[Recognised, ...]:

@@ -10,10 +10,18 @@ from fastapi import APIRouter
 
 from jcstar.registry.web import nav
 from jcstar.registry.web.i18n import N_
-from jcstar.registry.web.vendor import applications, dashboard, labels, people, questionnaire
+from jcstar.registry.web.vendor import (
+    applications,
+    dashboard,
+    declarations,
+    labels,
+    markets,
+    people,
+    questionnaire,
+)
 
 nav.add(nav.NavEntry("/vendor", N_("My organisation"), kinds=frozenset({"vendor"}), order=20))
 
 router = APIRouter(include_in_schema=False)
-for pages in (dashboard, applications, labels, questionnaire, people):
+for pages in (dashboard, applications, labels, questionnaire, people, markets, declarations):
     router.include_router(pages.router)

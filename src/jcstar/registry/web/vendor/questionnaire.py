@@ -22,6 +22,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from jcstar.assessment.also import also_holders
 from jcstar.assessment.inputs import InputError, load_model
 from jcstar.assessment.models import (
     AssessmentReport,
@@ -30,15 +31,17 @@ from jcstar.assessment.models import (
     ProductProfile,
 )
 from jcstar.assessment.plan import PlanError, build_plan, plan_requirements
-from jcstar.catalog.loader import load_catalog
+from jcstar.catalog.loader import CatalogIndex, load_catalog
 from jcstar.registry.applications import service
 from jcstar.registry.applications.schemas import ApplicationCreate, ApplicationUpdate
 from jcstar.registry.db import lock_for_write
 from jcstar.registry.deps import Applicant, Db
 from jcstar.registry.errors import RegistryError, Unprocessable
 from jcstar.registry.issuance import service as issuance
+from jcstar.registry.web.i18n import N_
 from jcstar.registry.web.render import Page, PageRequest
 from jcstar.registry.web.vendor.common import check_form, names, read_upload, refused
+from jcstar.registry.web.vendor.markets_view import OTHER_SCHEMES, scheme_name
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,6 +60,23 @@ class Question:
     guidance: str
     #: evaluated on the device itself: the evidence is a test record (test and result)
     on_device: bool
+    #: the other scheme (``--also``) that added it; None: the level's own
+    added_by: str | None = None
+
+
+@dataclass(frozen=True)
+class QuestionGroup:
+    #: the ``--also`` scheme that added these questions (None: the level's own), and its name
+    scheme: str | None
+    name: str
+    questions: tuple[Question, ...]
+
+
+#: a ★3/★4 category whose requirements the operator supplies, when this registry has none
+OPERATOR_FILE_MISSING = N_(
+    "The %(profile)s profile takes its requirements from a file the operator supplies "
+    "(%(file)s), which this registry's catalog does not hold yet: it cannot be assessed here."
+)
 
 
 def without_targets(profile: ProductProfile) -> ProductProfile:
@@ -84,10 +104,73 @@ def profile_of(report: AssessmentReport) -> ProductProfile:
     )
 
 
-def questions(profile: ProductProfile, lang: str) -> list[Question]:
+def scheme_choices(lang: str) -> list[tuple[str, str, bool]]:
+    """The levels and ★2+ category profiles the product form offers: value (``1``,
+    ``2:smart-home``), name, and whether it is a draft."""
     catalog = load_catalog()
-    plan = build_plan(catalog, profile)
+    choices = [("1", scheme_name(catalog, "jcstar-1", lang), False)]
+    profiles = sorted((s for s in catalog.schemes if s.is_profile), key=lambda s: (s.level, s.id))
+    for scheme in profiles:
+        name = (scheme.name_ja if lang == "ja" else None) or scheme.name_en
+        choices.append((f"{scheme.level}:{scheme.category}", name, scheme.draft))
+    return choices
+
+
+def with_scheme(profile: ProductProfile, choice: str) -> ProductProfile:
+    """The profile at the level (and category) picked on the form; empty: as it says."""
+    if not choice:
+        return profile
+    level, _, category = choice.partition(":")
+    if not level.isdigit():
+        raise Unprocessable(f"level: {choice!r} is not a level")
+    data = profile.model_dump() | {"level": int(level), "category": category or None}
+    try:
+        return ProductProfile.model_validate(data)
+    except ValidationError as exc:
+        raise Unprocessable(f"level: {exc.errors()[0]['msg']}") from exc
+
+
+def checked_also(given: list[str]) -> tuple[str, ...]:
+    """The other schemes ticked, each once; one not offered is refused naming it."""
+    for scheme in given:
+        if scheme not in OTHER_SCHEMES:
+            known = ", ".join(OTHER_SCHEMES)
+            raise Unprocessable(f"also: unknown scheme {scheme!r} (one of {known})")
+    return tuple(dict.fromkeys(given))
+
+
+def operator_file_missing(page: Page, profile: ProductProfile) -> str | None:
+    """The translated sentence for a ★3/★4 category whose operator's file is not here
+    (``build_plan`` refuses it with the same reason, in English)."""
+    try:
+        scheme = CatalogIndex(load_catalog()).scheme_for(profile.level, profile.category)
+    except LookupError:
+        return None  # build_plan names what exists
+    if scheme.operator_requirements and not scheme.requirements:
+        values = {"profile": scheme.id, "file": scheme.operator_requirements}
+        return page.gettext(OPERATOR_FILE_MISSING) % values
+    return None
+
+
+def question_groups(questions: list[Question], lang: str) -> list[QuestionGroup]:
+    """The questions under the scheme that asks them: the level's own, then each ``--also``
+    scheme's additions."""
+    catalog = load_catalog()
+    groups: dict[str | None, list[Question]] = {}
+    for question in questions:
+        groups.setdefault(question.added_by, []).append(question)
+    return [
+        QuestionGroup(scheme, scheme_name(catalog, scheme, lang) if scheme else "", tuple(asked))
+        for scheme, asked in groups.items()
+    ]
+
+
+def questions(profile: ProductProfile, lang: str, also: tuple[str, ...] = ()) -> list[Question]:
+    catalog = load_catalog()
+    plan = build_plan(catalog, profile, also)
     by_id = plan_requirements(catalog, plan)
+    ids = [planned.requirement for planned in plan.requirements]
+    holders = also_holders(catalog, plan.scheme, also, ids)
     found = []
     for planned in plan.requirements:
         req = by_id[planned.requirement]
@@ -101,6 +184,7 @@ def questions(profile: ProductProfile, lang: str) -> list[Question]:
                 questions=tuple(q.text_ja if ja else q.text_en for q in req.questions),
                 guidance=(req.evidence_guidance_ja if ja else req.evidence_guidance_en) or "",
                 on_device=req.eval_mode == "device",
+                added_by=(holders.get(req.id) or (None,))[0],
             )
         )
     return found
@@ -113,11 +197,15 @@ def _answers_form(
     application: int | None,
     problem: str | None = None,
     status_code: int = 200,
+    also: tuple[str, ...] = (),
 ) -> HTMLResponse:
+    asked = questions(profile, page.lang, also)
     context = {
         "profile": profile,
         "profile_json": without_targets(profile).model_dump_json(),
-        "questions": questions(profile, page.lang),
+        "questions": asked,
+        "groups": question_groups(asked, page.lang),
+        "also": also,
         "answers": answers,
         "statuses": STATUSES,
         "application": application,
@@ -148,10 +236,30 @@ def _filled(report: AssessmentReport) -> dict[str, dict[str, str]]:
 @router.get("/vendor/questionnaire", response_class=HTMLResponse)
 def start(page: PageRequest, db: Db, caller: Applicant, application: int | None = None) -> Response:
     if application is None:
-        return page.render("vendor/questionnaire_start.html", {"problem": None})
+        return _start_form(page)
     app = service.load_own(db, caller, application)
     report = service.stored_report(app)
-    return _answers_form(page, profile_of(report), _filled(report), app.id)
+    also = tuple(report.catalog.also)
+    return _answers_form(page, profile_of(report), _filled(report), app.id, also=also)
+
+
+def _start_form(
+    page: Page,
+    problem: str | None = None,
+    status_code: int = 200,
+    scheme: str = "",
+    also: tuple[str, ...] = (),
+    translated: bool = False,
+) -> HTMLResponse:
+    context = {
+        "problem": problem,
+        "problem_translated": translated,
+        "scheme_choices": scheme_choices(page.lang),
+        "scheme": scheme,
+        "other_schemes": [(s, scheme_name(load_catalog(), s, page.lang)) for s in OTHER_SCHEMES],
+        "also": also,
+    }
+    return page.render("vendor/questionnaire_start.html", context, status_code=status_code)
 
 
 @router.post("/vendor/questionnaire/profile", response_class=HTMLResponse)
@@ -160,19 +268,25 @@ async def profile_given(
     caller: Applicant,
     csrf: Annotated[str, Form(max_length=200)] = "",
     profile: Annotated[UploadFile | None, File()] = None,
+    scheme: Annotated[str, Form(max_length=60)] = "",
+    also: Annotated[list[str] | None, Form(max_length=40)] = None,
 ) -> Response:
     check_form(page, csrf)
+    ticked = tuple(also or ())
     try:
+        others = checked_also(list(ticked))
         content = await read_upload(page, profile, "profile.yaml")
         name = Path(profile.filename if profile and profile.filename else "profile.yaml").name
         try:
-            given = load_model(Path(name), ProductProfile, content)
-            return _answers_form(page, given, {}, None)
+            given = with_scheme(load_model(Path(name), ProductProfile, content), scheme)
+            missing = operator_file_missing(page, given)
+            if missing:
+                return _start_form(page, missing, 422, scheme, others, translated=True)
+            return _answers_form(page, given, {}, None, also=others)
         except (InputError, PlanError) as exc:
             raise Unprocessable(str(exc)) from exc
     except RegistryError as exc:
-        context = {"problem": exc.detail}
-        return page.render("vendor/questionnaire_start.html", context, status_code=exc.status)
+        return _start_form(page, exc.detail, exc.status, scheme, ticked)
 
 
 def _answers_of(
@@ -206,7 +320,9 @@ def _answers_of(
     return {"answers": answers}, typed
 
 
-async def _report(profile: ProductProfile, answers: dict[str, Any]) -> AssessmentReport:
+async def _report(
+    profile: ProductProfile, answers: dict[str, Any], also: tuple[str, ...] = ()
+) -> AssessmentReport:
     """The assessment of the product from its answers alone (no target reached)."""
     # imported here: the pipeline brings every target's collectors, which the registry's
     # other pages never need
@@ -219,7 +335,7 @@ async def _report(profile: ProductProfile, answers: dict[str, Any]) -> Assessmen
         path.write_text(yaml.safe_dump(answers, allow_unicode=True), encoding="utf-8")
         try:
             assessed = await assess(
-                profile, Path(work), inputs=[given], answers_path=path, targets=()
+                profile, Path(work), inputs=[given], answers_path=path, targets=(), also=also
             )
         except (InputError, PlanError) as exc:
             raise Unprocessable(str(exc)) from exc
@@ -246,10 +362,11 @@ async def answered(
         profile = without_targets(ProductProfile.model_validate_json(text))
     except (ValidationError, Unprocessable) as exc:
         raise Unprocessable("the product description was lost or altered; start again") from exc
-    asked = questions(profile, page.lang)
+    also = checked_also([str(value) for value in form.getlist("also")])
+    asked = questions(profile, page.lang, also)
     answers, typed = _answers_of(form, asked)
     try:
-        report = await _report(profile, answers)
+        report = await _report(profile, answers, also)
         data = report.model_dump(mode="json")
         lock_for_write(db)
         if app_id is None:
@@ -262,6 +379,6 @@ async def answered(
         db.commit()
     except RegistryError as exc:
         problem = refused(db, exc)
-        return _answers_form(page, profile, typed, app_id, problem, exc.status)
+        return _answers_form(page, profile, typed, app_id, problem, exc.status, also)
     done = "created" if app_id is None else "report"
     return RedirectResponse(f"/vendor/applications/{app.id}?done={done}", status_code=303)
