@@ -91,8 +91,8 @@ def test_each_protocol_that_answers_is_an_exposed_interface_of_s1_1_13():
         ("echonet-lite", "udp"),
     }
     assert all(o.outcome == "fail" and o.topic == "sector_exposure" for o in by_key.values())
-    assert "holding register 0 (value 1234)" in by_key["modbus", "tcp"].message
-    assert "LINK_STATUS" in by_key["dnp3", "tcp"].message
+    assert "holding register 0 of unit 1 (value 1234)" in by_key["modbus", "tcp"].message
+    assert "outstation 1 to master 3: LINK_STATUS" in by_key["dnp3", "tcp"].message
     assert "STARTDT con (stopped again with STOPDT)" in by_key["iec-104", "tcp"].message
     for transport in ("tcp", "udp"):
         message = by_key["echonet-lite", transport].message
@@ -159,7 +159,7 @@ def test_nothing_listening_is_no_finding_and_not_conclusive():
     assert "no power-sector control protocol answers" in obs.message
 
 
-def test_a_port_that_never_answers_is_inconclusive_never_a_pass():
+def test_a_port_that_never_answers_cannot_be_judged_never_a_pass():
     async def go():
         server, port = await _serve(responders.silent)
         params = {
@@ -174,9 +174,8 @@ def test_a_port_that_never_answers_is_inconclusive_never_a_pass():
             server.close()
 
     result = asyncio.run(go())
-    (obs,) = result.observations
-    assert obs.outcome == "inconclusive"
-    assert "did not answer a Modbus read in 0.5 s" in obs.message
+    assert result.status == "error" and result.kind == "timed_out"
+    assert "did not answer a Modbus read of unit 1, 255, 0 in 0.5 s" in result.reason
     assert verdict_of("der-pcs", (result,), "S1.1-13").verdict == "INCONCLUSIVE"
 
 
