@@ -188,6 +188,10 @@ def test_a_reviewer_accepts_records_the_fee_starts_review_and_returns_with_reaso
     assert "HG-100 security design description" in row
     assert 'action="' + path + '/accept"' in page.text
     assert 'action="' + path + '/approve"' not in page.text  # a reviewer does not approve
+    # what the report answers in other markets, as the vendor sees it
+    markets = re.search(r'id="markets-link"><a href="([^"]+)"', page.text)
+    assert markets is not None
+    assert client.get(markets.group(1)).status_code == 200
 
     accepted = post_form(client, f"{path}/accept", {})
     assert accepted.status_code == 303
