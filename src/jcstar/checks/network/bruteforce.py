@@ -8,6 +8,13 @@ lockout: a credential known to work is refused after the burst. A service that s
 answering (timeouts) or never comes back has crashed or stalled under the burst: that is
 no evidence of protection, and the check cannot conclude. The burst is small (at most 20)
 and stops by itself, so a real user is never locked out for long.
+
+A surface the check cannot conclude on is named with the kind of what stopped it
+(``collect/login_errors.py``): ``refused`` for a service that hung up or stopped taking
+connections and never came back, ``timed_out`` for one that stalled, ``unsupported`` for a
+TLS handshake or a dialogue the probe cannot judge; the attempt is INCONCLUSIVE with that
+kind. A limit or a lockout the device announces stays what it is here: the evidence of
+protection this check looks for.
 """
 
 from __future__ import annotations
@@ -19,9 +26,10 @@ import statistics
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from jcstar.checks.base import CannotJudge, Check, CheckInput, Observation
+from jcstar.checks.base import CannotJudge, CannotJudgeKind, Check, CheckInput, Observation
 from jcstar.checks.network.collect.device import TARGET, DeviceParams, device_params, pacer
 from jcstar.checks.network.collect.limits import LIMITED, retry_after_s
+from jcstar.checks.network.collect.login_errors import first_kind, login_error_kind
 from jcstar.checks.network.collect.logins import LoginResult
 from jcstar.checks.network.collect.surfaces import Surface, login_surfaces, login_target
 from jcstar.checks.network.default_credentials import default_credential_trials
@@ -56,6 +64,18 @@ def error_kind(detail: str) -> str:
     if _REFUSED.search(detail):
         return "refused"
     return "other"
+
+
+def untestable_kind(burst: list[LoginResult], after: LoginResult | None) -> CannotJudgeKind:
+    """Why a surface ``judge`` called untestable could not be judged: the kind of the error
+    that stopped it; a burst never made is ``cut_short``, a random password accepted
+    ``undetermined`` (the surface checks no password, so a limit cannot show)."""
+    if not burst:
+        return "cut_short"
+    if any(r.outcome == "accepted" for r in burst):
+        return "undetermined"
+    errors = [r for r in (*burst, *([after] if after else [])) if r.outcome == "error"]
+    return login_error_kind(errors[0].detail) if errors else "undetermined"
 
 
 @dataclass(frozen=True)
@@ -222,10 +242,12 @@ async def settle(given: CheckInput, tried: Burst) -> dict[str, Any]:
     if last_error is not None and error_kind(last_error.detail) == "refused":
         recovery = await comes_back(given, device, surface, retry_after_s(last_error.detail))
     verdict, why = judge(results, after, surface.asks_for_credentials, recovery)
+    kind = untestable_kind(results, after) if verdict == "untestable" else None
     return {
         "surface": surface.name,
         "verdict": verdict,
         "why": why,
+        "kind": kind,
         "attempts": len(results),
         "seconds": [r.elapsed_s for r in results],
         "came_back": None if recovery is None else recovery.back,
@@ -234,7 +256,7 @@ async def settle(given: CheckInput, tried: Burst) -> dict[str, Any]:
 
 class BruteForceCheck(Check):
     id: ClassVar[str] = "network.bruteforce"
-    version: ClassVar[str] = "1.1"
+    version: ClassVar[str] = "1.2"
     data_files: ClassVar[tuple[str, ...]] = (
         "admin-paths.yaml",
         "default-credentials.yaml",
@@ -275,7 +297,12 @@ class BruteForceCheck(Check):
             )
         if "untestable" in kinds:
             # a surface that crashed, stalled or vanished under the burst shows no protection
-            raise CannotJudge(f"brute-force burst could not show protection: {lines}", "cut_short")
+            stopped = [o for o in outcomes if o["verdict"] == "untestable"]
+            why = "; ".join(f"{o['surface']}: {o['kind'].replace('_', ' ')}" for o in stopped)
+            raise CannotJudge(
+                f"brute-force burst could not show protection ({why}): {lines}",
+                first_kind([o["kind"] for o in stopped]),
+            )
         if kinds == {"protected"}:
             return (
                 Observation(

@@ -2,6 +2,12 @@
 
 A success is a failure of the device, with the credential as evidence (these are
 public defaults, not secrets). Attempts are paced and bounded per surface.
+
+"No default accepted" is said only of a sweep that ran to its end on every surface. A
+surface whose sweep stopped part way (it kept refusing, resetting or timing out, or locked
+us out and kept limiting past our wait) leaves defaults untried: the attempt cannot judge,
+named with the kind of what stopped it (``collect/login_errors.py``: a lock-out or a limit
+is ``refused``, a stall ``timed_out``, a TLS handshake ``unsupported``), never a pass.
 """
 
 from __future__ import annotations
@@ -11,10 +17,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from jcstar.checks.base import CannotJudge, Check, CheckInput, Observation
+from jcstar.checks.base import CannotJudge, CannotJudgeKind, Check, CheckInput, Observation
 from jcstar.checks.credentials import for_service
 from jcstar.checks.network.collect.device import TARGET, device_params, pacer
 from jcstar.checks.network.collect.limits import RATE_LIMITED, retry_after_s
+from jcstar.checks.network.collect.login_errors import first_kind, login_error_kind
 from jcstar.checks.network.collect.logins import login_session
 from jcstar.checks.network.collect.surfaces import Surface, login_surfaces, login_target
 
@@ -43,6 +50,26 @@ class SurfaceTrial:
     limited_detail: str = ""
     #: why no password was tried: the surface takes none (SSH with public keys only)
     no_password: str = ""
+    #: the device kept limiting us past our wait (a lock-out): the sweep was refused
+    locked_out: bool = False
+    #: pairs whose attempt ended in an error twice: never answered, so never judged
+    skipped: int = 0
+
+    @property
+    def unfinished(self) -> bool:
+        """Defaults were left untried: the sweep stopped, or no attempt was answered."""
+        if self.no_password or self.accepted:
+            return False
+        return bool(self.stopped) or self.rejected == 0 or self.skipped > 0
+
+    @property
+    def kind(self) -> CannotJudgeKind:
+        """Why an unfinished sweep stopped (see :func:`login_error_kind`)."""
+        if self.locked_out:
+            return "refused"
+        if self.errors:
+            return login_error_kind(self.errors[-1])
+        return "cut_short" if self.rejected else "undetermined"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -55,7 +82,16 @@ class SurfaceTrial:
             "rate_limited": self.limited,
             "rate_limit_wait_s": round(self.limited_wait_s, 1),
             "no_password": self.no_password,
+            "skipped": self.skipped,
+            "kind": self.kind if self.unfinished else None,
         }
+
+
+def _unfinished_why(trial: SurfaceTrial) -> str:
+    if trial.skipped:
+        last = trial.errors[-1] if trial.errors else "an error"
+        return f"{trial.skipped} default(s) ended in an error twice and were not judged ({last})"
+    return "no attempt completed"
 
 
 async def try_defaults(given: CheckInput, surface: Surface) -> SurfaceTrial:
@@ -107,6 +143,7 @@ async def try_defaults(given: CheckInput, surface: Surface) -> SurfaceTrial:
                     trial.limited_detail = result.detail
                     pending.appendleft(pair)
                     if trial.limited_wait_s >= MAX_LIMITED_WAIT_S and not trial.stopped:
+                        trial.locked_out = True
                         trial.stopped = (
                             f"the device kept limiting attempts ({result.detail}) for "
                             f"{trial.limited_wait_s:.0f} s"
@@ -126,6 +163,8 @@ async def try_defaults(given: CheckInput, surface: Surface) -> SurfaceTrial:
                     if pair not in retried:
                         retried.add(pair)
                         pending.appendleft(pair)
+                    else:
+                        trial.skipped += 1
                     if lanes > 1:
                         return  # fewer sessions at once from here on
                 await asyncio.sleep(PACE_S)
@@ -147,7 +186,7 @@ async def default_credential_trials(given: CheckInput) -> list[SurfaceTrial]:
 
 class DefaultCredentialsCheck(Check):
     id: ClassVar[str] = "network.default_credentials"
-    version: ClassVar[str] = "1.1"
+    version: ClassVar[str] = "1.2"
     data_files: ClassVar[tuple[str, ...]] = (
         "admin-paths.yaml",
         "default-credentials.yaml",
@@ -187,20 +226,23 @@ class DefaultCredentialsCheck(Check):
                     details=details,
                 ),
             )
-        untested = [t for t in trials if t.rejected == 0 and not t.no_password]
-        if untested:
-            stopped = (f"{t.surface}: {t.stopped or 'no attempt completed'}" for t in untested)
+        unfinished = [t for t in trials if t.unfinished]
+        if unfinished:
+            stopped = (
+                f"{t.surface} ({t.kind.replace('_', ' ')}, refused {t.rejected} of "
+                f"{t.tried} tried): {t.stopped or _unfinished_why(t)}"
+                for t in unfinished
+            )
             raise CannotJudge(
-                "could not test default credentials on " + "; ".join(stopped),
-                "undetermined",  # each surface's own reason is in the text; no one kind
+                "could not finish the default-credential sweep on " + "; ".join(stopped),
+                first_kind([t.kind for t in unfinished]),
             )
         summary = ", ".join(
             f"{t.surface} {t.no_password}" if t.no_password else
             f"{t.surface} refused {t.rejected}/{t.tried}"
             for t in trials
         )  # fmt: skip
-        partial = [t for t in trials if t.stopped]
-        note = f" (cut short: {'; '.join(t.stopped for t in partial)})" if partial else ""
+        note = ""
         paced = [t for t in trials if t.limited and not t.stopped]
         if paced:
             waits = "; ".join(
