@@ -650,7 +650,7 @@ def test_firmware_components_reads_the_spdx_an_image_carries(tmp_path: Path) -> 
     write_at.mkdir(parents=True)
     write(write_at / "recipe-busybox.spdx.json", yocto_recipe("busybox", "1.35.0"))
     write(write_at / "recipe-zlib.spdx.json", yocto_recipe("zlib", "1.3.1"))
-    write(write_at / "broken.spdx.json", "{")  # the image's file: left out, nothing else lost
+    write(write_at / "broken.spdx.json", "{")  # the image's file: left out and reported
     given = CheckInput(
         firmware=FirmwareTarget(
             FirmwareParams(image=str(rootfs), vuln_feed=str(osv_feed(tmp_path)))
@@ -659,7 +659,8 @@ def test_firmware_components_reads_the_spdx_an_image_carries(tmp_path: Path) -> 
     result = asyncio.run(run_check(FirmwareComponentsCheck(), given, None))
     assert result.status == "completed", result.reason
     (listed,) = [o for o in result.observations if o.topic == "sbom"]
-    assert listed.message == "2 component(s) identified: busybox 1.35.0, zlib 1.3.1"
+    assert listed.message.startswith("2 component(s) identified: busybox 1.35.0, zlib 1.3.1; ")
+    assert "1 SPDX document(s) in the image not read" in listed.message  # named, not silent
     busybox = listed.details["components"][0]
     assert busybox["paths"] == ("/usr/share/spdx/recipe-busybox.spdx.json",)
     assert busybox["cpe"] == yocto_cpe("busybox", "1.35.0")

@@ -37,7 +37,7 @@ from jcstar.checks.firmware.collect.reading import (
     read_text,
     rootfs_dirs,
 )
-from jcstar.checks.firmware.collect.spdx import image_spdx_components
+from jcstar.checks.firmware.collect.spdx import Refused, image_spdx
 from jcstar.checks.vulnfeed import (
     Component,
     Feed,
@@ -249,12 +249,19 @@ def merge(components: list[Component]) -> tuple[Component, ...]:
     return tuple(sorted(merged.values(), key=lambda c: (c.name, c.version)))
 
 
-def identify_components(image: UnpackedImage) -> tuple[Component, ...]:
+def identify_components(
+    image: UnpackedImage, refused: list[Refused] | None = None
+) -> tuple[Component, ...]:
+    """The image's components; the SPDX documents it carries but that could not be read
+    are added to ``refused`` (so the report says how many and why)."""
     found: list[Component] = []
     root = Path(image.root)
     for rootfs in rootfs_dirs(image):
         found += package_components(rootfs)
-        found += image_spdx_components(rootfs, partial(location, image, rootfs))
+        spdx = image_spdx(rootfs, partial(location, image, rootfs))
+        found += spdx.components
+        if refused is not None:
+            refused += spdx.refused
         if rootfs != root:  # the walk of the whole extraction below reads root's own
             found += kernel_components(rootfs, location(image, rootfs, ""))
     # binaries anywhere in the extraction, named where the device has them
@@ -262,9 +269,21 @@ def identify_components(image: UnpackedImage) -> tuple[Component, ...]:
     return merge(found)
 
 
+def refused_note(refused: list[Refused]) -> str:
+    """``; 2 SPDX document(s) in the image not read (…)`` for the sbom observation."""
+    if not refused:
+        return ""
+    shown = "; ".join(f"{r.path}: {r.reason}" for r in refused[:3])
+    more = f"; and {len(refused) - 3} more" if len(refused) > 3 else ""
+    return (
+        f"; {len(refused)} SPDX document(s) in the image not read, their packages not "
+        f"listed ({shown}{more})"
+    )
+
+
 class FirmwareComponentsCheck(Check):
     id: ClassVar[str] = "firmware.components"
-    version: ClassVar[str] = "1.3"
+    version: ClassVar[str] = "1.4"
     data_files: ClassVar[tuple[str, ...]] = ("firmware-components.yaml",)
     title: ClassVar[str] = "Firmware components (SBOM) and known vulnerabilities from a feed"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
@@ -284,7 +303,8 @@ class FirmwareComponentsCheck(Check):
         if params.vuln_feed:
             feed = await asyncio.to_thread(load_feed, Path(params.vuln_feed))
         image = await unpacked_image(given)
-        components = await asyncio.to_thread(identify_components, image)
+        refused: list[Refused] = []
+        components = await asyncio.to_thread(identify_components, image, refused)
         # a cut-short image may hide components: the list is then no evidence of absence
         cut = cut_short(image.complete, image.problems)
         matches = match_feed(components, feed) if feed else ()
@@ -308,6 +328,7 @@ class FirmwareComponentsCheck(Check):
             "sbom_out": params.sbom_out,
             "complete": image.complete,
             "problems": list(image.problems),
+            "spdx_refused": [{"path": r.path, "reason": r.reason} for r in refused],
         }
         observations = [
             Observation(
@@ -315,6 +336,7 @@ class FirmwareComponentsCheck(Check):
                 outcome="info",
                 message=f"{len(components)} component(s) identified{partial_note}: "
                 f"{listed or 'none'}"
+                + refused_note(refused)
                 + (f"; CycloneDX 1.6 SBOM written to {params.sbom_out}" if params.sbom_out else ""),
                 details=details,
             )
