@@ -48,8 +48,9 @@ STATUSES: tuple[str, ...] = get_args(LabelStatus)
 #: as many as the search page shows; counting to 1,000 cost PostgreSQL 10-40 ms a query)
 COUNT_CAP = 100
 #: full-text matches a filtered search walks on SQLite before it reads the labels a filter's
-#: index picks instead (our judgement: 0.2-1 µs a match at a million labels, so ~10-50 ms)
-CANDIDATES = 50_000
+#: index picks instead (our judgement from the 1M bench: 10,000 kept every filtered search we
+#: measured at 35 ms p50 or less; 50,000 let a rare status with a common word take 40-70 ms)
+CANDIDATES = 10_000
 _fts = table("label_fts", column("rowid"), column("search_text"))
 # detail=none allows no column filter: the match is on the table's own hidden column
 _grams = table("label_grams", column("rowid"), column("label_grams"))
