@@ -47,6 +47,37 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Why(Frozen):
+    """A reason as a stable code and its values, for a reader in another language (the portal
+    says it with a translated message); ``reason`` keeps the English sentence for reports,
+    the CLI and the JSON. Codes: ``WHY_CODES``."""
+
+    code: str
+    values: dict[str, str] = Field(default_factory=dict)
+
+
+#: every ``Why.code`` with the values it carries
+WHY_CODES = {
+    "no_rule_applies": ("policy", "on", "importance", "product_type"),
+    "no_answer": (),
+    "no_label": (),
+    "no_label_of_vendor": ("vendor", "others"),
+    "none_issued_by": ("on",),
+    "several_vendors": ("count", "vendors"),
+    "met": ("registration_no", "level", "on"),
+    "label_fails": ("registration_no",),  # followed by the label's own reasons
+    "under_consideration": ("rules",),
+    "expired": ("expires_on", "on"),
+    "superseded": ("by", "on"),
+    "status": ("status", "on", "reason"),
+    "below_level": ("level", "min_level", "rule"),
+    "support_ended": ("date",),
+    "notices": ("count", "titles"),
+}
+# the codes travel in process only (the portal's pages): the JSON result is unchanged
+_IN_PROCESS = Field(default=(), exclude=True)
+
+
 class ModelLine(Frozen):
     """One line of a model list."""
 
@@ -66,6 +97,8 @@ class RuleOutcome(Frozen):
     under_consideration: bool
     reasons: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+    #: ``reasons`` as codes, in the same order
+    why: tuple[Why, ...] = _IN_PROCESS
 
 
 class LabelJudgement(Frozen):
@@ -87,6 +120,8 @@ class LineResult(Frozen):
     rules: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: ``reason`` as codes: the line's reason first, then (``label_fails``) the label's reasons
+    why: tuple[Why, ...] = _IN_PROCESS
 
 
 class VerdictCount(Frozen):
@@ -143,23 +178,30 @@ def judge_rule(rule: Rule, standing: Standing) -> RuleOutcome:
     """One rule against one label's standing on the day (rule 7)."""
     reasons: list[str] = []
     warnings: list[str] = []
+    why: list[Why] = []
     if standing.status != "valid":
         reasons.append(_status_reason(standing))
+        why.append(_status_why(standing))
     if standing.level < rule.requires.min_level:
         reasons.append(f"★{standing.level} is below the ★{rule.requires.min_level} {rule.id} asks")
+        values = {"level": standing.level, "min_level": rule.requires.min_level, "rule": rule.id}
+        why.append(_why("below_level", **values))
     if standing.support_ended:
         text = f"support period ended {standing.support_period_end}"
-        _sort(rule.requires.support_period, text, reasons, warnings)
+        if _sort(rule.requires.support_period, text, reasons, warnings):
+            why.append(_why("support_ended", date=standing.support_period_end))
     if standing.notices:
         titles = "; ".join(n.title for n in standing.notices)
         text = f"{len(standing.notices)} security notice(s): {titles}"
-        _sort(rule.requires.notices, text, reasons, warnings)
+        if _sort(rule.requires.notices, text, reasons, warnings):
+            why.append(_why("notices", count=len(standing.notices), titles=titles))
     return RuleOutcome(
         rule=rule.id,
         met=not reasons,
         under_consideration=rule.status == "under_consideration",
         reasons=tuple(reasons),
         warnings=tuple(warnings),
+        why=tuple(why),
     )
 
 
@@ -177,24 +219,32 @@ def check_line(
     rule_ids = tuple(rule.id for rule in rules)
     if not rules:
         asked = f"importance {importance or '-'}, product type {kind or '-'}"
-        return _result(line, "unknown", f"no rule of {policy.id} applies on {on} ({asked})", ())
+        values = {"policy": policy.id, "on": on, "importance": importance, "product_type": kind}
+        coded = _why("no_rule_applies", **values)
+        reason = f"no rule of {policy.id} applies on {on} ({asked})"
+        return _result(line, "unknown", reason, (), why=(coded,))
     if line.model not in lookup.by_model:
-        return _result(line, "unknown", "the source gave no answer for this model number", ())
+        reason = "the source gave no answer for this model number"
+        return _result(line, "unknown", reason, (), why=(_why("no_answer"),))
     records = list(lookup.by_model[line.model])
     if not records:
-        return _result(line, "not_met", "no label found", (), rule_ids)
+        return _result(line, "not_met", "no label found", (), rule_ids, why=(_why("no_label"),))
     if line.vendor:
         wanted = model_key(line.vendor)
         mine = [r for r in records if model_key(r.vendor) == wanted]
         if not mine:
             others = ", ".join(sorted({r.vendor for r in records}))
-            why = f"no label of vendor {line.vendor!r} for this model (labels found of: {others})"
-            return _result(line, "not_met", why, (), rule_ids)
+            reason = (
+                f"no label of vendor {line.vendor!r} for this model (labels found of: {others})"
+            )
+            coded = _why("no_label_of_vendor", vendor=line.vendor, others=others)
+            return _result(line, "not_met", reason, (), rule_ids, why=(coded,))
         records = mine
     found = _followed(records, lookup, on)
     found = [(s, via) for s, via in found if s.status != "not_issued"]
     if not found:
-        return _result(line, "not_met", f"no label issued by {on}", (), rule_ids)
+        coded = _why("none_issued_by", on=on)
+        return _result(line, "not_met", f"no label issued by {on}", (), rule_ids, why=(coded,))
     notes = tuple(
         f"{via} is superseded by {s.registration_no}: judged on {s.registration_no}"
         for s, via in found
@@ -203,8 +253,9 @@ def check_line(
     vendors = sorted({s.vendor for s, _ in found}, key=model_key)
     if len({model_key(v) for v in vendors}) > 1:
         plain = [LabelJudgement(standing=s, followed_from=via) for s, via in found]
-        why = f"labels of {len(vendors)} vendors ({', '.join(vendors)}): give the vendor"
-        return _result(line, "ambiguous", why, tuple(plain), rule_ids, notes=notes)
+        reason = f"labels of {len(vendors)} vendors ({', '.join(vendors)}): give the vendor"
+        coded = _why("several_vendors", count=len(vendors), vendors=", ".join(vendors))
+        return _result(line, "ambiguous", reason, tuple(plain), rule_ids, notes=notes, why=(coded,))
     judged = [
         LabelJudgement(
             standing=s, followed_from=via, rules=tuple(judge_rule(rule, s) for rule in rules)
@@ -213,9 +264,12 @@ def check_line(
     ]
     winner = next((j for j in judged if all(o.met for o in j.rules)), None)
     pending = _pending(rules)
+    considered = _pending_why(rules)
     if winner is not None:
         warnings = tuple(w for o in winner.rules for w in o.warnings)
         reason = f"{winner.standing.registration_no} ★{winner.standing.level} valid on {on}"
+        chosen = winner.standing
+        met = _why("met", registration_no=chosen.registration_no, level=chosen.level, on=on)
         return _result(
             line,
             "met",
@@ -225,11 +279,18 @@ def check_line(
             chosen=winner.standing.registration_no,
             warnings=warnings,
             notes=notes + _substitution_notes(rules),
+            why=(met, *considered),
         )
     best = judged[0]
     reasons = "; ".join(dict.fromkeys(r for o in best.rules for r in o.reasons))
     why = f"{best.standing.registration_no}: {reasons}{pending}"
-    return _result(line, "not_met", why, tuple(judged), rule_ids, notes=notes)
+    fails = _why("label_fails", registration_no=best.standing.registration_no)
+    own: list[Why] = []  # each reason once, as ``reasons`` (a Why holds a dict: no hash)
+    for coded in (w for o in best.rules for w in o.why):
+        if coded not in own:
+            own.append(coded)
+    coding = (fails, *own, *considered)
+    return _result(line, "not_met", why, tuple(judged), rule_ids, notes=notes, why=coding)
 
 
 def check_lines(
@@ -331,11 +392,31 @@ def _status_reason(standing: Standing) -> str:
     return f"{standing.status} on {on}{why}"
 
 
-def _sort(strictness: str, text: str, reasons: list[str], warnings: list[str]) -> None:
+def _status_why(standing: Standing) -> Why:
+    if standing.status == "expired":
+        return _why("expired", expires_on=standing.expires_on, on=standing.on)
+    if standing.status == "superseded":
+        return _why("superseded", by=standing.superseded_by or "", on=standing.on)
+    return _why("status", status=standing.status, on=standing.on, reason=standing.reason or "")
+
+
+def _why(code: str, **values: object) -> Why:
+    return Why(code=code, values={k: "" if v is None else str(v) for k, v in values.items()})
+
+
+def _pending_why(rules: Sequence[Rule]) -> tuple[Why, ...]:
+    considered = [rule.id for rule in rules if rule.status == "under_consideration"]
+    return (_why("under_consideration", rules=", ".join(considered)),) if considered else ()
+
+
+def _sort(strictness: str, text: str, reasons: list[str], warnings: list[str]) -> bool:
+    """File ``text`` as a reason or a warning by the rule's strictness; True if a reason."""
     if strictness == "require":
         reasons.append(text)
-    elif strictness == "warn":
+        return True
+    if strictness == "warn":
         warnings.append(text)
+    return False
 
 
 def _pending(rules: Sequence[Rule]) -> str:
@@ -363,6 +444,7 @@ def _result(
     chosen: str | None = None,
     warnings: tuple[str, ...] = (),
     notes: tuple[str, ...] = (),
+    why: tuple[Why, ...] = (),
 ) -> LineResult:
     return LineResult(
         line=line,
@@ -373,4 +455,5 @@ def _result(
         rules=rules,
         warnings=warnings,
         notes=notes,
+        why=why,
     )

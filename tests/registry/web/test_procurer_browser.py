@@ -111,7 +111,9 @@ def test_a_procurer_checks_a_model_list_and_follows_its_models(
             "XX-404": "not_met",
         }
         revoked = " ".join(page.inner_text("#lines tr.verdict-row-not_met").split())
-        assert portal.camera["registration_no"] in revoked and "revoked" in revoked
+        assert portal.camera["registration_no"] in revoked
+        # the reason in the reader's language
+        assert ("「取消し」です" if lang == "ja" else "Revoked on") in revoked
         assert page.inner_text("#summary-met td") == "2"
         kept(page, f"procurer-result-{lang}")
         if lang == "en":

@@ -214,15 +214,15 @@ def test_a_procurer_checks_a_model_list_and_sees_each_verdict(
     }
     # each line says why, with the label found and its status on the day
     assert registry["GOOD-1"] in row_of(page, "ｇｏｏｄ－１")
-    assert "expired on" in row_of(page, "OLD-1")
-    assert "suspended on" in row_of(page, "SUS-1") and "suspend for the test" in row_of(
+    assert "Expired on" in row_of(page, "OLD-1")
+    assert "Suspended on" in row_of(page, "SUS-1") and "suspend for the test" in row_of(
         page, "SUS-1"
     )
-    assert "revoked on" in row_of(page, "REV-1")
+    assert "Revoked on" in row_of(page, "REV-1")
     ambiguous = row_of(page, "AMB-1")
     assert registry["AMB-1"] in ambiguous and registry["AMB-1/rival"] in ambiguous
     assert "give the vendor" in ambiguous
-    assert "no label found" in row_of(page, "NOPE-1")
+    assert "No label was found" in row_of(page, "NOPE-1")
     # the summary counts lines and units
     summary = re.search(r'<tr id="summary-met">.*?<td>(\d+)</td><td>(\d+)</td>', page, re.S)
     assert summary and summary.groups() == ("1", "10")
@@ -273,7 +273,7 @@ def test_no_rule_applies_is_unknown_and_a_policy_file_is_read(
     listed = "型番,製品類型\nGOOD-1,erab-gateway\nGOOD-1,\n"
     page = check(client, listed.encode(), policy="power-sector").text
     assert re.findall(r'<tr class="verdict-row-(\w+)">', page) == ["met", "unknown"]
-    assert "no rule of power-sector applies" in page
+    assert "No rule of policy power-sector applies" in page
 
     # a sector body's own policy, uploaded: ★2 asked, the label is ★1
     policy = (
