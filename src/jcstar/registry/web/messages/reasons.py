@@ -1,0 +1,104 @@
+"""A verdict's reasons in the reader's language.
+
+A report keeps each reason as the English sentence ``assessment.evaluate`` or
+``assessment.plan`` made (a report's bytes are what was signed off; no code is stored). The
+sentence is read back to its code and values against those modules' own tables, and said with
+the message of the catalog below; a check's message, the vendor's statement and the
+profile's note stay as written. A sentence that matches no template (an older jcstar, an
+edited report) is shown as it is, marked English.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+
+from markupsafe import Markup
+
+from jcstar.assessment.evaluate import REASON_TEXTS
+from jcstar.assessment.plan import PLAN_REASON_TEXTS
+from jcstar.registry.web.i18n import N_
+from jcstar.registry.web.messages import english, fill, plain, quoted
+from jcstar.registry.web.render import Page
+
+#: every code of ``REASON_TEXTS`` and ``PLAN_REASON_TEXTS``, as the portal says it
+MESSAGES = {
+    "check_said": N_("%(check)s: %(message)s"),
+    "attempt_note": N_("%(check)s %(status)s: %(reason)s"),
+    "test_record_failed": N_("vendor test record %(record)s: failed"),
+    "test_record_passed": N_("vendor test record %(record)s: passed"),
+    "not_implemented": N_("vendor states it is not implemented"),
+    "check_error": N_("an automated check could not complete"),
+    "claims_na_applies": N_("vendor claims not applicable, but it applies to every product"),
+    "claims_na_unjustified": N_("vendor claims not applicable without a justification"),
+    "justification": N_("vendor justification: %(statement)s"),
+    "device_evidence": N_(
+        "%(requirement)s is evaluated on the device itself: a statement with document "
+        "references is not enough; give device evidence (a probe of the device) or a "
+        "test record (evidence of kind test_report naming the test and its result)"
+    ),
+    "implemented": N_("vendor states it is implemented, with evidence"),
+    "implemented_no_evidence": N_("vendor states it is implemented but cites no evidence"),
+    "no_evidence": N_("no evidence: no conclusive check result and no vendor answer"),
+    "category_excludes": N_("category profile: %(reason)s"),
+    "fact_excludes": N_("profile: %(fact)s is %(value)s. %(note)s"),
+    "fact_exempts": N_("profile: %(fact)s exempts it; %(note)s"),
+    "exemption_unconfirmed": N_("possible exemption (%(fact)s) is not confirmed: %(note)s"),
+}
+#: a check attempt's status (``checks.base.AttemptStatus``) in an ``attempt_note``
+ATTEMPT_STATUS = {"error": N_("error"), "skipped": N_("skipped")}
+#: values that quote English text as given (a check's or the catalog's words)
+QUOTED = frozenset({"message", "reason", "note"})
+#: what a value may hold where the sentence would otherwise be ambiguous: a check's id and
+#: an attempt's status have no spaces (so "category profile: …" is not a check's message)
+_FIELD = {"check": r"[\w.\-]+", "status": r"[a-z_]+", "value": r"True|False"}
+_NAMED = re.compile(r"\{(\w+)\}")
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts, at = [], 0
+    for found in _NAMED.finditer(template):
+        parts.append(re.escape(template[at : found.start()]))
+        name = found.group(1)
+        parts.append(f"(?P<{name}>{_FIELD.get(name, '.*?')})")
+        at = found.end()
+    parts.append(re.escape(template[at:]))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+@cache
+def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Every template as a pattern, the one with the most fixed text first (the generic
+    ``check: message`` last)."""
+    templates = {**REASON_TEXTS, **PLAN_REASON_TEXTS}
+    ordered = sorted(templates.items(), key=lambda item: -len(_NAMED.sub("", item[1])))
+    return tuple((code, _pattern(template)) for code, template in ordered)
+
+
+def decode(text: str) -> tuple[str, dict[str, str]] | None:
+    """The code and values a reason sentence was made from, or None."""
+    for code, pattern in _patterns():
+        # the plan strips a sentence whose note is empty ("… exempts it;")
+        found = pattern.fullmatch(text) or pattern.fullmatch(text + " ")
+        if found:
+            return code, found.groupdict()
+    return None
+
+
+def reason(page: Page, text: str) -> Markup:
+    """One reason of a verdict in the page's language."""
+    if page.lang == "en":
+        return plain(text)
+    decoded = decode(text)
+    if decoded is None or decoded[0] not in MESSAGES:
+        return english(text)
+    code, values = decoded
+    if code == "attempt_note" and values["status"] in ATTEMPT_STATUS:
+        values["status"] = page.gettext(ATTEMPT_STATUS[values["status"]])
+    return fill(page, MESSAGES[code], quoted(values, QUOTED))
+
+
+def joined(page: Page, texts: Iterable[str]) -> Markup:
+    """A verdict's reasons as one line, as the report's ``; `` joins them."""
+    return Markup("; ").join(reason(page, text) for text in texts)

@@ -1,0 +1,222 @@
+"""No English library sentence left on a Japanese page: the label decision's problems, a
+verdict's reasons and a refused form's one line are said in Japanese from their codes, while
+the English page and the API keep the library's English word for word; every code of each
+domain has a Japanese message (a new code cannot ship untranslated), and a sentence without
+a code is shown as given, marked English."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from jcstar.assessment.criteria import CRITERIA_TEXTS
+from jcstar.assessment.decision import PROBLEM_TEXTS, Problem
+from jcstar.assessment.evaluate import REASON_TEXTS
+from jcstar.assessment.plan import PLAN_REASON_TEXTS
+from jcstar.registry.errors import Unprocessable
+from jcstar.registry.web import i18n
+from jcstar.registry.web.messages import decision, reasons, refusals
+from tests.registry.conftest import Party, application_state, made_by, with_answer
+from tests.registry.web.test_vendor_pages import app_id_of, apply_with, post, signed_in, token
+
+#: the library's own tables and the portal's, per domain
+DOMAINS = {
+    "decision": ({**PROBLEM_TEXTS, **CRITERIA_TEXTS}, decision.MESSAGES),
+    "reasons": ({**REASON_TEXTS, **PLAN_REASON_TEXTS}, reasons.MESSAGES),
+}
+#: frames that are only punctuation around what is quoted as given (the check's id and its
+#: words): Japanese punctuation at most
+PUNCTUATION_ONLY = {"%(check)s: %(message)s", "%(check)s %(status)s: %(reason)s"}
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+@dataclass
+class FakePage:
+    """What the message modules read of a page: its language and catalog."""
+
+    lang: str
+
+    def gettext(self, message: str) -> str:
+        return i18n.translations(self.lang).gettext(message)
+
+
+JA, EN = FakePage("ja"), FakePage("en")
+
+
+def as_template(message: str) -> str:
+    return re.sub(r"%\((\w+)\)s", r"{\1}", message)
+
+
+@pytest.mark.parametrize("domain", sorted(DOMAINS))
+def test_every_code_of_each_domain_has_its_english_and_a_japanese_message(domain: str) -> None:
+    library, portal = DOMAINS[domain]
+    assert set(portal) == set(library)  # a code added to the library needs a message here
+    japanese = i18n.translations("ja")
+    for code, message in portal.items():
+        assert as_template(message) == library[code], code  # the same sentence as the API's
+        said = japanese.gettext(message)
+        if message in PUNCTUATION_ONLY:
+            assert said, code
+            continue
+        assert said != message and JAPANESE.search(said), f"{code}: no Japanese message"
+
+
+def test_every_registry_and_refusal_code_has_a_japanese_message() -> None:
+    japanese = i18n.translations("ja")
+    for message in [*decision.REGISTRY_CODES.values(), *refusals.MESSAGES.values()]:
+        assert JAPANESE.search(japanese.gettext(message)), message
+
+
+@pytest.mark.parametrize("code", sorted({**REASON_TEXTS, **PLAN_REASON_TEXTS}))
+def test_a_stored_reason_is_read_back_to_its_code_and_values(code: str) -> None:
+    template = {**REASON_TEXTS, **PLAN_REASON_TEXTS}[code]
+    values = {
+        name: {"check": "network.telnet", "status": "error", "value": "False"}.get(
+            name, f"<{name} text>"
+        )
+        for name in re.findall(r"\{(\w+)\}", template)
+    }
+    assert reasons.decode(template.format(**values)) == (code, values)
+
+
+def test_a_reason_frames_the_checks_words_as_given_and_marks_them_english() -> None:
+    said = reasons.reason(JA, "category profile: no radio on this product")  # type: ignore[arg-type]
+    assert said == 'カテゴリプロファイル: <span lang="en">no radio on this product</span>'
+    check = reasons.reason(JA, "network.telnet: port 23 answered <login>")  # type: ignore[arg-type]
+    assert check == 'network.telnet: <span lang="en">port 23 answered &lt;login&gt;</span>'
+    unknown = reasons.reason(JA, "written by an older jcstar")  # type: ignore[arg-type]
+    assert unknown == '<span lang="en">written by an older jcstar</span>'
+    assert reasons.reason(EN, "vendor states it is not implemented") == (  # type: ignore[arg-type]
+        "vendor states it is not implemented"
+    )
+
+
+def test_a_problem_or_refusal_without_a_code_keeps_its_english_marked_so() -> None:
+    made_elsewhere = Problem("something the registry says <only in English>")
+    assert decision.sentence(JA, made_elsewhere) == (  # type: ignore[arg-type]
+        '<span lang="en">something the registry says &lt;only in English&gt;</span>'
+    )
+    assert refusals.refusal(JA, Unprocessable("no such thing")) == (  # type: ignore[arg-type]
+        '<span lang="en">no such thing</span>'
+    )
+
+
+def test_a_problem_says_the_verdict_and_its_reasons_in_japanese() -> None:
+    problem = Problem.of(
+        "not_met", "S1.1-02", verdict="NOT_MET", reasons=("vendor states it is not implemented",)
+    )
+    assert problem.message == "verdict is NOT_MET, not MET (vendor states it is not implemented)"
+    assert decision.sentence(JA, problem) == (  # type: ignore[arg-type]
+        "S1.1-02: 判定が「適合」ではなく「不適合」です（ベンダーは未実装としています）"
+    )
+    assert decision.sentence(EN, problem) == str(problem)  # type: ignore[arg-type]
+
+
+def flat(fragment: str) -> str:
+    """A fragment's text as read (tags removed, entities read, spaces collapsed)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+
+
+def text_of(page: str, element_id: str) -> str:
+    """The text of the element with ``element_id``."""
+    found = re.search(rf'<(\w+) [^>]*id="{element_id}"[^>]*>(.*?)</\1>', page, re.S)
+    assert found, f"no element {element_id}"
+    return flat(found.group(2))
+
+
+def requirement_row(page: str, requirement: str) -> str:
+    found = re.search(rf'<tr id="req-{re.escape(requirement)}"[^>]*>(.*?)</tr>', page, re.S)
+    assert found, f"no row for {requirement}"
+    return found.group(1)
+
+
+#: the example's checks that need a device or an image, skipped in the conformant example
+SKIPPED_JA = (
+    "network.default_credentials（スキップ）: profile names no device address (device.address); "
+    "firmware.accounts（スキップ）: profile names no firmware image (firmware.image)"
+)
+SKIPPED_EN = (
+    "network.default_credentials skipped: profile names no device address (device.address); "
+    "firmware.accounts skipped: profile names no firmware image (firmware.image)"
+)
+
+
+def test_the_japanese_vendor_page_says_what_the_registry_would_refuse_in_japanese(
+    client: TestClient, vendor: Party, report: dict[str, Any]
+) -> None:
+    signed_in(client, vendor.name, "japanese@vendor.test")
+    weak = with_answer(made_by(report, vendor.name), "S1.1-02", status="not_implemented")
+    app_id = app_id_of(apply_with(client, weak, route="psti"))  # no PSTI statement attached
+
+    page = client.get(f"/vendor/applications/{app_id}?lang=ja").text
+    row = requirement_row(page, "S1.1-02")
+    refusal = re.search(r'<p class="refusal">(.*?)</p>', row, re.S)
+    assert refusal, row
+    # the frame and the verdict's reasons in Japanese, what the checks said as they said it
+    assert flat(refusal.group(1)) == (
+        "拒否される理由: 判定が「適合」ではなく「不適合」です（ベンダーは未実装としています; "
+        f"{SKIPPED_JA}）"
+    )
+    reasons_cell = re.findall(r"<td>(.*?)</td>", row, re.S)[1]
+    assert flat(reasons_cell) == f"ベンダーは未実装としています; {SKIPPED_JA}"
+    assert '<span lang="en">profile names no device address (device.address)</span>' in row
+    assert "NOT_MET" not in flat(row)
+    general = text_of(page, "general-problems")
+    assert general == "PSTI ルートには psti_statement 文書（適合宣言書）が必要です"
+
+    english = client.get(f"/vendor/applications/{app_id}?lang=en").text
+    english_row = requirement_row(english, "S1.1-02")
+    assert flat(re.findall(r'<p class="refusal">(.*?)</p>', english_row, re.S)[0]) == (
+        "Would be refused: verdict is NOT_MET, not MET (vendor states it is not implemented; "
+        f"{SKIPPED_EN})"
+    )
+    assert 'lang="en"' not in english_row
+    assert text_of(english, "general-problems") == (
+        "the PSTI route needs a psti_statement document (statement of compliance)"
+    )
+
+    # submitted anyway (an old page): refused beside the button in Japanese, nothing changes
+    path = f"/vendor/applications/{app_id}/submit?lang=ja"
+    refused = post(client, path, {"csrf": token(client)})
+    assert refused.status_code == 422
+    assert text_of(refused.text, "submit-problem") == (
+        "提出できません: PSTI ルートには psti_statement 文書（適合宣言書）が必要です（ほか 1 件）"
+    )
+    assert application_state(client, vendor, app_id) == "draft"
+
+    # the API says the library's English, word for word
+    api = client.post(f"/api/v1/applications/{app_id}/submit", headers=vendor.headers)
+    assert api.status_code == 422
+    assert api.json()["detail"] == (
+        "cannot submit: the PSTI route needs a psti_statement document (statement of "
+        "compliance) (and 1 more)"
+    )
+
+
+def test_a_refused_upload_is_said_in_japanese_and_keeps_the_form(
+    client: TestClient, vendor: Party
+) -> None:
+    signed_in(client, vendor.name, "upload@vendor.test")
+    empty = post(
+        client,
+        "/vendor/applications/new?lang=ja",
+        {"csrf": token(client), "model_numbers": "EX-1"},
+        {"report": ("report.json", b"")},
+    )
+    assert empty.status_code == 422
+    assert text_of(empty.text, "problem") == "report.json: ファイルが空です"
+    assert "EX-1" in empty.text  # what was typed is kept
+    english = post(
+        client,
+        "/vendor/applications/new?lang=en",
+        {"csrf": token(client)},
+        {"report": ("report.json", b"[1]")},
+    )
+    assert text_of(english.text, "problem") == (
+        "report.json: the report must be a JSON object (what jcstar assess writes)"
+    )
