@@ -40,6 +40,8 @@ class Login:
 
     fail_after: int
     then: str
+    #: back to normal after this many requests with credentials (None: never)
+    until: int | None = None
     with_credentials: int = 0
     turned: bool = False
     seen: list[str] = field(default_factory=list)
@@ -54,7 +56,9 @@ class Login:
         self.seen.append(auth)
         if auth:
             self.with_credentials += 1
-            self.turned = self.turned or self.with_credentials > self.fail_after
+            self.turned = self.with_credentials > self.fail_after and (
+                self.until is None or self.with_credentials <= self.until
+            )
         if self.turned and self.then == "reset":
             sock = writer.get_extra_info("socket")
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -119,11 +123,23 @@ def test_a_lockout_mid_sweep_is_refused_and_inconclusive_not_a_pass(quick_waits)
 
 
 @pytest.mark.slow
-def test_connections_reset_mid_sweep_are_refused_and_inconclusive():
+def test_connections_refused_or_reset_mid_sweep_are_refused_and_inconclusive():
+    # a per-source connection limit (or a service gone): the sweep stops, defaults untried
     result = _run(DefaultCredentialsCheck(), "127.0.9.2", Login(fail_after=2, then="reset"))
     assert result.status == "error" and result.kind == "refused", result.reason
-    assert "errors in a row" in result.reason
+    assert "refused 2 of" in result.reason and "errors in a row" in result.reason
     assert _verdict(result, "S1.1-02") == "INCONCLUSIVE"
+
+
+@pytest.mark.slow
+def test_a_limit_that_ends_is_waited_out_and_the_sweep_finishes():
+    # two logins answered 429 Too Many Requests, then answered again: waited, not failed
+    login = Login(fail_after=2, then="429", until=4)
+    result = _run(DefaultCredentialsCheck(), "127.0.9.8", login)
+    assert result.status == "completed", result.reason
+    (obs,) = result.observations
+    assert obs.outcome == "pass" and "refused 6/6" in obs.message
+    assert "the device limited attempts" in obs.message
 
 
 @pytest.mark.slow

@@ -27,7 +27,10 @@ _KINDS: tuple[tuple[CannotJudgeKind, re.Pattern[str]], ...] = (
         "refused",
         re.compile(
             r"refused|reset|closed|EOF|disconnect|broken pipe|connection aborted|"
-            r"RemoteProtocolError|ReadError|WriteError",
+            r"RemoteProtocolError|ReadError|WriteError|"
+            # httpx/anyio's words when every connect failed: on a login the scan reached
+            # moments before, a refusal (a host gone shows as timeouts or no route)
+            r"connection attempts failed",
             re.I,
         ),
     ),
@@ -35,7 +38,7 @@ _KINDS: tuple[tuple[CannotJudgeKind, re.Pattern[str]], ...] = (
         "unreachable",
         re.compile(
             r"no route|unreachable|host is down|name or service not known|"
-            r"nodename nor servname|could not connect|connection attempts failed",
+            r"nodename nor servname|could not connect",
             re.I,
         ),
     ),
