@@ -19,8 +19,10 @@ from jcstar.registry.labels.models import Label
 from jcstar.registry.labels.schemas import LabelPage, LabelSummary
 from jcstar.registry.labels.service import summary, today
 from jcstar.registry.search.service import LabelQuery, LabelStatus, search_ids, summaries
+from jcstar.registry.search.statistics import kept_current
 
-router = APIRouter(prefix="/api/v1", tags=["search"])
+# the lifespan keeps SQLite's planner statistics current while the server runs
+router = APIRouter(prefix="/api/v1", tags=["search"], lifespan=kept_current)
 
 CSV_COLUMNS = tuple(LabelSummary.model_fields)
 #: the deepest page of a search (the exports give every label at once)
