@@ -220,3 +220,38 @@ def test_a_refused_upload_is_said_in_japanese_and_keeps_the_form(
     assert text_of(english.text, "problem") == (
         "report.json: the report must be a JSON object (what jcstar assess writes)"
     )
+
+
+def test_every_procurement_code_has_a_message_of_the_portal() -> None:
+    from jcstar.procurement.evaluate import WHY_CODES
+    from jcstar.registry.web.messages.procurement import NOTES
+    from jcstar.registry.web.procurer.reasons import MESSAGES as LINE_REASONS
+
+    assert set(WHY_CODES) == set(LINE_REASONS) | set(NOTES)
+    japanese = i18n.translations("ja")
+    for message in [*LINE_REASONS.values(), *NOTES.values()]:
+        assert JAPANESE.search(japanese.gettext(message)), message
+
+
+def test_a_procurement_lines_notes_and_warnings_are_said_in_japanese() -> None:
+    from jcstar.registry.web.messages import procurement
+    from tests.procurement.test_evaluate import verdict
+
+    followed = verdict("SUP-1")
+    assert followed.notes[0] == "JC1-0006 is superseded by JC1-0007: judged on JC1-0007"
+    notes = procurement.notes(JA, followed)  # type: ignore[arg-type]
+    assert notes[0] == "JC1-0006 は JC1-0007 に置き換えられています。JC1-0007 で判定しました"
+    assert notes[1] == (
+        "GOV-4.3.1-FY2025: このラベルが gov-guideline "
+        "GOV-1, GOV-2, GOV-3, GOV-4, GOV-5, GOV-6, GOV-7 の確認に代わります"
+    )
+    assert procurement.notes(EN, followed) == list(followed.notes)  # type: ignore[arg-type]
+
+    warned = verdict("PCS-9", policy="power-sector", product_type="der-pcs")
+    said = procurement.warnings(JA, warned)  # type: ignore[arg-type]
+    assert len(said) == len(warned.warnings) == 2
+    assert said == [
+        "サポート期間は 2026-03-31 に終了しています。",
+        "セキュリティ情報が 1 件あります：CVE-2026-0001 in web UI。",  # the title as written
+    ]
+    assert procurement.warnings(EN, warned) == list(warned.warnings)  # type: ignore[arg-type]
