@@ -148,7 +148,7 @@ def test_the_scans_statements_do_not_grow_with_the_labels_it_reminds_of(
     # walked in ranges of 10 ids: statements by the range, each a handful, never per label
     with statements(client) as ranged:
         assert scan(client, span=10) == 0
-    assert len(ranged) <= 3 + 2 * 5  # (channels, ids, horizon) + (read, check) per range
+    assert len(ranged) <= 3 + 2 * 5  # (channels, ids, thresholds) + (read, check) per range
 
 
 def test_registration_watches_and_their_own_days_are_joined_in_the_database(
@@ -178,10 +178,56 @@ def test_a_label_already_reminded_of_its_expiry_and_support_end_is_not_read_agai
     # the database left them out (their keys are in the outbox): no key checked, no label
     # loaded, whatever the number of labels
     assert not [s for s in again if "label_events" in s or "dedupe_key IN" in s], again
-    assert len(again) == 4  # a live channel?, label ids, horizon, the range's read
+    assert len(again) == 4  # a live channel?, label ids, thresholds, the range's read
     assert reminders_written(client) == {
         (vendor.name, events.EXPIRED, None): 20,
         (vendor.name, events.SUPPORT_ENDED, None): 20,
+    }
+
+
+@pytest.mark.parametrize("in_sql", [True, False], ids=["left-out-in-sql", "keys-checked-only"])
+def test_each_receiver_is_reminded_at_its_nearest_threshold_once_as_the_days_pass(
+    client: TestClient,
+    vendor: Party,
+    make_party: MakeParty,
+    monkeypatch: pytest.MonkeyPatch,
+    in_sql: bool,
+) -> None:
+    if not in_sql:  # more distinct numbers of days than the query spells out: keys only
+        monkeypatch.setattr(reminders, "_MAX_THRESHOLDS", 0)
+    add_channel(client, vendor)
+    own_days = make_party("Buyer Sixty Days", "procurer")
+    add_channel(client, own_days)
+    mixed = make_party("Buyer Mixed Days", "procurer")
+    add_channel(client, mixed)
+    expires_on = dt.date.today() + dt.timedelta(days=100)
+    numbers = add_labels(client, vendor, 10, expires_on=expires_on)
+    models = [f"SC-{n}" for n in range(1, 11)]
+    follow(client, own_days, models, remind_days=60)
+    # the defaults for the model numbers, and 35 days for one label's registration number
+    follow(client, mixed, models)
+    body = {"numbers": [numbers[0]], "kind": "registration", "remind_days": 35}
+    response = client.post("/api/v1/watches", json=body, headers=mixed.headers)
+    assert response.status_code == 201, response.text
+
+    written = []
+    for left in (70, 50, 33, 20):
+        day = expires_on - dt.timedelta(days=left)
+        written.append(scan(client, on=day))
+        with statements(client) as again:
+            assert scan(client, on=day) == 0
+        if in_sql:  # what was written that day is left out by the database on the next scan
+            assert len(again) == 4, again  # a live channel?, label ids, thresholds, the range
+    # 70 days: the 90-day reminders; 50: the 60-day watch; 33: the vendor's 42, the mixed
+    # buyer's 42 (35 for the one registration number); 20: nothing nearer for anyone
+    assert written == [20, 10, 20, 0]
+    assert reminders_written(client) == {
+        (vendor.name, events.EXPIRING, 90): 10,
+        (vendor.name, events.EXPIRING, 42): 10,
+        (own_days.name, events.EXPIRING, 60): 10,
+        (mixed.name, events.EXPIRING, 90): 10,
+        (mixed.name, events.EXPIRING, 42): 9,
+        (mixed.name, events.EXPIRING, 35): 1,
     }
 
 

@@ -41,6 +41,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    case,
     cast,
     exists,
     func,
@@ -64,6 +65,30 @@ from jcstar.registry.watch.models import Channel, Watch
 SPAN = 20_000
 #: keys or ids per ``IN (…)``: well under SQLite's and PostgreSQL's limits on bound parameters
 _CHUNK = 1000
+#: distinct numbers of days (the defaults and the watches' own) up to which the database
+#: leaves out the receivers already reminded at their nearest threshold; beyond, the query
+#: would grow with each, and those keys are checked by ``IN`` instead
+_MAX_THRESHOLDS = 16
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a scan on ``on`` asks of every range."""
+
+    on: dt.date
+    #: the registry's reminder days (a vendor's, and a watch's without its own)
+    defaults: tuple[int, ...]
+    #: every number of days anyone is reminded at: the defaults and the watches' own
+    thresholds: tuple[int, ...]
+
+    @property
+    def horizon(self) -> dt.date:
+        """The last expiry date anyone is reminded of."""
+        return self.on + dt.timedelta(days=max(self.thresholds))
+
+    def cutoff(self, days: int) -> dt.date:
+        """A label expiring on or before this is within ``days`` of expiry."""
+        return self.on + dt.timedelta(days=days)
 
 
 @dataclass(frozen=True)
@@ -84,12 +109,12 @@ def scan(session: Session, settings: Settings, on: dt.date, span: int = SPAN) ->
     at a time, committing each; how many. A range is read again under the write lock only
     when it has something to write."""
     written = 0
-    horizon = _horizon(session, settings, on)
+    window = _window(session, settings, on)
     for low, high in _ranges(session, span):
-        if not _unwritten(session, _due(session, settings, on, horizon, low, high)):
+        if not _unwritten(session, _due(session, window, low, high)):
             continue
         lock_for_write(session)  # another scan may have written them meanwhile: ask again
-        rows = _rows(session, _unwritten(session, _due(session, settings, on, horizon, low, high)))
+        rows = _rows(session, _unwritten(session, _due(session, window, low, high)))
         insert_rows(session, rows)
         session.commit()
         written += len(rows)
@@ -101,19 +126,16 @@ def _missing(session: Session, settings: Settings, on: dt.date) -> list[dict[str
     """Every reminder due on ``on`` and not written yet, as outbox rows (read only: what
     ``scan`` would write, for a benchmark or a dry run)."""
     found: list[dict[str, Any]] = []
-    horizon = _horizon(session, settings, on)
+    window = _window(session, settings, on)
     for low, high in _ranges(session, SPAN):
-        found += _rows(
-            session, _unwritten(session, _due(session, settings, on, horizon, low, high))
-        )
+        found += _rows(session, _unwritten(session, _due(session, window, low, high)))
     return found
 
 
-def _horizon(session: Session, settings: Settings, on: dt.date) -> dt.date:
-    """The last expiry date anyone is reminded of on ``on``: the furthest any receiver wants
-    to hear ahead (the defaults, or a watch's own number of days)."""
-    furthest = session.scalar(select(func.max(Watch.remind_days))) or 0
-    return on + dt.timedelta(days=max((*settings.reminder_days, furthest)))
+def _window(session: Session, settings: Settings, on: dt.date) -> Window:
+    own = session.scalars(select(Watch.remind_days).where(Watch.remind_days.is_not(None)))
+    thresholds = sorted({*settings.reminder_days, *(d for d in own.unique() if d is not None)})
+    return Window(on, tuple(sorted(settings.reminder_days)), tuple(thresholds))
 
 
 def _ranges(session: Session, span: int) -> Iterator[tuple[int, int]]:
@@ -128,19 +150,19 @@ def _ranges(session: Session, span: int) -> Iterator[tuple[int, int]]:
         yield low, low + span - 1
 
 
-def _due(
-    session: Session, settings: Settings, on: dt.date, horizon: dt.date, low: int, high: int
-) -> list[Due]:
-    """The reminders due on ``on`` for the labels with ids ``low``…``high``, written or not."""
+def _due(session: Session, window: Window, low: int, high: int) -> list[Due]:
+    """The reminders due for the labels with ids ``low``…``high`` (most of those already
+    written left out by the database; the rest are found by ``_unwritten``)."""
+    on = window.on
     days: dict[tuple[int, int], set[int]] = defaultdict(set)
     channels: dict[tuple[int, int], set[int]] = defaultdict(set)
     facts: dict[int, tuple[str, dt.date, dt.date | None]] = {}
-    query = _receivers(session, on, horizon, low, high)
+    query = _receivers(session, window, low, high)
     for label_id, number, expires_on, support_end, org_id, channel_id, remind in session.execute(
         query
     ):
         facts[label_id] = (number, expires_on, support_end)
-        days[label_id, org_id].update(settings.reminder_days if remind is None else (remind,))
+        days[label_id, org_id].update(window.defaults if remind is None else (remind,))
         channels[label_id, org_id].add(channel_id)
     due: list[Due] = []
     for (label_id, org_id), wanted in days.items():
@@ -159,32 +181,33 @@ def _key(kind: str, number: str, about: dt.date, threshold: int | None, channel:
     return f"{kind}:{number}:{about.isoformat()}:{threshold}:{channel}"
 
 
-def _receivers(session: Session, on: dt.date, horizon: dt.date, low: int, high: int) -> Select[Any]:
+def _receivers(session: Session, window: Window, low: int, high: int) -> Select[Any]:
     """(label id, registration number, expiry, support end, organisation, channel, the
     watch's days or null) for each label due in the range and each live channel of each
     organisation to remind about it: its vendor, and whoever follows one of its model
     numbers or its registration number."""
     live = Channel.removed_at.is_(None)
 
-    def due(*receivers: Any) -> Select[Any]:
+    def due(org: Any, remind: Any | None) -> Select[Any]:
         return (
             select(
                 Label.id,
                 Label.registration_no,
                 Label.expires_on,
                 Label.support_period_end,
-                *receivers,
+                org,
+                Channel.id,
+                cast(null(), Integer) if remind is None else remind,
             )
             .where(Label.id.between(low, high), Label.status == "valid")
-            .where(_still_due(session, on, horizon))
+            .where(_still_due(session, window, remind))
         )
 
-    no_days = cast(null(), Integer)
-    vendor = due(Channel.org_id, Channel.id, no_days).join(
+    vendor = due(Channel.org_id, None).join(
         Channel, and_(Channel.org_id == Label.vendor_org_id, live)
     )
     by_model = (
-        due(Channel.org_id, Channel.id, Watch.remind_days)
+        due(Channel.org_id, Watch.remind_days)
         .join(LabelModel, LabelModel.label_id == Label.id)
         .join(Watch, and_(Watch.kind == "model", Watch.key == LabelModel.model_key))
         .join(Channel, and_(Channel.org_id == Watch.org_id, live))
@@ -192,7 +215,7 @@ def _receivers(session: Session, on: dt.date, horizon: dt.date, low: int, high: 
     # a registration number is the registry's own ASCII text (``registration_format``): its
     # ``model_key`` is its lower case, which SQL's lower() gives
     by_registration = (
-        due(Channel.org_id, Channel.id, Watch.remind_days)
+        due(Channel.org_id, Watch.remind_days)
         .join(
             Watch,
             and_(Watch.kind == "registration", Watch.key == func.lower(Label.registration_no)),
@@ -202,25 +225,60 @@ def _receivers(session: Session, on: dt.date, horizon: dt.date, low: int, high: 
     return select(union_all(vendor, by_model, by_registration).subquery())
 
 
-def _still_due(session: Session, on: dt.date, horizon: dt.date) -> ColumnElement[bool]:
-    """A label (with a channel, in the query it joins) that may have a reminder to write:
-    expiring within the horizon, or expired or past its support end without that reminder
-    already in the outbox for that channel."""
+def _still_due(session: Session, window: Window, remind: Any) -> ColumnElement[bool]:
+    """A receiver of a label (a channel, and the days its watch asks for: ``remind``, a
+    column that is null for the defaults, or None for the vendor, reminded at the defaults)
+    that may have a reminder to write: expiring within the horizon and not yet reminded at
+    this receiver's nearest threshold or a nearer one; or expired, or past its support end,
+    without that reminder in the outbox.
+
+    Why "or a nearer one" is exact: an organisation is reminded at the nearest threshold of
+    all its receivers of the label (``_reminders``). If that key is written, every receiver's
+    own threshold is at least as far, so all are left out; if not, the receiver giving it is
+    kept, and the nearest threshold among those kept is that one."""
+    on = window.on
+    expiring: ColumnElement[bool] = Label.expires_on.between(on, window.horizon)
+    if len(window.thresholds) <= _MAX_THRESHOLDS:
+        nearest = _nearest_threshold(window, remind)
+        reminded = or_(
+            *(
+                and_(
+                    nearest >= days, _written_sql(session, events.EXPIRING, Label.expires_on, days)
+                )
+                for days in window.thresholds
+            )
+        )
+        expiring = and_(expiring, ~reminded)
     expired = and_(
         Label.expires_on < on,
-        ~_written_sql(session, events.EXPIRED, Label.expires_on),
+        ~_written_sql(session, events.EXPIRED, Label.expires_on, None),
     )
     support_ended = and_(
         Label.support_period_end < on,
-        ~_written_sql(session, events.SUPPORT_ENDED, Label.support_period_end),
+        ~_written_sql(session, events.SUPPORT_ENDED, Label.support_period_end, None),
     )
-    return or_(Label.expires_on.between(on, horizon), expired, support_ended)
+    return or_(expiring, expired, support_ended)
 
 
-def _written_sql(session: Session, kind: str, about: Any) -> ColumnElement[bool]:
-    """The outbox holds the reminder ``kind`` (which has no threshold) about the date
-    ``about`` for the label and channel of the enclosing query: ``_key`` in SQL, so the
-    lookup is one probe of the outbox's unique index."""
+def _nearest_threshold(window: Window, remind: Any) -> ColumnElement[int]:
+    """The receiver's own nearest threshold already crossed (null: none crossed): the
+    defaults' when ``remind`` is None or null, else ``remind`` itself."""
+    defaults = [(Label.expires_on <= window.cutoff(d), d) for d in window.defaults]
+    if remind is None:
+        return case(*defaults, else_=None)
+    return case(
+        *[(and_(remind.is_(None), crossed), d) for crossed, d in defaults],
+        *[(and_(remind == d, Label.expires_on <= window.cutoff(d)), d) for d in window.thresholds],
+        else_=None,
+    )
+
+
+def _written_sql(
+    session: Session, kind: str, about: Any, threshold: int | None
+) -> ColumnElement[bool]:
+    """The outbox holds the reminder ``kind`` at ``threshold`` about the date ``about`` for
+    the label and channel of the enclosing query: ``_key`` in SQL, so the lookup is one probe
+    of the outbox's unique index."""
     day: ColumnElement[str]
     if session.get_bind().dialect.name == "postgresql":
         day = func.to_char(about, "YYYY-MM-DD", type_=String)
@@ -231,7 +289,7 @@ def _written_sql(session: Session, kind: str, about: Any) -> ColumnElement[bool]
         + Label.registration_no
         + literal(":", String)
         + day
-        + literal(":None:", String)
+        + literal(f":{threshold}:", String)
         + cast(Channel.id, String)
     )
     return exists().where(Delivery.dedupe_key == key)
