@@ -24,12 +24,6 @@ from jcstar.assessment.models import InputDigest, ProductProfile
 from jcstar.assessment.targets.base import Finished
 from jcstar.checks.base import SBOM, CannotJudge, CheckInput
 from jcstar.checks.sbom.collect.params import SbomParams
-from jcstar.checks.sbom.collect.reading import (
-    INDEX_SUFFIX,
-    MAX_BYTES,
-    _directory,
-    _indexed,
-)
 
 #: report ``inputs[].role`` of each file the ``sbom:`` section names
 INPUT_ROLES = {"file": "sbom", "vuln_feed": "vulnerability_feed"}
@@ -76,6 +70,10 @@ def sbom_digests(path: Path) -> list[InputDigest]:
     """The digest of every file the SBOM reader reads for ``path``: the file itself, and
     the documents of a directory or an index. Where the reader stops (over a limit, a
     document it cannot read), so does this list: the check's attempt says why."""
+    # the reader needs the sbom extra (packageurl): imported when an SBOM is read, not
+    # when a command's --help loads the targets (tests/cli/test_cli_startup.py)
+    from jcstar.checks.sbom.collect.reading import INDEX_SUFFIX, _directory
+
     if path.is_dir():
         return list(_document_digests(_directory(path), f"{path.name}/"))
     try:
@@ -90,6 +88,8 @@ def sbom_digests(path: Path) -> list[InputDigest]:
 def _index_documents(index: Path) -> Iterator[tuple[str, bytes]]:
     """The documents an index lists, as the reader reads them (nothing for an index it
     cannot read)."""
+    from jcstar.checks.sbom.collect.reading import MAX_BYTES, _indexed
+
     try:
         if index.stat().st_size > MAX_BYTES:
             return
