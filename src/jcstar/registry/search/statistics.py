@@ -84,17 +84,18 @@ def _analysed_rows(connection: Connection) -> int | None:
     return int(str(stat).split()[0]) if stat else None
 
 
-def stale(connection: Connection, min_labels: int = MIN_LABELS) -> bool:
-    """Whether ``labels`` should be analysed: big enough, and never analysed or grown by
-    ``GROWTH`` since (labels are never deleted, so the highest id counts them cheaply)."""
+def stale(connection: Connection, min_labels: int | None = None) -> bool:
+    """Whether ``labels`` should be analysed: ``min_labels`` (default ``MIN_LABELS``) or more,
+    and never analysed or grown by ``GROWTH`` since (labels are never deleted, so the highest
+    id counts them cheaply)."""
     labels = connection.execute(select(func.max(Label.id))).scalar() or 0
-    if labels < min_labels:
+    if labels < (MIN_LABELS if min_labels is None else min_labels):
         return False
     counted = _analysed_rows(connection)
     return counted is None or labels > counted * GROWTH
 
 
-def refresh(engine: Engine, min_labels: int = MIN_LABELS) -> bool:
+def refresh(engine: Engine, min_labels: int | None = None) -> bool:
     """Analyse ``labels`` on SQLite if its statistics are stale; whether it did."""
     if engine.dialect.name != "sqlite":
         return False
