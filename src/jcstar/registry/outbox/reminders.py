@@ -14,11 +14,12 @@ days, or those defaults.
 Set-based, so that a million labels cost a few hundred statements, not one per label: the
 labels are walked in ranges of ids (``span``), and for each range one statement joins the
 labels due with their receivers that have a live channel (the vendor, model watches,
-registration watches). A label nobody can be told about is never read; an expired label or
-one past its support end whose reminder is already in the outbox is left out by the database
-(its key compared with the outbox's unique index), so the hourly scan does not read the whole
-past again. The keys found are checked against the outbox in one ``IN`` per thousand, and only
-the labels with a reminder still to write are loaded for its body.
+registration watches). A label nobody can be told about is never read; a receiver whose
+reminder is already in the outbox (expired, support ended, or expiring at its nearest
+threshold) is left out by the database, its key probed in the outbox's unique index, so the
+hourly scan reads what became due since, not the whole past. The keys found are checked
+against the outbox in one ``IN`` per thousand, and only the labels with a reminder still to
+write are loaded for its body.
 
 Never twice: a range with something to write is read again under the registry's write lock
 and written in that transaction, so two server processes scanning at once write each
