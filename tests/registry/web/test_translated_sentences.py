@@ -255,3 +255,32 @@ def test_a_procurement_lines_notes_and_warnings_are_said_in_japanese() -> None:
         "セキュリティ情報が 1 件あります：CVE-2026-0001 in web UI。",  # the title as written
     ]
     assert procurement.warnings(EN, warned) == list(warned.warnings)  # type: ignore[arg-type]
+
+
+def test_the_error_pages_detail_line_is_said_in_the_readers_language(
+    client: TestClient, vendor: Party, make_party: Any, report: dict[str, Any]
+) -> None:
+    signed_in(client, vendor.name, "owner@vendor.test")
+    app_id = app_id_of(apply_with(client, made_by(report, vendor.name)))
+    rival = make_party("Rival Devices K.K.", "vendor")
+    signed_in(client, rival.name, "rival@rival.test")
+
+    unknown = client.get(f"/vendor/applications/{app_id}?lang=ja")
+    assert unknown.status_code == 404
+    assert text_of(unknown.text, "problem") == f"申請 {app_id} はありません"
+    assert 'id="problem"><span lang="en">' not in unknown.text
+    english = client.get(f"/vendor/applications/{app_id}?lang=en")
+    assert text_of(english.text, "problem") == f"no application {app_id}"
+    api = client.get(f"/api/v1/applications/{app_id}", headers=rival.headers)
+    assert api.status_code == 404 and api.json()["detail"] == f"no application {app_id}"
+
+    # a stale form: the refusal is said in Japanese, and nothing is created
+    stale = post(client, "/vendor/applications/new?lang=ja", {"csrf": "stale"})
+    assert stale.status_code == 403
+    assert text_of(stale.text, "problem") == (
+        "フォームのセキュリティトークンがないか、期限切れです。ページを再読み込みしてください"
+    )
+    # a detail no code says (the report download's format) keeps its English, marked so
+    no_format = client.get(f"/vendor/applications/{app_id}/report.nope?lang=ja")
+    assert no_format.status_code == 404
+    assert re.search(r'id="problem"[^>]*><span lang="en">no report format', no_format.text)

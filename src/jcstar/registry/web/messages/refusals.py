@@ -25,6 +25,12 @@ MESSAGES = {
     "empty_file": N_("%(filename)s: the file is empty"),
     "not_json": N_("%(filename)s: not a JSON report (%(detail)s)"),
     "not_object": N_("%(filename)s: the report must be a JSON object (what jcstar assess writes)"),
+    # web/forms.py: a form that is not this registry's, or one kept open too long
+    "foreign_form": N_("the form did not come from this registry's own pages"),
+    "stale_form": N_("the form's security token is missing or out of date; reload the page"),
+    # applications.service.load / load_own
+    "no_application": N_("no application %(id)s"),
+    "not_the_applicant": N_("only the applying vendor may do this"),
 }
 
 
