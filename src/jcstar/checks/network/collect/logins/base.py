@@ -78,7 +78,7 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, asyncio.IncompleteReadError | EOFError | ConnectionAbortedError):
         return "the device closed the connection"
     if isinstance(exc, ssl.SSLError):
-        return f"TLS handshake failed ({exc.reason or 'no reason given'})"
+        return f"TLS handshake failed ({getattr(exc, 'reason', None) or 'no reason given'})"
     if isinstance(exc, RuntimeError) and "unable to perform operation on" in str(exc):
         return "the device closed the connection"  # asyncio: a write after the peer left
     if isinstance(exc, OSError) and exc.strerror:
