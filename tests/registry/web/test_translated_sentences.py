@@ -284,3 +284,58 @@ def test_the_error_pages_detail_line_is_said_in_the_readers_language(
     no_format = client.get(f"/vendor/applications/{app_id}/report.nope?lang=ja")
     assert no_format.status_code == 404
     assert re.search(r'id="problem"[^>]*><span lang="en">no report format', no_format.text)
+
+
+def test_every_log_code_has_its_english_and_a_japanese_message() -> None:
+    from jcstar.registry.web.messages import log
+
+    assert set(log.MESSAGES) == set(log.LIBRARY)
+    japanese = i18n.translations("ja")
+    for code, message in log.MESSAGES.items():
+        assert as_template(message) == log.LIBRARY[code], code
+        assert JAPANESE.search(japanese.gettext(message)), code
+    assert JAPANESE.search(japanese.gettext(log.REPLAY_PROBLEM))
+
+
+def test_a_log_problem_within_a_problem_is_said_in_japanese_as_well() -> None:
+    from jcstar.registry.web.messages import log
+
+    chain = "seq 7: expected seq 6 (an entry is missing or out of order)"
+    assert log.problem(JA, chain) == (  # type: ignore[arg-type]
+        "連番 7: 連番 6 のはずです（エントリが欠けているか、順序が乱れています）"
+    )
+    assert log.problem(EN, chain) == chain  # type: ignore[arg-type]
+    assert log.problem(JA, "a sentence of another jcstar") == (  # type: ignore[arg-type]
+        '<span lang="en">a sentence of another jcstar</span>'
+    )
+
+
+def test_the_transparency_page_names_a_tampered_label_in_japanese(
+    client: TestClient, vendor: Party, operator: Party, report: dict[str, Any]
+) -> None:
+    from sqlalchemy import text as sql_text
+
+    from tests.registry.conftest import issue_label
+
+    number: str = issue_label(client, vendor, operator, report)["registration_no"]
+    revoke = client.post(
+        f"/api/v1/labels/{number}/revoke", json={"reason": "key leaked"}, headers=operator.headers
+    )
+    assert revoke.status_code == 200, revoke.text
+    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        session.execute(
+            sql_text("UPDATE labels SET status = 'valid' WHERE registration_no = :no"),
+            {"no": number},
+        )
+        session.commit()
+
+    english = f"label {number}: status: table says valid, log says revoked at seq 5"
+    page = client.get("/log/verify?lang=ja").text
+    listed = re.search(r"<h2>[^<]*</h2>\s*<ul>(.*?)</ul>", page, re.S)
+    assert listed, page
+    assert flat(listed.group(1)) == (
+        f"ラベル {number}: status: table では valid、ログでは連番 5 で revoked です"
+    )
+    english_page = client.get("/log/verify?lang=en").text
+    assert english in html.unescape(english_page)
+    assert client.get("/api/v1/log/verify").json()["disagreements"] == [english]

@@ -10,16 +10,14 @@ edited report) is shown as it is, marked English.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from functools import cache
 
 from markupsafe import Markup
 
 from jcstar.assessment.evaluate import REASON_TEXTS
 from jcstar.assessment.plan import PLAN_REASON_TEXTS
 from jcstar.registry.web.i18n import N_
-from jcstar.registry.web.messages import english, fill, plain, quoted
+from jcstar.registry.web.messages import Templates, english, fill, plain, quoted
 from jcstar.registry.web.render import Page
 
 #: every code of ``REASON_TEXTS`` and ``PLAN_REASON_TEXTS``, as the portal says it
@@ -53,37 +51,12 @@ QUOTED = frozenset({"message", "reason", "note"})
 #: what a value may hold where the sentence would otherwise be ambiguous: a check's id and
 #: an attempt's status have no spaces (so "category profile: …" is not a check's message)
 _FIELD = {"check": r"[\w.\-]+", "status": r"[a-z_]+", "value": r"True|False"}
-_NAMED = re.compile(r"\{(\w+)\}")
-
-
-def _pattern(template: str) -> re.Pattern[str]:
-    parts, at = [], 0
-    for found in _NAMED.finditer(template):
-        parts.append(re.escape(template[at : found.start()]))
-        name = found.group(1)
-        parts.append(f"(?P<{name}>{_FIELD.get(name, '.*?')})")
-        at = found.end()
-    parts.append(re.escape(template[at:]))
-    return re.compile("".join(parts), re.DOTALL)
-
-
-@cache
-def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """Every template as a pattern, the one with the most fixed text first (the generic
-    ``check: message`` last)."""
-    templates = {**REASON_TEXTS, **PLAN_REASON_TEXTS}
-    ordered = sorted(templates.items(), key=lambda item: -len(_NAMED.sub("", item[1])))
-    return tuple((code, _pattern(template)) for code, template in ordered)
+TEMPLATES = Templates({**REASON_TEXTS, **PLAN_REASON_TEXTS}, _FIELD)
 
 
 def decode(text: str) -> tuple[str, dict[str, str]] | None:
     """The code and values a reason sentence was made from, or None."""
-    for code, pattern in _patterns():
-        # the plan strips a sentence whose note is empty ("… exempts it;")
-        found = pattern.fullmatch(text) or pattern.fullmatch(text + " ")
-        if found:
-            return code, found.groupdict()
-    return None
+    return TEMPLATES.decode(text)
 
 
 def reason(page: Page, text: str) -> Markup:
