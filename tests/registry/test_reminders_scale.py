@@ -151,9 +151,21 @@ def test_the_scans_statements_do_not_grow_with_the_labels_it_reminds_of(
     assert len(ranged) <= 3 + 2 * 5  # (channels, ids, thresholds) + (read, check) per range
 
 
+@pytest.mark.parametrize("upper_case", [True, False], ids=["by-number-index", "by-lower-case"])
 def test_registration_watches_and_their_own_days_are_joined_in_the_database(
-    client: TestClient, vendor: Party, make_party: MakeParty
+    client: TestClient,
+    vendor: Party,
+    make_party: MakeParty,
+    monkeypatch: pytest.MonkeyPatch,
+    upper_case: bool,
 ) -> None:
+    if not upper_case:  # as if the registry's numbers had lower-case letters
+        window = reminders._window
+        monkeypatch.setattr(
+            reminders,
+            "_window",
+            lambda *a: dataclasses.replace(window(*a), upper_case_numbers=False),
+        )
     buyer = make_party("Buyer Railways", "procurer")
     add_channel(client, buyer)
     numbers = add_labels(client, vendor, 3, expires_on=dt.date.today() + dt.timedelta(days=50))

@@ -34,6 +34,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from string import Formatter
 from typing import Any
 
 from sqlalchemy import (
@@ -81,6 +82,8 @@ class Window:
     defaults: tuple[int, ...]
     #: every number of days anyone is reminded at: the defaults and the watches' own
     thresholds: tuple[int, ...]
+    #: the registry's registration numbers have no lower-case letters
+    upper_case_numbers: bool
 
     @property
     def horizon(self) -> dt.date:
@@ -136,7 +139,9 @@ def _missing(session: Session, settings: Settings, on: dt.date) -> list[dict[str
 def _window(session: Session, settings: Settings, on: dt.date) -> Window:
     own = session.scalars(select(Watch.remind_days).where(Watch.remind_days.is_not(None)))
     thresholds = sorted({*settings.reminder_days, *(d for d in own.unique() if d is not None)})
-    return Window(on, tuple(sorted(settings.reminder_days)), tuple(thresholds))
+    literal_text = "".join(text for text, *_ in Formatter().parse(settings.registration_format))
+    upper = literal_text.isascii() and literal_text == literal_text.upper()
+    return Window(on, tuple(sorted(settings.reminder_days)), tuple(thresholds), upper)
 
 
 def _ranges(session: Session, span: int) -> Iterator[tuple[int, int]]:
@@ -200,7 +205,10 @@ def _receivers(session: Session, window: Window, low: int, high: int) -> Select[
                 Channel.id,
                 cast(null(), Integer) if remind is None else remind,
             )
-            .where(Label.id.between(low, high), Label.status == "valid")
+            # the status as an expression, not the bare column: SQLite would otherwise walk
+            # the status index (every valid label, for every range) instead of the range
+            # of ids, having no statistics to tell which is smaller
+            .where(Label.id.between(low, high), Label.status + literal("", String) == "valid")
             .where(_still_due(session, window, remind))
         )
 
@@ -214,13 +222,15 @@ def _receivers(session: Session, window: Window, low: int, high: int) -> Select[
         .join(Channel, and_(Channel.org_id == Watch.org_id, live))
     )
     # a registration number is the registry's own ASCII text (``registration_format``): its
-    # ``model_key`` is its lower case, which SQL's lower() gives
+    # ``model_key`` is its lower case. Numbers in upper case (the format's letters are) are
+    # the upper case of a watch's key, found through the labels' unique index on the number
+    if window.upper_case_numbers:
+        same_number = Label.registration_no == func.upper(Watch.key)
+    else:
+        same_number = func.lower(Label.registration_no) == Watch.key
     by_registration = (
         due(Channel.org_id, Watch.remind_days)
-        .join(
-            Watch,
-            and_(Watch.kind == "registration", Watch.key == func.lower(Label.registration_no)),
-        )
+        .join(Watch, and_(Watch.kind == "registration", same_number))
         .join(Channel, and_(Channel.org_id == Watch.org_id, live))
     )
     return select(union_all(vendor, by_model, by_registration).subquery())
