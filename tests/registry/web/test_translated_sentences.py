@@ -339,3 +339,53 @@ def test_the_transparency_page_names_a_tampered_label_in_japanese(
     english_page = client.get("/log/verify?lang=en").text
     assert english in html.unescape(english_page)
     assert client.get("/api/v1/log/verify").json()["disagreements"] == [english]
+
+
+def test_the_operators_review_page_says_the_verdicts_reasons_in_japanese(
+    client: TestClient, vendor: Party, operator: Party, report: dict[str, Any]
+) -> None:
+    from tests.registry.web.test_operator_pages import person, submitted
+    from tests.registry.web.test_operator_pages import sign_in as operator_sign_in
+
+    app_id = submitted(client, vendor, report)
+    person(client, operator.name, "reviewer@operator.test", "reviewer")
+    operator_sign_in(client, "reviewer@operator.test")
+
+    page = client.get(f"/operator/applications/{app_id}?lang=ja").text
+    first = re.search(r'<ul class="reasons">(.*?)</ul>', page, re.S)
+    assert first, page
+    assert [flat(item) for item in re.findall(r"<li>(.*?)</li>", first.group(1), re.S)] == [
+        "ベンダーは証拠を示して実装済みとしています",
+        "network.unauthenticated_access（スキップ）: profile names no device address "
+        "(device.address)",
+    ]
+    english = client.get(f"/operator/applications/{app_id}?lang=en").text
+    assert "<li>vendor states it is implemented, with evidence</li>" in english
+
+
+def test_the_questionnaire_says_why_a_requirement_is_not_applicable_in_japanese(
+    client: TestClient, vendor: Party
+) -> None:
+    from tests.conftest import CONFORMANT
+
+    signed_in(client, vendor.name, "questions@vendor.test")
+    profile = (CONFORMANT / "profile.yaml").read_text("utf-8")
+    profile = profile.replace("uses_passwords: true", "uses_passwords: false")
+    start = "/vendor/questionnaire"
+    form = post(
+        client,
+        f"{start}/profile?lang=ja",
+        {"csrf": token(client, start)},
+        {"profile": ("profile.yaml", profile.encode())},
+    )
+    assert form.status_code == 200, form.text
+    question = re.search(
+        r'<fieldset class="panel question" id="q-S1.1-02">(.*?)</fieldset>', form.text, re.S
+    )
+    assert question, form.text
+    # the frame in Japanese, the catalog's note as written (marked English)
+    assert flat(question.group(1)).endswith(
+        "プロファイル: uses_passwords が False です。The criterion applies where passwords or "
+        "network user authentication are used."
+    )
+    assert '<span lang="en">The criterion applies where passwords' in question.group(1)
