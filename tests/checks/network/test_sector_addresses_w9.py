@@ -7,87 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import struct
-from collections.abc import Awaitable, Callable
 
 import pytest
 
-from jcstar.checks.network.collect.protocols import dnp3_crc
 from jcstar.checks.network.sector_protocols import SectorProtocolsCheck, SectorProtocolsParams
 from jcstar.checks.params import ParamsError
+from tests.checks.network.industrial_fakes import (
+    Handler,
+    Station,
+    hangs_up,
+    modbus_server,
+    never_answers,
+    outstation,
+)
 from tests.checks.network.sector_helpers import HOST, attempt, closed_port, verdict_of
-
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-SELF_ADDRESS = 0xFFFC
-
-
-class Station:
-    """What one station was sent, frame by frame."""
-
-    def __init__(self) -> None:
-        self.frames: list[bytes] = []
-
-
-def outstation(
-    address: int, masters: set[int] | None, station: Station, self_address: bool = False
-) -> Handler:
-    """A DNP3 outstation at ``address`` answering REQUEST_LINK_STATUS with LINK_STATUS, only
-    from ``masters`` (None: any), and at the self address 0xFFFC when ``self_address``."""
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while head := await reader.readexactly(10):
-                station.frames.append(head)
-                control = head[3]
-                destination, source = struct.unpack("<HH", head[4:8])
-                ours = destination == address or (self_address and destination == SELF_ADDRESS)
-                known = masters is None or source in masters
-                if ours and known and control & 0x40 and control & 0x0F == 9:
-                    reply = b"\x05\x64\x05\x0b" + struct.pack("<HH", source, address)
-                    writer.write(reply + struct.pack("<H", dnp3_crc(reply)))
-                    await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    return handle
-
-
-def modbus_server(units: set[int], station: Station, hang_up: bool = False) -> Handler:
-    """A Modbus/TCP server that answers reads of holding registers for ``units`` only and
-    ignores other unit ids (or hangs up on them, ``hang_up``)."""
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while request := await reader.readexactly(12):
-                station.frames.append(request)
-                transaction, unit, function = struct.unpack(">H", request[:2])[0], *request[6:8]
-                if unit not in units:
-                    if hang_up:
-                        break
-                    continue
-                body = bytes([unit, function, 2]) + struct.pack(">H", 4321)
-                writer.write(struct.pack(">HHH", transaction, 0, len(body)) + body)
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    return handle
-
-
-async def _hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    await reader.read(64)
-    writer.close()
-
-
-async def _silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while await reader.read(4096):
-            pass
-    finally:
-        writer.close()
 
 
 def _run(
@@ -182,7 +115,7 @@ def test_an_outstation_that_answers_none_of_our_addresses_is_inconclusive_not_ab
 
 
 def test_a_station_that_hangs_up_without_a_word_is_refused_and_inconclusive():
-    result = _run(_hang_up, "dnp3")
+    result = _run(hangs_up, "dnp3")
     assert result.status == "error" and result.kind == "refused"
     assert "closed the connection without answering" in result.reason
     assert verdict_of("der-pcs", (result,), "S1.1-13").verdict == "INCONCLUSIVE"
@@ -191,7 +124,7 @@ def test_a_station_that_hangs_up_without_a_word_is_refused_and_inconclusive():
 def test_a_silent_port_beside_an_exposed_one_still_fails_and_shows_the_silent_one():
     async def go():
         modbus = await asyncio.start_server(modbus_server({1}, Station()), HOST, 0)
-        silent = await asyncio.start_server(_silent, HOST, 0)
+        silent = await asyncio.start_server(never_answers, HOST, 0)
         params = {
             "modbus_ports": (modbus.sockets[0].getsockname()[1],),
             "dnp3_ports": (silent.sockets[0].getsockname()[1],),

@@ -22,8 +22,9 @@ transaction ids, a DNP3 frame with a valid CRC, a 104 U-frame); bytes of any oth
 mean this one is not there. A port that accepts the connection and then says nothing, or
 closes it without a word, has not shown which protocol it speaks: that is ``silent`` (cannot
 tell), never ``absent`` (an outstation of another address, a station that takes only its
-configured masters). The frame builders for Modbus and the DNP3 CRC are the identification
-probes' own (``protocols.py``).
+configured masters). The frames and the addresses asked are shared with the service
+identification and the Modbus login (``industrial_frames.py``): one list, so a station one
+of them finds the others do not call "unknown".
 """
 
 from __future__ import annotations
@@ -42,13 +43,33 @@ from jcstar.checks.network.collect.conversation import (
     send,
     unanswered,
 )
+from jcstar.checks.network.collect.industrial_frames import (
+    DNP3_MASTERS,
+    DNP3_OUTSTATIONS,
+    MODBUS_UNITS,
+    dnp3_answer,
+    dnp3_link_reply,
+    dnp3_link_status_request,
+    dnp3_link_status_requests,
+    modbus_answer,
+    modbus_reads,
+)
 from jcstar.checks.network.collect.pacing import Pacer
-from jcstar.checks.network.collect.protocols import dnp3_crc, modbus_read, modbus_reply
+
+#: the askers, and the frames and address lists the sector check and its tests read from here
+__all__ = [
+    "DNP3_MASTERS",
+    "DNP3_OUTSTATIONS",
+    "MODBUS_UNITS",
+    "dnp3_link_reply",
+    "dnp3_link_status",
+    "dnp3_link_status_request",
+    "iec104_startdt",
+    "iec104_u_frames",
+    "modbus_holding_read",
+]
 
 # --- Modbus/TCP ----------------------------------------------------------------------------
-
-#: the unit ids asked, in order: 1 (the usual), 255 and 0 (TCP-only devices and gateways)
-MODBUS_UNITS = (1, 255, 0)
 
 
 def _unseen(reply: Reply, what: str, timeout_s: float) -> tuple[State, str]:
@@ -64,19 +85,11 @@ async def modbus_holding_read(
 ) -> Heard:
     """Read holding register 0 of each unit id in ``units`` (one request each, sent together
     on one connection): does the port answer any of them without credentials?"""
-    first = secrets.randbelow(0xFFFF - len(units)) + 1
-    asked = {first + i: unit for i, unit in enumerate(units)}  # transaction id -> unit id
-
-    def parse(data: bytes) -> tuple[int, int, bytes] | None:
-        for transaction, unit in asked.items():
-            answer = modbus_reply(data, transaction)
-            if answer is not None:
-                return unit, *answer
-        return None
+    requests, asked = modbus_reads(secrets.randbelow(0xFFFF - len(units)) + 1, units)
 
     async def talk(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> tuple[State, str]:
-        await send(writer, b"".join(modbus_read(t, unit) for t, unit in asked.items()))
-        reply, answer = await read_until(reader, parse, timeout_s)
+        await send(writer, requests)
+        reply, answer = await read_until(reader, lambda data: modbus_answer(data, asked), timeout_s)
         listed = ", ".join(map(str, units))
         if answer is None:
             return _unseen(reply, f"a Modbus read of unit {listed}", timeout_s)
@@ -95,67 +108,6 @@ async def modbus_holding_read(
 
 # --- DNP3 ----------------------------------------------------------------------------------
 
-DNP3_MASTER = 3
-DNP3_OUTSTATION = 1
-#: IEEE 1815-2012's self address: an outstation that supports it answers as itself
-DNP3_SELF = 0xFFFC
-#: outstation addresses asked by default: 1 and 10 (the common defaults of outstation
-#: stacks), low addresses, and a few seen in the field; our judgement of what is common
-DNP3_OUTSTATIONS = (1, 10, 4, 0, 2, 5, 100, 1024, 65519, DNP3_SELF)
-#: master addresses our requests come from: an outstation may answer only its configured master
-DNP3_MASTERS = (3, 1, 100, 0)
-#: data link function codes of a secondary (outstation) frame
-DNP3_SECONDARY = {0: "ACK", 1: "NACK", 11: "LINK_STATUS", 15: "NOT_SUPPORTED"}
-
-
-def dnp3_link_status_request(outstation: int = DNP3_OUTSTATION, master: int = DNP3_MASTER) -> bytes:
-    """A master's REQUEST_LINK_STATUS header: length 5, DIR|PRM|FC 9 (IEEE 1815 §9.2)."""
-    header = b"\x05\x64\x05\xc9" + struct.pack("<HH", outstation, master)
-    return header + struct.pack("<H", dnp3_crc(header))
-
-
-def dnp3_link_reply(reply: bytes, master: int = DNP3_MASTER) -> str | None:
-    """The function of a secondary data link frame addressed to ``master`` whose header CRC
-    holds (``LINK_STATUS``), else None (not DNP3, or not an answer to us)."""
-    frame = dnp3_frame(reply)
-    if frame is None:
-        return None
-    control, destination, _ = frame
-    if control & 0x40 or destination != master:  # a primary frame, or not for us
-        return None
-    return DNP3_SECONDARY.get(control & 0x0F, f"function {control & 0x0F}")
-
-
-def dnp3_frame(reply: bytes) -> tuple[int, int, int] | None:
-    """(control, destination, source) of a DNP3 data link header whose CRC holds, else None."""
-    if len(reply) < 10 or reply[:2] != b"\x05\x64" or reply[2] < 5:
-        return None
-    if struct.unpack("<H", reply[8:10])[0] != dnp3_crc(reply[:8]):
-        return None
-    destination, source = struct.unpack("<HH", reply[4:8])
-    return reply[3], destination, source
-
-
-def dnp3_pairs(
-    outstations: tuple[int, ...] = DNP3_OUTSTATIONS, masters: tuple[int, ...] = DNP3_MASTERS
-) -> list[tuple[int, int]]:
-    """Every (outstation, master) pair asked, outstations first in order; a station never
-    asks itself."""
-    return [(o, m) for o in dict.fromkeys(outstations) for m in dict.fromkeys(masters) if o != m]
-
-
-def dnp3_answer(reply: bytes, masters: tuple[int, ...]) -> str | None:
-    """What a DNP3 reply showed, in a report's words: a secondary frame to one of our masters
-    names the outstation that sent it; any other valid DNP3 frame still shows DNP3 spoken."""
-    frame = dnp3_frame(reply)
-    if frame is None:
-        return None
-    control, destination, source = frame
-    if control & 0x40 or destination not in masters:
-        return f"a DNP3 frame from address {source} to address {destination}"
-    function = DNP3_SECONDARY.get(control & 0x0F, f"function {control & 0x0F}")
-    return f"outstation {source} to master {destination}: {function}"
-
 
 async def dnp3_link_status(
     host: str,
@@ -167,10 +119,10 @@ async def dnp3_link_status(
 ) -> Heard:
     """Request link status from each (outstation, master) pair, all on one connection; the
     first valid DNP3 frame back settles it."""
-    pairs = dnp3_pairs(outstations, masters)
+    requests = dnp3_link_status_requests(outstations, masters)
 
     async def talk(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> tuple[State, str]:
-        await send(writer, b"".join(dnp3_link_status_request(o, m) for o, m in pairs))
+        await send(writer, requests)
         reply, answer = await read_until(
             reader, lambda data: dnp3_answer(data, tuple(masters)), timeout_s
         )

@@ -4,10 +4,14 @@ A service that speaks first (SSH, telnet, FTP) is named by its banner. A service
 waits for the client (web, MQTT, Modbus/TCP, RTSP, DNP3, IEC 60870-5-104 ...) says
 nothing until it is asked in its own protocol, so a silent port is asked with each
 request of ``PROBES`` in turn, one small fixed message per connection. The port
-number only chooses the order (1883 asks MQTT first). Each request is a single,
-harmless, well-known message (a read, a connect, an OPTIONS), like the SNMP request
-in ``udp.py``: a fingerprint, not a protocol implementation. The logins themselves
-use the protocol libraries (``logins/``).
+number only chooses the order (1883 asks MQTT first). Protocols whose servers answer only
+their own address are asked at every address of a bounded list in that one message
+(Modbus/TCP units 1, 255 and 0; DNP3 outstation and master pairs, ``industrial_frames.py``,
+the same lists the power-sector check asks), so a station that is not at address 1 is
+still named; one that answers none of them stays unidentified, with what it did. Each
+request is a single, harmless, well-known message (a read, a connect, an OPTIONS, a link
+status request), like the SNMP request in ``udp.py``: a fingerprint, not a protocol
+implementation. The logins themselves use the protocol libraries (``logins/``).
 
 A reply counts only when it is the answer the request expects (a CONNACK to a
 CONNECT, a Modbus response with our transaction id, a DNP3 frame with a valid CRC):
@@ -22,6 +26,13 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from jcstar.checks.network.collect.industrial_frames import (
+    MODBUS_UNITS,
+    dnp3_answer,
+    dnp3_link_status_requests,
+    modbus_answer,
+    modbus_reads,
+)
 from jcstar.checks.network.collect.udp import sip_options
 
 #: what a reply showed: (service name, short detail), or None when it is not this protocol
@@ -130,59 +141,35 @@ def _mqtt_judge(reply: bytes, _state: object, tls: bool) -> Match:
     return None
 
 
-# Modbus/TCP: read one holding register (function 3) of unit 1
-def modbus_read(transaction: int, unit: int = 1, address: int = 0) -> bytes:
-    return struct.pack(">HHHBBHH", transaction, 0, 6, unit, 3, address, 1)
-
-
-def modbus_reply(reply: bytes, transaction: int) -> tuple[int, bytes] | None:
-    """(function code, data) of a well-formed Modbus/TCP answer to ``transaction``."""
-    if len(reply) < 9:
-        return None
-    tid, proto, length = struct.unpack(">HHH", reply[:6])
-    if tid != transaction or proto != 0 or length < 3 or length > 254:
-        return None
-    function = reply[7]
-    if function not in (0x03, 0x83):
-        return None
-    return function, reply[8 : 6 + length]
-
-
+# Modbus/TCP: read holding register 0 of each unit id of MODBUS_UNITS, the reads sent
+# together: a server or gateway that answers only unit 255 or 0 still answers one of them
 def _modbus_request(host: str, port: int) -> tuple[bytes, object]:
-    transaction = secrets.randbelow(0xFFFF) + 1
-    return modbus_read(transaction), transaction
+    return modbus_reads(secrets.randbelow(0xFFFF - len(MODBUS_UNITS)) + 1, MODBUS_UNITS)
 
 
 def _modbus_judge(reply: bytes, state: object, tls: bool) -> Match:
-    answer = modbus_reply(reply, int(state))  # type: ignore[call-overload]
+    answer = modbus_answer(reply, state) if isinstance(state, dict) else None
     if answer is None:
         return None
-    function, data = answer
+    unit, function, data = answer
+    read = f"Modbus/TCP answers a read of holding register 0 of unit {unit}"
     if function == 0x83:
-        return "modbus", f"Modbus/TCP answers a read of holding register 0 with exception {data[0]}"
-    return "modbus", "Modbus/TCP answers a read of holding register 0"
+        return "modbus", f"{read} with exception {data[0]}"
+    return "modbus", read
 
 
-# DNP3: a master's "request link status" frame to outstation 1 (data link layer only)
-def dnp3_crc(data: bytes) -> int:
-    crc = 0
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA6BC if crc & 1 else crc >> 1
-    return ~crc & 0xFFFF
-
-
+# DNP3: a master's REQUEST_LINK_STATUS (data link layer only) to each (outstation, master)
+# pair of DNP3_OUTSTATIONS x DNP3_MASTERS: an outstation answers only its own address, often
+# only from its configured master
 def _dnp3_request(host: str, port: int) -> tuple[bytes, object]:
-    header = b"\x05\x64\x05\xc9\x01\x00\x03\x00"  # len 5, PRM|DIR|FC 9, dest 1, source 3
-    return header + struct.pack("<H", dnp3_crc(header)), None
+    return dnp3_link_status_requests(), None
 
 
 def _dnp3_judge(reply: bytes, _state: object, tls: bool) -> Match:
-    framed = len(reply) >= 10 and reply[:2] == b"\x05\x64"
-    if framed and struct.unpack("<H", reply[8:10])[0] == dnp3_crc(reply[:8]):
-        return "dnp3", "DNP3 answers a link status request"
-    return None
+    answer = dnp3_answer(reply)
+    if answer is None:
+        return None
+    return "dnp3", f"DNP3 answers a link status request ({answer})"
 
 
 # IEC 60870-5-104: STARTDT act; the station answers STARTDT con (or another U/S frame)
