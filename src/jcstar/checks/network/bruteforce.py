@@ -256,7 +256,7 @@ async def settle(given: CheckInput, tried: Burst) -> dict[str, Any]:
 
 class BruteForceCheck(Check):
     id: ClassVar[str] = "network.bruteforce"
-    version: ClassVar[str] = "1.3"
+    version: ClassVar[str] = "1.4"
     data_files: ClassVar[tuple[str, ...]] = (
         "admin-paths.yaml",
         "default-credentials.yaml",

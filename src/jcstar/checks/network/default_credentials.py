@@ -186,7 +186,7 @@ async def default_credential_trials(given: CheckInput) -> list[SurfaceTrial]:
 
 class DefaultCredentialsCheck(Check):
     id: ClassVar[str] = "network.default_credentials"
-    version: ClassVar[str] = "1.3"
+    version: ClassVar[str] = "1.4"
     data_files: ClassVar[tuple[str, ...]] = (
         "admin-paths.yaml",
         "default-credentials.yaml",

@@ -90,7 +90,7 @@ def client_cert_observations(probes: list[ClientCertProbe], path: str) -> tuple[
 
 class OpenAdrClientCertCheck(Check):
     id: ClassVar[str] = "network.openadr_client_cert"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     title: ClassVar[str] = "OpenADR over HTTPS requires a client certificate"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = (TOPIC,)

@@ -54,7 +54,7 @@ async def run_command(command: str, timeout_s: float) -> str:
 
 class ResilienceCheck(Check):
     id: ClassVar[str] = "network.resilience"
-    version: ClassVar[str] = "1.2"
+    version: ClassVar[str] = "1.3"
     data_files: ClassVar[tuple[str, ...]] = (
         "admin-paths.yaml",
         "default-credentials.yaml",

@@ -162,7 +162,7 @@ def exposure_observations(
 
 class SectorProtocolsCheck(Check):
     id: ClassVar[str] = "network.sector_protocols"
-    version: ClassVar[str] = "1.1"
+    version: ClassVar[str] = "1.2"
     title: ClassVar[str] = "Power-sector control protocols exposed without authentication"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
     topics: ClassVar[tuple[str, ...]] = (TOPIC,)

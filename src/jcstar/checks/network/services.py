@@ -220,7 +220,7 @@ def model_observation(
 
 class ExposedServicesCheck(Check):
     id: ClassVar[str] = "network.services"
-    version: ClassVar[str] = "1.2"
+    version: ClassVar[str] = "1.3"
     data_files: ClassVar[tuple[str, ...]] = ("admin-paths.yaml", "risky-ports.yaml")
     title: ClassVar[str] = "Open services, high-risk interfaces and plaintext surfaces"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)

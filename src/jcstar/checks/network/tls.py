@@ -164,7 +164,7 @@ def problems(facts: dict[str, Any], limits: TlsParams | None = None) -> list[str
 
 class TlsCheck(Check):
     id: ClassVar[str] = "network.tls"
-    version: ClassVar[str] = "1.2"
+    version: ClassVar[str] = "1.3"
     data_files: ClassVar[tuple[str, ...]] = ("risky-ports.yaml",)
     title: ClassVar[str] = "TLS versions, cipher suites and certificate"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)

@@ -51,7 +51,7 @@ async def truly_open(given: CheckInput, surfaces: list[Surface]) -> tuple[list[s
 
 class UnauthenticatedAccessCheck(Check):
     id: ClassVar[str] = "network.unauthenticated_access"
-    version: ClassVar[str] = "1.2"
+    version: ClassVar[str] = "1.3"
     data_files: ClassVar[tuple[str, ...]] = ("admin-paths.yaml", "risky-ports.yaml")
     title: ClassVar[str] = "Services that give access without any authentication"
     needs: ClassVar[tuple[str, ...]] = (TARGET,)
