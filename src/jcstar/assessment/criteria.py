@@ -28,6 +28,51 @@ def in_effect(versions: Sequence[V], on: dt.date) -> V | None:
     return effective[-1] if effective else None
 
 
+#: each refusal of a report's criteria version, by code, with its English sentence (its
+#: ``str.format`` fields are what ``submission_refusal`` gives; the portal says it by code)
+CRITERIA_TEXTS = {
+    "criteria_unnamed": (
+        "the report names no criteria version; ★{level} is assessed against {known}; "
+        "re-run jcstar assess"
+    ),
+    "criteria_unknown": (
+        "the report was assessed against criteria version {version}, which this registry "
+        "does not know for ★{level} (known: {known})"
+    ),
+    "criteria_superseded": (
+        "the report was assessed against criteria version {version}, superseded by "
+        "{current} since {since}; re-assess against {current}"
+    ),
+}
+
+
+def submission_refusal(
+    version: str | None,
+    level: int,
+    versions: Sequence[Version],
+    on: dt.date,
+    *,
+    refuse_superseded: bool,
+) -> tuple[str, dict[str, str]] | None:
+    """Why a report naming ``version`` cannot be submitted for ``level`` on ``on``, as a code
+    of ``CRITERIA_TEXTS`` with its values, or None.
+
+    With the lapse rule on (``refuse_superseded``), a report against an earlier version is
+    refused once a newer one is in effect: the label it would get would lapse soon after."""
+    known = ", ".join(v.id for v in versions)
+    if not versions:
+        return None  # no version is known for this level: nothing to hold it to
+    if version is None:
+        return "criteria_unnamed", {"level": str(level), "known": known}
+    if version not in {v.id for v in versions}:
+        return "criteria_unknown", {"version": version, "level": str(level), "known": known}
+    current = in_effect(versions, on)
+    if refuse_superseded and current is not None and current.id != version:
+        values = {"version": version, "current": current.id, "since": str(current.effective_on)}
+        return "criteria_superseded", values
+    return None
+
+
 def submission_problem(
     version: str | None,
     level: int,
@@ -36,27 +81,9 @@ def submission_problem(
     *,
     refuse_superseded: bool,
 ) -> str | None:
-    """Why a report naming ``version`` cannot be submitted for ``level`` on ``on``, or None.
-
-    With the lapse rule on (``refuse_superseded``), a report against an earlier version is
-    refused once a newer one is in effect: the label it would get would lapse soon after."""
-    known = ", ".join(v.id for v in versions)
-    if not versions:
-        return None  # no version is known for this level: nothing to hold it to
-    if version is None:
-        return (
-            f"the report names no criteria version; ★{level} is assessed against {known}; "
-            "re-run jcstar assess"
-        )
-    if version not in {v.id for v in versions}:
-        return (
-            f"the report was assessed against criteria version {version}, which this registry "
-            f"does not know for ★{level} (known: {known})"
-        )
-    current = in_effect(versions, on)
-    if refuse_superseded and current is not None and current.id != version:
-        return (
-            f"the report was assessed against criteria version {version}, superseded by "
-            f"{current.id} since {current.effective_on}; re-assess against {current.id}"
-        )
-    return None
+    """``submission_refusal`` as its English sentence."""
+    refusal = submission_refusal(version, level, versions, on, refuse_superseded=refuse_superseded)
+    if refusal is None:
+        return None
+    code, values = refusal
+    return CRITERIA_TEXTS[code].format(**values)

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from jcstar import __version__
 from jcstar.assessment.also import also_record
 from jcstar.assessment.application_rules import psti_waived as catalog_psti_waived
-from jcstar.assessment.criteria import Version, submission_problem
+from jcstar.assessment.criteria import CRITERIA_TEXTS, Version, submission_refusal
 from jcstar.assessment.evaluate import evaluate
 from jcstar.assessment.models import (
     REPORT_SCHEMA_VERSION,
@@ -58,12 +58,117 @@ class ReportFormatError(ValueError):
     """The data is not an assessment report; the message names the first bad field."""
 
 
+#: each reason a report cannot be evaluated again, by code, with its English sentence
+NOT_REEVALUABLE_TEXTS = {
+    "no_answers_or_facts": (
+        "the report does not carry the vendor's answers and the product's facts (made by "
+        "jcstar {version}); re-run jcstar assess with this version"
+    ),
+    "cannot_plan": "the report's product cannot be planned again: {detail}",
+    "answers_other": "the report answers {answered}, not a requirement of {scheme}",
+}
+
+#: every ``Problem.code`` with its English sentence, whose ``str.format`` fields are the
+#: problem's ``params``: the API and the CLI say the sentence, the portal says the code in the
+#: reader's language (``registry/web/messages/decision.py``)
+PROBLEM_TEXTS: dict[str, str] = {
+    "schema_version": (
+        "report schema version {version} is not the registry's {ours}; re-run jcstar assess"
+    ),
+    "other_catalog": (
+        "report was made with catalog {version} ({digest}); this registry uses {ours} "
+        "({our_digest}); re-run jcstar assess"
+    ),
+    "operator_file_unknown": (
+        "report was made with the operator's requirements file {name} for {scheme} "
+        "(sha256 {sha}), which this registry does not hold"
+    ),
+    "operator_file_differs": (
+        "report was made with the operator's requirements file {name} for {scheme} "
+        "(sha256 {sha}); this registry's is sha256 {ours}: "
+        "re-run jcstar assess with the operator's current file"
+    ),
+    "operator_file_missing": (
+        "report was made without the operator's requirements file {name} for {scheme}, "
+        "which this registry holds; re-run jcstar assess with it"
+    ),
+    "other_tool": "report was made by {tool}; the registry re-evaluates jcstar reports",
+    "tool_version_unreadable": "report names tool version {version}, not a version number",
+    "tool_too_new": (
+        "report was made by jcstar {version}, newer than this registry's {ours}: its "
+        "evaluation cannot be re-run here"
+    ),
+    # the catalog's own sentence (``CatalogIndex.scheme_for``): a level or category it lacks
+    "no_scheme": "{detail}",
+    "wrong_scheme": (
+        "report assesses scheme {scheme}, but level {level} is assessed against {expected}"
+    ),
+    "no_verdict": "the report has no verdict for it",
+    "repeated_verdict": "the report has {count} verdicts for it",
+    "not_in_scheme": "not a requirement of this level's scheme",
+    "summary_mismatch": "the report's summary does not match its verdicts",
+    "overall_mismatch": "the report's overall {overall} does not follow from its verdicts",
+    "input_digest": "input {name} has no valid SHA-256 digest",
+    "report_id_mismatch": (
+        "the report's id does not follow from its inputs and time (edited afterwards?)"
+    ),
+    "also_record_edited": (
+        "the report's record of which --also scheme added each requirement is not what the "
+        "catalog gives (edited afterwards?)"
+    ),
+    "psti_statement_missing": (
+        "the PSTI route needs a psti_statement document (statement of compliance)"
+    ),
+    "evaluation_report_missing": (
+        "★{level} needs an evaluation_report document from the named lab"
+    ),
+    # ``NotReevaluable``: the report lacks what its verdicts were evaluated from
+    **NOT_REEVALUABLE_TEXTS,
+    "verdict_differs": "the report says {stated}, but its own evidence gives {expected} ({why})",
+    "evidence_edited": (
+        "its reasons or evidence are not what the report's own evidence gives (edited afterwards?)"
+    ),
+    "not_applicable_applies": "NOT_APPLICABLE, but it applies to every product",
+    "not_applicable_unjustified": "NOT_APPLICABLE without a justification",
+    "not_met": "verdict is {verdict}, not MET ({why})",
+    # ``criteria.submission_refusal``: the codes and sentences of ``CRITERIA_TEXTS``
+    **CRITERIA_TEXTS,
+}
+#: the English said for a verdict that gives no reason
+NO_REASON = "no reason given"
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One reason a report cannot be submitted; ``requirement`` when it is about one."""
+    """One reason a report cannot be submitted; ``requirement`` when it is about one.
+
+    ``code`` and ``params`` say the same as ``message`` for a reader in another language
+    (``PROBLEM_TEXTS``); ``reasons`` are the verdict's own reasons a sentence quotes (its
+    ``why``), kept apart so a page can say each of them in its language. A problem made
+    elsewhere without a code (``Problem(text)``) is said in English only."""
 
     message: str
     requirement: str | None = None
+    code: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
+    reasons: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        code: str,
+        requirement: str | None = None,
+        *,
+        reasons: Sequence[str] = (),
+        **params: object,
+    ) -> Problem:
+        """The problem ``code`` with its English sentence filled from ``params`` (and a
+        ``why`` joined from ``reasons`` where the sentence quotes them)."""
+        values = {name: str(value) for name, value in params.items()}
+        if "{why}" in PROBLEM_TEXTS[code]:
+            values["why"] = "; ".join(reasons) or NO_REASON
+        message = PROBLEM_TEXTS[code].format(**values)
+        return cls(message, requirement, code, tuple(values.items()), tuple(reasons))
 
     def __str__(self) -> str:
         return f"{self.requirement}: {self.message}" if self.requirement else self.message
@@ -149,11 +254,11 @@ def _problems(
     problems = _provenance(report, catalog)
     if problems:
         return problems  # a report from another catalog cannot be judged against this one
-    wrong = submission_problem(
+    wrong = submission_refusal(
         report.criteria_version, report.level, criteria, on, refuse_superseded=refuse_superseded
     )
-    if wrong:
-        return [Problem(wrong)]  # its verdicts answer criteria this registry does not hold
+    if wrong:  # its verdicts answer criteria this registry does not hold
+        return [Problem.of(wrong[0], **wrong[1])]
     scheme = report.catalog.scheme  # the level's (or category's) scheme: checked above
     problems += _consistency(report, _planned_ids(report, catalog))
     problems += _also_record(report, catalog)
@@ -188,7 +293,14 @@ def _planned_ids(report: AssessmentReport, catalog: Catalog) -> tuple[str, ...]:
 
 
 class NotReevaluable(ValueError):
-    """The report lacks what its verdicts were evaluated from, so they cannot be re-derived."""
+    """The report lacks what its verdicts were evaluated from, so they cannot be re-derived.
+
+    ``code`` and ``params`` say it for the portal (``NOT_REEVALUABLE_TEXTS``)."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code = code
+        self.params = {name: str(value) for name, value in params.items()}
+        super().__init__(NOT_REEVALUABLE_TEXTS[code].format(**self.params))
 
 
 def reevaluate(report: AssessmentReport, catalog: Catalog) -> tuple[RequirementVerdict, ...]:
@@ -198,10 +310,7 @@ def reevaluate(report: AssessmentReport, catalog: Catalog) -> tuple[RequirementV
     Raises ``NotReevaluable`` for a report that does not carry its answers and facts.
     """
     if report.answers is None or report.product.facts is None:
-        raise NotReevaluable(
-            f"the report does not carry the vendor's answers and the product's facts (made by "
-            f"jcstar {report.tool.version}); re-run jcstar assess with this version"
-        )
+        raise NotReevaluable("no_answers_or_facts", version=report.tool.version)
     info = report.product
     try:
         profile = ProductProfile(
@@ -216,11 +325,11 @@ def reevaluate(report: AssessmentReport, catalog: Catalog) -> tuple[RequirementV
         )
         plan = build_plan(catalog, profile, report.catalog.also)
     except (ValidationError, PlanError) as exc:
-        raise NotReevaluable(f"the report's product cannot be planned again: {exc}") from exc
+        raise NotReevaluable("cannot_plan", detail=exc) from exc
     requirements = plan_requirements(catalog, plan)
     unknown = sorted(set(report.answers) - set(requirements))
     if unknown:
-        raise NotReevaluable(f"the report answers {unknown[0]}, not a requirement of {plan.scheme}")
+        raise NotReevaluable("answers_other", answered=unknown[0], scheme=plan.scheme)
     return evaluate(plan, requirements, report.attempts, report.answers)
 
 
@@ -228,7 +337,7 @@ def _follows_from_evidence(report: AssessmentReport, catalog: Catalog) -> list[P
     try:
         expected = reevaluate(report, catalog)
     except NotReevaluable as exc:
-        return [Problem(str(exc))]
+        return [Problem.of(exc.code, **exc.params)]
     stated = {v.requirement: v for v in report.verdicts}
     problems = []
     for want in expected:
@@ -236,22 +345,17 @@ def _follows_from_evidence(report: AssessmentReport, catalog: Catalog) -> list[P
         if got is None:
             continue  # named by the consistency check
         if got.verdict != want.verdict:
-            why = "; ".join(want.reasons) or "no reason given"
             problems.append(
-                Problem(
-                    f"the report says {got.verdict}, but its own evidence gives "
-                    f"{want.verdict} ({why})",
+                Problem.of(
+                    "verdict_differs",
                     want.requirement,
+                    stated=got.verdict,
+                    expected=want.verdict,
+                    reasons=want.reasons,
                 )
             )
         elif got != want:
-            problems.append(
-                Problem(
-                    "its reasons or evidence are not what the report's own evidence gives "
-                    "(edited afterwards?)",
-                    want.requirement,
-                )
-            )
+            problems.append(Problem.of("evidence_edited", want.requirement))
     return problems
 
 
@@ -259,36 +363,28 @@ def _tool(report: AssessmentReport) -> list[Problem]:
     """Only a jcstar no newer than the registry's: its verdicts can be re-run here."""
     tool = report.tool
     if tool.name != "jcstar":
-        return [
-            Problem(f"report was made by {tool.name}; the registry re-evaluates jcstar reports")
-        ]
+        return [Problem.of("other_tool", tool=tool.name)]
     made, ours = _release(tool.version), _release(__version__)
     if made is None:
-        return [Problem(f"report names tool version {tool.version!r}, not a version number")]
+        return [Problem.of("tool_version_unreadable", version=repr(tool.version))]
     if ours is not None and made > ours:
-        return [
-            Problem(
-                f"report was made by jcstar {tool.version}, newer than this registry's "
-                f"{__version__}: its evaluation cannot be re-run here"
-            )
-        ]
+        return [Problem.of("tool_too_new", version=tool.version, ours=__version__)]
     return []
 
 
 def _provenance(report: AssessmentReport, catalog: Catalog) -> list[Problem]:
     if report.schema_version != REPORT_SCHEMA_VERSION:
         return [
-            Problem(
-                f"report schema version {report.schema_version} is not the registry's "
-                f"{REPORT_SCHEMA_VERSION}; re-run jcstar assess"
-            )
+            Problem.of("schema_version", version=report.schema_version, ours=REPORT_SCHEMA_VERSION)
         ]
     if (report.catalog.version, report.catalog.digest) != (catalog.version, catalog.digest):
         return [
-            Problem(
-                f"report was made with catalog {report.catalog.version} "
-                f"({report.catalog.digest}); this registry uses {catalog.version} "
-                f"({catalog.digest}); re-run jcstar assess"
+            Problem.of(
+                "other_catalog",
+                version=report.catalog.version,
+                digest=report.catalog.digest,
+                ours=catalog.version,
+                our_digest=catalog.digest,
             )
         ]
     operator = _operator_files(report, catalog)
@@ -300,12 +396,18 @@ def _provenance(report: AssessmentReport, catalog: Catalog) -> list[Problem]:
     try:
         scheme = CatalogIndex(catalog).scheme_for(report.level, report.product.category)
     except LookupError as exc:
-        return [Problem(str(exc))]
+        return [
+            Problem.of(
+                "no_scheme", detail=exc, level=report.level, category=report.product.category
+            )
+        ]
     if report.catalog.scheme != scheme.id:
         return [
-            Problem(
-                f"report assesses scheme {report.catalog.scheme}, but level {report.level} "
-                f"is assessed against {scheme.id}"
+            Problem.of(
+                "wrong_scheme",
+                scheme=report.catalog.scheme,
+                level=report.level,
+                expected=scheme.id,
             )
         ]
     return []
@@ -319,29 +421,16 @@ def _operator_files(report: AssessmentReport, catalog: Catalog) -> list[Problem]
     held = {(s, name): sha for s, name, sha in operator_files(catalog, report.catalog.scheme)}
     for (scheme, name), sha in made.items():
         if (scheme, name) not in held:
-            return [
-                Problem(
-                    f"report was made with the operator's requirements file {name} for {scheme} "
-                    f"(sha256 {sha}), which this registry does not hold"
-                )
-            ]
+            return [Problem.of("operator_file_unknown", name=name, scheme=scheme, sha=sha)]
         if held[(scheme, name)] != sha:
+            ours = held[(scheme, name)]
             return [
-                Problem(
-                    f"report was made with the operator's requirements file {name} for {scheme} "
-                    f"(sha256 {sha}); this registry's is sha256 {held[(scheme, name)]}: "
-                    "re-run jcstar assess with the operator's current file"
-                )
+                Problem.of("operator_file_differs", name=name, scheme=scheme, sha=sha, ours=ours)
             ]
     missing = sorted(held.keys() - made.keys())
     if missing:
         scheme, name = missing[0]
-        return [
-            Problem(
-                f"report was made without the operator's requirements file {name} for {scheme}, "
-                "which this registry holds; re-run jcstar assess with it"
-            )
-        ]
+        return [Problem.of("operator_file_missing", name=name, scheme=scheme)]
     return []
 
 
@@ -356,12 +445,7 @@ def _also_record(report: AssessmentReport, catalog: Catalog) -> list[Problem]:
     want = also_record(catalog, info.scheme, info.also, ids)
     got = (info.added_by, info.native_schemes, info.scheme_names)
     if got != (want.added_by, want.native_schemes, want.scheme_names):
-        return [
-            Problem(
-                "the report's record of which --also scheme added each requirement is not "
-                "what the catalog gives (edited afterwards?)"
-            )
-        ]
+        return [Problem.of("also_record_edited")]
     return []
 
 
@@ -371,39 +455,31 @@ def _consistency(report: AssessmentReport, required: Iterable[str]) -> list[Prob
     counts = Counter(ids)
     for req in required:
         if counts[req] == 0:
-            problems.append(Problem("the report has no verdict for it", req))
+            problems.append(Problem.of("no_verdict", req))
     for req, n in counts.items():
         if n > 1:
-            problems.append(Problem(f"the report has {n} verdicts for it", req))
+            problems.append(Problem.of("repeated_verdict", req, count=n))
     for req in sorted(set(ids) - set(required)):
-        problems.append(Problem("not a requirement of this level's scheme", req))
+        problems.append(Problem.of("not_in_scheme", req))
     tally = Summary.model_validate(dict(Counter(v.verdict for v in report.verdicts)))
     if tally != report.summary:
-        problems.append(Problem("the report's summary does not match its verdicts"))
+        problems.append(Problem.of("summary_mismatch"))
     if overall(report.verdicts) != report.overall:
-        problems.append(
-            Problem(f"the report's overall {report.overall} does not follow from its verdicts")
-        )
+        problems.append(Problem.of("overall_mismatch", overall=report.overall))
     for item in report.inputs:
         if not _SHA256.match(item.sha256):
-            problems.append(Problem(f"input {item.name!r} has no valid SHA-256 digest"))
+            problems.append(Problem.of("input_digest", name=repr(item.name)))
     if report.report_id != report_id_for(report.catalog.digest, report.generated_at, report.inputs):
-        problems.append(
-            Problem("the report's id does not follow from its inputs and time (edited afterwards?)")
-        )
+        problems.append(Problem.of("report_id_mismatch"))
     return problems
 
 
 def _documents(report: AssessmentReport, route: str, kinds: Collection[str]) -> list[Problem]:
     problems = []
     if route == "psti" and "psti_statement" not in kinds:
-        problems.append(
-            Problem("the PSTI route needs a psti_statement document (statement of compliance)")
-        )
+        problems.append(Problem.of("psti_statement_missing"))
     if report.level >= 3 and "evaluation_report" not in kinds:
-        problems.append(
-            Problem(f"★{report.level} needs an evaluation_report document from the named lab")
-        )
+        problems.append(Problem.of("evaluation_report_missing", level=report.level))
     return problems
 
 
@@ -421,10 +497,11 @@ def _verdicts(
             continue
         if verdict.verdict == "NOT_APPLICABLE":
             if not (req.conditional or req.id in excluded):
-                problems.append(Problem("NOT_APPLICABLE, but it applies to every product", req.id))
+                problems.append(Problem.of("not_applicable_applies", req.id))
             elif not any(reason.strip() for reason in verdict.reasons):
-                problems.append(Problem("NOT_APPLICABLE without a justification", req.id))
+                problems.append(Problem.of("not_applicable_unjustified", req.id))
             continue
-        why = "; ".join(verdict.reasons) or "no reason given"
-        problems.append(Problem(f"verdict is {verdict.verdict}, not MET ({why})", req.id))
+        problems.append(
+            Problem.of("not_met", req.id, verdict=verdict.verdict, reasons=verdict.reasons)
+        )
     return problems

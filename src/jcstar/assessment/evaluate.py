@@ -34,6 +34,31 @@ from jcstar.assessment.models import (
 from jcstar.catalog.models import Requirement
 from jcstar.checks.base import CheckAttempt, Observation
 
+#: each reason a verdict gives, by code, with its English sentence (``str.format`` fields).
+#: The report keeps the sentence (API, CLI and files read it); the portal reads the code back
+#: from it and says the frame in the reader's language, a check's message or the vendor's
+#: words inside it as given. ``plan.PLAN_REASON_TEXTS`` are the plan's.
+REASON_TEXTS = {
+    # a check's own message: the frame is the check's id
+    "check_said": "{check}: {message}",
+    "attempt_note": "{check} {status}: {reason}",
+    "test_record_failed": "vendor test record {record}: failed",
+    "test_record_passed": "vendor test record {record}: passed",
+    "not_implemented": "vendor states it is not implemented",
+    "check_error": "an automated check could not complete",
+    "claims_na_applies": "vendor claims not applicable, but it applies to every product",
+    "claims_na_unjustified": "vendor claims not applicable without a justification",
+    "justification": "vendor justification: {statement}",
+    "device_evidence": (
+        "{requirement} is evaluated on the device itself: a statement with document "
+        "references is not enough; give device evidence (a probe of the device) or a "
+        "test record (evidence of kind test_report naming the test and its result)"
+    ),
+    "implemented": "vendor states it is implemented, with evidence",
+    "implemented_no_evidence": "vendor states it is implemented but cites no evidence",
+    "no_evidence": "no evidence: no conclusive check result and no vendor answer",
+}
+
 
 def evaluate(
     plan: AssessmentPlan,
@@ -82,7 +107,11 @@ def _evaluate_one(
             )
             for ref in answer.evidence
         ]
-    notes = [f"{a.check} {a.status}: {a.reason}" for a in attempts if a.status != "completed"]
+    notes = [
+        REASON_TEXTS["attempt_note"].format(check=a.check, status=a.status, reason=a.reason)
+        for a in attempts
+        if a.status != "completed"
+    ]
 
     def verdict(value: Verdict, *reasons: str) -> RequirementVerdict:
         return RequirementVerdict(
@@ -97,56 +126,54 @@ def _evaluate_one(
 
     if planned.applicability == "not_applicable":
         return verdict("NOT_APPLICABLE", planned.reason)
-    failures = [f"{check}: {obs.message}" for check, obs in observed if obs.outcome == "fail"]
+    failures = [_said(check, obs) for check, obs in observed if obs.outcome == "fail"]
     failures += [
-        f"vendor test record {_cite(ref)}: failed" for ref in _test_records(answer, "fail")
+        REASON_TEXTS["test_record_failed"].format(record=_cite(ref))
+        for ref in _test_records(answer, "fail")
     ]
     if failures:
         return verdict("NOT_MET", *failures)
     if answer and answer.status == "not_implemented":
-        return verdict("NOT_MET", "vendor states it is not implemented")
+        return verdict("NOT_MET", REASON_TEXTS["not_implemented"])
     errors = [a for a in attempts if a.status == "error"]
     if errors:
-        return verdict("INCONCLUSIVE", "an automated check could not complete")
-    undecided = [
-        f"{check}: {obs.message}" for check, obs in observed if obs.outcome == "inconclusive"
-    ]
+        return verdict("INCONCLUSIVE", REASON_TEXTS["check_error"])
+    undecided = [_said(check, obs) for check, obs in observed if obs.outcome == "inconclusive"]
     if undecided:
         return verdict("INCONCLUSIVE", *undecided)
     if answer and answer.status == "not_applicable":
         if not req.conditional:
-            return verdict(
-                "NEEDS_REVIEW", "vendor claims not applicable, but it applies to every product"
-            )
+            return verdict("NEEDS_REVIEW", REASON_TEXTS["claims_na_applies"])
         if not answer.statement.strip():
-            return verdict("NEEDS_REVIEW", "vendor claims not applicable without a justification")
-        return verdict("NOT_APPLICABLE", "vendor justification: " + answer.statement.strip())
+            return verdict("NEEDS_REVIEW", REASON_TEXTS["claims_na_unjustified"])
+        statement = answer.statement.strip()
+        return verdict("NOT_APPLICABLE", REASON_TEXTS["justification"].format(statement=statement))
     claimed = bool(answer and answer.status == "implemented" and answer.evidence)
     if planned.applicability == "review" and not claimed:
         return verdict("NEEDS_REVIEW", planned.reason)
     conclusive = [
-        f"{check}: {obs.message}"
-        for check, obs in observed
-        if obs.outcome == "pass" and obs.conclusive
+        _said(check, obs) for check, obs in observed if obs.outcome == "pass" and obs.conclusive
     ]
     on_device = req.eval_mode == "device"
-    tested = [f"vendor test record {_cite(ref)}: passed" for ref in _test_records(answer, "pass")]
+    tested = [
+        REASON_TEXTS["test_record_passed"].format(record=_cite(ref))
+        for ref in _test_records(answer, "pass")
+    ]
     if on_device and claimed and not conclusive and not tested:
-        return verdict(
-            "NEEDS_REVIEW",
-            f"{req.id} is evaluated on the device itself: a statement with document "
-            "references is not enough; give device evidence (a probe of the device) or a "
-            "test record (evidence of kind test_report naming the test and its result)",
-        )
+        return verdict("NEEDS_REVIEW", REASON_TEXTS["device_evidence"].format(requirement=req.id))
     if conclusive or claimed:
         if on_device and not conclusive:
             claim = tested
         else:
-            claim = ["vendor states it is implemented, with evidence"] if claimed else []
+            claim = [REASON_TEXTS["implemented"]] if claimed else []
         return verdict("MET", *conclusive, *claim)
     if answer and answer.status == "implemented":
-        return verdict("NEEDS_REVIEW", "vendor states it is implemented but cites no evidence")
-    return verdict("NEEDS_REVIEW", "no evidence: no conclusive check result and no vendor answer")
+        return verdict("NEEDS_REVIEW", REASON_TEXTS["implemented_no_evidence"])
+    return verdict("NEEDS_REVIEW", REASON_TEXTS["no_evidence"])
+
+
+def _said(check: str, obs: Observation) -> str:
+    return REASON_TEXTS["check_said"].format(check=check, message=obs.message)
 
 
 def _test_records(answer: Answer | None, result: str) -> list[EvidenceRef]:

@@ -163,6 +163,17 @@ def _holds(condition: Condition, profile: ProductProfile) -> bool | None:
     return None if value is None else value == condition.equals
 
 
+#: each reason the plan gives a requirement's applicability, by code, with its English
+#: sentence (the report keeps the sentence; the portal reads the code back from it and says it
+#: in the reader's language, the profile's own note as written)
+PLAN_REASON_TEXTS = {
+    "category_excludes": "category profile: {reason}",
+    "fact_excludes": "profile: {fact} is {value}. {note}",
+    "fact_exempts": "profile: {fact} exempts it; {note}",
+    "exemption_unconfirmed": "possible exemption ({fact}) is not confirmed: {note}",
+}
+
+
 def _plan_requirement(
     req: Requirement,
     profile: ProductProfile,
@@ -179,7 +190,7 @@ def _plan_requirement(
         return PlannedRequirement(
             **common,
             applicability="not_applicable",
-            reason=f"category profile: {excluded[req.id]}",
+            reason=PLAN_REASON_TEXTS["category_excludes"].format(reason=excluded[req.id]),
         )
     for condition in req.applies_if:
         # an unknown fact (None) never exempts: the requirement is assessed
@@ -187,7 +198,9 @@ def _plan_requirement(
             return PlannedRequirement(
                 **common,
                 applicability="not_applicable",
-                reason=f"profile: {condition.fact} is {not condition.equals}. {condition.note}",
+                reason=PLAN_REASON_TEXTS["fact_excludes"].format(
+                    fact=condition.fact, value=not condition.equals, note=condition.note
+                ),
             )
     for condition in req.exempt_if:
         if _holds(condition, profile):
@@ -195,11 +208,15 @@ def _plan_requirement(
                 return PlannedRequirement(
                     **common,
                     applicability="not_applicable",
-                    reason=f"profile: {condition.fact} exempts it; {condition.note}".strip(),
+                    reason=PLAN_REASON_TEXTS["fact_exempts"]
+                    .format(fact=condition.fact, note=condition.note)
+                    .strip(),
                 )
             return PlannedRequirement(
                 **common,
                 applicability="review",
-                reason=f"possible exemption ({condition.fact}) is not confirmed: {condition.note}",
+                reason=PLAN_REASON_TEXTS["exemption_unconfirmed"].format(
+                    fact=condition.fact, note=condition.note
+                ),
             )
     return PlannedRequirement(**common, applicability="applicable")

@@ -73,6 +73,9 @@ WHY_CODES = {
     "below_level": ("level", "min_level", "rule"),
     "support_ended": ("date",),
     "notices": ("count", "titles"),
+    # a line's notes (``LineResult.notes_why``)
+    "followed": ("via", "by"),
+    "substitutes": ("rule", "scheme", "requirements"),
 }
 # the codes travel in process only (the portal's pages): the JSON result is unchanged
 _IN_PROCESS = Field(default=(), exclude=True)
@@ -99,6 +102,8 @@ class RuleOutcome(Frozen):
     warnings: tuple[str, ...] = ()
     #: ``reasons`` as codes, in the same order
     why: tuple[Why, ...] = _IN_PROCESS
+    #: ``warnings`` as codes, in the same order
+    warnings_why: tuple[Why, ...] = _IN_PROCESS
 
 
 class LabelJudgement(Frozen):
@@ -122,6 +127,9 @@ class LineResult(Frozen):
     notes: tuple[str, ...] = ()
     #: ``reason`` as codes: the line's reason first, then (``label_fails``) the label's reasons
     why: tuple[Why, ...] = _IN_PROCESS
+    #: ``warnings`` and ``notes`` as codes, each in the same order
+    warnings_why: tuple[Why, ...] = _IN_PROCESS
+    notes_why: tuple[Why, ...] = _IN_PROCESS
 
 
 class VerdictCount(Frozen):
@@ -179,6 +187,7 @@ def judge_rule(rule: Rule, standing: Standing) -> RuleOutcome:
     reasons: list[str] = []
     warnings: list[str] = []
     why: list[Why] = []
+    warned: list[Why] = []
     if standing.status != "valid":
         reasons.append(_status_reason(standing))
         why.append(_status_why(standing))
@@ -188,13 +197,15 @@ def judge_rule(rule: Rule, standing: Standing) -> RuleOutcome:
         why.append(_why("below_level", **values))
     if standing.support_ended:
         text = f"support period ended {standing.support_period_end}"
-        if _sort(rule.requires.support_period, text, reasons, warnings):
-            why.append(_why("support_ended", date=standing.support_period_end))
+        coded = _why("support_ended", date=standing.support_period_end)
+        _sort_why(rule.requires.support_period, coded, why, warned)
+        _sort(rule.requires.support_period, text, reasons, warnings)
     if standing.notices:
         titles = "; ".join(n.title for n in standing.notices)
         text = f"{len(standing.notices)} security notice(s): {titles}"
-        if _sort(rule.requires.notices, text, reasons, warnings):
-            why.append(_why("notices", count=len(standing.notices), titles=titles))
+        coded = _why("notices", count=len(standing.notices), titles=titles)
+        _sort_why(rule.requires.notices, coded, why, warned)
+        _sort(rule.requires.notices, text, reasons, warnings)
     return RuleOutcome(
         rule=rule.id,
         met=not reasons,
@@ -202,6 +213,7 @@ def judge_rule(rule: Rule, standing: Standing) -> RuleOutcome:
         reasons=tuple(reasons),
         warnings=tuple(warnings),
         why=tuple(why),
+        warnings_why=tuple(warned),
     )
 
 
@@ -250,12 +262,22 @@ def check_line(
         for s, via in found
         if via
     )
+    notes_why = tuple(_why("followed", via=via, by=s.registration_no) for s, via in found if via)
     vendors = sorted({s.vendor for s, _ in found}, key=model_key)
     if len({model_key(v) for v in vendors}) > 1:
         plain = [LabelJudgement(standing=s, followed_from=via) for s, via in found]
         reason = f"labels of {len(vendors)} vendors ({', '.join(vendors)}): give the vendor"
         coded = _why("several_vendors", count=len(vendors), vendors=", ".join(vendors))
-        return _result(line, "ambiguous", reason, tuple(plain), rule_ids, notes=notes, why=(coded,))
+        return _result(
+            line,
+            "ambiguous",
+            reason,
+            tuple(plain),
+            rule_ids,
+            notes=notes,
+            why=(coded,),
+            notes_why=notes_why,
+        )
     judged = [
         LabelJudgement(
             standing=s, followed_from=via, rules=tuple(judge_rule(rule, s) for rule in rules)
@@ -267,6 +289,7 @@ def check_line(
     considered = _pending_why(rules)
     if winner is not None:
         warnings = tuple(w for o in winner.rules for w in o.warnings)
+        warned = tuple(w for o in winner.rules for w in o.warnings_why)
         reason = f"{winner.standing.registration_no} ★{winner.standing.level} valid on {on}"
         chosen = winner.standing
         met = _why("met", registration_no=chosen.registration_no, level=chosen.level, on=on)
@@ -280,6 +303,8 @@ def check_line(
             warnings=warnings,
             notes=notes + _substitution_notes(rules),
             why=(met, *considered),
+            warnings_why=warned,
+            notes_why=notes_why + _substitution_whys(rules),
         )
     best = judged[0]
     reasons = "; ".join(dict.fromkeys(r for o in best.rules for r in o.reasons))
@@ -290,7 +315,9 @@ def check_line(
         if coded not in own:
             own.append(coded)
     coding = (fails, *own, *considered)
-    return _result(line, "not_met", why, tuple(judged), rule_ids, notes=notes, why=coding)
+    return _result(
+        line, "not_met", why, tuple(judged), rule_ids, notes=notes, why=coding, notes_why=notes_why
+    )
 
 
 def check_lines(
@@ -419,6 +446,14 @@ def _sort(strictness: str, text: str, reasons: list[str], warnings: list[str]) -
     return False
 
 
+def _sort_why(strictness: str, coded: Why, why: list[Why], warned: list[Why]) -> None:
+    """``_sort`` for the reason's code."""
+    if strictness == "require":
+        why.append(coded)
+    elif strictness == "warn":
+        warned.append(coded)
+
+
 def _pending(rules: Sequence[Rule]) -> str:
     considered = [rule.id for rule in rules if rule.status == "under_consideration"]
     if not considered:
@@ -435,6 +470,20 @@ def _substitution_notes(rules: Sequence[Rule]) -> tuple[str, ...]:
     )
 
 
+def _substitution_whys(rules: Sequence[Rule]) -> tuple[Why, ...]:
+    """``_substitution_notes`` as codes."""
+    return tuple(
+        _why(
+            "substitutes",
+            rule=rule.id,
+            scheme=rule.substitutes_scheme,
+            requirements=", ".join(rule.substitutes_for),
+        )
+        for rule in rules
+        if rule.substitutes_for
+    )
+
+
 def _result(
     line: ModelLine,
     verdict: Verdict,
@@ -445,6 +494,8 @@ def _result(
     warnings: tuple[str, ...] = (),
     notes: tuple[str, ...] = (),
     why: tuple[Why, ...] = (),
+    warnings_why: tuple[Why, ...] = (),
+    notes_why: tuple[Why, ...] = (),
 ) -> LineResult:
     return LineResult(
         line=line,
@@ -456,4 +507,6 @@ def _result(
         warnings=warnings,
         notes=notes,
         why=why,
+        warnings_why=warnings_why,
+        notes_why=notes_why,
     )

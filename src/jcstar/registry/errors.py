@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class RegistryError(Exception):
     status = 400
 
-    def __init__(self, detail: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        *,
+        code: str | None = None,
+        params: Mapping[str, object] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         #: response headers the answer needs (e.g. Retry-After)
         self.headers = headers or {}
+        #: what ``detail`` says, for the portal to say it in the reader's language
+        #: (``web/messages/refusals.py``); the API answers ``detail`` alone. None: English only.
+        self.code = code
+        self.params: Mapping[str, object] = params or {}
 
 
 class BadRequest(RegistryError):

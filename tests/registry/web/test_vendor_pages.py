@@ -211,7 +211,7 @@ def test_a_bad_report_is_one_line_beside_the_upload(client: TestClient, vendor: 
     signed_in(client, vendor.name, "bad@vendor.test")
     answer = post(
         client,
-        "/vendor/applications/new",
+        "/vendor/applications/new?lang=en",
         {"csrf": token(client)},
         {"report": ("report.json", b"{not json")},
     )

@@ -80,14 +80,14 @@ def load(session: Session, caller: Principal, app_id: int) -> Application:
     """The application if the caller may see it; another's is as unknown as a missing one."""
     app = session.get(Application, app_id)
     if app is None or not _visible(app, caller):
-        raise NotFound(f"no application {app_id}")
+        raise NotFound(f"no application {app_id}", code="no_application", params={"id": app_id})
     return app
 
 
 def load_own(session: Session, caller: Principal, app_id: int) -> Application:
     app = load(session, caller, app_id)
     if app.applicant_org_id != caller.org_id:
-        raise Forbidden("only the applying vendor may do this")
+        raise Forbidden("only the applying vendor may do this", code="not_the_applicant")
     return app
 
 
@@ -487,16 +487,26 @@ def decision_for(
     )
     ours = []
     if scheme is not None and not criteria:
+        category = profile.category if profile else scheme
         ours.append(
             Problem(
                 f"this registry has published no criteria version for {scheme} "
-                f"(★{report.level}, {profile.category if profile else scheme}): it takes no "
-                "applications on it until the operator publishes one"
+                f"(★{report.level}, {category}): it takes no "
+                "applications on it until the operator publishes one",
+                code="no_published_criteria",
+                params=(
+                    ("scheme", scheme),
+                    ("level", str(report.level)),
+                    ("category", category or ""),
+                ),
             )
         )
     lab_missing = lab_assignment.missing_evaluation(app)
     if lab_missing is not None:
-        ours.append(Problem(lab_missing))
+        # the portal's codes: which half of the lab step is missing (``web/messages``)
+        lab = (("level", str(app.level)), ("lab", app.lab.name if app.lab else ""))
+        code = "lab_unassigned" if app.lab is None else "lab_not_uploaded"
+        ours.append(Problem(lab_missing, code=code, params=lab))
     return Decision((*ours, *decision.problems)) if ours else decision
 
 
@@ -520,7 +530,9 @@ def submit(
     _assign_maker(session, caller, app, report)  # an authorisation may have been withdrawn
     decision = decision_for(session, settings, app, report)
     if not decision.grantable:
-        raise Unprocessable(decision.refusal())
+        first, more = decision.problems[0], len(decision.problems) - 1
+        params = {"problem": first, "more": more}
+        raise Unprocessable(decision.refusal(), code="cannot_submit", params=params)
     rules.check_submission(app, report)  # refused now rather than at approval
     if numbered(app):
         _event(session, app, "submitted", caller)

@@ -62,27 +62,39 @@ class ChainCheck:
     first_bad_seq: int | None
 
 
+#: each way an entry fails the chain, by code, with its English sentence (``str.format``
+#: fields); the portal reads the code back from the sentence (``web/messages/log.py``)
+CHAIN_TEXTS = {
+    "entry": "seq {seq}: {problem}",
+    "seq_gap": "expected seq {expected} (an entry is missing or out of order)",
+    "prev_hash": "prev_hash does not match the previous entry's hash",
+    "payload": "payload does not match payload_sha256",
+    "hash": "hash does not match the entry's contents",
+}
+
+
 def check_chain(entries: Iterable[ChainEntry]) -> ChainCheck:
     """Walk the chain in order; stop at the first entry that does not hold."""
     prev, count = GENESIS, 0
     for expected_seq, entry in enumerate(entries, start=1):
         problem = _entry_problem(entry, expected_seq, prev)
         if problem:
-            return ChainCheck(False, count, prev, f"seq {entry.seq}: {problem}", entry.seq)
+            said = CHAIN_TEXTS["entry"].format(seq=entry.seq, problem=problem)
+            return ChainCheck(False, count, prev, said, entry.seq)
         prev, count = entry.hash, count + 1
     return ChainCheck(True, count, prev, None, None)
 
 
 def _entry_problem(entry: ChainEntry, expected_seq: int, prev: str) -> str | None:
     if entry.seq != expected_seq:
-        return f"expected seq {expected_seq} (an entry is missing or out of order)"
+        return CHAIN_TEXTS["seq_gap"].format(expected=expected_seq)
     if entry.prev_hash != prev:
-        return "prev_hash does not match the previous entry's hash"
+        return CHAIN_TEXTS["prev_hash"]
     if sha256_hex(entry.payload.encode()) != entry.payload_sha256:
-        return "payload does not match payload_sha256"
+        return CHAIN_TEXTS["payload"]
     recomputed = entry_hash(
         entry.seq, entry.at, entry.kind, entry.subject, entry.payload_sha256, entry.prev_hash
     )
     if recomputed != entry.hash:
-        return "hash does not match the entry's contents"
+        return CHAIN_TEXTS["hash"]
     return None

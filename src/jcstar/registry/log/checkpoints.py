@@ -104,6 +104,18 @@ class SignedHead:
     latest: Checkpoint | None
 
 
+#: each way the latest checkpoint fails to vouch for the log, by code, with its English
+#: sentence (``note.SIGNATURE_TEXTS`` are its signature's)
+CHECKPOINT_TEXTS = {
+    "unsigned": "no signed checkpoint covers the log's {entries} entries",
+    "rewritten": "entry {size} is not the head signed at size {size} (history rewritten)",
+    "unsigned_tail": (
+        "the log has {entries} entries but the latest signed checkpoint covers {size}: "
+        "entries {first}-{entries} were not signed by the registry"
+    ),
+}
+
+
 def check_latest(session: Session, keys: TrustedKeys, entries_read: int) -> SignedHead:
     """Whether the log as read is the log the registry last signed: the latest checkpoint's
     signature holds, the entry at its size has its head, and no entry read lies beyond it.
@@ -112,23 +124,20 @@ def check_latest(session: Session, keys: TrustedKeys, entries_read: int) -> Sign
     so a checkpoint read afterwards covers every honest entry already read."""
     row = latest(session)
     if row is None:
-        unsigned = f"no signed checkpoint covers the log's {entries_read} entries"
+        unsigned = CHECKPOINT_TEXTS["unsigned"].format(entries=entries_read)
         return SignedHead(0, unsigned if entries_read else None, None)
     note = as_note(row)
     if problem := signature_problem(note, keys):
         return SignedHead(0, problem, note)
     head = session.scalar(select(LogEntry.hash).where(LogEntry.seq == row.size))
     if head != row.head:
-        return SignedHead(
-            0,
-            f"entry {row.size} is not the head signed at size {row.size} (history rewritten)",
-            note,
-        )
+        return SignedHead(0, CHECKPOINT_TEXTS["rewritten"].format(size=row.size), note)
     if entries_read > row.size:
         return SignedHead(
             row.size,
-            f"the log has {entries_read} entries but the latest signed checkpoint covers "
-            f"{row.size}: entries {row.size + 1}-{entries_read} were not signed by the registry",
+            CHECKPOINT_TEXTS["unsigned_tail"].format(
+                entries=entries_read, size=row.size, first=row.size + 1
+            ),
             note,
         )
     return SignedHead(entries_read, None, note)

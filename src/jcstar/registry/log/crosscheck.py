@@ -12,11 +12,14 @@ whose tables disagree with its log must not answer "valid" from the tables).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -138,6 +141,15 @@ def _held(session: Session) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     return held
 
 
+#: each disagreement of the tables with the log, by code, with its English sentence
+#: (``difference``: a sentence of ``replay.REPLAY_TEXTS``)
+DISAGREEMENT_TEXTS = {
+    "tables_only": "label {number}: in the tables, not in the log",
+    "log_only": "label {number}: in the log ({status} at seq {seq}), not in the tables",
+    "differs": "label {number}: {difference}",
+}
+
+
 def compare(
     logged: dict[str, LabelState], held: dict[str, list[tuple[str, dict[str, Any]]]], on: dt.date
 ) -> list[Disagreement]:
@@ -145,23 +157,24 @@ def compare(
     for number in sorted(held.keys() | logged.keys()):
         state = logged.get(number)
         if state is None:
-            found.append(
-                Disagreement(number, f"label {number}: in the tables, not in the log", None)
-            )
+            said = DISAGREEMENT_TEXTS["tables_only"].format(number=number)
+            found.append(Disagreement(number, said, None))
             continue
         if number not in held:
             found.append(
                 Disagreement(
                     number,
-                    f"label {number}: in the log ({state.status} at seq {state.seq}), "
-                    "not in the tables",
+                    DISAGREEMENT_TEXTS["log_only"].format(
+                        number=number, status=state.status, seq=state.seq
+                    ),
                     state,
                 )
             )
             continue
         for source, fields in held[number]:
             for difference in differences(state, fields, source, on.isoformat()):
-                found.append(Disagreement(number, f"label {number}: {difference}", state))
+                said = DISAGREEMENT_TEXTS["differs"].format(number=number, difference=difference)
+                found.append(Disagreement(number, said, state))
     return found
 
 
@@ -205,6 +218,22 @@ class Disputes:
     def numbers(self) -> frozenset[str]:
         return frozenset(self._labels)
 
+    def write(self, path: Path) -> None:
+        """Hand the disputes to another process (``serve --workers``: see ``CHECKED_ENV``)."""
+        labels = {
+            number: [None if state is None else dataclasses.asdict(state), problem]
+            for number, (state, problem) in self._labels.items()
+        }
+        path.write_text(json.dumps(labels, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def read(cls, path: Path) -> Disputes:
+        disputes = cls()
+        for number, (state, problem) in json.loads(path.read_text(encoding="utf-8")).items():
+            disputes._labels[number] = (None if state is None else LabelState(**state), problem)
+        disputes.version = 1
+        return disputes
+
     def answer(self, registration_no: str, body: bytes, on: dt.date) -> bytes:
         """A lookup body with the log's status and the disagreement named."""
         state, problem = self._labels[registration_no]
@@ -242,11 +271,22 @@ def at_start(
     return result
 
 
+#: ``jcstar serve --workers N`` checks the registry once, in the parent, and names here the
+#: file its workers read the disputes from (the check is the registry's: N+1 runs of it cost
+#: minutes of CPU at a million labels and told nothing new)
+CHECKED_ENV = "JCSTAR_LOG_CHECKED"
+
+
 def start_log_checks(sessions: sessionmaker[Session], keyring: Keyring, base_url: str) -> Disputes:
     """Wire the log's guards into a registry's sessions: each append signed on commit, and
-    the start-up check run now. The disputes it found go to the label lookup."""
+    the start-up check run now (or, in a worker of ``serve --workers``, its parent's result
+    read). The disputes it found go to the label lookup."""
     origin = log_origin(base_url)
     sign_on_commit(sessions, keyring, origin)
+    if checked := os.environ.get(CHECKED_ENV):
+        disputes = Disputes.read(Path(checked))
+        logger.info("log check: the server's start-up check, %d disputed", len(disputes.numbers()))
+        return disputes
     disputes = Disputes()
     at_start(sessions, keyring, origin, disputes)
     return disputes

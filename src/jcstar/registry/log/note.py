@@ -86,14 +86,24 @@ class Checkpoint:
         return cls(origin, size, head, at, kid, signature)
 
 
+#: each way a checkpoint's signature fails, by code, with its English sentence
+SIGNATURE_TEXTS = {
+    "unknown_key": "checkpoint signed with key {kid}, which the JWKS does not hold",
+    "not_ed25519": "checkpoint key {kid} is not an Ed25519 key",
+    "bad_signature": (
+        "checkpoint at size {size}: the signature is not key {kid}'s over its contents"
+    ),
+}
+
+
 def signature_problem(checkpoint: Checkpoint, keys: TrustedKeys) -> str | None:
     """None when a trusted key ``checkpoint.kid`` made its signature; else why not."""
     key = keys.get(checkpoint.kid)
     if key is None:
-        return f"checkpoint signed with key {checkpoint.kid}, which the JWKS does not hold"
+        return SIGNATURE_TEXTS["unknown_key"].format(kid=checkpoint.kid)
     public = key.public_key
     if not isinstance(public, Ed25519PublicKey):
-        return f"checkpoint key {checkpoint.kid} is not an Ed25519 key"
+        return SIGNATURE_TEXTS["not_ed25519"].format(kid=checkpoint.kid)
     padded = checkpoint.signature + "=" * (-len(checkpoint.signature) % 4)
     try:
         signature = base64.urlsafe_b64decode(padded.encode())
@@ -102,8 +112,5 @@ def signature_problem(checkpoint: Checkpoint, keys: TrustedKeys) -> str | None:
             signed_message(checkpoint.origin, checkpoint.size, checkpoint.head, checkpoint.at),
         )
     except (InvalidSignature, binascii.Error, ValueError):
-        return (
-            f"checkpoint at size {checkpoint.size}: the signature is not key "
-            f"{checkpoint.kid}'s over its contents"
-        )
+        return SIGNATURE_TEXTS["bad_signature"].format(size=checkpoint.size, kid=checkpoint.kid)
     return None

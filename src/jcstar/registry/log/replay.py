@@ -62,6 +62,18 @@ def _superseded_by(payload: dict[str, Any]) -> str | None:
     return None
 
 
+#: each problem of the replay and each difference from the tables, by code, with its English
+#: sentence (``str.format`` fields); the portal reads the code back (``web/messages/log.py``)
+REPLAY_TEXTS = {
+    "no_subject": "seq {seq}: {kind} without a registration_no and status",
+    "after_final": "seq {seq}: {kind} of label {number}, which was already {status} at seq {at}",
+    "status": "status: {source} says {held}, log says {logged} at seq {at}",
+    "expires_on": "expires_on: {source} says {held}, log says {logged} at seq {at}",
+    "signed_label": "signed label: {source} holds another than the one logged at seq {at}",
+    "superseded_by": "superseded_by: {source} says {held}, log says {logged} at seq {at}",
+}
+
+
 def replay(entries: Iterable[tuple[int, str, dict[str, Any]]]) -> Replay:
     """``entries``: ``(seq, kind, payload)`` in log order (the chain checked beforehand)."""
     labels: dict[str, LabelState] = {}
@@ -71,14 +83,12 @@ def replay(entries: Iterable[tuple[int, str, dict[str, Any]]]) -> Replay:
             continue
         number, status = payload.get("registration_no"), payload.get("status")
         if not isinstance(number, str) or not isinstance(status, str):
-            problems.append(f"seq {seq}: {kind} without a registration_no and status")
+            problems.append(REPLAY_TEXTS["no_subject"].format(seq=seq, kind=kind))
             continue
         before = labels.get(number)
         if before is not None and before.status in FINAL:
-            problems.append(
-                f"seq {seq}: {kind} of label {number}, which was already {before.status} "
-                f"at seq {before.seq}"
-            )
+            values = {"number": number, "status": before.status, "at": before.seq}
+            problems.append(REPLAY_TEXTS["after_final"].format(seq=seq, kind=kind, **values))
             continue
         expires_on, jws = payload.get("expires_on"), payload.get("jws")
         labels[number] = LabelState(
@@ -105,21 +115,19 @@ def differences(state: LabelState, held: dict[str, Any], source: str, today_iso:
     ``superseded_by``; a key left out is not compared) differs from the log's state, each
     named: ``status: table says valid, log says revoked at seq 17``."""
     found: list[str] = []
-    where = f"at seq {state.seq}"
+    said = {"source": source, "at": state.seq}
     # a published status may read ``expired`` where the log (and the table) say valid
     if held.get("status") not in (state.status, status_on(state, today_iso)):
-        found.append(f"status: {source} says {held.get('status')}, log says {state.status} {where}")
+        values = {"held": held.get("status"), "logged": state.status}
+        found.append(REPLAY_TEXTS["status"].format(**said, **values))
     if "expires_on" in held and str(held["expires_on"]) != state.expires_on:
-        found.append(
-            f"expires_on: {source} says {held['expires_on']}, log says {state.expires_on} {where}"
-        )
+        values = {"held": held["expires_on"], "logged": state.expires_on}
+        found.append(REPLAY_TEXTS["expires_on"].format(**said, **values))
     if "jws" in held:
         digest = jws_digest(str(held["jws"])) if held["jws"] else None
         if digest != state.jws_sha256:
-            found.append(f"signed label: {source} holds another than the one logged {where}")
+            found.append(REPLAY_TEXTS["signed_label"].format(**said))
     if "superseded_by" in held and held["superseded_by"] != state.superseded_by:
-        found.append(
-            f"superseded_by: {source} says {held['superseded_by']}, "
-            f"log says {state.superseded_by} {where}"
-        )
+        values = {"held": held["superseded_by"], "logged": state.superseded_by}
+        found.append(REPLAY_TEXTS["superseded_by"].format(**said, **values))
     return found

@@ -20,6 +20,8 @@ from jcstar.registry.accounts.service import Principal, principal_for_session
 from jcstar.registry.deps import SESSION_COOKIE
 from jcstar.registry.errors import RegistryError
 from jcstar.registry.web.i18n import N_
+from jcstar.registry.web.messages import english
+from jcstar.registry.web.messages.refusals import refusal
 from jcstar.registry.web.render import page_for
 
 log = logging.getLogger(__name__)
@@ -61,8 +63,16 @@ def _signed_in(request: Request) -> Principal | None:
         return None
 
 
-def error_page(request: Request, status: int, detail: str | None) -> Response:
+def error_page(
+    request: Request, status: int, detail: str | None, refused: RegistryError | None = None
+) -> Response:
+    """The error page; its detail line in the reader's language when ``refused`` has a code
+    (``web/messages/refusals.py``), else the sentence as given, marked English."""
     page = dataclasses.replace(page_for(request), caller=_signed_in(request))
+    if refused is not None:
+        detail = refusal(page, refused)
+    elif detail is not None:
+        detail = english(detail)
     title = TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])
     signin = None
     if status == 401:
@@ -97,7 +107,7 @@ def install(app: FastAPI) -> None:
 
     async def registry_error(request: Request, exc: Exception) -> Response:
         if is_page(request) and isinstance(exc, RegistryError):
-            response = error_page(request, exc.status, exc.detail)
+            response = error_page(request, exc.status, exc.detail, exc)
             response.headers.update(exc.headers)
             return response
         return await _answer(registry_json, request, exc)

@@ -55,7 +55,10 @@ def check(request: Request, settings: Settings, sent: str | None) -> None:
     """``Forbidden`` unless the post came from our own pages with this visitor's token."""
     came_from = request.headers.get("origin") or request.headers.get("referer")
     if not came_from or origin_of(came_from) not in settings.origins:
-        raise Forbidden("the form did not come from this registry's own pages")
+        raise Forbidden("the form did not come from this registry's own pages", code="foreign_form")
     held = request.cookies.get(cookie_name(settings)) or ""
     if not sent or not held or not hmac.compare_digest(sent.encode(), held.encode()):
-        raise Forbidden("the form's security token is missing or out of date; reload the page")
+        raise Forbidden(
+            "the form's security token is missing or out of date; reload the page",
+            code="stale_form",
+        )

@@ -16,6 +16,7 @@ from jcstar.registry.deps import Db
 from jcstar.registry.log import checkpoints, crosscheck, service
 from jcstar.registry.web import nav
 from jcstar.registry.web.i18n import N_
+from jcstar.registry.web.messages import log as said
 from jcstar.registry.web.render import PageRequest
 
 router = APIRouter(include_in_schema=False)
@@ -65,8 +66,9 @@ def log_verify_page(page: PageRequest, db: Db) -> HTMLResponse:
     keys = TrustedKeys.from_jwks(state.keyring.jwks())
     result = crosscheck.check(db, keys, utcnow().date())
     state.disputes.update(result)  # as the API's verification does
-    disagreements = [f"log: {p}" for p in result.replay_problems] + [
-        d.problem for d in result.disagreements
+    # each problem in the page's language (the API's /log/verify keeps the English)
+    disagreements = [said.replay_problem(page, p) for p in result.replay_problems] + [
+        said.problem(page, d.problem) for d in result.disagreements
     ]
     return page.render(
         "log_verify.html",
@@ -74,9 +76,9 @@ def log_verify_page(page: PageRequest, db: Db) -> HTMLResponse:
             "ok": result.ok,
             "entries": result.chain.entries,
             "head": result.chain.head,
-            "problem": result.chain.problem,
+            "problem": said.problem(page, result.chain.problem),
             "first_bad_seq": result.chain.first_bad_seq,
-            "checkpoint_problem": result.signed.problem,
+            "checkpoint_problem": said.problem(page, result.signed.problem),
             "signed_size": result.signed.latest.size if result.signed.latest else 0,
             "disagreements": disagreements,
         },

@@ -33,6 +33,7 @@ from jcstar.registry.issuance import service as issuance
 from jcstar.registry.schemas import OptionalReasonCreate, ReasonCreate
 from jcstar.registry.web import forms
 from jcstar.registry.web.i18n import N_
+from jcstar.registry.web.messages.reasons import reason as said_reason
 from jcstar.registry.web.operator.common import day, done, guard, minute, operator
 from jcstar.registry.web.operator.names import (
     DOCUMENT_NAMES,
@@ -163,6 +164,8 @@ def render_review(
             "document_names": DOCUMENT_NAMES,
             "day": day,
             "minute": minute,
+            # a verdict's reasons in the page's language (the report keeps the English)
+            "said_reason": lambda text: said_reason(page, text),
         },
         status_code=status_code,
     )

@@ -27,6 +27,7 @@ from jcstar.registry.errors import RegistryError, Unprocessable
 from jcstar.registry.labels.service import today
 from jcstar.registry.status.source import DatabaseStatusSource
 from jcstar.registry.web import forms
+from jcstar.registry.web.messages import procurement as said_in_page
 from jcstar.registry.web.procurer import inputs, reasons
 from jcstar.registry.web.procurer.common import (
     WATCH_ROLES,
@@ -199,6 +200,8 @@ def _results(page: Page, caller: Procurer, asked: Asked, checked: Checked) -> HT
         "may_watch": caller.holds(*WATCH_ROLES),
         "model_count": len({line.model for line in checked.lines}),
         "line_reason": lambda line: reasons.line_reason(page, line),
+        "line_warnings": lambda line: said_in_page.warnings(page, line),
+        "line_notes": lambda line: said_in_page.notes(page, line),
         **names(),
     }
     return page.render("procurer/result.html", context)

@@ -100,7 +100,7 @@ async def create_application(
             renews=renews,
             models=model_numbers,
             route=route,
-            problem=refused(db, exc),
+            problem=refused(db, exc, page),
             status_code=exc.status,
         )
     return RedirectResponse(f"/vendor/applications/{app.id}?done=created", status_code=303)
@@ -123,7 +123,7 @@ def _detail(
     context: dict[str, Any] = {
         "app": issuance.public(db, app, caller),
         "report": report,
-        "requirements": requirements(report, decision, by_requirement, page.lang),
+        "requirements": requirements(report, decision, by_requirement, page),
         "returned": returned,
         "return_general": general,
         "editable": app.state in service.EDITABLE,
@@ -161,7 +161,7 @@ async def attach_document(
         service.add_document(db, page.settings, caller, app_id, kind, filename, content)
         db.commit()
     except RegistryError as exc:
-        problem = refused(db, exc)
+        problem = refused(db, exc, page)
         return _detail(page, db, caller, app_id, {"document": problem}, exc.status)
     return RedirectResponse(f"/vendor/applications/{app_id}?done=document", status_code=303)
 
@@ -183,7 +183,7 @@ async def replace_report(
         service.update(db, page.settings, caller, app_id, ApplicationUpdate(report=data))
         db.commit()
     except RegistryError as exc:
-        problem = refused(db, exc)
+        problem = refused(db, exc, page)
         return _detail(page, db, caller, app_id, {"report": problem}, exc.status)
     return RedirectResponse(f"/vendor/applications/{app_id}?done=report", status_code=303)
 
@@ -198,7 +198,7 @@ def submit_application(
         service.submit(db, page.settings, caller, app_id, issuance.label_rules(db, page.settings))
         db.commit()
     except RegistryError as exc:
-        problem = refused(db, exc)
+        problem = refused(db, exc, page)
         return _detail(page, db, caller, app_id, {"submit": problem}, exc.status)
     return RedirectResponse(f"/vendor/applications/{app_id}?done=submitted", status_code=303)
 

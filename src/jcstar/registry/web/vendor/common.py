@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from jcstar.registry.errors import RegistryError, TooLarge, Unprocessable
 from jcstar.registry.web import forms
 from jcstar.registry.web.i18n import N_
+from jcstar.registry.web.messages.refusals import refusal
 from jcstar.registry.web.render import Page
 
 #: an application's states and history steps as the vendor reads them
@@ -80,13 +81,21 @@ async def read_upload(page: Page, upload: UploadFile | None, what: str) -> bytes
     """An uploaded file's bytes, refused (one line naming it) when missing or over the
     registry's upload limit; one byte past the limit is read, never the whole of it."""
     if upload is None or not upload.filename:
-        raise Unprocessable(f"{what}: choose a file")
+        raise Unprocessable(f"{what}: choose a file", code="choose_file", params={"what": what})
     limit = page.settings.max_upload_bytes
     content = await upload.read(limit + 1)
     if len(content) > limit:
-        raise TooLarge(f"{upload.filename}: larger than the limit of {limit} bytes")
+        raise TooLarge(
+            f"{upload.filename}: larger than the limit of {limit} bytes",
+            code="too_large",
+            params={"filename": upload.filename, "limit": limit},
+        )
     if not content:
-        raise Unprocessable(f"{upload.filename}: the file is empty")
+        raise Unprocessable(
+            f"{upload.filename}: the file is empty",
+            code="empty_file",
+            params={"filename": upload.filename},
+        )
     return content
 
 
@@ -95,18 +104,25 @@ def report_data(content: bytes, filename: str) -> dict[str, Any]:
     try:
         data = json.loads(content.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise Unprocessable(f"{filename}: not a JSON report ({exc})") from exc
+        raise Unprocessable(
+            f"{filename}: not a JSON report ({exc})",
+            code="not_json",
+            params={"filename": filename, "detail": exc},
+        ) from exc
     if not isinstance(data, dict):
         raise Unprocessable(
-            f"{filename}: the report must be a JSON object (what jcstar assess writes)"
+            f"{filename}: the report must be a JSON object (what jcstar assess writes)",
+            code="not_object",
+            params={"filename": filename},
         )
     return data
 
 
-def refused(db: Session, exc: RegistryError) -> str:
-    """A refused change: nothing of it is kept; the one line to show beside the field."""
+def refused(db: Session, exc: RegistryError, page: Page | None = None) -> str:
+    """A refused change: nothing of it is kept; the one line to show beside the field (in
+    ``page``'s language where the refusal has a code, ``web/messages/refusals.py``)."""
     db.rollback()
-    return exc.detail
+    return exc.detail if page is None else refusal(page, exc)
 
 
 def model_lines(text: str) -> list[str] | None:

@@ -39,6 +39,7 @@ from jcstar.registry.deps import Applicant, Db
 from jcstar.registry.errors import RegistryError, Unprocessable
 from jcstar.registry.issuance import service as issuance
 from jcstar.registry.web.i18n import N_
+from jcstar.registry.web.messages.reasons import reason as said_reason
 from jcstar.registry.web.render import Page, PageRequest
 from jcstar.registry.web.vendor.common import check_form, names, read_upload, refused
 from jcstar.registry.web.vendor.markets_view import OTHER_SCHEMES, scheme_name
@@ -211,6 +212,8 @@ def _answers_form(
         "application": application,
         "problem": problem,
         "max_profile": MAX_PROFILE_CHARS,
+        # a not-applicable requirement's reason (the plan's sentence) in the page's language
+        "said_reason": lambda text: said_reason(page, text),
         **names(),
     }
     return page.render("vendor/questionnaire.html", context, status_code=status_code)

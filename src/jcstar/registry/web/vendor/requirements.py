@@ -11,6 +11,9 @@ from jcstar.assessment.also import added_by
 from jcstar.assessment.decision import Decision
 from jcstar.assessment.models import AssessmentReport
 from jcstar.catalog.loader import CatalogIndex, load_catalog
+from jcstar.registry.web.messages.decision import message, sentence
+from jcstar.registry.web.messages.reasons import reason as said_reason
+from jcstar.registry.web.render import Page
 
 
 @dataclass(frozen=True)
@@ -18,9 +21,9 @@ class RequirementRow:
     id: str
     title: str
     verdict: str
-    #: why the report's evaluation gave the verdict
+    #: why the report's evaluation gave the verdict, in the page's language (``messages``)
     reasons: tuple[str, ...]
-    #: what the registry would refuse about it (empty: nothing)
+    #: what the registry would refuse about it (empty: nothing), in the page's language
     problems: tuple[str, ...]
     #: the operator's reason for it on the latest return, if any
     returned: str | None
@@ -35,8 +38,9 @@ class Requirements:
 
 
 def requirements(
-    report: AssessmentReport, decision: Decision, returned: Mapping[str, str], lang: str
+    report: AssessmentReport, decision: Decision, returned: Mapping[str, str], page: Page
 ) -> Requirements:
+    lang = page.lang
     catalog = load_catalog()
     known = CatalogIndex(catalog).by_id(report.catalog.scheme) if report.catalog.scheme else {}
     ids = {v.requirement for v in report.verdicts}
@@ -44,9 +48,9 @@ def requirements(
     general: list[str] = []
     for problem in decision.problems:
         if problem.requirement in ids:
-            problems.setdefault(problem.requirement, []).append(problem.message)
+            problems.setdefault(problem.requirement, []).append(message(page, problem))
         else:
-            general.append(str(problem))
+            general.append(sentence(page, problem))
     # a requirement ``assess --also`` added is another scheme's: titled from the report, and
     # named with that scheme (it does not decide this label)
     added = added_by(report)
@@ -64,7 +68,7 @@ def requirements(
                 id=verdict.requirement,
                 title=title,
                 verdict=verdict.verdict,
-                reasons=tuple(verdict.reasons),
+                reasons=tuple(said_reason(page, text) for text in verdict.reasons),
                 problems=tuple(problems.get(verdict.requirement, ())),
                 returned=returned.get(verdict.requirement),
             )
