@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -40,6 +43,10 @@ def serve(
     from jcstar.labels import LabelError
     from jcstar.registry.app import create_app
     from jcstar.registry.demo import DemoError, accounts_text, seed
+    from jcstar.registry.log.crosscheck import CHECKED_ENV
+
+    # this process checks the log itself (the variable is for the workers it starts)
+    os.environ.pop(CHECKED_ENV, None)
 
     # before anything is seeded or printed: a busy port would leave a printed address
     # pointing at someone else's server
@@ -62,23 +69,31 @@ def serve(
         uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
         return
     # several processes: each builds its app from the environment; the database is already
-    # migrated and the keys exist, so the workers do neither (they would race each other)
+    # migrated, the keys exist and the log was checked against the tables (create_app above),
+    # so the workers do none of it (they would race each other, and each check of a large
+    # log costs minutes): they read this process's disputes from a file
     app.state.engine.dispose()
+    handed = Path(tempfile.mkdtemp(prefix="jcstar-serve-"))
+    app.state.disputes.write(handed / "log-check.json")
     os.environ.update(
         JCSTAR_DATABASE_URL=settings.database_url,
         JCSTAR_BASE_URL=settings.base_url,
         JCSTAR_KEY_DIR=str(settings.key_dir.resolve()),
         JCSTAR_MIGRATE_ON_START="0",
+        **{CHECKED_ENV: str(handed / "log-check.json")},
     )
-    uvicorn.run(
-        "jcstar.registry.app:create_app",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="info",
-        proxy_headers=False,
-    )
+    try:
+        uvicorn.run(
+            "jcstar.registry.app:create_app",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="info",
+            proxy_headers=False,
+        )
+    finally:
+        shutil.rmtree(handed, ignore_errors=True)
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -23,6 +23,7 @@ from jcstar.registry.errors import Conflict, Unprocessable
 from jcstar.registry.issuance import renewal
 from jcstar.registry.labels import service as labels
 from jcstar.registry.labels.models import Label, LabelModel
+from jcstar.registry.outbox import replacement
 from jcstar.registry.settings import Settings
 
 
@@ -61,14 +62,17 @@ def approve(
     renewed = renewal.renewed_label(session, settings, app) if app.renews else None
     if renewed is not None and renewed not in older:
         older.append(renewed)  # an expired label is renewed too
-    try:
-        label = labels.issue(session, settings, keyring, grant_of(app), caller)
-    except (LabelError, ValueError) as exc:
-        raise Unprocessable(f"cannot issue the label: {exc}") from exc
-    for old in older:
-        labels.supersede(session, old, label, caller)
-    if renewed is not None:
-        labels.mark_renewal(session, label, renewed, caller)
+    # one notification per organisation for the whole change, not one per event
+    with replacement.held(session):
+        try:
+            label = labels.issue(session, settings, keyring, grant_of(app), caller)
+        except (LabelError, ValueError) as exc:
+            raise Unprocessable(f"cannot issue the label: {exc}") from exc
+        for old in older:
+            labels.supersede(session, old, label, caller)
+        if renewed is not None:
+            labels.mark_renewal(session, label, renewed, caller)
+    replacement.enqueue_approval(session, label, older, renewed)
     return label
 
 

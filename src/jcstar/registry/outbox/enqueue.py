@@ -29,6 +29,9 @@ from jcstar.registry.watch.models import Channel, Watch
 _REGISTRATION_ONLY = {"superseded"}
 #: label events its vendor is not told about (it caused them)
 _NOT_TO_VENDOR = {"issued", "superseded"}
+#: ``session.info`` key: label events held back while an approval runs; it writes one
+#: notification for the whole change afterwards (``outbox.replacement``)
+HELD = "jcstar.outbox.held_events"
 
 
 def enqueue_label_event(
@@ -36,7 +39,7 @@ def enqueue_label_event(
 ) -> int:
     """Rows for ``event`` (a label history event, or ``notice``) of ``label``; how many."""
     kind = events.CHANGE_EVENTS.get(event)
-    if kind is None:
+    if kind is None or event in session.info.get(HELD, ()):
         return 0
     numbers = [label.registration_no] + ([label.renews] if label.renews else [])
     models = () if event in _REGISTRATION_ONLY else [m.model_number for m in label.models]
