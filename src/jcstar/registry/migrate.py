@@ -34,8 +34,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     if revision == "head":
         # derived data the schema cannot make: documents of labels from before 0002
         from jcstar.registry.labels.backfill import fill_missing
+        from jcstar.registry.search import statistics
 
         fill_missing(engine)
+        # SQLite's planner statistics for the labels, when missing or stale (a big registry)
+        statistics.refresh(engine)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

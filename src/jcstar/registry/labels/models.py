@@ -18,7 +18,11 @@ STORED_STATUSES = ("valid", "suspended", "revoked", "superseded")
 
 class Label(Base):
     __tablename__ = "labels"
-    __table_args__ = (Index("ix_labels_status_expires_on", "status", "expires_on"),)
+    __table_args__ = (
+        Index("ix_labels_status_expires_on", "status", "expires_on"),
+        # a level and status filter's labels in id order (migration 0016)
+        Index("ix_labels_level_status", "level", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_no: Mapped[str] = mapped_column(String(40), unique=True)
