@@ -21,6 +21,8 @@ from jcstar.cli.common import (
     EXIT_INCOMPLETE,
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
+    AlsoOption,
+    OperatorRequirementsOption,
     TextFormat,
     also_schemes,
     err_console,
@@ -91,23 +93,8 @@ def assess(
     timeout: Annotated[
         float | None, typer.Option(help="Seconds allowed per check (default: each check's own)")
     ] = None,
-    also: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--also",
-            metavar="SCHEME[,SCHEME…]",
-            help="Other schemes to answer in the same assessment (cls-1, psti, …); "
-            "`report project` then answers them from this report",
-        ),
-    ] = None,
-    operator_requirements: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="DIR",
-            help="The operator's requirement files for ★3 categories "
-            "(default: $JCSTAR_OPERATOR_REQUIREMENTS)",
-        ),
-    ] = None,
+    also: AlsoOption = None,
+    operator_requirements: OperatorRequirementsOption = None,
 ) -> None:
     """Assess a product against its level's requirements.
 

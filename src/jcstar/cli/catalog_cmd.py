@@ -12,7 +12,15 @@ from jcstar.catalog.crosswalk import CrosswalkGraph
 from jcstar.catalog.lint import lint_catalog_dir
 from jcstar.catalog.loader import CatalogIndex, load_catalog
 from jcstar.catalog.models import Requirement, Scheme
-from jcstar.cli.common import TextFormat, console, fail, input_errors, print_json, print_table
+from jcstar.cli.common import (
+    OperatorRequirementsOption,
+    TextFormat,
+    console,
+    fail,
+    input_errors,
+    print_json,
+    print_table,
+)
 
 app = typer.Typer(help="Browse and check the requirement catalog.", no_args_is_help=True)
 
@@ -182,14 +190,7 @@ def lint(
     path: Annotated[
         Path | None, typer.Option(help="Catalog data folder (default: the shipped catalog)")
     ] = None,
-    operator_requirements: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="DIR",
-            help="Lint the operator's requirement files for ★3 categories with the catalog "
-            "(default: $JCSTAR_OPERATOR_REQUIREMENTS)",
-        ),
-    ] = None,
+    operator_requirements: OperatorRequirementsOption = None,
 ) -> None:
     """Check every catalog file: unique ids, no dangling references, every requirement mapped.
 

@@ -93,6 +93,29 @@ def write_output(data: bytes, output: Path | None, binary: bool = False) -> None
     err_console.print(f"wrote {output}", highlight=False)
 
 
+#: ``--also``: other schemes one assessment answers too (``plan`` and ``assess``)
+AlsoOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--also",
+        metavar="SCHEME[,SCHEME…]",
+        help="Other schemes to answer in the same assessment (cls-1, psti, …): their "
+        "requirements the level does not cover are added with their checks and questions, and "
+        "`report project` then answers them from the report",
+    ),
+]
+#: ``--operator-requirements``: the operator's requirement files for ★3 categories
+OperatorRequirementsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--operator-requirements",
+        metavar="DIR",
+        help="The operator's requirement files for ★3 categories "
+        "(default: $JCSTAR_OPERATOR_REQUIREMENTS)",
+    ),
+]
+
+
 def also_schemes(values: Sequence[str] | None) -> tuple[str, ...]:
     """``--also``'s schemes, given repeated or comma-separated (``--also cls-1,psti``)."""
     return tuple(

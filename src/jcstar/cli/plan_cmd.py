@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from jcstar.cli.common import also_schemes, input_errors, print_json, print_table, write_output
+from jcstar.cli.common import (
+    AlsoOption,
+    OperatorRequirementsOption,
+    also_schemes,
+    input_errors,
+    print_json,
+    print_table,
+    write_output,
+)
 
 if TYPE_CHECKING:
     from jcstar.catalog.models import Requirement
@@ -32,23 +40,8 @@ def plan(
         typer.Option("--format", help="table, json, or answers (a questionnaire to fill in)"),
     ] = PlanFormat.table,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE")] = None,
-    also: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--also",
-            metavar="SCHEME[,SCHEME…]",
-            help="Other schemes to answer in the same assessment (cls-1, psti, …): their "
-            "requirements the level does not cover are added with their checks and questions",
-        ),
-    ] = None,
-    operator_requirements: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="DIR",
-            help="The operator's requirement files for ★3 categories "
-            "(default: $JCSTAR_OPERATOR_REQUIREMENTS)",
-        ),
-    ] = None,
+    also: AlsoOption = None,
+    operator_requirements: OperatorRequirementsOption = None,
 ) -> None:
     """Show which requirements apply, which checks run and what the vendor must answer."""
     # the planner knows every check: imported when a plan is made, not for --help

@@ -35,6 +35,15 @@ class ProductBlock(Frozen):
     vulnerability_contact: str | None
 
 
+class Declaration(Frozen):
+    """What every declaration names first: the report it is made from and the product."""
+
+    report_id: str
+    catalog_version: str
+    assessed_on: dt.date
+    product: ProductBlock
+
+
 class Source(Frozen):
     """A statement with its basis: a declaration never passes off a paraphrase or a
     secondary report as the text of the law."""

@@ -18,8 +18,8 @@ from jcstar.assessment.projection import project_report
 from jcstar.catalog.models import Catalog
 from jcstar.declarations.common import (
     TO_COMPLETE,
+    Declaration,
     Frozen,
-    ProductBlock,
     RequirementRow,
     Source,
     product_block,
@@ -70,13 +70,9 @@ class Clock(Frozen):
     content: str
 
 
-class CraPack(Frozen):
+class CraPack(Declaration):
     kind: Literal["cra"] = "cra"
     title: str = "EU Cyber Resilience Act pack"
-    report_id: str
-    catalog_version: str
-    assessed_on: dt.date
-    product: ProductBlock
     product_class: ClassDecision
     declaration_of_conformity: tuple[Entry, ...]
     technical_documentation: tuple[Entry, ...]

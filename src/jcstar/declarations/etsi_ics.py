@@ -8,7 +8,6 @@ assessment did not show met is never "Yes".
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from jcstar.assessment.models import AssessmentReport, Verdict
@@ -16,8 +15,8 @@ from jcstar.assessment.projection import project_report
 from jcstar.catalog.loader import CatalogIndex
 from jcstar.catalog.models import Catalog
 from jcstar.declarations.common import (
+    Declaration,
     Frozen,
-    ProductBlock,
     Source,
     product_block,
     report_day,
@@ -48,14 +47,10 @@ class IcsRow(Frozen):
     evidence: tuple[str, ...]
 
 
-class EtsiIcs(Frozen):
+class EtsiIcs(Declaration):
     kind: Literal["etsi-ics"] = "etsi-ics"
     title: str = "ETSI EN 303 645 implementation conformance statement"
-    report_id: str
-    catalog_version: str
     standard_version: str | None
-    assessed_on: dt.date
-    product: ProductBlock
     rows: tuple[IcsRow, ...]
     #: rows by support, for a summary line
     counts: dict[str, int]

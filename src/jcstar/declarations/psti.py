@@ -30,8 +30,8 @@ from jcstar.catalog.models import Catalog
 from jcstar.catalog.recognition import load_recognitions
 from jcstar.declarations.common import (
     TO_COMPLETE,
+    Declaration,
     Frozen,
-    ProductBlock,
     RequirementRow,
     Source,
     product_block,
@@ -124,13 +124,9 @@ class LabelRoute(Frozen):
     basis: Source
 
 
-class PstiStatement(Frozen):
+class PstiStatement(Declaration):
     kind: Literal["psti"] = "psti"
     title: str = "UK PSTI statement of compliance"
-    report_id: str
-    catalog_version: str
-    assessed_on: dt.date
-    product: ProductBlock
     #: every PSTI requirement is MET: the manufacturer's own statement is made
     made: bool
     #: who the statement rests on: the manufacturer's assessment, a ★1 label deemed compliant
