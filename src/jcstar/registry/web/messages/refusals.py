@@ -12,7 +12,7 @@ from jcstar.assessment.decision import Problem
 from jcstar.registry.errors import RegistryError
 from jcstar.registry.web.i18n import N_
 from jcstar.registry.web.messages import Templates, decision, english, fill, plain, quoted
-from jcstar.registry.web.render import Page
+from jcstar.registry.web.render import STATUS_NAMES, Page
 
 #: every code a service or a page gives a ``RegistryError``, with its values
 MESSAGES = {
@@ -187,7 +187,7 @@ FEE_NOT_PAID = {
         "its fee of %(fee)s is not recorded paid"
     ),
 }
-#: an application's states and a label's statuses, as the pages name them
+#: an application's states (as the vendor's pages name them) and a label's statuses
 STATES = {
     "draft": N_("Draft"),
     "submitted": N_("Submitted"),
@@ -196,11 +196,7 @@ STATES = {
     "returned": N_("Returned for correction"),
     "rejected": N_("Rejected"),
     "approved": N_("Approved"),
-    "valid": N_("valid"),
-    "expired": N_("expired"),
-    "suspended": N_("suspended"),
-    "revoked": N_("revoked"),
-    "superseded": N_("superseded"),
+    **STATUS_NAMES,
 }
 #: "one state or another", in the page's language
 OR = N_("%(one)s or %(other)s")
