@@ -389,3 +389,152 @@ def test_the_questionnaire_says_why_a_requirement_is_not_applicable_in_japanese(
         "network user authentication are used."
     )
     assert '<span lang="en">The criterion applies where passwords' in question.group(1)
+
+
+# --- the application, issuance, watch and people refusals (helper W13) ---
+
+
+def test_every_refusal_sentence_table_has_a_japanese_message() -> None:
+    japanese = i18n.translations("ja")
+    tables = (
+        refusals.STATE_CONFLICTS,
+        refusals.FEE_NOT_PAID,
+        refusals.WEBHOOK_MESSAGES,
+        {"or": refusals.OR},
+    )
+    for table in tables:
+        for code, message in table.items():
+            assert JAPANESE.search(japanese.gettext(message)), f"{code}: no Japanese message"
+
+
+@pytest.mark.parametrize("action", sorted(refusals.STATE_CONFLICTS))
+def test_a_state_conflict_is_the_services_sentence_and_is_said_in_japanese(action: str) -> None:
+    from types import SimpleNamespace
+
+    from jcstar.registry.applications import service
+    from jcstar.registry.errors import Conflict
+
+    app = SimpleNamespace(application_no="JCA-2026-000042", state="submitted")
+    with pytest.raises(Conflict) as raised:
+        service._require_state(app, ("draft", "returned"), action)  # type: ignore[arg-type]
+    conflict = raised.value
+    # the portal's English message is the service's sentence, word for word
+    values = {
+        "application": "JCA-2026-000042",
+        "state": "submitted",
+        "allowed": "draft or returned",
+    }
+    assert refusals.STATE_CONFLICTS[action] % values == conflict.detail
+    said = refusals.refusal(JA, conflict)  # type: ignore[arg-type]
+    assert "JCA-2026-000042" in said and "「提出済み」" in said
+    assert "submitted" not in said and 'lang="en"' not in said
+    assert refusals.refusal(EN, conflict) == conflict.detail  # type: ignore[arg-type]
+
+
+def test_a_refused_webhook_is_read_back_and_said_in_japanese() -> None:
+    from jcstar.registry.outbox.destinations import refusal as webhook_refusal
+
+    why = webhook_refusal("https://127.0.0.1/hook", allow_private=False)  # an address, no DNS
+    assert why == "webhook host 127.0.0.1 is an internal address (127.0.0.1); not allowed"
+    refused = Unprocessable(why, code="webhook_refused", params={"detail": why})
+    assert refusals.refusal(JA, refused) == (  # type: ignore[arg-type]
+        "Webhook のホスト 127.0.0.1 は内部アドレス（127.0.0.1）です。送信先にできません"
+    )
+    assert refusals.refusal(EN, refused) == why  # type: ignore[arg-type]
+
+
+def test_a_state_conflict_on_the_review_page_is_said_in_japanese_and_changes_nothing(
+    client: TestClient, vendor: Party, operator: Party, report: dict[str, Any]
+) -> None:
+    from tests.registry.web.test_operator_pages import REVIEWER, person, post_form, submitted
+    from tests.registry.web.test_operator_pages import sign_in as operator_sign_in
+
+    app_id = submitted(client, vendor, report)
+    number = client.get(f"/api/v1/applications/{app_id}", headers=vendor.headers).json()[
+        "application_no"
+    ]
+    person(client, operator.name, REVIEWER, "reviewer")
+    operator_sign_in(client, REVIEWER)
+    path = f"/operator/applications/{app_id}/start-review"
+
+    early = post_form(client, f"{path}?lang=ja", {})
+    assert early.status_code == 409
+    assert text_of(early.text, "problem-start_review") == (
+        f"申請 {number} は「提出済み」です。審査を開始できるのは「受理済み」のときだけです"
+    )
+    english = post_form(client, f"{path}?lang=en", {})
+    assert text_of(english.text, "problem-start_review") == (
+        f"application {number} is submitted; it can be taken into review only when accepted"
+    )
+    assert application_state(client, vendor, app_id) == "submitted"
+    api = client.post(f"/api/v1/applications/{app_id}/start-review", headers=operator.headers)
+    assert api.status_code == 409
+    assert api.json()["detail"] == (
+        f"application {number} is submitted; it can be taken into review only when accepted"
+    )
+
+
+def test_a_refused_document_is_said_in_japanese_and_nothing_is_stored(
+    client: TestClient, vendor: Party, report: dict[str, Any]
+) -> None:
+    from tests.registry.web.test_vendor_pages import documents_of
+
+    signed_in(client, vendor.name, "documents@vendor.test")
+    app_id = app_id_of(apply_with(client, made_by(report, vendor.name)))
+    path = f"/vendor/applications/{app_id}/documents"
+    program = {"document": ("tool.exe", b"MZ\x90\x00\x03\x00\x00\x00")}
+
+    unsupported = post(client, f"{path}?lang=ja", {"csrf": token(client), "kind": "other"}, program)
+    assert unsupported.status_code == 415
+    assert text_of(unsupported.text, "document-problem") == (
+        "tool.exe: PDF、スプレッドシート（xlsx）、PNG、JPEG、JSON、"
+        "UTF-8 テキストのいずれの文書でもありません"
+    )
+    lab_only = post(
+        client,
+        f"{path}?lang=ja",
+        {"csrf": token(client), "kind": "evaluation_report"},
+        {"document": ("eval.pdf", b"%PDF-1.4")},
+    )
+    assert lab_only.status_code == 403
+    assert text_of(lab_only.text, "document-problem") == (
+        "evaluation_report（評価報告書）を添付できるのは指定された評価機関だけです"
+    )
+    english = post(client, f"{path}?lang=en", {"csrf": token(client), "kind": "other"}, program)
+    assert text_of(english.text, "document-problem") == (
+        "tool.exe: not a PDF, spreadsheet (xlsx), PNG, JPEG, JSON or UTF-8 text document"
+    )
+    assert documents_of(client, vendor, app_id) == []
+
+
+def test_a_refused_watch_is_said_in_japanese_and_nothing_is_followed(
+    client: TestClient, make_party: Any
+) -> None:
+    from jcstar.registry.watch.models import Watch
+    from tests.registry.web.test_procurer_pages import count
+    from tests.registry.web.test_procurer_pages import post as procurer_post
+    from tests.registry.web.test_procurer_pages import sign_in as procurer_sign_in
+    from tests.registry.web.test_procurer_pages import token as procurer_token
+
+    procurer = make_party("Prefecture Procurement", "procurer")
+    procurer_sign_in(client, procurer.name, "watch@prefecture.test")
+    csrf = procurer_token(client, "/procurer/watches")
+
+    days = procurer_post(
+        client,
+        "/procurer/watches?lang=ja",
+        {"csrf": csrf, "numbers": "HG-1", "remind_days": "abc"},
+    )
+    assert days.status_code == 422
+    assert text_of(days.text, "watch-problem") == "remind_days: 'abc' は日数（整数）ではありません"
+    assert ">HG-1</textarea>" in days.text  # what was typed is kept
+    empty = procurer_post(client, "/procurer/watches?lang=ja", {"csrf": csrf, "numbers": " \n"})
+    assert empty.status_code == 422
+    assert text_of(empty.text, "watch-problem") == (
+        "numbers: 番号を 1 つ以上入力するか、型番リストのファイルを選んでください"
+    )
+    english = procurer_post(client, "/procurer/watches?lang=en", {"csrf": csrf, "numbers": ""})
+    assert text_of(english.text, "watch-problem") == (
+        "numbers: give at least one number, or a model list file"
+    )
+    assert count(client, Watch) == 0
