@@ -236,7 +236,7 @@ def test_a_refused_action_shows_its_reason_beside_the_form_and_changes_nothing(
     path = f"/operator/applications/{app_id}"
     sign_in(client, REVIEWER)
     # too early: the fee is not paid (the form is not offered, but the service decides)
-    early = post_form(client, f"{path}/start-review", {})
+    early = post_form(client, f"{path}/start-review?lang=en", {})
     assert early.status_code == 409
     assert "can be taken into review only when accepted" in visible(
         early.text, "problem-start_review"

@@ -189,7 +189,7 @@ def test_a_refused_document_is_named_beside_its_field_and_not_stored(
     app_id = app_id_of(apply_with(client, made_by(report, vendor.name)))
     answer = post(
         client,
-        f"/vendor/applications/{app_id}/documents",
+        f"/vendor/applications/{app_id}/documents?lang=en",
         {"csrf": token(client), "kind": "other"},
         {"document": ("tool.exe", b"MZ\x90\x00\x03\x00\x00\x00")},
     )
@@ -295,7 +295,9 @@ def test_a_notice_is_posted_on_the_vendors_own_label_only(
     signed_in(client, vendor.name, "notices@vendor.test")
     path = f"/vendor/labels/{number}/notice"
     bad = post(
-        client, path, {"csrf": token(client, path), "title": "T", "body": "B", "url": "ftp://x"}
+        client,
+        f"{path}?lang=en",
+        {"csrf": token(client, path), "title": "T", "body": "B", "url": "ftp://x"},
     )
     assert bad.status_code == 422 and "url: String should match pattern" in bad.text
     assert 'value="ftp://x"' in bad.text  # what was typed is kept

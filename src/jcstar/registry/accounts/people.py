@@ -30,9 +30,13 @@ def members(session: Session, org_id: int) -> list[User]:
 def _member(session: Session, admin: Principal, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None or user.org_id != admin.org_id:
-        raise NotFound(f"no user {user_id} in {admin.org_name}")
+        raise NotFound(
+            f"no user {user_id} in {admin.org_name}",
+            code="no_user",
+            params={"id": user_id, "org": admin.org_name},
+        )
     if user.removed_at is not None:
-        raise Conflict(f"user {user_id} was removed")
+        raise Conflict(f"user {user_id} was removed", code="user_removed", params={"id": user_id})
     return user
 
 
@@ -40,7 +44,9 @@ def _checked(kind: str, roles: Iterable[str]) -> frozenset[str]:
     try:
         return checked_roles(kind, roles)
     except RoleError as exc:
-        raise Unprocessable(f"roles: {exc}") from None
+        raise Unprocessable(
+            f"roles: {exc}", code="invalid_field", params={"field": "roles", "detail": exc}
+        ) from None
 
 
 def _administrators(session: Session, org_id: int) -> set[int]:
@@ -62,7 +68,11 @@ def _keep_an_administrator(session: Session, admin: Principal, user: User, after
         return
     if _administrators(session, user.org_id) - {user.id}:
         return
-    raise Conflict(f"{user.email} is {admin.org_name}'s last administrator; name another first")
+    raise Conflict(
+        f"{user.email} is {admin.org_name}'s last administrator; name another first",
+        code="last_administrator",
+        params={"email": user.email, "org": admin.org_name},
+    )
 
 
 def _log(session: Session, kind: str, user: User, org: Org, admin: Principal) -> None:

@@ -111,7 +111,7 @@ def _report(data: dict[str, Any]) -> AssessmentReport:
     try:
         return parse_report(data)
     except ReportFormatError as exc:
-        raise Unprocessable(str(exc)) from exc
+        raise Unprocessable(str(exc), code="bad_report", params={"detail": exc}) from exc
 
 
 def _lab(session: Session, name: str | None) -> Org | None:
@@ -119,16 +119,20 @@ def _lab(session: Session, name: str | None) -> Org | None:
         return None
     org = find_org(session, name)
     if org is None or org.kind != "lab":
-        raise Unprocessable(f"no evaluation lab named {name!r}")
+        raise Unprocessable(
+            f"no evaluation lab named {name!r}", code="no_such_lab", params={"name": repr(name)}
+        )
     return org
 
 
 def _model_numbers(given: list[str] | None, report: AssessmentReport) -> list[str]:
     models = [m.strip() for m in (given or list(report.product.model_numbers))]
     if any(not m or len(m) > 100 for m in models):
-        raise Unprocessable("each model number must be 1 to 100 characters")
+        raise Unprocessable(
+            "each model number must be 1 to 100 characters", code="model_number_length"
+        )
     if len(set(models)) != len(models):
-        raise Unprocessable("model numbers must not repeat")
+        raise Unprocessable("model numbers must not repeat", code="model_numbers_repeat")
     return models
 
 
@@ -146,7 +150,9 @@ def _maker(
     if not has_identity(applicant):
         raise Forbidden(
             f"{applicant.name} has no recorded identity (legal names, country, corporate "
-            "number): the operator records it (jcstar admin set-identity) before it can apply"
+            "number): the operator records it (jcstar admin set-identity) before it can apply",
+            code="no_identity",
+            params={"applicant": applicant.name},
         )
     vendor, number = report.product.vendor, report.product.vendor_corporate_number
     if is_maker(applicant, vendor, number):
@@ -156,18 +162,24 @@ def _maker(
     if not makers:
         raise Forbidden(
             f"the report's vendor {who} is not {applicant.name}: only the maker, or a proxy it "
-            "authorised, may apply (the maker is not registered)"
+            "authorised, may apply (the maker is not registered)",
+            code="maker_not_registered",
+            params={"who": who, "applicant": applicant.name},
         )
     if len(makers) > 1:
         raise Unprocessable(
             f"the report's vendor {who} names {len(makers)} registered organisations; give "
-            "vendor_corporate_number in the profile and assess again"
+            "vendor_corporate_number in the profile and assess again",
+            code="maker_ambiguous",
+            params={"who": who, "count": len(makers)},
         )
     maker = makers[0]
     if proxy_authorisation(session, maker.id, applicant.id, models, utcnow().date()) is None:
         raise Forbidden(
             f"the report's vendor is {maker.name}: {applicant.name} holds no authorisation "
-            f"(委任状) from it in force for {', '.join(models)}"
+            f"(委任状) from it in force for {', '.join(models)}",
+            code="no_authorisation",
+            params={"maker": maker.name, "applicant": applicant.name, "models": ", ".join(models)},
         )
     return maker, applicant.id
 
@@ -376,7 +388,14 @@ def _require_state(app: Application, allowed: tuple[str, ...], action: str) -> N
     if app.state not in allowed:
         raise Conflict(
             f"application {app.application_no} is {app.state}; it can be {action} only when "
-            f"{' or '.join(allowed)}"
+            f"{' or '.join(allowed)}",
+            code="state_conflict",
+            params={
+                "application": app.application_no,
+                "state": app.state,
+                "allowed": allowed,
+                "action": action,
+            },
         )
 
 
@@ -391,25 +410,47 @@ def add_document(
 ) -> Document:
     app = load(session, caller, app_id)
     if kind not in DOCUMENT_KINDS:
-        raise Unprocessable(f"unknown document kind {kind!r} (one of {', '.join(DOCUMENT_KINDS)})")
+        kinds = ", ".join(DOCUMENT_KINDS)
+        raise Unprocessable(
+            f"unknown document kind {kind!r} (one of {kinds})",
+            code="unknown_document_kind",
+            params={"kind": repr(kind), "kinds": kinds},
+        )
     if caller.org_id == app.lab_org_id and caller.kind == "lab":
         if kind != "evaluation_report":
-            raise Forbidden("a lab may attach only an evaluation_report")
+            raise Forbidden(
+                "a lab may attach only an evaluation_report", code="lab_attaches_evaluation_only"
+            )
         _require_state(app, ("draft", "returned", *IN_REVIEW), "given an evaluation report")
     elif caller.org_id == app.vendor_org_id:
         if kind == "evaluation_report":
-            raise Forbidden("only the named lab may attach an evaluation_report")
+            raise Forbidden(
+                "only the named lab may attach an evaluation_report",
+                code="evaluation_report_by_lab",
+            )
         _require_state(app, EDITABLE, "given documents")
     else:
-        raise Forbidden("only the applying vendor or the named lab may attach documents")
+        raise Forbidden(
+            "only the applying vendor or the named lab may attach documents",
+            code="documents_by_vendor_or_lab",
+        )
     if len(content) > settings.max_upload_bytes:
-        raise TooLarge(f"{filename}: larger than the limit of {settings.max_upload_bytes} bytes")
+        limit = settings.max_upload_bytes
+        raise TooLarge(
+            f"{filename}: larger than the limit of {limit} bytes",
+            code="too_large",
+            params={"filename": filename, "limit": limit},
+        )
     if not content:
-        raise Unprocessable(f"{filename}: the file is empty")
+        raise Unprocessable(
+            f"{filename}: the file is empty", code="empty_file", params={"filename": filename}
+        )
     media_type = sniff_media_type(content)
     if media_type is None:
         raise UnsupportedType(
-            f"{filename}: not a PDF, spreadsheet (xlsx), PNG, JPEG, JSON or UTF-8 text document"
+            f"{filename}: not a PDF, spreadsheet (xlsx), PNG, JPEG, JSON or UTF-8 text document",
+            code="unsupported_document",
+            params={"filename": filename},
         )
     document = Document(
         kind=kind,
@@ -441,7 +482,9 @@ def assign_lab(session: Session, caller: Principal, app_id: int, name: str) -> A
     """The operator assigns the evaluation lab of a ★3/★4 application (or replaces one):
     from now on only that lab sees the application and only its evaluation report counts."""
     if caller.kind != "operator":
-        raise Forbidden("only the operator assigns an evaluation lab")
+        raise Forbidden(
+            "only the operator assigns an evaluation lab", code="lab_assigned_by_operator"
+        )
     app = load(session, caller, app_id)
     lab = _lab(session, name.strip())
     assert lab is not None
@@ -458,7 +501,11 @@ def document(session: Session, caller: Principal, app_id: int, doc_id: int) -> D
     app = load(session, caller, app_id)
     found = next((d for d in app.documents if d.id == doc_id), None)
     if found is None:
-        raise NotFound(f"application {app_id} has no document {doc_id}")
+        raise NotFound(
+            f"application {app_id} has no document {doc_id}",
+            code="no_document",
+            params={"application": app_id, "document": doc_id},
+        )
     return found
 
 
@@ -567,12 +614,16 @@ def accept(
         if table is None and fee_jpy is None:
             raise Unprocessable(
                 f"fee_jpy: the fee table has no amount for ★{app.level} on the {app.route} "
-                "route; state the fee to invoice"
+                "route; state the fee to invoice",
+                code="fee_not_in_table",
+                params={"level": app.level, "route": app.route},
             )
         if table is not None and fee_jpy is not None and fee_jpy != table:
             raise Unprocessable(
                 f"fee_jpy: the fee for ★{app.level} on the {app.route} route is ¥{table:,} "
-                "(fee table); leave fee_jpy out or state that amount"
+                "(fee table); leave fee_jpy out or state that amount",
+                code="fee_differs",
+                params={"level": app.level, "route": app.route, "fee": f"{table:,}"},
             )
         app.fee_jpy = table if table is not None else fee_jpy
         app.acceptance_no = _next_acceptance_no(session, settings)
@@ -591,7 +642,13 @@ def record_fee_paid(
     if app.fee_paid_at is not None:
         raise Conflict(
             f"the fee for acceptance number {app.acceptance_no} was recorded paid on "
-            f"{app.fee_paid_at.date().isoformat()} (reference {app.fee_reference})"
+            f"{app.fee_paid_at.date().isoformat()} (reference {app.fee_reference})",
+            code="fee_already_paid",
+            params={
+                "acceptance": app.acceptance_no,
+                "day": app.fee_paid_at.date().isoformat(),
+                "reference": app.fee_reference,
+            },
         )
     if app.acceptance_no is None:  # accepted before this registry gave numbers
         app.acceptance_no = _next_acceptance_no(session, settings)
@@ -610,7 +667,14 @@ def _require_fee_paid(app: Application, action: str) -> None:
     if app.fee_paid_at is None:
         raise Conflict(
             f"application {app.application_no} (acceptance number {app.acceptance_no}) cannot "
-            f"be {action}: its fee of {_yen(app.fee_jpy)} is not recorded paid"
+            f"be {action}: its fee of {_yen(app.fee_jpy)} is not recorded paid",
+            code="fee_not_paid",
+            params={
+                "application": app.application_no,
+                "acceptance": app.acceptance_no,
+                "fee": _yen(app.fee_jpy),
+                "action": action,
+            },
         )
 
 
@@ -640,7 +704,11 @@ def record_approval(
     _require_fee_paid(app, "approved")
     missing = lab_assignment.missing_evaluation(app)  # a lab reassigned since submission
     if missing is not None:
-        raise Conflict(f"application {app.application_no} cannot be approved: {missing}")
+        raise Conflict(
+            f"application {app.application_no} cannot be approved: {missing}",
+            code="evaluation_missing",
+            params={"application": app.application_no, "detail": missing},
+        )
     _event(session, app, "approved", caller, reason)
     return app
 

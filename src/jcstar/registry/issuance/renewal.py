@@ -40,32 +40,49 @@ def renewed_label(session: Session, settings: Settings, app: Application) -> Lab
         .options(selectinload(Label.models), selectinload(Label.events))
     )
     if label is None:
-        raise Unprocessable(f"renews: no label {app.renews!r}")
+        raise Unprocessable(
+            f"renews: no label {app.renews!r}",
+            code="renews_unknown",
+            params={"label": repr(app.renews)},
+        )
     if label.vendor_org_id != app.vendor_org_id:
         raise Forbidden(
             f"label {label.registration_no} is {label.vendor}'s: only its maker (or a proxy "
-            "it authorised) may renew it"
+            "it authorised) may renew it",
+            code="renew_not_maker",
+            params={"label": label.registration_no, "vendor": label.vendor},
         )
     on = labels.today()
     status = labels.current_status(label, on)
     if status not in RENEWABLE:
         raise Conflict(
             f"label {label.registration_no} is {status}; only a valid or expired label can be "
-            "renewed"
+            "renewed",
+            code="not_renewable",
+            params={"label": label.registration_no, "status": status},
         )
     opens = window_opens(label, settings)
     if on < opens:
         raise Conflict(
             f"renewal of label {label.registration_no} opens on {opens.isoformat()} "
             f"({settings.renewal_window_days} days before it expires on "
-            f"{label.expires_on.isoformat()})"
+            f"{label.expires_on.isoformat()})",
+            code="renewal_not_open",
+            params={
+                "label": label.registration_no,
+                "opens": opens.isoformat(),
+                "days": settings.renewal_window_days,
+                "expires": label.expires_on.isoformat(),
+            },
         )
     wanted = {normal_model(m) for m in json.loads(app.model_numbers)}
     left_out = [m.model_number for m in label.models if normal_model(m.model_number) not in wanted]
     if left_out:
         raise Unprocessable(
             f"a renewal of label {label.registration_no} must cover all of its model numbers; "
-            f"missing {', '.join(left_out)}"
+            f"missing {', '.join(left_out)}",
+            code="renewal_models_left_out",
+            params={"label": label.registration_no, "missing": ", ".join(left_out)},
         )
     return label
 
@@ -80,5 +97,10 @@ def require_current_report(report: AssessmentReport, settings: Settings, now: dt
         raise Unprocessable(
             f"cannot submit: the report was generated on {report.generated_at.date().isoformat()}"
             f"; a renewal needs one at most {settings.renewal_report_max_age_days} days old "
-            "(assess the product again)"
+            "(assess the product again)",
+            code="renewal_report_old",
+            params={
+                "generated": report.generated_at.date().isoformat(),
+                "days": settings.renewal_report_max_age_days,
+            },
         )

@@ -67,7 +67,9 @@ def approve(
         try:
             label = labels.issue(session, settings, keyring, grant_of(app), caller)
         except (LabelError, ValueError) as exc:
-            raise Unprocessable(f"cannot issue the label: {exc}") from exc
+            raise Unprocessable(
+                f"cannot issue the label: {exc}", code="cannot_issue", params={"detail": exc}
+            ) from exc
         for old in older:
             labels.supersede(session, old, label, caller)
         if renewed is not None:
@@ -133,18 +135,24 @@ def superseded_labels(session: Session, app: Application) -> list[Label]:
         if label.vendor_org_id != app.vendor_org_id:
             raise Conflict(
                 f"model number {shared} is under label {label.registration_no} of "
-                f"{label.vendor}: a model number carries one label at a time"
+                f"{label.vendor}: a model number carries one label at a time",
+                code="model_under_other_vendor",
+                params={"models": shared, "label": label.registration_no, "vendor": label.vendor},
             )
         if status != "valid":
             raise Conflict(
                 f"model number {shared} is under label {label.registration_no}, which is "
-                f"{status}: it cannot be superseded until it is reinstated or revoked"
+                f"{status}: it cannot be superseded until it is reinstated or revoked",
+                code="model_label_not_valid",
+                params={"models": shared, "label": label.registration_no, "status": status},
             )
         left_out = [m for m in covered if normal_model(m) not in wanted]
         if left_out:
             raise Conflict(
                 f"label {label.registration_no} also covers {', '.join(left_out)}: an "
-                "application that supersedes it must cover all of its model numbers"
+                "application that supersedes it must cover all of its model numbers",
+                code="supersede_left_out",
+                params={"label": label.registration_no, "missing": ", ".join(left_out)},
             )
         live.append(label)
     return live

@@ -209,7 +209,10 @@ def add_notice(
     session: Session, label: Label, by: Principal, title: str, body: str, url: str | None
 ) -> Notice:
     if by.kind != "operator" and by.org_id != label.vendor_org_id:
-        raise Forbidden("only the label's vendor or the operator may post a notice")
+        raise Forbidden(
+            "only the label's vendor or the operator may post a notice",
+            code="notice_by_vendor_or_operator",
+        )
     notice = Notice(title=title, body=body, url=url, at=utcnow(), by_org_id=by.org_id)
     label.notices.append(notice)
     session.flush()

@@ -30,9 +30,17 @@ def add_watches(session: Session, caller: Principal, body: WatchCreate) -> Watch
     for number in body.numbers:
         key = model_key(number)
         if not key:
-            raise Unprocessable(f"number {number!r} is empty once normalised")
+            raise Unprocessable(
+                f"number {number!r} is empty once normalised",
+                code="watch_number_empty",
+                params={"number": repr(number)},
+            )
         if len(key) > 100:
-            raise Unprocessable(f"number {number[:40]!r}… is longer than 100 characters")
+            raise Unprocessable(
+                f"number {number[:40]!r}… is longer than 100 characters",
+                code="watch_number_long",
+                params={"number": repr(number[:40])},
+            )
         wanted.setdefault(key, number.strip())
     mine = (Watch.org_id == caller.org_id) & (Watch.kind == body.kind)
     keys = sorted(wanted)
@@ -45,7 +53,9 @@ def add_watches(session: Session, caller: Principal, body: WatchCreate) -> Watch
     if total + len(new) > MAX_WATCHES_PER_ORG:
         raise Conflict(
             f"an organisation may follow at most {MAX_WATCHES_PER_ORG} numbers"
-            f" ({total} now, {len(new)} more asked)"
+            f" ({total} now, {len(new)} more asked)",
+            code="too_many_watches",
+            params={"limit": MAX_WATCHES_PER_ORG, "total": total, "more": len(new)},
         )
     at = utcnow()
     if new:
@@ -85,7 +95,7 @@ def list_watches(
 def remove_watch(session: Session, caller: Principal, watch_id: int) -> None:
     watch = session.get(Watch, watch_id)
     if watch is None or watch.org_id != caller.org_id:
-        raise NotFound(f"no watch {watch_id}")
+        raise NotFound(f"no watch {watch_id}", code="no_watch", params={"id": watch_id})
     session.delete(watch)
 
 
@@ -96,10 +106,14 @@ def add_channel(
     host is resolved first (``outbox.destinations``; ``allow_private`` is the registry's
     ``webhook_allow_private``), so a slow name server never holds the lock."""
     if body.webhook_url is not None and (why := refusal(body.webhook_url, allow_private)):
-        raise Unprocessable(why)
+        raise Unprocessable(why, code="webhook_refused", params={"detail": why})
     lock_for_write(session)
     if len(live_channels(session, caller)) >= MAX_CHANNELS_PER_ORG:
-        raise Conflict(f"an organisation may have at most {MAX_CHANNELS_PER_ORG} channels")
+        raise Conflict(
+            f"an organisation may have at most {MAX_CHANNELS_PER_ORG} channels",
+            code="too_many_channels",
+            params={"limit": MAX_CHANNELS_PER_ORG},
+        )
     webhook = body.webhook_url is not None
     channel = Channel(
         org_id=caller.org_id,
@@ -124,5 +138,7 @@ def remove_channel(session: Session, caller: Principal, channel_id: int, at: dt.
     when the worker reaches them."""
     channel = session.get(Channel, channel_id)
     if channel is None or channel.org_id != caller.org_id or channel.removed_at is not None:
-        raise NotFound(f"no notification channel {channel_id}")
+        raise NotFound(
+            f"no notification channel {channel_id}", code="no_channel", params={"id": channel_id}
+        )
     channel.removed_at = at

@@ -34,6 +34,7 @@ from jcstar.registry.schemas import OptionalReasonCreate, ReasonCreate
 from jcstar.registry.web import forms
 from jcstar.registry.web.i18n import N_
 from jcstar.registry.web.messages.reasons import reason as said_reason
+from jcstar.registry.web.messages.refusals import refusal
 from jcstar.registry.web.operator.common import day, done, guard, minute, operator
 from jcstar.registry.web.operator.names import (
     DOCUMENT_NAMES,
@@ -194,7 +195,7 @@ def _act(
         db.rollback()
         if exc.status in (401, 403, 404):
             raise
-        refused = Problems({form: exc.detail}, dict(typed or {}))
+        refused = Problems({form: refusal(page, exc)}, dict(typed or {}))
         return render_review(page, db, app_id, refused, status_code=exc.status)
     return done(f"/operator/applications/{app_id}", note)
 

@@ -28,6 +28,7 @@ from jcstar.registry.labels.service import today
 from jcstar.registry.status.source import DatabaseStatusSource
 from jcstar.registry.web import forms
 from jcstar.registry.web.messages import procurement as said_in_page
+from jcstar.registry.web.messages.refusals import refusal
 from jcstar.registry.web.procurer import inputs, reasons
 from jcstar.registry.web.procurer.common import (
     WATCH_ROLES,
@@ -70,14 +71,15 @@ class Asked:
 class Problems:
     """A form's problems, one line per field (the first found), and the status to answer."""
 
-    def __init__(self) -> None:
+    def __init__(self, page: Page) -> None:
+        self.page = page
         self.by_field: dict[str, str] = {}
         self.status = 422
 
     def add(self, field: str, exc: RegistryError) -> None:
         if not self.by_field:
             self.status = exc.status
-        self.by_field.setdefault(field, exc.detail)
+        self.by_field.setdefault(field, refusal(self.page, exc))
 
 
 def _shipped() -> list[Policy]:
@@ -109,7 +111,11 @@ def _day(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise Unprocessable(f"on: {text!r} is not a date (YYYY-MM-DD)") from None
+        raise Unprocessable(
+            f"on: {text!r} is not a date (YYYY-MM-DD)",
+            code="not_a_date",
+            params={"value": repr(text)},
+        ) from None
 
 
 def _importance(text: str) -> Importance | None:
@@ -117,7 +123,12 @@ def _importance(text: str) -> Importance | None:
         return None
     found = next((i for i in IMPORTANCES if i == text), None)
     if found is None:
-        raise Unprocessable(f"importance: {text!r} is not one of {', '.join(IMPORTANCES)}")
+        allowed = ", ".join(IMPORTANCES)
+        raise Unprocessable(
+            f"importance: {text!r} is not one of {allowed}",
+            code="unknown_importance",
+            params={"value": repr(text), "allowed": allowed},
+        )
     return found
 
 
@@ -222,13 +233,13 @@ def check_list(
 ) -> HTMLResponse:
     forms.check(page.request, page.settings, csrf)
     asked = Asked(policy, importance, product_type, on)
-    problems = Problems()
+    problems = Problems(page)
     lines: tuple[ModelLine, ...] | None = None
     policy_upload = None
     try:
         upload = read_upload(page, models, "model list")
         if upload is None:
-            raise Unprocessable("model list: choose a CSV or XLSX file")
+            raise Unprocessable("model list: choose a CSV or XLSX file", code="choose_model_list")
         lines = inputs.model_list(*upload)
     except RegistryError as exc:
         problems.add("models", exc)
@@ -261,7 +272,7 @@ def download_report(
     (the registry may have changed since: the report says when it was made)."""
     forms.check(page.request, page.settings, csrf)
     asked = Asked(policy, importance, product_type, on)
-    problems = Problems()
+    problems = Problems(page)
     if format not in DOWNLOADS or (format == "pdf" and not pdf_available()):
         problems.add("format", Unprocessable(f"format: {format!r} is not offered here"))
     carried: tuple[ModelLine, ...] | None = None

@@ -15,6 +15,7 @@ from jcstar.registry.accounts.service import Principal
 from jcstar.registry.deps import may, role
 from jcstar.registry.errors import RegistryError, TooLarge, Unprocessable
 from jcstar.registry.web.i18n import N_
+from jcstar.registry.web.messages.refusals import refusal
 from jcstar.registry.web.render import Page
 
 #: any person of a procurer organisation: reading needs no role (roles gate changes only)
@@ -74,16 +75,25 @@ def read_upload(page: Page, upload: UploadFile | None, what: str) -> tuple[str, 
     limit = page.settings.max_upload_bytes
     content = upload.file.read(limit + 1)
     if len(content) > limit:
-        raise TooLarge(f"{what}: {upload.filename} is larger than the limit of {limit} bytes")
+        raise TooLarge(
+            f"{what}: {upload.filename} is larger than the limit of {limit} bytes",
+            code="upload_too_large",
+            params={"what": what, "filename": upload.filename, "limit": limit},
+        )
     if not content:
-        raise Unprocessable(f"{what}: {upload.filename} is empty")
+        raise Unprocessable(
+            f"{what}: {upload.filename} is empty",
+            code="upload_empty",
+            params={"what": what, "filename": upload.filename},
+        )
     return upload.filename, content
 
 
-def refused(db: Session, exc: RegistryError) -> str:
-    """A refused change: nothing of it is kept; the one line to show beside the field."""
+def refused(db: Session, exc: RegistryError, page: Page) -> str:
+    """A refused change: nothing of it is kept; the one line to show beside the field, in
+    the page's language where the refusal has a code (``web/messages/refusals.py``)."""
     db.rollback()
-    return exc.detail
+    return refusal(page, exc)
 
 
 def done(path: str, note: str, **counts: int) -> RedirectResponse:

@@ -96,7 +96,11 @@ def _channel(**target: str) -> ChannelCreate:
     except ValidationError as exc:
         field = next(iter(target))
         first = exc.errors()[0]
-        raise Unprocessable(f"{field}: {first['msg']}") from None
+        raise Unprocessable(
+            f"{field}: {first['msg']}",
+            code="invalid_field",
+            params={"field": field, "detail": first["msg"]},
+        ) from None
 
 
 @router.post(f"{PATH}/webhook", response_class=HTMLResponse)
@@ -118,7 +122,7 @@ def add_webhook(
         channel = service.add_channel(db, caller, body, allow_private=allow)
         db.commit()
     except RegistryError as exc:
-        problem = refused(db, exc)
+        problem = refused(db, exc, page)
         typed = {"webhook_url": webhook_url}
         return _page(
             page, db, caller, typed=typed, problems={"webhook": problem}, status_code=exc.status
@@ -141,7 +145,7 @@ def add_email(
         service.add_channel(db, caller, body, allow_private=allow)
         db.commit()
     except RegistryError as exc:
-        problem = refused(db, exc)
+        problem = refused(db, exc, page)
         return _page(
             page,
             db,
@@ -185,7 +189,7 @@ def retry_delivery(
         outbox.retry(db, caller, delivery_id)
         db.commit()
     except RegistryError as exc:
-        problem = refused(db, exc)
+        problem = refused(db, exc, page)
         if exc.status in (401, 403, 404):
             raise
         return _page(page, db, caller, problems={"deliveries": problem}, status_code=exc.status)

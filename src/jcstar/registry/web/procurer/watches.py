@@ -120,9 +120,15 @@ def _numbers(typed: str, upload: tuple[str, bytes] | None, carried: str) -> list
         numbers += [line.model for line in inputs.unpack(carried)]
     numbers = list(dict.fromkeys(n for n in numbers if n))
     if not numbers:
-        raise Unprocessable("numbers: give at least one number, or a model list file")
+        raise Unprocessable(
+            "numbers: give at least one number, or a model list file", code="no_numbers"
+        )
     if len(numbers) > MAX_NUMBERS:
-        raise Unprocessable(f"numbers: at most {MAX_NUMBERS:,} at once; got {len(numbers):,}")
+        raise Unprocessable(
+            f"numbers: at most {MAX_NUMBERS:,} at once; got {len(numbers):,}",
+            code="too_many_numbers",
+            params={"limit": f"{MAX_NUMBERS:,}", "count": f"{len(numbers):,}"},
+        )
     return numbers
 
 
@@ -143,7 +149,11 @@ def add_watches(
     try:
         days = remind_days.strip()
         if days and not days.isdigit():
-            raise Unprocessable(f"remind_days: {remind_days!r} is not a whole number of days")
+            raise Unprocessable(
+                f"remind_days: {remind_days!r} is not a whole number of days",
+                code="not_whole_days",
+                params={"value": repr(remind_days)},
+            )
         wanted = _numbers(numbers, read_upload(page, model_list, "model list"), lines)
         try:
             body = WatchCreate(
@@ -153,12 +163,17 @@ def add_watches(
             )
         except ValidationError as exc:
             first = exc.errors()[0]
-            raise Unprocessable(f"{first['loc'][0]}: {first['msg']}") from None
+            field = first["loc"][0]
+            raise Unprocessable(
+                f"{field}: {first['msg']}",
+                code="invalid_field",
+                params={"field": field, "detail": first["msg"]},
+            ) from None
         lock_for_write(db)
         added = service.add_watches(db, caller, body)
         db.commit()
     except RegistryError as exc:
-        problem = refused(db, exc)
+        problem = refused(db, exc, page)
         return _page(
             page,
             db,

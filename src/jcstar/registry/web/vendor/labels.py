@@ -11,11 +11,12 @@ from pydantic import ValidationError
 
 from jcstar.registry.db import lock_for_write
 from jcstar.registry.deps import Applicant, Db, Vendor
-from jcstar.registry.errors import Forbidden, RegistryError
+from jcstar.registry.errors import Forbidden, RegistryError, Unprocessable
 from jcstar.registry.issuance import renewal
 from jcstar.registry.labels import service as labels
 from jcstar.registry.labels.models import Label
 from jcstar.registry.labels.schemas import NoticeCreate
+from jcstar.registry.web.messages.refusals import refusal
 from jcstar.registry.web.render import Page, PageRequest
 from jcstar.registry.web.vendor.common import check_form, names, refused
 
@@ -27,7 +28,7 @@ def _own(db: Db, caller: Vendor, registration_no: str) -> Label:
     notices on it: the same rule ``add_notice`` and ``renewal`` apply on the change)."""
     label = labels.find(db, registration_no)
     if label.vendor_org_id != caller.org_id:
-        raise Forbidden("only the label's vendor may do this")
+        raise Forbidden("only the label's vendor may do this", code="not_the_labels_vendor")
     return label
 
 
@@ -84,14 +85,17 @@ def post_notice(
         notice = NoticeCreate(title=title.strip(), body=body.strip(), url=url.strip() or None)
     except ValidationError as exc:
         first = exc.errors()[0]
-        problem = f"{first['loc'][0]}: {first['msg']}"
-        return _notice_form(page, label, fields, problem, 422)
+        field, why = first["loc"][0], first["msg"]
+        invalid = Unprocessable(
+            f"{field}: {why}", code="invalid_field", params={"field": field, "detail": why}
+        )
+        return _notice_form(page, label, fields, refusal(page, invalid), 422)
     try:
         lock_for_write(db)
         label = labels.find(db, registration_no)
         labels.add_notice(db, label, caller, notice.title, notice.body, notice.url)
         db.commit()
     except RegistryError as exc:
-        problem = refused(db, exc)
+        problem = refused(db, exc, page)
         return _notice_form(page, _own(db, caller, registration_no), fields, problem, exc.status)
     return RedirectResponse(f"/p/{registration_no}", status_code=303)

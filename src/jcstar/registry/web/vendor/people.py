@@ -74,7 +74,7 @@ def _change(
         note = change()
         db.commit()
     except RegistryError as exc:
-        problem = refused(db, exc)
+        problem = refused(db, exc, page)
         return _people_page(page, db, caller, {form: problem}, typed, exc.status)
     return RedirectResponse(f"/vendor/people?done={note}", status_code=303)
 
@@ -97,7 +97,11 @@ def add_person(
         except ValidationError as exc:
             error = exc.errors()[0]
             where = ".".join(str(part) for part in error["loc"])
-            raise Unprocessable(f"{where}: {error['msg']}") from None
+            raise Unprocessable(
+                f"{where}: {error['msg']}",
+                code="invalid_field",
+                params={"field": where, "detail": error["msg"]},
+            ) from None
         people.add_member(db, caller, body.email, body.password, body.roles)
         return "added"
 

@@ -381,7 +381,7 @@ async def answered(
             app = service.update(db, page.settings, caller, app_id, ApplicationUpdate(report=data))
         db.commit()
     except RegistryError as exc:
-        problem = refused(db, exc)
+        problem = refused(db, exc, page)
         return _answers_form(page, profile, typed, app_id, problem, exc.status, also)
     done = "created" if app_id is None else "report"
     return RedirectResponse(f"/vendor/applications/{app.id}?done={done}", status_code=303)
