@@ -142,3 +142,19 @@ def site() -> Iterator[LoopbackSite]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture(autouse=True)
+def _operator_requirements_stay_with_their_test() -> Iterator[None]:
+    """A command run in process with ``--operator-requirements`` sets
+    ``JCSTAR_OPERATOR_REQUIREMENTS`` for the process, as it must for a real run; here that
+    would reach every later test in the worker (a ★3 profile would suddenly have
+    requirements), so each test gets the variable back as it found it."""
+    from jcstar.catalog.operator_requirements import ENV_VAR
+
+    before = os.environ.get(ENV_VAR)
+    yield
+    if before is None:
+        os.environ.pop(ENV_VAR, None)
+    else:
+        os.environ[ENV_VAR] = before
