@@ -38,8 +38,9 @@ from jcstar.catalog.master import (
     native_requirement,
 )
 from jcstar.catalog.models import Catalog, Requirement
+from jcstar.oscal_props import line as _line
+from jcstar.oscal_props import props as _props
 
-JCSTAR_NS = "urn:jcstar:oscal"
 #: where a profile says its catalog is, unless the caller names it
 DEFAULT_CATALOG_HREF = "jcstar-master-catalog.json"
 
@@ -67,19 +68,6 @@ def catalog_timestamp(catalog: Catalog) -> dt.datetime:
     if not found:
         raise ExportError(f"catalog version {catalog.version!r} is not YYYY.MM.N")
     return dt.datetime(int(found[1]), int(found[2]), 1, tzinfo=dt.UTC)
-
-
-def _line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _props(**values: str | None) -> list[oc.Property] | None:
-    props = [
-        oc.Property(name=f"jcstar-{key.replace('_', '-')}", value=_line(value), ns=JCSTAR_NS)
-        for key, value in values.items()
-        if value and _line(value)
-    ]
-    return props or None
 
 
 def _label(value: str) -> oc.Property:

@@ -21,10 +21,12 @@ from trestle.oscal.assessment_results import AssessmentResults, ImportAp, Result
 from jcstar.assessment.also import added_by, native_schemes
 from jcstar.assessment.models import AssessmentReport, EvidenceItem, RequirementVerdict
 from jcstar.checks.base import CheckAttempt
+from jcstar.oscal_props import JCSTAR_NS
+from jcstar.oscal_props import line as _line
+from jcstar.oscal_props import props as _props
 from jcstar.reports.markdown import evidence_text, level_label, observations_text
 
 #: namespace of the jcstar-specific props, so they never clash with OSCAL's own names
-JCSTAR_NS = "urn:jcstar:oscal"
 STATES: dict[str, tuple[str, str]] = {
     "MET": ("satisfied", "pass"),
     "NOT_MET": ("not-satisfied", "fail"),
@@ -47,21 +49,6 @@ def _when(report: AssessmentReport) -> dt.datetime:
     # OSCAL timestamps must carry a zone; a naive generated_at is taken as UTC
     moment = report.generated_at
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-def _line(text: str) -> str:
-    """OSCAL titles and prop values are single-line with no outer whitespace."""
-    return " ".join(text.split())
-
-
-def _props(**values: str | None) -> list[oc.Property] | None:
-    """jcstar props from keyword arguments; empty values are left out (OSCAL forbids them)."""
-    props = [
-        oc.Property(name=f"jcstar-{key.replace('_', '-')}", value=_line(value), ns=JCSTAR_NS)
-        for key, value in values.items()
-        if value and _line(value)
-    ]
-    return props or None
 
 
 def _param_props(report: AssessmentReport, check: str) -> list[oc.Property]:
